@@ -1,0 +1,2 @@
+/* TODO(owner): being written. */
+int main(void) { return 1; }

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal interfaces of libmemrange: context internals, logging, the
+ * sysroot layer and the number parsers. Everything here is hidden. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <syslog.h>
+
+#include "macro.h"
+#include "memrange.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_ctx *, memrange_ctx_unref)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_table *, memrange_table_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_list *, memrange_list_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_iomem *, memrange_iomem_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_blocks *, memrange_blocks_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_numa *, memrange_numa_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_memblock *, memrange_memblock_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_devicetree *, memrange_devicetree_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_drmem *, memrange_drmem_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_crash *, memrange_crash_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_sources *, memrange_sources_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_findings *, memrange_findings_free)
+
+/* ---- logging and errors (ctx.c) ---- */
+void mr_log(struct memrange_ctx *ctx, int priority, const char *file, int line, const char *fn,
+            const char *format, ...) _printf_(6, 7);
+#define mr_dbg(ctx, ...) mr_log(ctx, LOG_DEBUG, __FILE__, __LINE__, __func__, __VA_ARGS__)
+#define mr_info(ctx, ...) mr_log(ctx, LOG_INFO, __FILE__, __LINE__, __func__, __VA_ARGS__)
+#define mr_warn(ctx, ...) mr_log(ctx, LOG_WARNING, __FILE__, __LINE__, __func__, __VA_ARGS__)
+
+/* Records "path:line: message" (line 0: "path: message") as the context's
+ * last error, logs it at LOG_ERR and returns -abs(err). Use as
+ * `return mr_error(ctx, EBADMSG, path, n, "bad hex '%s'", tok);` */
+int mr_error_at(struct memrange_ctx *ctx, int err, const char *path, unsigned line,
+                const char *format, ...) _printf_(5, 6);
+void mr_clear_error(struct memrange_ctx *ctx);
+
+/* ---- sysroot layer (sysroot.c) ----
+ * Paths are relative to the sysroot ("proc/iomem"; a leading '/' is
+ * ignored). Nothing follows symlinks out of the sysroot's own tree by
+ * design of the callers; reads are bounded. */
+#define MR_READ_MAX_DEFAULT (16u * 1024 * 1024)
+#define MR_ATTR_MAX 4096u
+
+int mr_sysroot_fd(const struct memrange_ctx *ctx);
+/* Opens @path for reading (O_RDONLY|O_CLOEXEC). Returns the fd or -errno. */
+int mr_open(struct memrange_ctx *ctx, const char *path, int flags);
+/* Reads a whole file of at most @max bytes into a NUL-terminated buffer
+ * (caller frees). -EFBIG when larger than @max. -errno (ENOENT...) without
+ * recording an error: callers decide whether absence is an error. */
+int mr_read_file(struct memrange_ctx *ctx, const char *path, size_t max, char **ret_buf,
+                 size_t *ret_len);
+/* Reads a small sysfs attribute with the trailing newline stripped. */
+int mr_read_attr(struct memrange_ctx *ctx, const char *path, char **ret_value);
+/* Opens a directory under the sysroot for iteration (caller closedir()s). */
+int mr_opendir(struct memrange_ctx *ctx, const char *path, DIR **ret_dir);
+/* True when @path exists (as anything, link included). */
+bool mr_exists(struct memrange_ctx *ctx, const char *path);
+
+/* ---- number parsing (parse.c) ----
+ * Whole-string parsers: no sign, no leading space, an optional single
+ * trailing newline; -EINVAL for bad syntax, -ERANGE on overflow. */
+int mr_parse_hex_u64(const char *s, uint64_t *ret);        /* "0x1f", "1f", "0X1F" */
+int mr_parse_hex_u64_n(const char *s, size_t len, uint64_t *ret); /* exactly len chars */
+int mr_parse_dec_u64(const char *s, uint64_t *ret);
+int mr_parse_int(const char *s, int *ret);                 /* decimal, may be negative */
+int mr_parse_bool01(const char *s, int *ret);              /* "0" or "1" */
+/* Splits @buf in place at newlines: returns the next line (without '\n')
+ * and advances *cursor; NULL at end. */
+char *mr_next_line(char **cursor);
+
+/* ---- big-endian device tree cells (devicetree.c) ---- */
+uint64_t mr_be_cells(const uint8_t *p, unsigned cells);

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared helpers of the unit tests: fixture paths, contexts over fixture
+ * sysroots and over scratch trees written by the test itself. */
+#pragma once
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "memrange-private.h"
+
+/* Absolute path of a fixture sysroot, e.g. fixture_path("x86_64-6.1-dimm/boot").
+ * Returns a static buffer (overwritten by the next call). */
+const char *fixture_path(const char *relative);
+
+/* A context over a fixture sysroot; fails the test if it cannot be made.
+ * Library errors are printed to stderr so test logs show them. */
+struct memrange_ctx *fixture_ctx(const char *relative);
+
+/* Scratch sysroot: a fresh temporary directory, removed by scratch_free(). */
+struct scratch {
+        char path[256];
+};
+void scratch_init(struct scratch *s);
+/* Writes @len bytes (len == (size_t)-1: strlen) to @relpath, creating
+ * parent directories. */
+void scratch_write(struct scratch *s, const char *relpath, const void *data, size_t len);
+void scratch_mkdir(struct scratch *s, const char *relpath);
+void scratch_symlink(struct scratch *s, const char *target, const char *relpath);
+struct memrange_ctx *scratch_ctx(struct scratch *s);
+void scratch_free(struct scratch *s);
+
+/* Every fixture sysroot under FIXTURES_DIR (boot/, hotplug/, offline/ and
+ * kdump-cases' root/), relative names, NULL-terminated static array. */
+extern const char *const all_fixtures[];
