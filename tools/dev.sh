@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The README's two set-up commands for a fresh Debian 12 machine:
+#   tools/dev.sh run    install dependencies, build, run the main job
+#   tools/dev.sh test   install dependencies, build, run the whole test suite
+#                       (plain, ASan+UBSan, and the unit suite under valgrind)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+top=$PWD
+
+packages=(
+        meson ninja-build pkg-config gcc
+        libnl-3-dev libsystemd-dev libjson-c-dev libsmartcols-dev libcmocka-dev
+        kexec-tools scdoc valgrind
+)
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
+
+install_packages() {
+        local missing=()
+        for p in "${packages[@]}"; do
+                dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+        done
+        [ ${#missing[@]} -eq 0 ] && return 0
+        say "installing ${missing[*]}"
+        local sudo=()
+        [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+        "${sudo[@]}" apt-get update -q
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# setup DIR [meson options...]: configure DIR once, reconfigure when it exists.
+setup() {
+        local dir=$1; shift
+        if [ -d "$dir/meson-private" ]; then
+                meson setup "$dir" --reconfigure "$@" >/dev/null
+        else
+                meson setup "$dir" "$@" >/dev/null
+        fi
+}
+
+fixtures_dir() {
+        local dir=${MEMRANGE_FIXTURES:-$top/../shared/fixtures}
+        [ -d "$dir" ] || die "kernel fixtures not found at $dir (set MEMRANGE_FIXTURES to the shared/fixtures directory)"
+        (cd "$dir" && pwd)
+}
+
+run_main() {
+        install_packages
+        setup build
+        ninja -C build
+        say "memrangectl list (this machine)"
+        build/cli/memrangectl list
+        say "memrangectl verify (this machine)"
+        build/cli/memrangectl verify
+}
+
+run_tests() {
+        local fixtures
+        install_packages
+        fixtures=$(fixtures_dir)
+
+        say "build with -Werror, run unit and cli suites"
+        setup build-test -Dwerror_ci=true -Dfixtures_dir="$fixtures"
+        ninja -C build-test
+        meson test -C build-test --print-errorlogs --num-processes 2
+
+        say "ASan+UBSan build, run every suite"
+        setup build-asan -Dwerror_ci=true -Dfixtures_dir="$fixtures" \
+                -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
+        ninja -C build-asan
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+        UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+                meson test -C build-asan --print-errorlogs --num-processes 2
+
+        say "unit suite under valgrind memcheck (errors fatal)"
+        meson test -C build-test --suite unit --print-errorlogs --num-processes 2 \
+                --wrap 'valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect'
+        say "all tests passed"
+}
+
+case ${1:-} in
+run) run_main ;;
+test) run_tests ;;
+*) die "usage: tools/dev.sh run|test" ;;
+esac
