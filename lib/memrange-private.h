@@ -71,5 +71,11 @@ int mr_parse_bool01(const char *s, int *ret);              /* "0" or "1" */
  * and advances *cursor; NULL at end. */
 char *mr_next_line(char **cursor);
 
+/* ---- kernel resource names (source-iomem.c) ----
+ * Type of an iomem or firmware-memmap name ("System RAM", "reserved",
+ * "ACPI Tables"...), compared case-insensitively; *ret_flags (may be NULL)
+ * gets MEMRANGE_F_DRIVER_MANAGED for "System RAM (...)". */
+uint32_t mr_kernel_name_to_type(const char *name, uint32_t *ret_flags);
+
 /* ---- big-endian device tree cells (devicetree.c) ---- */
 uint64_t mr_be_cells(const uint8_t *p, unsigned cells);
