@@ -77,5 +77,10 @@ char *mr_next_line(char **cursor);
  * gets MEMRANGE_F_DRIVER_MANAGED for "System RAM (...)". */
 uint32_t mr_kernel_name_to_type(const char *name, uint32_t *ret_flags);
 
-/* ---- big-endian device tree cells (devicetree.c) ---- */
+/* ---- big-endian device tree cells (source-devicetree.c) ---- */
+/* The value of @cells (1 or 2) big-endian 32-bit cells at @p. */
 uint64_t mr_be_cells(const uint8_t *p, unsigned cells);
+/* Root #address-cells and #size-cells of proc/device-tree, 1/1 when absent
+ * (DOMAIN.md; the kernel's flat-tree default). -EBADMSG naming the property
+ * file unless each is one cell holding 1 or 2. */
+int mr_dt_root_cells(struct memrange_ctx *ctx, uint32_t *ret_address_cells, uint32_t *ret_size_cells);

@@ -342,6 +342,21 @@ static int read_chosen(struct memrange_ctx *ctx, struct memrange_devicetree *dt)
         return 0;
 }
 
+int mr_dt_root_cells(struct memrange_ctx *ctx, uint32_t *ret_address_cells, uint32_t *ret_size_cells) {
+        uint32_t address_cells, size_cells;
+        int r;
+
+        r = read_cells(ctx, DT_ROOT, "#address-cells", DT_DEFAULT_ADDRESS_CELLS, &address_cells);
+        if (r < 0)
+                return r;
+        r = read_cells(ctx, DT_ROOT, "#size-cells", DT_DEFAULT_SIZE_CELLS, &size_cells);
+        if (r < 0)
+                return r;
+        *ret_address_cells = address_cells;
+        *ret_size_cells = size_cells;
+        return 0;
+}
+
 _public_ int memrange_devicetree_read(struct memrange_ctx *ctx, struct memrange_devicetree **ret_dt) {
         _cleanup_(memrange_devicetree_freep) struct memrange_devicetree *dt = NULL;
         int r;
@@ -354,10 +369,7 @@ _public_ int memrange_devicetree_read(struct memrange_ctx *ctx, struct memrange_
         dt = calloc(1, sizeof(*dt));
         if (!dt)
                 return -ENOMEM;
-        r = read_cells(ctx, DT_ROOT, "#address-cells", DT_DEFAULT_ADDRESS_CELLS, &dt->address_cells);
-        if (r < 0)
-                return r;
-        r = read_cells(ctx, DT_ROOT, "#size-cells", DT_DEFAULT_SIZE_CELLS, &dt->size_cells);
+        r = mr_dt_root_cells(ctx, &dt->address_cells, &dt->size_cells);
         if (r < 0)
                 return r;
         r = read_memory_nodes(ctx, dt);
