@@ -1,1 +1,239 @@
-/* TODO(owner): being written. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* memrangectl blocks: the memory blocks of /sys/devices/system/memory, one
+ * row per block like `lsmem --all`. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "memrangectl.h"
+
+enum {
+        COL_BLOCK,
+        COL_RANGE,
+        COL_SIZE,
+        COL_STATE,
+        COL_ONLINE,
+        COL_ZONES,
+        COL_NODE,
+        COL_NODES,
+        COL_REMOVABLE,
+};
+
+static const struct out_column columns[] = {
+        [COL_BLOCK] = { "BLOCK", 0, SCOLS_FL_RIGHT, OUT_JSON_NUMBER, "memory block number (N of memoryN)" },
+        [COL_RANGE] = { "RANGE", 0, 0, OUT_JSON_STRING, "start and end address of the block (end inclusive)" },
+        [COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, OUT_JSON_SIZE, "size of the block" },
+        [COL_STATE] = { "STATE", 0, SCOLS_FL_RIGHT, OUT_JSON_STRING, "online, offline or going-offline" },
+        [COL_ONLINE] = { "ONLINE", 0, SCOLS_FL_RIGHT, OUT_JSON_BOOLEAN, "the block's online attribute" },
+        [COL_ZONES] = { "ZONES", 0, SCOLS_FL_RIGHT, OUT_JSON_STRING, "valid zones for the block" },
+        [COL_NODE] = { "NODE", 0, SCOLS_FL_RIGHT, OUT_JSON_NUMBER, "NUMA node of the block (the lowest linked node)" },
+        [COL_NODES] = { "NODES", 0, SCOLS_FL_RIGHT, OUT_JSON_STRING, "every NUMA node linked to the block" },
+        [COL_REMOVABLE] = { "REMOVABLE", 0, SCOLS_FL_RIGHT, OUT_JSON_BOOLEAN, "the kernel reports the block removable" },
+};
+
+static const size_t default_columns[] = {
+        COL_BLOCK, COL_RANGE, COL_SIZE, COL_STATE, COL_ZONES, COL_NODE, COL_REMOVABLE,
+};
+
+static void help(void) {
+        fputs("Usage:\n"
+              " memrangectl [--sysroot DIR] blocks [options]\n"
+              "\n"
+              "Show the memory blocks of /sys/devices/system/memory, one per line.\n"
+              "\n"
+              "Options:\n",
+              stdout);
+        out_help_options();
+        fputs("     --summary[=when] print summary information (never, always or only)\n"
+              " -h, --help           display this help\n",
+              stdout);
+        out_help_columns(columns, ELEMENTSOF(columns));
+}
+
+static const char *state_name(uint32_t state) {
+        switch (state) {
+        case MEMRANGE_BLOCK_ONLINE:
+                return "online";
+        case MEMRANGE_BLOCK_OFFLINE:
+                return "offline";
+        case MEMRANGE_BLOCK_GOING_OFFLINE:
+                return "going-offline";
+        default:
+                return "unknown";
+        }
+}
+
+/* 0/1 attribute as lsmem shows it; "" when the file is missing. */
+static const char *yes_no(int value) {
+        return value < 0 ? "" : value ? "yes" : "no";
+}
+
+/* "Normal Movable" -> "Normal/Movable": one token per cell in raw output. */
+static const char *zones(const char *valid_zones, char *buf, size_t size) {
+        if (!valid_zones)
+                return "";
+        snprintf(buf, size, "%s", valid_zones);
+        for (char *p = buf; *p; p++)
+                if (*p == ' ')
+                        *p = '/';
+        return buf;
+}
+
+static const char *nodes(const struct memrange_block *b, char *buf, size_t size) {
+        size_t used = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < b->n_nodes; i++) {
+                int w = snprintf(buf + used, size - used, "%s%" PRIi32, i ? "," : "", b->nodes[i]);
+
+                if (w < 0 || (size_t) w >= size - used)
+                        break;
+                used += (size_t) w;
+        }
+        return buf;
+}
+
+static const char *cell(size_t col, const struct memrange_block *b, const struct out_opts *o,
+                        char *buf, size_t size) {
+        switch (col) {
+        case COL_BLOCK:
+                snprintf(buf, size, "%" PRIu64, b->index);
+                return buf;
+        case COL_RANGE:
+                return out_format_range(b->start, b->end, buf, size);
+        case COL_SIZE:
+                return out_format_size(b->end - b->start, o->bytes, buf, size);
+        case COL_STATE:
+                return state_name(b->state);
+        case COL_ONLINE:
+                return yes_no(b->online);
+        case COL_ZONES:
+                return zones(b->valid_zones, buf, size);
+        case COL_NODE:
+                if (b->n_nodes == 0)
+                        return "";
+                snprintf(buf, size, "%" PRIi32, b->nodes[0]);
+                return buf;
+        case COL_NODES:
+                return nodes(b, buf, size);
+        case COL_REMOVABLE:
+                return yes_no(b->removable);
+        default:
+                return "";
+        }
+}
+
+static int print_table(const struct memrange_blocks *blocks, const struct out_selection *sel,
+                       const struct out_opts *o) {
+        struct libscols_table *tb = out_table_new("blocks", columns, sel, o);
+
+        if (!tb)
+                return -ENOMEM;
+        for (size_t b = 0; b < blocks->n; b++) {
+                struct libscols_line *ln = scols_table_new_line(tb, NULL);
+
+                if (!ln)
+                        goto oom;
+                for (size_t i = 0; i < sel->n; i++) {
+                        char buf[256];
+
+                        if (scols_line_set_data(ln, i, cell(sel->idx[i], &blocks->blocks[b], o, buf,
+                                                            sizeof(buf))) < 0)
+                                goto oom;
+                }
+        }
+        return out_table_print(tb);
+oom:
+        scols_unref_table(tb);
+        return -ENOMEM;
+}
+
+static int parse_args(int argc, char **argv, struct out_opts *o, enum out_summary *summary) {
+        static const struct option options[] = {
+                OUT_LONG_OPTS,
+                { "summary", optional_argument, NULL, OPT_SUMMARY },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, OUT_SHORT_OPTS "h", options, NULL)) >= 0) {
+                if (out_parse_opt(c, optarg, o))
+                        continue;
+                switch (c) {
+                case OPT_SUMMARY:
+                        if (out_parse_summary(optarg, summary) < 0) {
+                                cli_error("blocks: unsupported --summary argument '%s'", optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case 'h':
+                        help();
+                        return EXIT_OK;
+                default:
+                        fputs("Try 'memrangectl blocks --help' for more information.\n", stderr);
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind < argc) {
+                cli_error("blocks: unexpected argument '%s'", argv[optind]);
+                return EXIT_USAGE;
+        }
+        if (out_resolve_summary("blocks", o, summary) < 0)
+                return EXIT_USAGE;
+        return -1;
+}
+
+/* The blocks are this command's only subject: without them there is
+ * nothing to show. */
+static int check_blocks_source(const struct cli_data *d) {
+        unsigned i = cli_source_index(MEMRANGE_SRC_MEMORY_BLOCKS);
+
+        switch (d->sources->status[i]) {
+        case MEMRANGE_SOURCE_OK:
+                return 0;
+        case MEMRANGE_SOURCE_ERROR:
+                cli_error("blocks: %s", d->sources->error[i] ?: "memory blocks unreadable");
+                return EXIT_NO_SOURCES;
+        default:
+                cli_error("blocks: sys/devices/system/memory: this system has no memory blocks");
+                return EXIT_NO_SOURCES;
+        }
+}
+
+int cmd_blocks(const struct cli_global *g, int argc, char **argv) {
+        _cleanup_(cli_data_done) struct cli_data d = {};
+        enum out_summary summary = SUMMARY_DEFAULT;
+        struct out_selection sel;
+        struct out_opts o = {};
+        int r;
+
+        r = parse_args(argc, argv, &o, &summary);
+        if (r >= 0)
+                return r;
+        if (out_select("blocks", columns, ELEMENTSOF(columns), default_columns,
+                       ELEMENTSOF(default_columns), &o, &sel) < 0)
+                return EXIT_USAGE;
+
+        r = cli_data_load(g, &d);
+        if (r > 0)
+                return r;
+        r = check_blocks_source(&d);
+        if (r > 0)
+                return r;
+
+        if (summary != SUMMARY_ONLY) {
+                r = print_table(d.sources->blocks, &sel, &o);
+                if (r < 0) {
+                        cli_error("blocks: cannot print the table: %s", strerror(-r));
+                        return EXIT_FINDINGS;
+                }
+        }
+        if (summary != SUMMARY_NEVER) {
+                if (summary == SUMMARY_ALWAYS)
+                        putchar('\n');
+                summary_print(&d, false, o.bytes);
+        }
+        return EXIT_OK;
+}

@@ -1,1 +1,315 @@
-/* TODO(owner): being written. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* memrangectl status: where the data came from, what the table holds, the
+ * crash kernel state and how many findings there are. The text and the
+ * JSON form are built from the same struct status. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json.h>
+
+#include "memrangectl.h"
+
+#define N_SOURCES 8
+
+struct type_total {
+        size_t ranges;
+        uint64_t bytes;
+};
+
+/* Everything the command shows, gathered once. */
+struct status {
+        const struct cli_data *d;
+        size_t n_ranges;
+        uint64_t total_bytes;
+        struct type_total by_type[_MEMRANGE_TYPE_MAX];
+        size_t findings[MEMRANGE_SEVERITY_ERROR + 1];
+};
+
+static const char *const source_status_names[] = {
+        [MEMRANGE_SOURCE_ABSENT] = "absent",
+        [MEMRANGE_SOURCE_OK] = "ok",
+        [MEMRANGE_SOURCE_HIDDEN] = "hidden",
+        [MEMRANGE_SOURCE_ERROR] = "error",
+};
+
+static const char *source_status_name(uint32_t status) {
+        return status < ELEMENTSOF(source_status_names) ? source_status_names[status] : "unknown";
+}
+
+static void gather(const struct cli_data *d, struct status *st) {
+        *st = (struct status) { .d = d };
+        memrange_table_foreach(r, d->table) {
+                uint64_t size = r->end - r->start;
+
+                st->n_ranges++;
+                st->total_bytes += size;
+                if (r->type < _MEMRANGE_TYPE_MAX) {
+                        st->by_type[r->type].ranges++;
+                        st->by_type[r->type].bytes += size;
+                }
+        }
+        for (size_t i = 0; i < d->findings->n; i++)
+                if (d->findings->items[i].severity <= MEMRANGE_SEVERITY_ERROR)
+                        st->findings[d->findings->items[i].severity]++;
+}
+
+static void help(void) {
+        fputs("Usage:\n"
+              " memrangectl [--sysroot DIR] status [options]\n"
+              "\n"
+              "Show which kernel sources were read, the totals of the range table, the\n"
+              "crash kernel state and the number of findings.\n"
+              "\n"
+              "Options:\n"
+              " -J, --json           use JSON output format\n"
+              " -b, --bytes          print sizes in bytes rather than in human readable format\n"
+              " -h, --help           display this help\n",
+              stdout);
+}
+
+/* ---- text ---- */
+
+/* An integer that is -1 when its kernel file is missing. */
+static void print_optional(const char *label, int64_t value) {
+        if (value < 0)
+                printf("  %-24s n/a\n", label);
+        else
+                printf("  %-24s %" PRIi64 "\n", label, value);
+}
+
+static void print_sources(const struct memrange_sources *s) {
+        puts("Sources:");
+        for (size_t i = 0; i < N_SOURCES; i++) {
+                printf("  %-24s %s", memrange_source_to_name(1u << i), source_status_name(s->status[i]));
+                if (s->status[i] == MEMRANGE_SOURCE_ERROR && s->error[i])
+                        printf(": %s", s->error[i]);
+                putchar('\n');
+        }
+}
+
+static void print_table_totals(const struct status *st, bool in_bytes) {
+        char size[32];
+
+        printf("Table: %zu ranges, %s\n", st->n_ranges, out_format_size(st->total_bytes, in_bytes, size, sizeof(size)));
+        for (size_t t = 0; t < _MEMRANGE_TYPE_MAX; t++) {
+                if (st->by_type[t].ranges == 0)
+                        continue;
+                printf("  %-24s %zu %s, %s\n", memrange_type_to_name(t), st->by_type[t].ranges,
+                       st->by_type[t].ranges == 1 ? "range" : "ranges",
+                       out_format_size(st->by_type[t].bytes, in_bytes, size, sizeof(size)));
+        }
+}
+
+static void print_crash(const struct memrange_crash *c, bool in_bytes) {
+        char buf[256], size[32];
+
+        puts("Crash kernel:");
+        if (c->reservations.n == 0)
+                printf("  %-24s none\n", "reservation");
+        for (size_t i = 0; i < c->reservations.n; i++) {
+                const struct memrange *r = &c->reservations.ranges[i];
+
+                printf("  %-24s %s (%s)%s\n", "reservation", out_format_range(r->start, r->end, buf, sizeof(buf)),
+                       out_format_size(r->end - r->start, in_bytes, size, sizeof(size)),
+                       r->flags & MEMRANGE_F_CRASH_LOW ? " low" : "");
+        }
+        print_optional("kexec_loaded", c->kexec_loaded);
+        print_optional("kexec_crash_loaded", c->kexec_crash_loaded);
+        print_optional("kexec_crash_size", c->kexec_crash_size);
+        print_optional("crash_hotplug (memory)", c->crash_hotplug_memory);
+        print_optional("crash_hotplug (cpu)", c->crash_hotplug_cpu);
+        print_optional("crash_elfcorehdr_size", c->crash_elfcorehdr_size);
+        printf("  %-24s %s\n", "CPUs possible", out_format_idset(&c->possible, buf, sizeof(buf)));
+        printf("  %-24s %s\n", "CPUs online", out_format_idset(&c->online, buf, sizeof(buf)));
+}
+
+static void print_text(const struct status *st, bool in_bytes) {
+        const struct cli_data *d = st->d;
+
+        printf("Sysroot: %s\n", d->sysroot);
+        print_sources(d->sources);
+        if (cli_iomem_hidden(d))
+                printf("  %s\n", CLI_HIDDEN_EXPLANATION);
+        print_table_totals(st, in_bytes);
+        if (d->sources->crash)
+                print_crash(d->sources->crash, in_bytes);
+        else
+                puts("Crash kernel: n/a");
+        printf("Findings: %zu errors, %zu warnings, %zu info\n", st->findings[MEMRANGE_SEVERITY_ERROR],
+               st->findings[MEMRANGE_SEVERITY_WARNING], st->findings[MEMRANGE_SEVERITY_INFO]);
+}
+
+/* ---- JSON ---- */
+
+static struct json_object *json_optional(int64_t value) {
+        return value < 0 ? NULL : json_object_new_int64(value);
+}
+
+/* json_object_object_add() takes ownership of @value even on failure, so a
+ * failed add leaks nothing; a NULL value becomes JSON null. */
+static void add(struct json_object *obj, const char *key, struct json_object *value) {
+        json_object_object_add(obj, key, value);
+}
+
+static struct json_object *json_sources(const struct memrange_sources *s) {
+        struct json_object *obj = json_object_new_object();
+
+        for (size_t i = 0; obj && i < N_SOURCES; i++) {
+                struct json_object *src = json_object_new_object();
+
+                if (!src)
+                        continue;
+                add(src, "status", json_object_new_string(source_status_name(s->status[i])));
+                add(src, "error", s->error[i] ? json_object_new_string(s->error[i]) : NULL);
+                add(obj, memrange_source_to_name(1u << i), src);
+        }
+        return obj;
+}
+
+static struct json_object *json_table(const struct status *st) {
+        struct json_object *obj = json_object_new_object(), *types = json_object_new_object();
+
+        for (size_t t = 0; types && t < _MEMRANGE_TYPE_MAX; t++) {
+                struct json_object *tt;
+
+                if (st->by_type[t].ranges == 0)
+                        continue;
+                tt = json_object_new_object();
+                if (!tt)
+                        continue;
+                add(tt, "ranges", json_object_new_uint64(st->by_type[t].ranges));
+                add(tt, "bytes", json_object_new_uint64(st->by_type[t].bytes));
+                add(types, memrange_type_to_name(t), tt);
+        }
+        if (!obj) {
+                json_object_put(types);
+                return NULL;
+        }
+        add(obj, "ranges", json_object_new_uint64(st->n_ranges));
+        add(obj, "bytes", json_object_new_uint64(st->total_bytes));
+        add(obj, "types", types);
+        return obj;
+}
+
+static struct json_object *json_reservations(const struct memrange_list *list) {
+        struct json_object *arr = json_object_new_array();
+
+        for (size_t i = 0; arr && i < list->n; i++) {
+                struct json_object *r = json_object_new_object();
+
+                if (!r)
+                        continue;
+                add(r, "start", json_object_new_uint64(list->ranges[i].start));
+                add(r, "end", json_object_new_uint64(list->ranges[i].end - 1));
+                add(r, "size", json_object_new_uint64(list->ranges[i].end - list->ranges[i].start));
+                add(r, "low", json_object_new_boolean(!!(list->ranges[i].flags & MEMRANGE_F_CRASH_LOW)));
+                json_object_array_add(arr, r);
+        }
+        return arr;
+}
+
+static struct json_object *json_crash(const struct memrange_crash *c) {
+        struct json_object *obj;
+        char buf[256];
+
+        if (!c)
+                return NULL;
+        obj = json_object_new_object();
+        if (!obj)
+                return NULL;
+        add(obj, "reservations", json_reservations(&c->reservations));
+        add(obj, "kexec_loaded", json_optional(c->kexec_loaded));
+        add(obj, "kexec_crash_loaded", json_optional(c->kexec_crash_loaded));
+        add(obj, "kexec_crash_size", json_optional(c->kexec_crash_size));
+        add(obj, "crash_hotplug_memory", json_optional(c->crash_hotplug_memory));
+        add(obj, "crash_hotplug_cpu", json_optional(c->crash_hotplug_cpu));
+        add(obj, "crash_elfcorehdr_size", json_optional(c->crash_elfcorehdr_size));
+        add(obj, "cpus_possible", json_object_new_string(out_format_idset(&c->possible, buf, sizeof(buf))));
+        add(obj, "cpus_online", json_object_new_string(out_format_idset(&c->online, buf, sizeof(buf))));
+        return obj;
+}
+
+static struct json_object *json_findings(const struct status *st) {
+        struct json_object *obj = json_object_new_object();
+
+        if (!obj)
+                return NULL;
+        for (size_t s = 0; s <= MEMRANGE_SEVERITY_ERROR; s++)
+                add(obj, memrange_severity_to_name(s), json_object_new_uint64(st->findings[s]));
+        return obj;
+}
+
+static int print_json(const struct status *st) {
+        struct json_object *root = json_object_new_object();
+        const char *text;
+        int r = 0;
+
+        if (!root)
+                return -ENOMEM;
+        add(root, "sysroot", json_object_new_string(st->d->sysroot));
+        add(root, "sources", json_sources(st->d->sources));
+        add(root, "iomem_hidden", json_object_new_boolean(cli_iomem_hidden(st->d)));
+        add(root, "table", json_table(st));
+        add(root, "crash", json_crash(st->d->sources->crash));
+        add(root, "findings", json_findings(st));
+
+        text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                            JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (!text || puts(text) < 0)
+                r = -EIO;
+        json_object_put(root);
+        return r;
+}
+
+static int parse_args(int argc, char **argv, struct out_opts *o) {
+        static const struct option options[] = {
+                { "json", no_argument, NULL, 'J' },
+                { "bytes", no_argument, NULL, 'b' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "Jbh", options, NULL)) >= 0) {
+                if (c != 'h' && out_parse_opt(c, optarg, o))
+                        continue;
+                if (c == 'h') {
+                        help();
+                        return EXIT_OK;
+                }
+                fputs("Try 'memrangectl status --help' for more information.\n", stderr);
+                return EXIT_USAGE;
+        }
+        if (optind < argc) {
+                cli_error("status: unexpected argument '%s'", argv[optind]);
+                return EXIT_USAGE;
+        }
+        return -1;
+}
+
+int cmd_status(const struct cli_global *g, int argc, char **argv) {
+        _cleanup_(cli_data_done) struct cli_data d = {};
+        struct out_opts o = {};
+        struct status st;
+        int r;
+
+        r = parse_args(argc, argv, &o);
+        if (r >= 0)
+                return r;
+        r = cli_data_load(g, &d);
+        if (r > 0)
+                return r;
+
+        gather(&d, &st);
+        if (o.json) {
+                r = print_json(&st);
+                if (r < 0) {
+                        cli_error("status: cannot print: %s", strerror(-r));
+                        return EXIT_FINDINGS;
+                }
+        } else
+                print_text(&st, o.bytes);
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_FINDINGS;
+}

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* memrangectl: declarations shared by the command table, the data loader,
+ * the output layer and the commands. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libsmartcols.h>
+
+#include "memrange-private.h"
+
+/* Exit codes, documented in memrangectl(1). */
+enum {
+        EXIT_OK = 0,
+        EXIT_FINDINGS = 1,  /* verify: an error finding; other commands: a failure */
+        EXIT_USAGE = 2,
+        EXIT_NO_SOURCES = 3, /* the sources could not be read at all */
+};
+
+/* ---- global options (memrangectl.c) ---- */
+struct cli_global {
+        const char *sysroot; /* NULL: this machine ("/") */
+        bool offline;        /* read the files ourselves (the only mode for now) */
+};
+
+/* One entry of the command table: @run gets argv starting at the command
+ * name and returns an exit code. */
+struct cli_command {
+        const char *name;
+        const char *summary;
+        int (*run)(const struct cli_global *g, int argc, char **argv);
+};
+
+int cmd_list(const struct cli_global *g, int argc, char **argv);
+int cmd_blocks(const struct cli_global *g, int argc, char **argv);
+int cmd_verify(const struct cli_global *g, int argc, char **argv);
+int cmd_status(const struct cli_global *g, int argc, char **argv);
+
+/* Prints "memrangectl: message" (or "memrangectl: CMD: message") on stderr. */
+void cli_error(const char *format, ...) _printf_(1, 2);
+
+/* ---- data (load.c) ----
+ * What every command works on. Filled by reading the sysroot today; a later
+ * daemon client fills the same structure from the socket, so the commands
+ * do not care where it came from. */
+struct cli_data {
+        struct memrange_ctx *ctx;         /* NULL when the data came from elsewhere */
+        char *sysroot;                    /* the sysroot that was read */
+        struct memrange_sources *sources; /* per-source results and status */
+        struct memrange_table *table;     /* the authoritative table */
+        struct memrange_findings *findings;
+};
+
+/* Reads every source and reconciles them. On failure prints the reason and
+ * returns the exit code to use (EXIT_NO_SOURCES when nothing could be read,
+ * EXIT_FINDINGS for other failures); 0 on success. */
+int cli_data_load(const struct cli_global *g, struct cli_data *ret);
+void cli_data_done(struct cli_data *d);
+
+/* Bit index (0..7) of a single source bit, for sources->status[]/error[]. */
+unsigned cli_source_index(uint32_t source_bit);
+/* True when /proc/iomem was readable but showed zeroed addresses. */
+bool cli_iomem_hidden(const struct cli_data *d);
+/* For commands that show what they could read: one stderr line per source
+ * that failed (naming file and line) and the hidden-iomem note. */
+void cli_warn_source_errors(const struct cli_data *d);
+/* One line telling an unprivileged user why addresses are missing. */
+#define CLI_HIDDEN_EXPLANATION \
+        "proc/iomem: every address reads as zero (the reader lacks CAP_SYS_ADMIN); run as root to see addresses"
+
+/* ---- output (output.c) ---- */
+
+/* How a column's cells appear in JSON. */
+enum out_json {
+        OUT_JSON_STRING,
+        OUT_JSON_NUMBER,
+        OUT_JSON_BOOLEAN,
+        OUT_JSON_SIZE, /* a number with -b, a "128M" string otherwise */
+};
+
+struct out_column {
+        const char *name;
+        double whint;
+        int scols_flags; /* SCOLS_FL_* */
+        enum out_json json;
+        const char *help;
+};
+
+/* Options shared by every table-printing command. */
+struct out_opts {
+        bool json, raw, noheadings, bytes, output_all;
+        const char *columns; /* -o argument, or NULL for the defaults */
+};
+
+#define OUT_MAX_COLUMNS 32
+/* Selected columns, as indices into the command's column array. */
+struct out_selection {
+        size_t n;
+        size_t idx[OUT_MAX_COLUMNS];
+};
+
+/* getopt_long values of the shared output options. */
+enum {
+        OPT_OUTPUT_ALL = 0x100,
+        OPT_SUMMARY,
+        OPT_TYPE,
+        OPT_NODE,
+};
+/* Short options and long options of -J/-b/-o/-r/-n/--output-all. */
+#define OUT_SHORT_OPTS "Jbo:rn"
+#define OUT_LONG_OPTS                                                 \
+        { "json", no_argument, NULL, 'J' },                           \
+        { "bytes", no_argument, NULL, 'b' },                          \
+        { "output", required_argument, NULL, 'o' },                   \
+        { "output-all", no_argument, NULL, OPT_OUTPUT_ALL },          \
+        { "raw", no_argument, NULL, 'r' },                            \
+        { "noheadings", no_argument, NULL, 'n' }
+
+/* Applies one shared option; false when @c is not one of them. */
+bool out_parse_opt(int c, const char *arg, struct out_opts *o);
+/* Help text of the shared options and the list of columns. */
+void out_help_options(void);
+void out_help_columns(const struct out_column *cols, size_t n_cols);
+
+/* Resolves -o/--output-all against the command's columns: "A,B" replaces
+ * the defaults, "+A,B" appends to them. -EINVAL (message printed) for an
+ * unknown or repeated-too-often column. */
+int out_select(const char *cmd, const struct out_column *cols, size_t n_cols, const size_t *defaults,
+               size_t n_defaults, const struct out_opts *o, struct out_selection *ret);
+
+/* A smartcols table named @json_name (the JSON array key) with the selected
+ * columns, set up for the output mode. NULL on allocation failure. */
+struct libscols_table *out_table_new(const char *json_name, const struct out_column *cols,
+                                     const struct out_selection *sel, const struct out_opts *o);
+/* Prints and releases the table; -errno on failure. */
+int out_table_print(struct libscols_table *tb);
+
+/* Cell formatting into caller buffers; each returns @buf. */
+#define OUT_RANGE_MAX 40
+char *out_format_range(uint64_t start, uint64_t end_exclusive, char *buf, size_t size);
+char *out_format_size(uint64_t bytes, bool in_bytes, char *buf, size_t size);
+/* Like lsmem: "128M", "2.9G", "0B": powers of 1024, one decimal digit. */
+char *out_format_human(uint64_t bytes, char *buf, size_t size);
+/* "0-3,8" from a sorted id set; "" when empty. */
+char *out_format_idset(const struct memrange_idset *set, char *buf, size_t size);
+
+/* --summary[=never|always|only], as in lsmem: the summary follows the
+ * table unless the output is JSON or raw; --summary alone means "only". */
+enum out_summary {
+        SUMMARY_DEFAULT,
+        SUMMARY_NEVER,
+        SUMMARY_ALWAYS,
+        SUMMARY_ONLY,
+};
+int out_parse_summary(const char *arg, enum out_summary *ret);
+/* Settles the default against -J/-r; -EINVAL (message printed) for
+ * --summary=only with -J or -r. */
+int out_resolve_summary(const char *cmd, const struct out_opts *o, enum out_summary *summary);
+
+/* lsmem-style summary (summary.c): block size and online/offline memory
+ * from the memory blocks, then with @with_table the totals of the table. */
+void summary_print(const struct cli_data *d, bool with_table, bool in_bytes);

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* memrangectl: the lsmem-style summary printed after the list and blocks
+ * tables (--summary). */
+#include <stdio.h>
+
+#include "memrangectl.h"
+
+/* Byte totals of the authoritative table by what users ask about. */
+struct table_totals {
+        uint64_t ram;            /* System RAM, wherever it came from */
+        uint64_t driver_managed; /* RAM a driver added (kmem, virtio_mem) */
+        uint64_t crashkernel;    /* crash kernel reservations */
+        uint64_t reserved;
+};
+
+static bool range_is_crashkernel(const struct memrange *r) {
+        return r->type == MEMRANGE_TYPE_CRASHKERNEL || (r->flags & MEMRANGE_F_CRASHKERNEL);
+}
+
+/* The crash kernel and the kernel image are carved out of System RAM. */
+static bool range_is_ram(const struct memrange *r) {
+        return r->type == MEMRANGE_TYPE_RAM || r->type == MEMRANGE_TYPE_KERNEL ||
+               r->type == MEMRANGE_TYPE_CRASHKERNEL;
+}
+
+static struct table_totals table_totals(const struct memrange_table *table) {
+        struct table_totals t = {};
+
+        memrange_table_foreach(r, table) {
+                uint64_t size = r->end - r->start;
+
+                if (range_is_ram(r))
+                        t.ram += size;
+                if (r->flags & MEMRANGE_F_DRIVER_MANAGED)
+                        t.driver_managed += size;
+                if (range_is_crashkernel(r))
+                        t.crashkernel += size;
+                if (r->type == MEMRANGE_TYPE_RESERVED)
+                        t.reserved += size;
+        }
+        return t;
+}
+
+static void line(const char *label, uint64_t bytes, bool in_bytes) {
+        char buf[32];
+
+        printf("%-26s %6s\n", label, out_format_size(bytes, in_bytes, buf, sizeof(buf)));
+}
+
+static void block_lines(const struct memrange_blocks *blocks, bool in_bytes) {
+        uint64_t online = 0, offline = 0;
+
+        for (size_t i = 0; i < blocks->n; i++) {
+                uint64_t size = blocks->blocks[i].end - blocks->blocks[i].start;
+
+                if (blocks->blocks[i].state == MEMRANGE_BLOCK_ONLINE)
+                        online += size;
+                else
+                        offline += size;
+        }
+        line("Memory block size:", blocks->block_size, in_bytes);
+        line("Total online memory:", online, in_bytes);
+        line("Total offline memory:", offline, in_bytes);
+}
+
+void summary_print(const struct cli_data *d, bool with_table, bool in_bytes) {
+        struct table_totals t;
+
+        /* Memory blocks do not exist everywhere (no CONFIG_MEMORY_HOTPLUG). */
+        if (d->sources->blocks)
+                block_lines(d->sources->blocks, in_bytes);
+        if (!with_table)
+                return;
+        t = table_totals(d->table);
+        line("Total RAM:", t.ram, in_bytes);
+        line("Driver-managed memory:", t.driver_managed, in_bytes);
+        line("Crash kernel reservation:", t.crashkernel, in_bytes);
+        line("Reserved:", t.reserved, in_bytes);
+}
