@@ -1,3 +1,477 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* TODO(owner): being written. */
-#include "memrange-private.h"
+/*
+ * The reconciler: every kernel representation of memory in, one
+ * authoritative table (the "generation" the daemon and the CLI serve) and
+ * the list of disagreements out.
+ *
+ * Which source builds the table
+ *   /proc/iomem is the kernel's live resource tree and wins whenever it is
+ *   present and not zeroed. From it the table takes:
+ *    - every RAM entry at any depth ("System RAM", and driver-managed
+ *      "System RAM (virtio_mem)"/"(kmem)" nested under a device parent),
+ *      with the flags the iomem reader classified (driver-managed...);
+ *    - every top-level entry of a memory type: reserved, acpi, acpi-nvs,
+ *      pmem, pmem-legacy, soft-reserved, unusable. RAM is added first, so a
+ *      RAM child wins over its top-level parent ("Soft Reserved" > "dax0.0"
+ *      > "System RAM (kmem)"): adding only fills gaps.
+ *   Device and bus entries ("PCI Bus", "IOAPIC 0") are not memory and stay
+ *   out, and so do entries nested in RAM (kernel code/data, arm64's memblock
+ *   "reserved" lines): they do not change what the memory is. "Crash kernel"
+ *   entries only set MEMRANGE_F_CRASHKERNEL on the RAM under them.
+ *   When iomem is absent or hidden, the table is built from the best other
+ *   source instead, so that it is never empty just because iomem was
+ *   zeroed: memblock memory (NOMAP regions as reserved), else device tree
+ *   memory plus drmem's assigned LMBs, else the memory blocks, else the
+ *   firmware memmap's RAM.
+ *
+ * What the other sources add (reconcile-annotate.c)
+ *   They never create or retype regions; where they agree with the table
+ *   they add their source bit, and they contribute flags and the node:
+ *    - firmware memmap: its bit on RAM under its RAM entries and on regions
+ *      of the same type under its other entries; MEMRANGE_F_HOTPLUG on RAM
+ *      under entries appended after boot;
+ *    - memory blocks: their bit on the RAM inside each block;
+ *      MEMRANGE_F_OFFLINE on RAM inside offline or going-offline blocks;
+ *    - NUMA node links (nodeX/memoryN and memoryN/nodeX): a block linked to
+ *      exactly one node gives that nid to its RAM; the numa bit is added
+ *      where the numa source's links assigned it;
+ *    - memblock memory: its bit and its nid (unless none) on RAM; HOTPLUG,
+ *      MIRROR and DRV_MNG flags on that RAM; NOMAP regions (which iomem
+ *      shows as top-level "reserved") get the bit and MEMRANGE_F_NOMAP
+ *      whatever their type; memblock nids are applied before the node links,
+ *      so the links win;
+ *    - device tree: its bit on RAM under the memory nodes (after
+ *      linux,usable-memory limits); /reserved-memory no-map children set
+ *      MEMRANGE_F_NOMAP;
+ *    - drmem: its bit on RAM under assigned, non-reserved LMBs, and
+ *      MEMRANGE_F_HOTPLUG for HOTREMOVABLE ones;
+ *    - crash state: its bit, MEMRANGE_F_CRASHKERNEL and (for the low
+ *      reservation) MEMRANGE_F_CRASH_LOW on the RAM under each reservation.
+ *
+ * Findings (reconcile-findings.c): stable codes, one finding per
+ * contiguous range, sorted errors first, then by address. The rules that
+ * compare with iomem run only when iomem was readable.
+ *   iomem-hidden (error)            iomem addresses read as zero: run as root.
+ *   source-error (error)            a present source could not be read or is
+ *                                   malformed; carries the reader's message.
+ *   no-memory-source (error)        nothing at all described memory.
+ *   memmap-ram-not-in-iomem (warning)      firmware RAM with no iomem memory
+ *                                   entry at all (mem=/memmap=, hot-removed);
+ *   memmap-ram-reserved-in-iomem (info)    firmware RAM that iomem shows as a
+ *                                   reserved type (x86 page 0, for one).
+ *   block-not-in-iomem (warning)    a memory block with no iomem RAM in it;
+ *   iomem-ram-without-block (warning)      iomem RAM (driver-managed too) in
+ *                                   no memory block.
+ *   drmem-lmb-not-in-iomem (error)  an assigned, non-reserved LMB that is not
+ *                                   iomem RAM.
+ *   devicetree-memory-not-in-iomem (warning)   DT memory (after the usable
+ *                                   limits) that is not iomem RAM; under
+ *                                   no-map /reserved-memory any iomem memory
+ *                                   entry accounts for it.
+ *   memblock-memory-not-in-iomem (warning)     the same for memblock memory
+ *                                   (NOMAP regions accounted the same way);
+ *   iomem-ram-not-in-memblock (warning)        iomem RAM memblock lacks.
+ *   crash-reservation-outside-ram (error)      the parts of a crash
+ *                                   reservation (crash source or iomem) that
+ *                                   are not iomem RAM.
+ *
+ * Cost: every step is a table operation (O(log n)) per source record or per
+ * region walked, so the whole run is O(n log n); runs of blocks and LMBs
+ * with equal attributes are applied as one range.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reconcile.h"
+
+static const struct memrange plain_template = {
+        .type = MEMRANGE_TYPE_RAM,
+        .nid = MEMRANGE_NID_NONE,
+};
+
+int rc_plain_add(struct memrange_table *table, uint64_t start, uint64_t end) {
+        struct memrange r = plain_template;
+
+        if (start >= end)
+                return 0;
+        r.start = start;
+        r.end = end;
+        return memrange_table_add(table, &r);
+}
+
+int rc_collect(const struct memrange_table *table, uint64_t start, uint64_t end, unsigned kinds,
+               struct memrange_table *out) {
+        const struct memrange *r = memrange_table_lower_bound(table, start);
+        uint64_t pos = start;
+
+        while (pos < end) {
+                uint64_t piece_end;
+                unsigned kind;
+                int k;
+
+                if (!r || r->start >= end) {
+                        piece_end = end;
+                        kind = RC_COVER_GAP;
+                } else if (r->start > pos) {
+                        piece_end = r->start;
+                        kind = RC_COVER_GAP;
+                } else {
+                        piece_end = r->end < end ? r->end : end;
+                        kind = r->type == MEMRANGE_TYPE_RAM ? RC_COVER_RAM : RC_COVER_OTHER;
+                        r = memrange_table_next(table, r);
+                }
+                if (kinds & kind) {
+                        k = rc_plain_add(out, pos, piece_end);
+                        if (k < 0)
+                                return k;
+                }
+                pos = piece_end;
+        }
+        return 0;
+}
+
+static int compare_names(const void *a, const void *b) {
+        return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Sorted names of the memory nodes that carry linux,usable-memory: their reg
+ * no longer counts. Caller frees the array (the strings are borrowed). */
+static int usable_node_names(const struct memrange_list *usable, const char ***ret_names, size_t *ret_n) {
+        _cleanup_(freep) const char **names = NULL;
+        size_t n = 0;
+
+        if (usable->names && usable->n > 0) {
+                names = calloc(usable->n, sizeof(*names));
+                if (!names)
+                        return -ENOMEM;
+                for (size_t i = 0; i < usable->n; i++)
+                        if (usable->names[i])
+                                names[n++] = usable->names[i];
+                qsort(names, n, sizeof(*names), compare_names);
+        }
+        *ret_names = TAKE_PTR(names);
+        *ret_n = n;
+        return 0;
+}
+
+static int add_list(struct memrange_table *plain, const struct memrange_list *list) {
+        for (size_t i = 0; i < list->n; i++) {
+                int r = rc_plain_add(plain, list->ranges[i].start, list->ranges[i].end);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int rc_devicetree_memory(const struct memrange_devicetree *dt, struct memrange_table **ret_table) {
+        _cleanup_(memrange_table_freep) struct memrange_table *memory = NULL, *limit = NULL;
+        _cleanup_(freep) const char **usable_names = NULL;
+        size_t n_usable_names;
+        int r;
+
+        r = memrange_table_new(&memory);
+        if (r < 0)
+                return r;
+        r = usable_node_names(&dt->usable_memory, &usable_names, &n_usable_names);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < dt->memory.n; i++) {
+                const char *name = dt->memory.names ? dt->memory.names[i] : NULL;
+
+                if (name && n_usable_names > 0 &&
+                    bsearch(&name, usable_names, n_usable_names, sizeof(*usable_names), compare_names))
+                        continue;
+                r = rc_plain_add(memory, dt->memory.ranges[i].start, dt->memory.ranges[i].end);
+                if (r < 0)
+                        return r;
+        }
+        r = add_list(memory, &dt->usable_memory);
+        if (r < 0)
+                return r;
+
+        if (dt->usable_memory_range.n > 0) {
+                /* A kdump kernel: only /chosen/linux,usable-memory-range is its memory. */
+                struct memrange_table *clipped = NULL;
+
+                r = memrange_table_new(&limit);
+                if (r < 0)
+                        return r;
+                r = add_list(limit, &dt->usable_memory_range);
+                if (r < 0)
+                        return r;
+                r = memrange_table_intersect(memory, limit, &clipped);
+                if (r < 0)
+                        return r;
+                memrange_table_free(memory);
+                memory = clipped;
+        }
+        *ret_table = TAKE_PTR(memory);
+        return 0;
+}
+
+bool rc_is_crash_entry(const struct memrange_iomem_entry *e) {
+        return e->range.type == MEMRANGE_TYPE_CRASHKERNEL;
+}
+
+bool rc_iomem_usable(const struct memrange_sources *sources) {
+        const struct memrange_iomem *iomem = sources->iomem;
+
+        if (!iomem || sources->status[0] == MEMRANGE_SOURCE_HIDDEN)
+                return false;
+        /* A hand-built or unchecked iomem with only zero addresses is the
+         * unprivileged view, not a layout. */
+        for (size_t i = 0; i < iomem->n; i++)
+                if (iomem->entries[i].range.start || iomem->entries[i].range.end)
+                        return true;
+        return false;
+}
+
+/* ---------------------------------------------------------------------------
+ * Building from /proc/iomem
+ */
+
+static bool is_toplevel_memory_type(uint32_t type) {
+        switch (type) {
+        case MEMRANGE_TYPE_RESERVED:
+        case MEMRANGE_TYPE_ACPI:
+        case MEMRANGE_TYPE_ACPI_NVS:
+        case MEMRANGE_TYPE_PMEM:
+        case MEMRANGE_TYPE_PMEM_LEGACY:
+        case MEMRANGE_TYPE_SOFT_RESERVED:
+        case MEMRANGE_TYPE_UNUSABLE:
+                return true;
+        default:
+                return false;
+        }
+}
+
+static int add_iomem_entry(struct memrange_table *table, const struct memrange_iomem_entry *e) {
+        struct memrange r = e->range;
+
+        r.nid = MEMRANGE_NID_NONE;
+        r.sources = MEMRANGE_SRC_IOMEM;
+        /* Crash state comes from the Crash kernel entries, not the parent. */
+        r.flags &= ~(uint32_t) (MEMRANGE_F_CRASHKERNEL | MEMRANGE_F_CRASH_LOW);
+        return memrange_table_add(table, &r);
+}
+
+static int build_from_iomem(struct memrange_table *table, const struct memrange_iomem *iomem) {
+        int r;
+
+        for (size_t i = 0; i < iomem->n; i++) {
+                if (iomem->entries[i].range.type != MEMRANGE_TYPE_RAM)
+                        continue;
+                r = add_iomem_entry(table, &iomem->entries[i]);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < iomem->n; i++) {
+                const struct memrange_iomem_entry *e = &iomem->entries[i];
+
+                if (e->depth != 0 || !is_toplevel_memory_type(e->range.type))
+                        continue;
+                r = add_iomem_entry(table, e);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < iomem->n; i++) {
+                const struct memrange_iomem_entry *e = &iomem->entries[i];
+
+                if (!rc_is_crash_entry(e))
+                        continue;
+                r = rc_annotate(table, e->range.start, e->range.end, RC_TYPE_BIT(MEMRANGE_TYPE_RAM), 0,
+                                MEMRANGE_F_CRASHKERNEL, MEMRANGE_NID_NONE);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Building without iomem
+ */
+
+#define MEMBLOCK_MEMORY_FLAGS \
+        (MEMRANGE_F_HOTPLUG | MEMRANGE_F_MIRROR | MEMRANGE_F_NOMAP | MEMRANGE_F_DRIVER_MANAGED)
+
+static int build_from_memblock(struct memrange_table *table, const struct memrange_memblock *mb) {
+        for (size_t i = 0; i < mb->memory.n; i++) {
+                struct memrange r = mb->memory.ranges[i];
+                int k;
+
+                /* iomem shows NOMAP memory as top-level "reserved": do the same. */
+                r.type = r.flags & MEMRANGE_F_NOMAP ? MEMRANGE_TYPE_RESERVED : MEMRANGE_TYPE_RAM;
+                r.flags &= MEMBLOCK_MEMORY_FLAGS;
+                if (r.type != MEMRANGE_TYPE_RAM)
+                        r.nid = MEMRANGE_NID_NONE;
+                r.sources = MEMRANGE_SRC_MEMBLOCK;
+                k = memrange_table_add(table, &r);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+static int add_plain_as(struct memrange_table *table, const struct memrange_table *plain, uint32_t source) {
+        memrange_table_foreach(p, plain) {
+                struct memrange r = plain_template;
+                int k;
+
+                r.start = p->start;
+                r.end = p->end;
+                r.sources = source;
+                k = memrange_table_add(table, &r);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+static int build_from_firmware_tree(struct memrange_table *table, const struct memrange_devicetree *dt,
+                                    const struct memrange_drmem *drmem) {
+        int r;
+
+        if (dt) {
+                _cleanup_(memrange_table_freep) struct memrange_table *memory = NULL;
+
+                r = rc_devicetree_memory(dt, &memory);
+                if (r < 0)
+                        return r;
+                r = add_plain_as(table, memory, MEMRANGE_SRC_DEVICETREE);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; drmem && i < drmem->n; i++) {
+                struct memrange m = plain_template;
+
+                if (!memrange_lmb_is_memory(&drmem->lmbs[i]))
+                        continue;
+                m.start = drmem->lmbs[i].base;
+                m.end = m.start + drmem->lmb_size;
+                m.sources = MEMRANGE_SRC_DRMEM;
+                r = memrange_table_add(table, &m);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int build_from_blocks(struct memrange_table *table, const struct memrange_blocks *blocks) {
+        for (size_t i = 0; i < blocks->n; i++) {
+                struct memrange m = plain_template;
+                int r;
+
+                m.start = blocks->blocks[i].start;
+                m.end = blocks->blocks[i].end;
+                m.sources = MEMRANGE_SRC_MEMORY_BLOCKS;
+                r = memrange_table_add(table, &m);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int build_from_memmap(struct memrange_table *table, const struct memrange_list *memmap) {
+        for (size_t i = 0; i < memmap->n; i++) {
+                int r;
+
+                struct memrange m = memmap->ranges[i];
+
+                if (m.type != MEMRANGE_TYPE_RAM)
+                        continue;
+                m.flags &= MEMRANGE_F_HOTPLUG;
+                m.nid = MEMRANGE_NID_NONE;
+                m.sources = MEMRANGE_SRC_FIRMWARE_MEMMAP;
+                r = memrange_table_add(table, &m);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Tries the fallbacks in order of precision; *ret_built_from gets the
+ * source bits that built a non-empty table, 0 when none could. */
+static int build_without_iomem(struct memrange_table *table, const struct memrange_sources *s,
+                               uint32_t *ret_built_from) {
+        int r;
+
+        if (s->memblock && s->memblock->memory.n > 0) {
+                r = build_from_memblock(table, s->memblock);
+                if (r < 0)
+                        return r;
+                if (memrange_table_count(table) > 0) {
+                        *ret_built_from = MEMRANGE_SRC_MEMBLOCK;
+                        return 0;
+                }
+        }
+        if (s->devicetree || s->drmem) {
+                r = build_from_firmware_tree(table, s->devicetree, s->drmem);
+                if (r < 0)
+                        return r;
+                if (memrange_table_count(table) > 0) {
+                        *ret_built_from = (s->devicetree ? MEMRANGE_SRC_DEVICETREE : 0) |
+                                          (s->drmem ? MEMRANGE_SRC_DRMEM : 0);
+                        return 0;
+                }
+        }
+        if (s->blocks) {
+                r = build_from_blocks(table, s->blocks);
+                if (r < 0)
+                        return r;
+                if (memrange_table_count(table) > 0) {
+                        *ret_built_from = MEMRANGE_SRC_MEMORY_BLOCKS;
+                        return 0;
+                }
+        }
+        if (s->memmap) {
+                r = build_from_memmap(table, s->memmap);
+                if (r < 0)
+                        return r;
+                if (memrange_table_count(table) > 0) {
+                        *ret_built_from = MEMRANGE_SRC_FIRMWARE_MEMMAP;
+                        return 0;
+                }
+        }
+        *ret_built_from = 0;
+        return 0;
+}
+
+_public_ int memrange_reconcile(struct memrange_ctx *ctx, const struct memrange_sources *sources,
+                                struct memrange_table **ret_table, struct memrange_findings **ret_findings) {
+        _cleanup_(memrange_table_freep) struct memrange_table *table = NULL;
+        _cleanup_(memrange_findings_freep) struct memrange_findings *findings = NULL;
+        uint32_t built_from = 0;
+        int r;
+
+        if (!sources || !ret_table || !ret_findings)
+                return -EINVAL;
+
+        r = memrange_table_new(&table);
+        if (r < 0)
+                return r;
+        findings = calloc(1, sizeof(*findings));
+        if (!findings)
+                return -ENOMEM;
+
+        if (rc_iomem_usable(sources))
+                r = build_from_iomem(table, sources->iomem);
+        else
+                r = build_without_iomem(table, sources, &built_from);
+        if (r < 0)
+                return r;
+        r = rc_annotate_all(table, sources);
+        if (r < 0)
+                return r;
+        r = rc_find_disagreements(table, sources, built_from, findings);
+        if (r < 0)
+                return r;
+        rc_findings_sort(findings);
+
+        if (ctx)
+                mr_dbg(ctx, "reconciled %zu regions, %zu findings", memrange_table_count(table),
+                       findings->n);
+        *ret_table = TAKE_PTR(table);
+        *ret_findings = TAKE_PTR(findings);
+        return 0;
+}
