@@ -71,6 +71,25 @@ int mr_parse_bool01(const char *s, int *ret);              /* "0" or "1" */
  * and advances *cursor; NULL at end. */
 char *mr_next_line(char **cursor);
 
+/* ---- sysfs helpers shared by the readers (parse.c) ---- */
+/* Reads a one-line attribute (at most MR_ATTR_MAX bytes) with its trailing
+ * newline stripped. -ENOENT without a recorded error (absence is the
+ * caller's call); every other failure is recorded naming @path, -EBADMSG
+ * for a NUL, a second line or another control character. */
+int mr_read_attr_line(struct memrange_ctx *ctx, const char *path, char **ret_value);
+/* Parses a directory entry named @prefix followed by a canonical decimal
+ * number ("memory32", "node0", "7" with prefix ""). -EINVAL otherwise. */
+int mr_parse_index_name(const char *name, const char *prefix, uint64_t *ret);
+/* The numbers of the entries of directory @path named @prefix<N>, sorted
+ * ascending (caller frees; NULL when there are none). Other entries are
+ * ignored. -ENOENT (not recorded) when @path is missing; -EFBIG (recorded)
+ * beyond @max entries. */
+int mr_list_indexed(struct memrange_ctx *ctx, const char *path, const char *prefix, size_t max,
+                    uint64_t **ret_indices, size_t *ret_n);
+/* True when directory @path cannot be opened because it is gone (an entry
+ * listed a moment ago and removed since, by hot-remove). */
+bool mr_dir_vanished(struct memrange_ctx *ctx, const char *path);
+
 /* ---- kernel resource names (source-iomem.c) ----
  * Type of an iomem or firmware-memmap name ("System RAM", "reserved",
  * "ACPI Tables"...), compared case-insensitively; *ret_flags (may be NULL)

@@ -1,3 +1,339 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* TODO(owner): being written. */
+/* /sys/devices/system/memory: the block size, the hotplug policy and one
+ * memoryN directory per memory block (N = start / block size). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "memrange-private.h"
+
+#define MEMORY_DIR "sys/devices/system/memory"
+/* 2M blocks of the smallest size (128 MiB) describe 256 TiB. */
+#define MAX_BLOCKS (1u << 21)
+/* MAX_NUMNODES is at most 1024. */
+#define MAX_NODES_PER_BLOCK 1024u
+
+static void block_path(char *buf, size_t size, uint64_t index, const char *attr) {
+        if (attr)
+                snprintf(buf, size, MEMORY_DIR "/memory%llu/%s", (unsigned long long) index, attr);
+        else
+                snprintf(buf, size, MEMORY_DIR "/memory%llu", (unsigned long long) index);
+}
+
+/* block_size_bytes and phys_index: lowercase hex without 0x. */
+static int parse_plain_hex(struct memrange_ctx *ctx, const char *path, const char *value, uint64_t *ret) {
+        size_t len = strlen(value);
+        int r;
+
+        if (len == 0 || strspn(value, "0123456789abcdef") != len)
+                return mr_error_at(ctx, EBADMSG, path, 0, "expected lowercase hex digits, got '%.32s'",
+                                   value);
+        r = mr_parse_hex_u64_n(value, len, ret);
+        if (r < 0)
+                return mr_error_at(ctx, r, path, 0, "'%.32s' does not fit in 64 bits", value);
+        return 0;
+}
+
+/* Reads an optional 0/1 attribute: -1 when missing. */
+static int read_optional_bool(struct memrange_ctx *ctx, const char *path, int *ret) {
+        _cleanup_(freep) char *value = NULL;
+        int r, v;
+
+        r = mr_read_attr_line(ctx, path, &value);
+        if (r == -ENOENT) {
+                *ret = -1;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        if (mr_parse_bool01(value, &v) < 0)
+                return mr_error_at(ctx, EBADMSG, path, 0, "expected 0 or 1, got '%.32s'", value);
+        *ret = v;
+        return 0;
+}
+
+static int read_optional_string(struct memrange_ctx *ctx, const char *path, char **ret) {
+        int r = mr_read_attr_line(ctx, path, ret);
+
+        if (r == -ENOENT) {
+                *ret = NULL;
+                return 0;
+        }
+        return r;
+}
+
+static int parse_state(struct memrange_ctx *ctx, const char *path, const char *value, uint32_t *ret) {
+        if (strcmp(value, "online") == 0)
+                *ret = MEMRANGE_BLOCK_ONLINE;
+        else if (strcmp(value, "offline") == 0)
+                *ret = MEMRANGE_BLOCK_OFFLINE;
+        else if (strcmp(value, "going-offline") == 0)
+                *ret = MEMRANGE_BLOCK_GOING_OFFLINE;
+        else
+                return mr_error_at(ctx, EBADMSG, path, 0, "unknown state '%.32s'", value);
+        return 0;
+}
+
+/* The kernel removes a block's files before its directory: a required file
+ * that is missing while its directory is gone means the block vanished. */
+static int missing_required(struct memrange_ctx *ctx, uint64_t index, const char *path) {
+        char dir[128];
+
+        block_path(dir, sizeof(dir), index, NULL);
+        if (mr_dir_vanished(ctx, dir))
+                return -ENOENT;
+        return mr_error_at(ctx, EBADMSG, path, 0, "missing");
+}
+
+static int read_state(struct memrange_ctx *ctx, uint64_t index, uint32_t *ret) {
+        _cleanup_(freep) char *value = NULL;
+        char path[128];
+        int r;
+
+        block_path(path, sizeof(path), index, "state");
+        r = mr_read_attr_line(ctx, path, &value);
+        if (r == -ENOENT)
+                return -ENOENT; /* vanished: the caller skips it */
+        if (r < 0)
+                return r;
+        return parse_state(ctx, path, value, ret);
+}
+
+static int check_phys_index(struct memrange_ctx *ctx, uint64_t index) {
+        _cleanup_(freep) char *value = NULL;
+        char path[128];
+        uint64_t v;
+        int r;
+
+        block_path(path, sizeof(path), index, "phys_index");
+        r = mr_read_attr_line(ctx, path, &value);
+        if (r == -ENOENT)
+                return missing_required(ctx, index, path);
+        if (r < 0)
+                return r;
+        r = parse_plain_hex(ctx, path, value, &v);
+        if (r < 0)
+                return r;
+        if (v != index)
+                return mr_error_at(ctx, EBADMSG, path, 0,
+                                   "phys_index 0x%llx does not match the directory's block %llu",
+                                   (unsigned long long) v, (unsigned long long) index);
+        return 0;
+}
+
+static int read_phys_device(struct memrange_ctx *ctx, uint64_t index, int *ret) {
+        _cleanup_(freep) char *value = NULL;
+        char path[128];
+        int r, v;
+
+        block_path(path, sizeof(path), index, "phys_device");
+        r = mr_read_attr_line(ctx, path, &value);
+        if (r == -ENOENT) {
+                *ret = -1;
+                return 0;
+        }
+        if (r < 0)
+                return r;
+        if (mr_parse_int(value, &v) < 0 || v < 0)
+                return mr_error_at(ctx, EBADMSG, path, 0, "expected a device number, got '%.32s'", value);
+        *ret = v;
+        return 0;
+}
+
+/* nodeX entries inside memoryN: links on a live system, plain files in a
+ * copied tree; only the name counts. */
+static int read_nodes(struct memrange_ctx *ctx, uint64_t index, struct memrange_block *b) {
+        _cleanup_(freep) uint64_t *ids = NULL;
+        char dir[128];
+        size_t n;
+        int r;
+
+        block_path(dir, sizeof(dir), index, NULL);
+        r = mr_list_indexed(ctx, dir, "node", MAX_NODES_PER_BLOCK, &ids, &n);
+        if (r < 0)
+                return r;
+        if (n == 0)
+                return 0;
+        b->nodes = calloc(n, sizeof(*b->nodes));
+        if (!b->nodes)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                if (ids[i] > INT32_MAX)
+                        return mr_error_at(ctx, EBADMSG, dir, 0, "node%llu is out of range",
+                                           (unsigned long long) ids[i]);
+                b->nodes[i] = (int32_t) ids[i];
+        }
+        b->n_nodes = n;
+        return 0;
+}
+
+static int block_range(struct memrange_ctx *ctx, uint64_t block_size, uint64_t index,
+                       struct memrange_block *b) {
+        char dir[128];
+
+        if (__builtin_mul_overflow(index, block_size, &b->start) ||
+            __builtin_add_overflow(b->start, block_size, &b->end)) {
+                block_path(dir, sizeof(dir), index, NULL);
+                return mr_error_at(ctx, EOVERFLOW, dir, 0,
+                                   "block %llu of 0x%llx bytes lies beyond the 64-bit address space",
+                                   (unsigned long long) index, (unsigned long long) block_size);
+        }
+        return 0;
+}
+
+/* Fills @b; on failure the caller clears it. */
+static int read_block(struct memrange_ctx *ctx, uint64_t block_size, uint64_t index,
+                      struct memrange_block *b) {
+        char path[128];
+        int r;
+
+        b->index = index;
+        r = block_range(ctx, block_size, index, b);
+        if (r < 0)
+                return r;
+        r = read_state(ctx, index, &b->state);
+        if (r < 0)
+                return r;
+        r = check_phys_index(ctx, index);
+        if (r < 0)
+                return r;
+        block_path(path, sizeof(path), index, "online");
+        r = read_optional_bool(ctx, path, &b->online);
+        if (r < 0)
+                return r;
+        block_path(path, sizeof(path), index, "removable");
+        r = read_optional_bool(ctx, path, &b->removable);
+        if (r < 0)
+                return r;
+        r = read_phys_device(ctx, index, &b->phys_device);
+        if (r < 0)
+                return r;
+        block_path(path, sizeof(path), index, "valid_zones");
+        r = read_optional_string(ctx, path, &b->valid_zones);
+        if (r < 0)
+                return r;
+        return read_nodes(ctx, index, b);
+}
+
+static bool is_power_of_two(uint64_t v) {
+        return v != 0 && (v & (v - 1)) == 0;
+}
+
+_public_ int memrange_block_read(struct memrange_ctx *ctx, uint64_t block_size, uint64_t index,
+                                 struct memrange_block *ret_block) {
+        struct memrange_block b = {};
+        int r;
+
+        if (!ctx || !ret_block || !is_power_of_two(block_size))
+                return -EINVAL;
+        r = read_block(ctx, block_size, index, &b);
+        if (r < 0) {
+                memrange_block_clear(&b);
+                return r;
+        }
+        *ret_block = b;
+        return 0;
+}
+
+_public_ void memrange_block_clear(struct memrange_block *block) {
+        if (!block)
+                return;
+        free(block->valid_zones);
+        free(block->nodes);
+        *block = (struct memrange_block) {};
+}
+
+_public_ struct memrange_blocks *memrange_blocks_free(struct memrange_blocks *blocks) {
+        if (!blocks)
+                return NULL;
+        for (size_t i = 0; i < blocks->n; i++)
+                memrange_block_clear(&blocks->blocks[i]);
+        free(blocks->blocks);
+        free(blocks->auto_online_blocks);
+        free(blocks);
+        return NULL;
+}
+
+static int read_block_size(struct memrange_ctx *ctx, uint64_t *ret) {
+        _cleanup_(freep) char *value = NULL;
+        const char *path = MEMORY_DIR "/block_size_bytes";
+        uint64_t v;
+        int r;
+
+        r = mr_read_attr_line(ctx, path, &value);
+        if (r == -ENOENT && !mr_exists(ctx, MEMORY_DIR)) {
+                mr_dbg(ctx, "%s does not exist", MEMORY_DIR);
+                return -ENOENT;
+        }
+        if (r == -ENOENT)
+                return mr_error_at(ctx, EBADMSG, path, 0, "missing");
+        if (r < 0)
+                return r;
+        r = parse_plain_hex(ctx, path, value, &v);
+        if (r < 0)
+                return r;
+        if (!is_power_of_two(v))
+                return mr_error_at(ctx, EBADMSG, path, 0, "block size 0x%llx is not a power of two",
+                                   (unsigned long long) v);
+        *ret = v;
+        return 0;
+}
+
+/* Reads every listed block; blocks that vanished meanwhile are skipped. */
+static int read_all_blocks(struct memrange_ctx *ctx, const uint64_t *indices, size_t n_indices,
+                           struct memrange_blocks *blocks) {
+        int r;
+
+        blocks->blocks = calloc(n_indices ? n_indices : 1, sizeof(*blocks->blocks));
+        if (!blocks->blocks)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_indices; i++) {
+                r = memrange_block_read(ctx, blocks->block_size, indices[i], &blocks->blocks[blocks->n]);
+                if (r == -ENOENT) {
+                        mr_dbg(ctx, MEMORY_DIR "/memory%llu vanished while reading",
+                               (unsigned long long) indices[i]);
+                        continue;
+                }
+                if (r < 0)
+                        return r;
+                blocks->n++;
+        }
+        return 0;
+}
+
+_public_ int memrange_blocks_read(struct memrange_ctx *ctx, struct memrange_blocks **ret_blocks) {
+        _cleanup_(memrange_blocks_freep) struct memrange_blocks *blocks = NULL;
+        _cleanup_(freep) uint64_t *indices = NULL;
+        size_t n_indices;
+        int r;
+
+        if (!ctx || !ret_blocks)
+                return -EINVAL;
+        blocks = calloc(1, sizeof(*blocks));
+        if (!blocks)
+                return -ENOMEM;
+
+        r = read_block_size(ctx, &blocks->block_size);
+        if (r < 0)
+                return r;
+        r = read_optional_string(ctx, MEMORY_DIR "/auto_online_blocks", &blocks->auto_online_blocks);
+        if (r < 0)
+                return r;
+        r = read_optional_bool(ctx, MEMORY_DIR "/crash_hotplug", &blocks->crash_hotplug);
+        if (r < 0)
+                return r;
+
+        r = mr_list_indexed(ctx, MEMORY_DIR, "memory", MAX_BLOCKS, &indices, &n_indices);
+        if (r == -ENOENT)
+                return -ENOENT; /* removed under us */
+        if (r < 0)
+                return r;
+        /* The listing is sorted, so the blocks are too. */
+        r = read_all_blocks(ctx, indices, n_indices, blocks);
+        if (r < 0)
+                return r;
+
+        *ret_blocks = TAKE_PTR(blocks);
+        return 0;
+}
