@@ -117,9 +117,11 @@ _public_ int memrange_idset_parse(const char *text, struct memrange_idset *ret_s
                         if (id == hi)
                                 break;
                 }
-                if (*p == ',')
+                if (*p == ',') {
                         p++;
-                else if (*p && *p != '\n')
+                        if (*p < '0' || *p > '9')
+                                return -EINVAL; /* "0-3," or "1,,2" */
+                } else if (*p && *p != '\n')
                         return -EINVAL;
         }
         if (*p == '\n' && p[1] != '\0')

@@ -79,6 +79,7 @@ static void idset_rejects_bad_lists(void **state) {
         assert_int_equal(memrange_idset_parse("3-1", &set), -ERANGE);
         assert_int_equal(memrange_idset_parse("0-4294967295", &set), -ERANGE);
         assert_int_equal(memrange_idset_parse("1,,2", &set), -EINVAL);
+        assert_int_equal(memrange_idset_parse("0-3,", &set), -EINVAL);
         assert_int_equal(memrange_idset_parse("2,1", &set), -EINVAL);
         assert_int_equal(memrange_idset_parse("0-1x", &set), -EINVAL);
         assert_int_equal(memrange_idset_parse("a", &set), -EINVAL);
