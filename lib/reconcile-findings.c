@@ -46,6 +46,21 @@ static int report_pieces(struct memrange_findings *findings, const struct memran
         }
 }
 
+/* Adds to @out the RAM of @table that the plain table @covered lacks. */
+static int collect_ram_outside(const struct memrange_table *table, const struct memrange_table *covered,
+                               struct memrange_table *out) {
+        memrange_table_foreach(m, table) {
+                int r;
+
+                if (m->type != MEMRANGE_TYPE_RAM)
+                        continue;
+                r = rc_collect(covered, m->start, m->end, RC_COVER_GAP, out);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 /* ---- source status ---- */
 
 static const char *fallback_name(uint32_t built_from) {
@@ -166,16 +181,10 @@ static int find_blocks(const struct memrange_table *table, const struct memrange
                 if (r >= 0 && !has_ram(table, b->start, b->end))
                         r = rc_plain_add(empty, b->start, b->end);
         }
-        if (r < 0)
-                return r;
-        memrange_table_foreach(m, table) {
-                if (m->type != MEMRANGE_TYPE_RAM)
-                        continue;
-                r = rc_collect(covered, m->start, m->end, RC_COVER_GAP, orphan);
-                if (r < 0)
-                        return r;
-        }
-        r = report_pieces(findings, empty, &block_without_ram);
+        if (r >= 0)
+                r = collect_ram_outside(table, covered, orphan);
+        if (r >= 0)
+                r = report_pieces(findings, empty, &block_without_ram);
         if (r >= 0)
                 r = report_pieces(findings, orphan, &ram_without_block);
         return r;
@@ -284,16 +293,10 @@ static int find_memblock(const struct memrange_table *table, const struct memran
                 if (r >= 0)
                         r = rc_collect(table, m->start, m->end, bad, missing);
         }
-        if (r < 0)
-                return r;
-        memrange_table_foreach(m, table) {
-                if (m->type != MEMRANGE_TYPE_RAM)
-                        continue;
-                r = rc_collect(memory, m->start, m->end, RC_COVER_GAP, extra);
-                if (r < 0)
-                        return r;
-        }
-        r = report_pieces(findings, missing, &memblock_missing);
+        if (r >= 0)
+                r = collect_ram_outside(table, memory, extra);
+        if (r >= 0)
+                r = report_pieces(findings, missing, &memblock_missing);
         if (r >= 0)
                 r = report_pieces(findings, extra, &ram_not_in_memblock);
         return r;

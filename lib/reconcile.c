@@ -295,9 +295,19 @@ static int build_from_iomem(struct memrange_table *table, const struct memrange_
 #define MEMBLOCK_MEMORY_FLAGS \
         (MEMRANGE_F_HOTPLUG | MEMRANGE_F_MIRROR | MEMRANGE_F_NOMAP | MEMRANGE_F_DRIVER_MANAGED)
 
-static int build_from_memblock(struct memrange_table *table, const struct memrange_memblock *mb) {
-        for (size_t i = 0; i < mb->memory.n; i++) {
-                struct memrange r = mb->memory.ranges[i];
+/* Adds [start, end) as RAM reported by @source. */
+static int add_ram(struct memrange_table *table, uint64_t start, uint64_t end, uint32_t source) {
+        struct memrange m = plain_template;
+
+        m.start = start;
+        m.end = end;
+        m.sources = source;
+        return memrange_table_add(table, &m);
+}
+
+static int build_from_memblock(struct memrange_table *table, const struct memrange_sources *s) {
+        for (size_t i = 0; s->memblock && i < s->memblock->memory.n; i++) {
+                struct memrange r = s->memblock->memory.ranges[i];
                 int k;
 
                 /* iomem shows NOMAP memory as top-level "reserved": do the same. */
@@ -313,70 +323,47 @@ static int build_from_memblock(struct memrange_table *table, const struct memran
         return 0;
 }
 
-static int add_plain_as(struct memrange_table *table, const struct memrange_table *plain, uint32_t source) {
-        memrange_table_foreach(p, plain) {
-                struct memrange r = plain_template;
-                int k;
-
-                r.start = p->start;
-                r.end = p->end;
-                r.sources = source;
-                k = memrange_table_add(table, &r);
-                if (k < 0)
-                        return k;
-        }
-        return 0;
-}
-
-static int build_from_firmware_tree(struct memrange_table *table, const struct memrange_devicetree *dt,
-                                    const struct memrange_drmem *drmem) {
+static int build_from_firmware_tree(struct memrange_table *table, const struct memrange_sources *s) {
+        const struct memrange_drmem *drmem = s->drmem;
         int r;
 
-        if (dt) {
+        if (s->devicetree) {
                 _cleanup_(memrange_table_freep) struct memrange_table *memory = NULL;
 
-                r = rc_devicetree_memory(dt, &memory);
+                r = rc_devicetree_memory(s->devicetree, &memory);
                 if (r < 0)
                         return r;
-                r = add_plain_as(table, memory, MEMRANGE_SRC_DEVICETREE);
-                if (r < 0)
-                        return r;
+                memrange_table_foreach(m, memory) {
+                        r = add_ram(table, m->start, m->end, MEMRANGE_SRC_DEVICETREE);
+                        if (r < 0)
+                                return r;
+                }
         }
         for (size_t i = 0; drmem && i < drmem->n; i++) {
-                struct memrange m = plain_template;
-
                 if (!memrange_lmb_is_memory(&drmem->lmbs[i]))
                         continue;
-                m.start = drmem->lmbs[i].base;
-                m.end = m.start + drmem->lmb_size;
-                m.sources = MEMRANGE_SRC_DRMEM;
-                r = memrange_table_add(table, &m);
+                r = add_ram(table, drmem->lmbs[i].base, drmem->lmbs[i].base + drmem->lmb_size,
+                            MEMRANGE_SRC_DRMEM);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int build_from_blocks(struct memrange_table *table, const struct memrange_blocks *blocks) {
-        for (size_t i = 0; i < blocks->n; i++) {
-                struct memrange m = plain_template;
-                int r;
-
-                m.start = blocks->blocks[i].start;
-                m.end = blocks->blocks[i].end;
-                m.sources = MEMRANGE_SRC_MEMORY_BLOCKS;
-                r = memrange_table_add(table, &m);
+static int build_from_blocks(struct memrange_table *table, const struct memrange_sources *s) {
+        for (size_t i = 0; s->blocks && i < s->blocks->n; i++) {
+                int r = add_ram(table, s->blocks->blocks[i].start, s->blocks->blocks[i].end,
+                                MEMRANGE_SRC_MEMORY_BLOCKS);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int build_from_memmap(struct memrange_table *table, const struct memrange_list *memmap) {
-        for (size_t i = 0; i < memmap->n; i++) {
+static int build_from_memmap(struct memrange_table *table, const struct memrange_sources *s) {
+        for (size_t i = 0; s->memmap && i < s->memmap->n; i++) {
+                struct memrange m = s->memmap->ranges[i];
                 int r;
-
-                struct memrange m = memmap->ranges[i];
 
                 if (m.type != MEMRANGE_TYPE_RAM)
                         continue;
@@ -390,46 +377,40 @@ static int build_from_memmap(struct memrange_table *table, const struct memrange
         return 0;
 }
 
-/* Tries the fallbacks in order of precision; *ret_built_from gets the
- * source bits that built a non-empty table, 0 when none could. */
+/* Source bits whose data is present in @s. */
+static uint32_t present_sources(const struct memrange_sources *s) {
+        return (s->memblock ? MEMRANGE_SRC_MEMBLOCK : 0) | (s->devicetree ? MEMRANGE_SRC_DEVICETREE : 0) |
+               (s->drmem ? MEMRANGE_SRC_DRMEM : 0) | (s->blocks ? MEMRANGE_SRC_MEMORY_BLOCKS : 0) |
+               (s->memmap ? MEMRANGE_SRC_FIRMWARE_MEMMAP : 0);
+}
+
+/* Without iomem, in order of precision. */
+static const struct fallback {
+        uint32_t sources;
+        int (*build)(struct memrange_table *table, const struct memrange_sources *s);
+} fallbacks[] = {
+        { MEMRANGE_SRC_MEMBLOCK, build_from_memblock },
+        { MEMRANGE_SRC_DEVICETREE | MEMRANGE_SRC_DRMEM, build_from_firmware_tree },
+        { MEMRANGE_SRC_MEMORY_BLOCKS, build_from_blocks },
+        { MEMRANGE_SRC_FIRMWARE_MEMMAP, build_from_memmap },
+};
+
+/* The first fallback that yields a non-empty table builds it;
+ * *ret_built_from gets its source bits, 0 when none could. */
 static int build_without_iomem(struct memrange_table *table, const struct memrange_sources *s,
                                uint32_t *ret_built_from) {
-        int r;
+        uint32_t present = present_sources(s);
 
-        if (s->memblock && s->memblock->memory.n > 0) {
-                r = build_from_memblock(table, s->memblock);
+        for (size_t i = 0; i < ELEMENTSOF(fallbacks); i++) {
+                int r;
+
+                if (!(fallbacks[i].sources & present))
+                        continue;
+                r = fallbacks[i].build(table, s);
                 if (r < 0)
                         return r;
                 if (memrange_table_count(table) > 0) {
-                        *ret_built_from = MEMRANGE_SRC_MEMBLOCK;
-                        return 0;
-                }
-        }
-        if (s->devicetree || s->drmem) {
-                r = build_from_firmware_tree(table, s->devicetree, s->drmem);
-                if (r < 0)
-                        return r;
-                if (memrange_table_count(table) > 0) {
-                        *ret_built_from = (s->devicetree ? MEMRANGE_SRC_DEVICETREE : 0) |
-                                          (s->drmem ? MEMRANGE_SRC_DRMEM : 0);
-                        return 0;
-                }
-        }
-        if (s->blocks) {
-                r = build_from_blocks(table, s->blocks);
-                if (r < 0)
-                        return r;
-                if (memrange_table_count(table) > 0) {
-                        *ret_built_from = MEMRANGE_SRC_MEMORY_BLOCKS;
-                        return 0;
-                }
-        }
-        if (s->memmap) {
-                r = build_from_memmap(table, s->memmap);
-                if (r < 0)
-                        return r;
-                if (memrange_table_count(table) > 0) {
-                        *ret_built_from = MEMRANGE_SRC_FIRMWARE_MEMMAP;
+                        *ret_built_from = fallbacks[i].sources & present;
                         return 0;
                 }
         }

@@ -39,44 +39,36 @@ static int record_outcome(struct memrange_ctx *ctx, struct memrange_sources *sou
 }
 
 /* Each reader gets a clean error slot so that a message left by an earlier
- * reader is never attributed to the wrong source. */
-#define READ_SOURCE(ctx, sources, bit, reader, field)                          \
-        ({                                                                     \
-                mr_clear_error(ctx);                                           \
-                record_outcome(ctx, sources, bit, reader(ctx, &(sources)->field)); \
-        })
+ * reader is never attributed to the wrong source. Only -ENOMEM returns. */
+#define READ_SOURCE(ctx, sources, bit, reader, field)                                 \
+        do {                                                                          \
+                int _r;                                                               \
+                mr_clear_error(ctx);                                                  \
+                _r = record_outcome(ctx, sources, bit, reader(ctx, &(sources)->field)); \
+                if (_r < 0)                                                           \
+                        return _r;                                                    \
+        } while (0)
 
 _public_ int memrange_sources_read(struct memrange_ctx *ctx, struct memrange_sources **ret_sources) {
-        _cleanup_(memrange_sources_freep) struct memrange_sources *sources = NULL;
-        int r = 0;
+        _cleanup_(memrange_sources_freep) struct memrange_sources *s = NULL;
 
         if (!ctx || !ret_sources)
                 return -EINVAL;
-        sources = calloc(1, sizeof(*sources));
-        if (!sources)
+        s = calloc(1, sizeof(*s));
+        if (!s)
                 return -ENOMEM;
 
-        if (r >= 0)
-                r = READ_SOURCE(ctx, sources, MEMRANGE_SRC_IOMEM, memrange_iomem_read, iomem);
-        if (r >= 0)
-                r = READ_SOURCE(ctx, sources, MEMRANGE_SRC_FIRMWARE_MEMMAP, memrange_memmap_read, memmap);
-        if (r >= 0)
-                r = READ_SOURCE(ctx, sources, MEMRANGE_SRC_MEMORY_BLOCKS, memrange_blocks_read, blocks);
-        if (r >= 0)
-                r = READ_SOURCE(ctx, sources, MEMRANGE_SRC_NUMA, memrange_numa_read, numa);
-        if (r >= 0)
-                r = READ_SOURCE(ctx, sources, MEMRANGE_SRC_MEMBLOCK, memrange_memblock_read, memblock);
-        if (r >= 0)
-                r = READ_SOURCE(ctx, sources, MEMRANGE_SRC_DEVICETREE, memrange_devicetree_read, devicetree);
-        if (r >= 0)
-                r = READ_SOURCE(ctx, sources, MEMRANGE_SRC_DRMEM, memrange_drmem_read, drmem);
-        if (r >= 0)
-                r = READ_SOURCE(ctx, sources, MEMRANGE_SRC_CRASH, memrange_crash_read, crash);
-        if (r < 0)
-                return r;
+        READ_SOURCE(ctx, s, MEMRANGE_SRC_IOMEM, memrange_iomem_read, iomem);
+        READ_SOURCE(ctx, s, MEMRANGE_SRC_FIRMWARE_MEMMAP, memrange_memmap_read, memmap);
+        READ_SOURCE(ctx, s, MEMRANGE_SRC_MEMORY_BLOCKS, memrange_blocks_read, blocks);
+        READ_SOURCE(ctx, s, MEMRANGE_SRC_NUMA, memrange_numa_read, numa);
+        READ_SOURCE(ctx, s, MEMRANGE_SRC_MEMBLOCK, memrange_memblock_read, memblock);
+        READ_SOURCE(ctx, s, MEMRANGE_SRC_DEVICETREE, memrange_devicetree_read, devicetree);
+        READ_SOURCE(ctx, s, MEMRANGE_SRC_DRMEM, memrange_drmem_read, drmem);
+        READ_SOURCE(ctx, s, MEMRANGE_SRC_CRASH, memrange_crash_read, crash);
 
         mr_clear_error(ctx);
-        *ret_sources = TAKE_PTR(sources);
+        *ret_sources = TAKE_PTR(s);
         return 0;
 }
 

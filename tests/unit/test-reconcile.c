@@ -1035,44 +1035,47 @@ static void every_healthy_fixture_has_no_error_finding(void **state) {
 #define HP MEMRANGE_F_HOTPLUG
 #define CK MEMRANGE_F_CRASHKERNEL
 
-static void x86_dimm_hotplug_table(void **state) {
-        struct result res = reconcile_fixture("x86_64-6.1-dimm/hotplug");
-        const struct memrange expected[] = {
+/* The QEMU pc layout every x86 dimm and virtio-mem fixture shares: 1 GiB
+ * of boot RAM in 128 MiB blocks on node 0, the firmware reservations, a
+ * 256 MiB crash kernel wherever KASLR put it, and whatever RAM the hot-add
+ * put above 4 GiB (@high, may be NULL). */
+static void assert_qemu_pc_table(const struct memrange_table *table, uint64_t crash, const struct memrange *high) {
+        struct memrange expected[] = {
                 REC(0x0, 0x1000, RSV, 0, NONE, I),
                 REC(0x1000, 0x9fc00, RAM, 0, 0, I | M | B | N),
                 REC(0x9fc00, 0xa0000, RSV, 0, NONE, I | M),
                 REC(0xf0000, 0x100000, RSV, 0, NONE, I | M),
-                REC(0x100000, 0x1e000000, RAM, 0, 0, I | M | B | N),
-                REC(0x1e000000, 0x2e000000, RAM, CK, 0, I | M | B | N | C),
-                REC(0x2e000000, 0x3ffe0000, RAM, 0, 0, I | M | B | N),
+                REC(0x100000, crash, RAM, 0, 0, I | M | B | N),
+                REC(crash, crash + 256 * MiB, RAM, CK, 0, I | M | B | N | C),
+                REC(crash + 256 * MiB, 0x3ffe0000, RAM, 0, 0, I | M | B | N),
                 REC(0x3ffe0000, 0x40000000, RSV, 0, NONE, I | M),
                 REC(0xfffc0000, 0x100000000, RSV, 0, NONE, I | M),
-                /* memmap entry 7, appended by the hot-add */
-                REC(0x100000000, 0x140000000, RAM, HP, 0, I | M | B | N),
+                {}, /* @high */
                 REC(0xfd00000000, 0x10000000000, RSV, 0, NONE, I | M),
         };
+        size_t n = ELEMENTSOF(expected);
 
-        assert_table(res.table, expected, ELEMENTSOF(expected));
-        assert_findings(res.findings, x86_page0, ELEMENTSOF(x86_page0));
-        result_free(&res);
+        if (high)
+                expected[9] = *high;
+        else
+                expected[9] = expected[--n];
+        assert_table(table, expected, n);
 }
 
 static void x86_dimm_boot_table(void **state) {
         struct result res = reconcile_fixture("x86_64-6.1-dimm/boot");
-        const struct memrange expected[] = {
-                REC(0x0, 0x1000, RSV, 0, NONE, I),
-                REC(0x1000, 0x9fc00, RAM, 0, 0, I | M | B | N),
-                REC(0x9fc00, 0xa0000, RSV, 0, NONE, I | M),
-                REC(0xf0000, 0x100000, RSV, 0, NONE, I | M),
-                REC(0x100000, 0x1e000000, RAM, 0, 0, I | M | B | N),
-                REC(0x1e000000, 0x2e000000, RAM, CK, 0, I | M | B | N | C),
-                REC(0x2e000000, 0x3ffe0000, RAM, 0, 0, I | M | B | N),
-                REC(0x3ffe0000, 0x40000000, RSV, 0, NONE, I | M),
-                REC(0xfffc0000, 0x100000000, RSV, 0, NONE, I | M),
-                REC(0xfd00000000, 0x10000000000, RSV, 0, NONE, I | M),
-        };
 
-        assert_table(res.table, expected, ELEMENTSOF(expected));
+        assert_qemu_pc_table(res.table, 0x1e000000, NULL);
+        assert_findings(res.findings, x86_page0, ELEMENTSOF(x86_page0));
+        result_free(&res);
+}
+
+static void x86_dimm_hotplug_table(void **state) {
+        struct result res = reconcile_fixture("x86_64-6.1-dimm/hotplug");
+        /* memmap entry 7, appended by the hot-add: the hotplug flag */
+        const struct memrange dimm = REC(0x100000000, 0x140000000, RAM, HP, 0, I | M | B | N);
+
+        assert_qemu_pc_table(res.table, 0x1e000000, &dimm);
         assert_findings(res.findings, x86_page0, ELEMENTSOF(x86_page0));
         result_free(&res);
 }
@@ -1098,26 +1101,47 @@ static void x86_dimm_offline_flags_memory33_only(void **state) {
         result_free(&res);
 }
 
-static void virtiomem_hotplug_driver_managed_ram_without_memmap(void **state) {
-        struct result res = reconcile_fixture("x86_64-6.12-virtiomem/hotplug");
-        const struct memrange expected[] = {
-                REC(0x0, 0x1000, RSV, 0, NONE, I),
-                REC(0x1000, 0x9fc00, RAM, 0, 0, I | M | B | N),
-                REC(0x9fc00, 0xa0000, RSV, 0, NONE, I | M),
-                REC(0xf0000, 0x100000, RSV, 0, NONE, I | M),
-                REC(0x100000, 0x25000000, RAM, 0, 0, I | M | B | N),
-                REC(0x25000000, 0x35000000, RAM, CK, 0, I | M | B | N | C),
-                REC(0x35000000, 0x3ffe0000, RAM, 0, 0, I | M | B | N),
-                REC(0x3ffe0000, 0x40000000, RSV, 0, NONE, I | M),
-                REC(0xfffc0000, 0x100000000, RSV, 0, NONE, I | M),
-                /* "System RAM (virtio_mem)" under virtio0: memmap never lists it */
-                REC(0x100000000, 0x140000000, RAM, MEMRANGE_F_DRIVER_MANAGED, 0, I | B | N),
-                REC(0xfd00000000, 0x10000000000, RSV, 0, NONE, I | M),
+static void virtiomem_driver_managed_ram_without_memmap(void **state) {
+        /* "System RAM (virtio_mem)" under virtio0, 512 MiB at boot, 1 GiB
+         * after growing: memmap never lists it, the blocks do. */
+        static const struct {
+                const char *name;
+                uint64_t end;
+        } cases[] = {
+                { "x86_64-6.12-virtiomem/boot", 0x120000000 },
+                { "x86_64-6.12-virtiomem/hotplug", 0x140000000 },
         };
 
-        assert_table(res.table, expected, ELEMENTSOF(expected));
-        assert_findings(res.findings, x86_page0, ELEMENTSOF(x86_page0));
-        result_free(&res);
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct result res = reconcile_fixture(cases[i].name);
+                const struct memrange virtio_mem =
+                        REC(0x100000000, cases[i].end, RAM, MEMRANGE_F_DRIVER_MANAGED, 0, I | B | N);
+
+                printf("%s\n", cases[i].name);
+                assert_qemu_pc_table(res.table, 0x25000000, &virtio_mem);
+                assert_findings(res.findings, x86_page0, ELEMENTSOF(x86_page0));
+                result_free(&res);
+        }
+}
+
+static void kdump_roots_hold_the_hot_added_dimm(void **state) {
+        static const struct {
+                const char *name;
+                uint64_t crash;
+        } cases[] = {
+                { "kdump-cases/x86_64-6.1-kexec_load-noreload/root", 0x29000000 },
+                { "kdump-cases/x86_64-6.1-kexec_load-reload/root", 0x2f000000 },
+                { "kdump-cases/x86_64-6.12-kexec_file-noreload/root", 0x26000000 },
+        };
+        const struct memrange dimm = REC(0x100000000, 0x140000000, RAM, HP, 0, I | M | B | N);
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                struct result res = reconcile_fixture(cases[i].name);
+
+                printf("%s\n", cases[i].name);
+                assert_qemu_pc_table(res.table, cases[i].crash, &dimm);
+                result_free(&res);
+        }
 }
 
 static void arm64_memblock_and_devicetree_agree_with_iomem(void **state) {
@@ -1209,10 +1233,11 @@ int main(void) {
                 cmocka_unit_test(sources_read_records_hidden_broken_and_absent_sources),
                 cmocka_unit_test(sources_read_of_a_fixture_finds_every_x86_source),
                 cmocka_unit_test(every_healthy_fixture_has_no_error_finding),
-                cmocka_unit_test(x86_dimm_hotplug_table),
                 cmocka_unit_test(x86_dimm_boot_table),
+                cmocka_unit_test(x86_dimm_hotplug_table),
                 cmocka_unit_test(x86_dimm_offline_flags_memory33_only),
-                cmocka_unit_test(virtiomem_hotplug_driver_managed_ram_without_memmap),
+                cmocka_unit_test(virtiomem_driver_managed_ram_without_memmap),
+                cmocka_unit_test(kdump_roots_hold_the_hot_added_dimm),
                 cmocka_unit_test(arm64_memblock_and_devicetree_agree_with_iomem),
                 cmocka_unit_test(ppc64_hotplug_drmem_covers_the_new_lmbs),
                 cmocka_unit_test(ppc64_boot_reserved_lmbs_are_not_drmem_memory),
