@@ -230,10 +230,6 @@ int cmd_blocks(const struct cli_global *g, int argc, char **argv) {
                         return EXIT_FINDINGS;
                 }
         }
-        if (summary != SUMMARY_NEVER) {
-                if (summary == SUMMARY_ALWAYS)
-                        putchar('\n');
-                summary_print(&d, false, o.bytes);
-        }
+        summary_print_after_table(&d, summary, false, o.bytes);
         return EXIT_OK;
 }

@@ -232,10 +232,6 @@ int cmd_list(const struct cli_global *g, int argc, char **argv) {
                         return EXIT_FINDINGS;
                 }
         }
-        if (summary != SUMMARY_NEVER) {
-                if (summary == SUMMARY_ALWAYS)
-                        putchar('\n');
-                summary_print(&d, true, o.bytes);
-        }
+        summary_print_after_table(&d, summary, true, o.bytes);
         return EXIT_OK;
 }

@@ -162,3 +162,6 @@ int out_resolve_summary(const char *cmd, const struct out_opts *o, enum out_summ
 /* lsmem-style summary (summary.c): block size and online/offline memory
  * from the memory blocks, then with @with_table the totals of the table. */
 void summary_print(const struct cli_data *d, bool with_table, bool in_bytes);
+/* The summary as --summary=@when asks, after a table printed (or not). */
+void summary_print_after_table(const struct cli_data *d, enum out_summary when, bool with_table,
+                               bool in_bytes);

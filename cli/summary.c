@@ -77,3 +77,13 @@ void summary_print(const struct cli_data *d, bool with_table, bool in_bytes) {
         line("Crash kernel reservation:", t.crashkernel, in_bytes);
         line("Reserved:", t.reserved, in_bytes);
 }
+
+void summary_print_after_table(const struct cli_data *d, enum out_summary when, bool with_table,
+                               bool in_bytes) {
+        if (when == SUMMARY_NEVER)
+                return;
+        /* A blank line separates the summary from the table above it. */
+        if (when == SUMMARY_ALWAYS)
+                putchar('\n');
+        summary_print(d, with_table, in_bytes);
+}
