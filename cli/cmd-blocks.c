@@ -84,13 +84,9 @@ static const char *nodes(const struct memrange_block *b, char *buf, size_t size)
         size_t used = 0;
 
         buf[0] = '\0';
-        for (size_t i = 0; i < b->n_nodes; i++) {
-                int w = snprintf(buf + used, size - used, "%s%" PRIi32, i ? "," : "", b->nodes[i]);
-
-                if (w < 0 || (size_t) w >= size - used)
+        for (size_t i = 0; i < b->n_nodes; i++)
+                if (!out_append(buf, size, &used, "%s%" PRIi32, i ? "," : "", b->nodes[i]))
                         break;
-                used += (size_t) w;
-        }
         return buf;
 }
 

@@ -143,7 +143,10 @@ char *out_format_range(uint64_t start, uint64_t end_exclusive, char *buf, size_t
 char *out_format_size(uint64_t bytes, bool in_bytes, char *buf, size_t size);
 /* Like lsmem: "128M", "2.9G", "0B": powers of 1024, one decimal digit. */
 char *out_format_human(uint64_t bytes, char *buf, size_t size);
-/* "0-3,8" from a sorted id set; "" when empty. */
+/* Appends printf output at buf + *used; on truncation leaves @buf as it
+ * was (no partial item) and returns false. */
+bool out_append(char *buf, size_t size, size_t *used, const char *format, ...) _printf_(4, 5);
+/* "0-3,8" from a sorted id set; "" when empty; whole items only. */
 char *out_format_idset(const struct memrange_idset *set, char *buf, size_t size);
 
 /* --summary[=never|always|only], as in lsmem: the summary follows the

@@ -3,6 +3,7 @@
  * options, column selection, smartcols tables and cell formatting. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -214,6 +215,23 @@ char *out_format_size(uint64_t bytes, bool in_bytes, char *buf, size_t size) {
         return out_format_human(bytes, buf, size);
 }
 
+bool out_append(char *buf, size_t size, size_t *used, const char *format, ...) {
+        va_list ap;
+        int w;
+
+        if (*used >= size)
+                return false;
+        va_start(ap, format);
+        w = vsnprintf(buf + *used, size - *used, format, ap);
+        va_end(ap);
+        if (w < 0 || (size_t) w >= size - *used) {
+                buf[*used] = '\0'; /* drop the partial item */
+                return false;
+        }
+        *used += (size_t) w;
+        return true;
+}
+
 char *out_format_idset(const struct memrange_idset *set, char *buf, size_t size) {
         size_t used = 0;
 
@@ -222,19 +240,17 @@ char *out_format_idset(const struct memrange_idset *set, char *buf, size_t size)
         buf[0] = '\0';
         for (size_t i = 0; i < set->n;) {
                 size_t j = i;
-                int w;
+                bool ok;
 
                 /* Extend over consecutive ids: "0-3". */
                 while (j + 1 < set->n && set->ids[j + 1] == set->ids[j] + 1)
                         j++;
                 if (j > i)
-                        w = snprintf(buf + used, size - used, "%s%u-%u", used ? "," : "", set->ids[i],
-                                     set->ids[j]);
+                        ok = out_append(buf, size, &used, "%s%u-%u", used ? "," : "", set->ids[i], set->ids[j]);
                 else
-                        w = snprintf(buf + used, size - used, "%s%u", used ? "," : "", set->ids[i]);
-                if (w < 0 || (size_t) w >= size - used)
+                        ok = out_append(buf, size, &used, "%s%u", used ? "," : "", set->ids[i]);
+                if (!ok)
                         break;
-                used += (size_t) w;
                 i = j + 1;
         }
         return buf;
