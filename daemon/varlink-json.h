@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* JSON for varlink: strict parsing, compact serialisation and typed
+ * extraction of method parameters (so that handlers answer
+ * InvalidParameter naming the field). Shared by the server, the client
+ * helper and the fuzz target; nothing here logs. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "macro.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
+
+/* ASCII character classes for JSON tokens and varlink names: <ctype.h>
+ * would follow the locale memrangectl sets. */
+static inline bool ascii_is_digit(char c) {
+        return c >= '0' && c <= '9';
+}
+static inline bool ascii_is_alpha(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+static inline bool ascii_is_alnum(char c) {
+        return ascii_is_digit(c) || ascii_is_alpha(c);
+}
+
+/* ---- strict JSON ---- */
+
+/* Parses exactly one JSON value from @text (@len bytes, no NUL needed).
+ * Strict: RFC 8259 syntax only (no single quotes, NaN, Infinity, raw control
+ * characters in strings or trailing garbage), valid UTF-8, integers within
+ * int64/uint64, finite numbers, at most @max_depth nested arrays/objects.
+ * The top level must be an object. On success *ret owns one reference. On
+ * failure returns -EBADMSG (-ELOOP when too deep) and, when @error_detail
+ * is non-NULL, points it at a static description. */
+int varlink_json_parse(const char *text, size_t len, unsigned max_depth, struct json_object **ret,
+                       const char **error_detail);
+
+/* Compact serialisation (no whitespace, "/" not escaped). The string
+ * belongs to @o and lives until @o is freed or serialised again. */
+const char *varlink_json_to_string(struct json_object *o, size_t *ret_len);
+
+/* ---- typed parameter extraction ----
+ * Each looks up @key in the object @params. Returns 1 and sets *ret when
+ * present, 0 when absent or null (*ret untouched, so preset a default),
+ * -EINVAL when present with the wrong type or out of range. Borrowed
+ * results live as long as @params. */
+int varlink_json_get_string(struct json_object *params, const char *key, const char **ret);
+int varlink_json_get_int64(struct json_object *params, const char *key, int64_t *ret);
+int varlink_json_get_uint64(struct json_object *params, const char *key, uint64_t *ret);
+int varlink_json_get_bool(struct json_object *params, const char *key, bool *ret);
+int varlink_json_get_array(struct json_object *params, const char *key, struct json_object **ret);
+int varlink_json_get_object(struct json_object *params, const char *key, struct json_object **ret);
+/* Returns the first key of @params not listed in the NULL-terminated
+ * @known, or NULL when all are known (varlink rejects unknown fields). */
+const char *varlink_json_find_unknown_key(struct json_object *params, const char *const *known);
+
+/* Adds @value under @key of object @o, consuming @value; NULL @value (a
+ * failed json_object_new_*()) gives -ENOMEM, so constructors can be
+ * passed directly: varlink_json_add(o, "name", json_object_new_string(s)). */
+int varlink_json_add(struct json_object *o, const char *key, struct json_object *value);

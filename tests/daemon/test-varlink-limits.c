@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The varlink server against hostile or greedy clients, in process:
+ * oversized, too deep and malformed messages, clients that never read,
+ * connection limits, peer credentials and the listening socket. Each cut
+ * off client must leave the others served. */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "varlink-test-util.h"
+
+/* ---- tests: hostile clients ---- */
+
+static void oversized_message_disconnects_only_that_client(void **state) {
+        static const char head[] = "{\"method\":\"org.example.test.Add\",\"parameters\":{\"a\":\"";
+        size_t size = 2u * 1024u * 1024u;
+        _cleanup_(freep) char *big = malloc(size);
+        struct fx fx;
+        struct client bad, good;
+        int r;
+
+        assert_non_null(big);
+        memset(big, ' ', size);
+        memcpy(big, head, strlen(head));
+        fx_start(&fx, NULL);
+        client_open(&fx, &good);
+        client_open(&fx, &bad);
+        assert_int_equal(varlink_server_n_connections(fx.server), 2);
+        r = client_write(&fx, &bad, big, size);
+        assert_true(r == -EPIPE || r == -ECONNRESET);
+        assert_true(client_sees_close(&fx, &bad));
+        assert_int_equal(varlink_server_n_connections(fx.server), 1);
+        assert_still_served(&fx, &good);
+        client_close(&bad);
+        client_close(&good);
+        fx_stop(&fx);
+}
+
+static void deeply_nested_json_is_rejected_and_disconnected(void **state) {
+        char msg[400];
+        struct fx fx;
+        struct client bad, good;
+        size_t p;
+
+        p = (size_t) sprintf(msg, "{\"method\":\"org.example.test.Add\",\"parameters\":{\"a\":");
+        memset(msg + p, '[', 98);
+        memset(msg + p + 98, ']', 98);
+        strcpy(msg + p + 196, "}}"); /* 100 nested containers */
+        fx_start(&fx, NULL);
+        client_open(&fx, &good);
+        client_open(&fx, &bad);
+        client_call(&fx, &bad, msg);
+        assert_error(client_recv(&fx, &bad), "org.varlink.service.InvalidParameter", "parameter", "");
+        assert_true(client_sees_close(&fx, &bad));
+        assert_still_served(&fx, &good);
+        client_close(&bad);
+        client_close(&good);
+        fx_stop(&fx);
+}
+
+static void garbage_gets_invalid_parameter_then_disconnect(void **state) {
+        static const struct {
+                const char *message;
+                const char *field;
+        } cases[] = {
+                { "{nope", "" },
+                { "[1,2,3]", "" },
+                { "{\"parameters\":{}}", "method" },
+                { "{\"method\":7}", "method" },
+                { "{\"method\":\"org.example.test.Add\",\"parameters\":\"x\"}", "parameters" },
+                { "{\"method\":\"org.example.test.Add\",\"more\":\"yes\"}", "more" },
+        };
+        struct fx fx;
+        struct client good;
+
+        fx_start(&fx, NULL);
+        client_open(&fx, &good);
+        for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
+                struct client bad;
+
+                client_open(&fx, &bad);
+                client_call(&fx, &bad, cases[k].message);
+                assert_error(client_recv(&fx, &bad), "org.varlink.service.InvalidParameter",
+                             "parameter", cases[k].field);
+                assert_true(client_sees_close(&fx, &bad));
+                client_close(&bad);
+                assert_still_served(&fx, &good);
+        }
+        assert_int_equal(varlink_server_n_connections(fx.server), 1);
+        client_close(&good);
+        fx_stop(&fx);
+}
+
+static void client_that_never_reads_is_cut_off_alone(void **state) {
+        static const char call[] = "{\"method\":\"org.example.test.Big\",\"parameters\":{\"size\":262144}}";
+        struct fx fx;
+        struct client lazy, good;
+        unsigned sent = 0;
+
+        fx_start(&fx, NULL);
+        client_open(&fx, &good);
+        client_open(&fx, &lazy);
+        /* 64 replies of 256 KiB are 16 MiB, far over the 4 MiB queue. */
+        for (; sent < 64; sent++) {
+                if (client_write(&fx, &lazy, call, sizeof(call)) < 0)
+                        break;
+                pump(&fx, 1);
+                if (varlink_server_n_connections(fx.server) == 1)
+                        break;
+        }
+        pump(&fx, 5);
+        assert_int_equal(varlink_server_n_connections(fx.server), 1);
+        assert_true(sent > 4 && sent < 64);
+        assert_still_served(&fx, &good);
+        client_close(&lazy);
+        client_close(&good);
+        fx_stop(&fx);
+}
+
+/* ---- tests: limits and credentials ---- */
+
+static void per_uid_limit_refuses_extra_connections(void **state) {
+        struct varlink_limits limits = { .max_connections_per_uid = 2, .per_uid_limit_for_root = true };
+        struct fx fx;
+        struct client a, b, extra, later;
+
+        fx_start(&fx, &limits);
+        client_open(&fx, &a);
+        client_open(&fx, &b);
+        client_open(&fx, &extra);
+        assert_int_equal(varlink_server_n_connections(fx.server), 2);
+        assert_true(client_sees_close(&fx, &extra));
+        assert_still_served(&fx, &b);
+        /* A freed slot can be taken again. */
+        client_close(&a);
+        pump(&fx, 5);
+        client_open(&fx, &later);
+        assert_int_equal(varlink_server_n_connections(fx.server), 2);
+        assert_still_served(&fx, &later);
+        client_close(&extra);
+        client_close(&b);
+        client_close(&later);
+        fx_stop(&fx);
+}
+
+static void root_is_exempt_from_per_uid_limit_but_not_total(void **state) {
+        struct varlink_limits limits = { .max_connections_per_uid = 1, .max_connections = 3 };
+        struct client c[4];
+        struct fx fx;
+
+        if (geteuid() != 0)
+                skip();
+        fx_start(&fx, &limits);
+        for (size_t k = 0; k < ELEMENTSOF(c); k++)
+                client_open(&fx, &c[k]);
+        assert_int_equal(varlink_server_n_connections(fx.server), 3);
+        assert_true(client_sees_close(&fx, &c[3]));
+        assert_still_served(&fx, &c[2]);
+        for (size_t k = 0; k < ELEMENTSOF(c); k++)
+                client_close(&c[k]);
+        fx_stop(&fx);
+}
+
+static void peer_credentials_come_from_the_socket(void **state) {
+        struct fx fx;
+        struct client c;
+        struct json_object *reply, *v;
+
+        fx_start(&fx, NULL);
+        client_open(&fx, &c);
+        client_call(&fx, &c, "{\"method\":\"org.example.test.Whoami\"}");
+        reply = client_recv(&fx, &c);
+        assert_int_equal(param_int(reply, "uid"), getuid());
+        assert_int_equal(param_int(reply, "gid"), getgid());
+        assert_int_equal(param_int(reply, "pid"), getpid());
+        assert_true(json_object_object_get_ex(params_of(reply), "in_gid", &v));
+        assert_true(json_object_get_boolean(v));
+        assert_true(json_object_object_get_ex(params_of(reply), "in_other", &v));
+        assert_false(json_object_get_boolean(v));
+        json_object_put(reply);
+        client_close(&c);
+        fx_stop(&fx);
+}
+
+static void listen_path_refuses_live_socket_and_non_socket(void **state) {
+        struct varlink_server *second = NULL;
+        struct fx fx;
+
+        fx_start(&fx, NULL);
+        assert_int_equal(varlink_server_new(fx.event, &test_info, NULL, &second), 0);
+        /* fx.server still listens there. */
+        assert_int_equal(varlink_server_listen_path(second, fx.path), -EADDRINUSE);
+        scratch_write(&fx.dir, "plain-file", "x", 1);
+        {
+                char file[320];
+
+                snprintf(file, sizeof(file), "%s/plain-file", fx.dir.path);
+                assert_int_equal(varlink_server_listen_path(second, file), -EEXIST);
+        }
+        assert_int_equal(varlink_server_add_interface(second, &test_interface, NULL), 0);
+        assert_int_equal(varlink_server_add_interface(second, &test_interface, NULL), -EEXIST);
+        second = varlink_server_free(second);
+        fx_stop(&fx);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(oversized_message_disconnects_only_that_client),
+                cmocka_unit_test(deeply_nested_json_is_rejected_and_disconnected),
+                cmocka_unit_test(garbage_gets_invalid_parameter_then_disconnect),
+                cmocka_unit_test(client_that_never_reads_is_cut_off_alone),
+                cmocka_unit_test(per_uid_limit_refuses_extra_connections),
+                cmocka_unit_test(root_is_exempt_from_per_uid_limit_but_not_total),
+                cmocka_unit_test(peer_credentials_come_from_the_socket),
+                cmocka_unit_test(listen_path_refuses_live_socket_and_non_socket),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
