@@ -90,8 +90,9 @@ static const char *nodes(const struct memrange_block *b, char *buf, size_t size)
         return buf;
 }
 
-static const char *cell(size_t col, const struct memrange_block *b, const struct out_opts *o,
-                        char *buf, size_t size) {
+static const char *cell(size_t col, const void *row, const struct out_opts *o, char *buf, size_t size) {
+        const struct memrange_block *b = row;
+
         switch (col) {
         case COL_BLOCK:
                 snprintf(buf, size, "%" PRIu64, b->index);
@@ -126,23 +127,12 @@ static int print_table(const struct memrange_blocks *blocks, const struct out_se
 
         if (!tb)
                 return -ENOMEM;
-        for (size_t b = 0; b < blocks->n; b++) {
-                struct libscols_line *ln = scols_table_new_line(tb, NULL);
-
-                if (!ln)
-                        goto oom;
-                for (size_t i = 0; i < sel->n; i++) {
-                        char buf[256];
-
-                        if (scols_line_set_data(ln, i, cell(sel->idx[i], &blocks->blocks[b], o, buf,
-                                                            sizeof(buf))) < 0)
-                                goto oom;
+        for (size_t b = 0; b < blocks->n; b++)
+                if (out_add_row(tb, sel, cell, &blocks->blocks[b], o) < 0) {
+                        scols_unref_table(tb);
+                        return -ENOMEM;
                 }
-        }
         return out_table_print(tb);
-oom:
-        scols_unref_table(tb);
-        return -ENOMEM;
 }
 
 static int parse_args(int argc, char **argv, struct out_opts *o, enum out_summary *summary) {
@@ -157,28 +147,14 @@ static int parse_args(int argc, char **argv, struct out_opts *o, enum out_summar
         while ((c = getopt_long(argc, argv, OUT_SHORT_OPTS "h", options, NULL)) >= 0) {
                 if (out_parse_opt(c, optarg, o))
                         continue;
-                switch (c) {
-                case OPT_SUMMARY:
-                        if (out_parse_summary(optarg, summary) < 0) {
-                                cli_error("blocks: unsupported --summary argument '%s'", optarg);
-                                return EXIT_USAGE;
-                        }
-                        break;
-                case 'h':
-                        help();
-                        return EXIT_OK;
-                default:
-                        fputs("Try 'memrangectl blocks --help' for more information.\n", stderr);
+                if (c != OPT_SUMMARY)
+                        return cli_option_fallback("blocks", c, help);
+                if (out_summary_opt("blocks", optarg, summary) < 0)
                         return EXIT_USAGE;
-                }
-        }
-        if (optind < argc) {
-                cli_error("blocks: unexpected argument '%s'", argv[optind]);
-                return EXIT_USAGE;
         }
         if (out_resolve_summary("blocks", o, summary) < 0)
                 return EXIT_USAGE;
-        return -1;
+        return cli_no_arguments("blocks", argc, argv);
 }
 
 /* The blocks are this command's only subject: without them there is

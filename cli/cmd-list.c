@@ -55,9 +55,9 @@ static void help(void) {
         out_help_columns(columns, ELEMENTSOF(columns));
 }
 
-/* Fills the cell of column @col for range @r into @buf; returns the text. */
-static const char *cell(size_t col, const struct memrange *r, const struct out_opts *o, char *buf,
-                        size_t size) {
+static const char *cell(size_t col, const void *row, const struct out_opts *o, char *buf, size_t size) {
+        const struct memrange *r = row;
+
         switch (col) {
         case COL_RANGE:
                 return out_format_range(r->start, r->end, buf, size);
@@ -102,24 +102,14 @@ static int print_table(const struct cli_data *d, const struct out_selection *sel
         if (!tb)
                 return -ENOMEM;
         memrange_table_foreach(r, d->table) {
-                struct libscols_line *ln;
-
                 if (!filter_match(f, r))
                         continue;
-                ln = scols_table_new_line(tb, NULL);
-                if (!ln)
-                        goto oom;
-                for (size_t i = 0; i < sel->n; i++) {
-                        char buf[256];
-
-                        if (scols_line_set_data(ln, i, cell(sel->idx[i], r, o, buf, sizeof(buf))) < 0)
-                                goto oom;
+                if (out_add_row(tb, sel, cell, r, o) < 0) {
+                        scols_unref_table(tb);
+                        return -ENOMEM;
                 }
         }
         return out_table_print(tb);
-oom:
-        scols_unref_table(tb);
-        return -ENOMEM;
 }
 
 static int parse_types(const char *arg, uint32_t *types) {
@@ -175,10 +165,8 @@ static int parse_args(int argc, char **argv, struct out_opts *o, enum out_summar
                         continue;
                 switch (c) {
                 case OPT_SUMMARY:
-                        if (out_parse_summary(optarg, summary) < 0) {
-                                cli_error("list: unsupported --summary argument '%s'", optarg);
+                        if (out_summary_opt("list", optarg, summary) < 0)
                                 return EXIT_USAGE;
-                        }
                         break;
                 case 't':
                         if (parse_types(optarg, &f->types) < 0)
@@ -188,21 +176,13 @@ static int parse_args(int argc, char **argv, struct out_opts *o, enum out_summar
                         if (parse_node(optarg, f) < 0)
                                 return EXIT_USAGE;
                         break;
-                case 'h':
-                        help();
-                        return EXIT_OK;
                 default:
-                        fputs("Try 'memrangectl list --help' for more information.\n", stderr);
-                        return EXIT_USAGE;
+                        return cli_option_fallback("list", c, help);
                 }
-        }
-        if (optind < argc) {
-                cli_error("list: unexpected argument '%s'", argv[optind]);
-                return EXIT_USAGE;
         }
         if (out_resolve_summary("list", o, summary) < 0)
                 return EXIT_USAGE;
-        return -1;
+        return cli_no_arguments("list", argc, argv);
 }
 
 int cmd_list(const struct cli_global *g, int argc, char **argv) {

@@ -272,21 +272,10 @@ static int parse_args(int argc, char **argv, struct out_opts *o) {
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "Jbh", options, NULL)) >= 0) {
-                if (c != 'h' && out_parse_opt(c, optarg, o))
-                        continue;
-                if (c == 'h') {
-                        help();
-                        return EXIT_OK;
-                }
-                fputs("Try 'memrangectl status --help' for more information.\n", stderr);
-                return EXIT_USAGE;
-        }
-        if (optind < argc) {
-                cli_error("status: unexpected argument '%s'", argv[optind]);
-                return EXIT_USAGE;
-        }
-        return -1;
+        while ((c = getopt_long(argc, argv, "Jbh", options, NULL)) >= 0)
+                if (c == 'h' || !out_parse_opt(c, optarg, o))
+                        return cli_option_fallback("status", c, help);
+        return cli_no_arguments("status", argc, argv);
 }
 
 int cmd_status(const struct cli_global *g, int argc, char **argv) {

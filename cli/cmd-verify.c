@@ -43,7 +43,9 @@ static void help(void) {
         out_help_columns(columns, ELEMENTSOF(columns));
 }
 
-static const char *cell(size_t col, const struct memrange_finding *f, char *buf, size_t size) {
+static const char *cell(size_t col, const void *row, const struct out_opts *o, char *buf, size_t size) {
+        const struct memrange_finding *f = row;
+
         switch (col) {
         case COL_SEVERITY:
                 return memrange_severity_to_name(f->severity) ?: "unknown";
@@ -63,25 +65,11 @@ static const char *cell(size_t col, const struct memrange_finding *f, char *buf,
         }
 }
 
-static int add_row(struct libscols_table *tb, const struct out_selection *sel,
-                   const struct memrange_finding *f) {
-        struct libscols_line *ln = scols_table_new_line(tb, NULL);
-
-        if (!ln)
-                return -ENOMEM;
-        for (size_t i = 0; i < sel->n; i++) {
-                char buf[256];
-
-                if (scols_line_set_data(ln, i, cell(sel->idx[i], f, buf, sizeof(buf))) < 0)
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
 /* A source that exists but could not be parsed is itself an error: it
  * becomes a row like the reconciler's findings. */
 static int add_source_errors(struct libscols_table *tb, const struct out_selection *sel,
-                             const struct memrange_sources *s, size_t *n_errors) {
+                             const struct out_opts *o, const struct memrange_sources *s,
+                             size_t *n_errors) {
         for (size_t i = 0; i < ELEMENTSOF(s->status); i++) {
                 struct memrange_finding f = {
                         .severity = MEMRANGE_SEVERITY_ERROR,
@@ -93,7 +81,7 @@ static int add_source_errors(struct libscols_table *tb, const struct out_selecti
 
                 if (s->status[i] != MEMRANGE_SOURCE_ERROR)
                         continue;
-                r = add_row(tb, sel, &f);
+                r = out_add_row(tb, sel, cell, &f, o);
                 if (r < 0)
                         return r;
                 (*n_errors)++;
@@ -113,11 +101,11 @@ static int print_findings(const struct cli_data *d, const struct out_selection *
 
         if (!tb)
                 return -ENOMEM;
-        r = add_source_errors(tb, sel, d->sources, &c->by_severity[MEMRANGE_SEVERITY_ERROR]);
+        r = add_source_errors(tb, sel, o, d->sources, &c->by_severity[MEMRANGE_SEVERITY_ERROR]);
         for (size_t i = 0; r >= 0 && i < d->findings->n; i++) {
                 const struct memrange_finding *f = &d->findings->items[i];
 
-                r = add_row(tb, sel, f);
+                r = out_add_row(tb, sel, cell, f, o);
                 if (f->severity <= MEMRANGE_SEVERITY_ERROR)
                         c->by_severity[f->severity]++;
         }
@@ -163,21 +151,10 @@ static int parse_args(int argc, char **argv, struct out_opts *o) {
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "Jno:rh", options, NULL)) >= 0) {
-                if (c != 'h' && out_parse_opt(c, optarg, o))
-                        continue;
-                if (c == 'h') {
-                        help();
-                        return EXIT_OK;
-                }
-                fputs("Try 'memrangectl verify --help' for more information.\n", stderr);
-                return EXIT_USAGE;
-        }
-        if (optind < argc) {
-                cli_error("verify: unexpected argument '%s'", argv[optind]);
-                return EXIT_USAGE;
-        }
-        return -1;
+        while ((c = getopt_long(argc, argv, "Jno:rh", options, NULL)) >= 0)
+                if (c == 'h' || !out_parse_opt(c, optarg, o))
+                        return cli_option_fallback("verify", c, help);
+        return cli_no_arguments("verify", argc, argv);
 }
 
 int cmd_verify(const struct cli_global *g, int argc, char **argv) {

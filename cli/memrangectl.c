@@ -24,6 +24,23 @@ void cli_error(const char *format, ...) {
         fputc('\n', stderr);
 }
 
+int cli_option_fallback(const char *cmd, int c, void (*help)(void)) {
+        if (c == 'h') {
+                help();
+                return EXIT_OK;
+        }
+        fprintf(stderr, "Try 'memrangectl %s --help' for more information.\n", cmd);
+        return EXIT_USAGE;
+}
+
+int cli_no_arguments(const char *cmd, int argc, char **argv) {
+        if (optind < argc) {
+                cli_error("%s: unexpected argument '%s'", cmd, argv[optind]);
+                return EXIT_USAGE;
+        }
+        return -1;
+}
+
 static void help(FILE *out) {
         fputs("Usage:\n"
               " memrangectl [options] COMMAND [command options]\n"

@@ -41,6 +41,13 @@ int cmd_status(const struct cli_global *g, int argc, char **argv);
 /* Prints "memrangectl: message" (or "memrangectl: CMD: message") on stderr. */
 void cli_error(const char *format, ...) _printf_(1, 2);
 
+/* The end of every command's option loop: -h prints @help (EXIT_OK), any
+ * other option is a usage error (EXIT_USAGE). */
+int cli_option_fallback(const char *cmd, int c, void (*help)(void));
+/* EXIT_USAGE (message printed) when arguments remain after the options,
+ * -1 otherwise. */
+int cli_no_arguments(const char *cmd, int argc, char **argv);
+
 /* ---- data (load.c) ----
  * What every command works on. Filled by reading the sysroot today; a later
  * daemon client fills the same structure from the socket, so the commands
@@ -134,6 +141,13 @@ int out_select(const char *cmd, const struct out_column *cols, size_t n_cols, co
  * columns, set up for the output mode. NULL on allocation failure. */
 struct libscols_table *out_table_new(const char *json_name, const struct out_column *cols,
                                      const struct out_selection *sel, const struct out_opts *o);
+/* Fills one cell of column @col (an index into the command's columns)
+ * for @row; returns the text, in @buf or static. */
+typedef const char *(*out_cell_fn)(size_t col, const void *row, const struct out_opts *o, char *buf,
+                                   size_t size);
+/* Appends a line with the selected columns of @row. -ENOMEM on failure. */
+int out_add_row(struct libscols_table *tb, const struct out_selection *sel, out_cell_fn cell,
+                const void *row, const struct out_opts *o);
 /* Prints and releases the table; -errno on failure. */
 int out_table_print(struct libscols_table *tb);
 
@@ -158,6 +172,8 @@ enum out_summary {
         SUMMARY_ONLY,
 };
 int out_parse_summary(const char *arg, enum out_summary *ret);
+/* The --summary option of @cmd: -EINVAL (message printed) when unknown. */
+int out_summary_opt(const char *cmd, const char *arg, enum out_summary *ret);
 /* Settles the default against -J/-r; -EINVAL (message printed) for
  * --summary=only with -J or -r. */
 int out_resolve_summary(const char *cmd, const struct out_opts *o, enum out_summary *summary);

@@ -162,6 +162,21 @@ fail:
         return NULL;
 }
 
+int out_add_row(struct libscols_table *tb, const struct out_selection *sel, out_cell_fn cell,
+                const void *row, const struct out_opts *o) {
+        struct libscols_line *ln = scols_table_new_line(tb, NULL);
+
+        if (!ln)
+                return -ENOMEM;
+        for (size_t i = 0; i < sel->n; i++) {
+                char buf[256];
+
+                if (scols_line_set_data(ln, i, cell(sel->idx[i], row, o, buf, sizeof(buf))) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 int out_table_print(struct libscols_table *tb) {
         int r = scols_print_table(tb);
 
@@ -265,6 +280,14 @@ int out_parse_summary(const char *arg, enum out_summary *ret) {
                 *ret = SUMMARY_NEVER;
         else
                 return -EINVAL;
+        return 0;
+}
+
+int out_summary_opt(const char *cmd, const char *arg, enum out_summary *ret) {
+        if (out_parse_summary(arg, ret) < 0) {
+                cli_error("%s: unsupported --summary argument '%s'", cmd, arg);
+                return -EINVAL;
+        }
         return 0;
 }
 
