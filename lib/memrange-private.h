@@ -22,6 +22,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_drmem *, memrange_drmem_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_crash *, memrange_crash_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_sources *, memrange_sources_free)
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_findings *, memrange_findings_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_dump_ranges *, memrange_dump_ranges_free)
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_elfcore *, memrange_elfcore_free)
 
 /* ---- logging and errors (ctx.c) ---- */
 void mr_log(struct memrange_ctx *ctx, int priority, const char *file, int line, const char *fn,

@@ -450,6 +450,168 @@ int memrange_findings_max_severity(const struct memrange_findings *findings);
 int memrange_reconcile(struct memrange_ctx *ctx, const struct memrange_sources *sources,
                        struct memrange_table **ret_table, struct memrange_findings **ret_findings);
 
+/* ---------------------------------------------------------------------------
+ * Crash dumps: the RAM a kdump capture kernel will expose as PT_LOAD
+ * segments of /proc/vmcore, per loader (DOMAIN.md section 5), the ELF core
+ * header ("elfcorehdr") that describes it, and the /proc/iomem rendering
+ * of a table that kexec-tools reads (DOMAIN.md section 7).
+ */
+enum memrange_arch {
+        MEMRANGE_ARCH_UNKNOWN = 0,
+        MEMRANGE_ARCH_X86_64,
+        MEMRANGE_ARCH_ARM64,
+        MEMRANGE_ARCH_PPC64,
+        _MEMRANGE_ARCH_MAX,
+};
+
+/* "x86_64", "arm64", "ppc64"; from_name also takes "aarch64" and "ppc64le".
+ * -EINVAL for unknown names. */
+const char *memrange_arch_to_name(enum memrange_arch arch);
+int memrange_arch_from_name(const char *name);
+/* The architecture the sources describe: device tree and drmem -> ppc64;
+ * a device tree without drmem -> arm64; otherwise (firmware memmap, no
+ * device tree) -> x86_64. */
+enum memrange_arch memrange_arch_detect(const struct memrange_sources *sources);
+
+enum memrange_dump_policy {
+        MEMRANGE_DUMP_KEXEC_TOOLS_X86 = 0, /* "kexec-tools-x86": kexec_load by kexec-tools */
+        MEMRANGE_DUMP_KEXEC_TOOLS_ARM64,   /* "kexec-tools-arm64" */
+        MEMRANGE_DUMP_KEXEC_TOOLS_PPC64,   /* "kexec-tools-ppc64" */
+        MEMRANGE_DUMP_KERNEL,              /* "kernel": kexec_file_load, in-kernel hotplug updates */
+        MEMRANGE_DUMP_AUTO,                /* "auto": how this machine's image is (or will be) loaded */
+        _MEMRANGE_DUMP_POLICY_MAX,
+};
+const char *memrange_dump_policy_to_name(enum memrange_dump_policy policy);
+int memrange_dump_policy_from_name(const char *name);
+
+/* Resolves MEMRANGE_DUMP_AUTO (other policies are returned unchanged) for
+ * @arch (MEMRANGE_ARCH_UNKNOWN: memrange_arch_detect(@sources)): x86_64 ->
+ * "kernel" when memory/crash_hotplug reads 1 (the kernel keeps the loaded
+ * image current: kexec_file_load, or kexec_load --hotplug), else
+ * "kexec-tools-x86" (an image loaded with kexec_load, or none loaded yet:
+ * what kexec-tools 2.0.25, Debian 12's, loads by default); arm64 ->
+ * "kexec-tools-arm64"; ppc64 -> "kexec-tools-ppc64". @sources may be NULL.
+ * -EINVAL for a bad @policy or @arch. */
+int memrange_dump_policy_resolve(const struct memrange_sources *sources, enum memrange_arch arch,
+                                 enum memrange_dump_policy policy);
+
+#define MEMRANGE_DUMP_F_BACKUP (1u << 0) /* copied into the crash reservation at
+                                            crash time (x86: the first RAM range
+                                            ending at or below 640 KiB; ppc64:
+                                            the first 64 KiB); its PT_LOAD's
+                                            p_offset points at the copy */
+struct memrange_dump_range {
+        uint64_t start;
+        uint64_t end;   /* exclusive */
+        uint32_t flags; /* MEMRANGE_DUMP_F_* */
+};
+struct memrange_dump_ranges {
+        uint32_t policy; /* the resolved policy, never MEMRANGE_DUMP_AUTO */
+        uint32_t arch;   /* enum memrange_arch the ranges (and a header) are for */
+        size_t n;
+        struct memrange_dump_range *ranges;   /* one per RAM PT_LOAD, ascending */
+        size_t n_excluded;
+        struct memrange_dump_range *excluded; /* left out on purpose: the crash
+                                                 reservations, and [0, 1 MiB) for
+                                                 "kernel"; ascending */
+};
+
+/* The RAM PT_LOAD ranges (kernel text excluded) a dump made under @policy
+ * would hold, computed from the authoritative @table and, where the table
+ * cannot tell, @sources (crash_hotplug for auto; the device tree, drmem and
+ * /chosen/linux,crashkernel-* for ppc64, the last read through @ctx).
+ *  - kexec-tools-x86: all RAM (driver-managed included) minus the crash
+ *    reservations (at most 8); the first range ending at or below 640 KiB
+ *    carries MEMRANGE_DUMP_F_BACKUP; at most 32768 ranges (-E2BIG beyond);
+ *  - kexec-tools-arm64: RAM that is not driver-managed, minus the crash
+ *    reservations (at most 2, -E2BIG beyond);
+ *  - kexec-tools-ppc64: device tree memory plus assigned, non-reserved drmem
+ *    LMBs, minus the crash region; the first 64 KiB is its own backup range
+ *    (-ENODATA without a device tree);
+ *  - kernel: all RAM (driver-managed included) minus [0, 1 MiB) minus the
+ *    crash reservations (high, low).
+ * Offline memory stays in every policy. Contiguous RAM of one kind (plain
+ * or driver-managed) is one range, as memrange_render_iomem() prints it
+ * for kexec-tools; the kernel may split such a range where its resources
+ * split, covering the same bytes. @arch MEMRANGE_ARCH_UNKNOWN detects it.
+ * Caller owns *ret_ranges. */
+int memrange_dump_ranges_compute(struct memrange_ctx *ctx, const struct memrange_table *table,
+                                 const struct memrange_sources *sources, enum memrange_dump_policy policy,
+                                 enum memrange_arch arch, struct memrange_dump_ranges **ret_ranges);
+struct memrange_dump_ranges *memrange_dump_ranges_free(struct memrange_dump_ranges *ranges);
+/* True when both hold the same ranges with the same flags (policy, arch and
+ * exclusions are not compared): a loaded image built from @a needs no
+ * reload to dump @b. Two NULLs are equal. */
+bool memrange_dump_ranges_equal(const struct memrange_dump_ranges *a, const struct memrange_dump_ranges *b);
+/* RAM of @table the dump leaves out although it is neither a crash
+ * reservation nor a window the policy excludes on purpose: memory a crash
+ * dump would silently lack (arm64 kexec-tools drops driver-managed RAM).
+ * Entries keep the table's attributes (flags: driver-managed...). Caller
+ * owns *ret_dropped (possibly empty). */
+int memrange_dump_ranges_dropped(const struct memrange_table *table, const struct memrange_dump_ranges *ranges,
+                                 struct memrange_list **ret_dropped);
+
+/* ELF64 core header in host byte order, ET_CORE, laid out as the kernel
+ * and kexec-tools do: one PT_NOTE per CPU that has a crash_notes file (and
+ * is possible, when cpu/possible is known), the vmcoreinfo PT_NOTE, the
+ * kernel-text PT_LOAD when proc/kcore under the context's sysroot shows
+ * it, then one PT_LOAD per dump range (p_paddr = p_offset = start, except
+ * the backup range's p_offset; p_vaddr = direct-map base + p_paddr).
+ * The kernel itself emits a note per possible CPU; sysfs shows the note
+ * address only of CPUs that have a cpuN directory, so, like kexec-tools, we
+ * emit the notes that are visible. */
+struct memrange_elfcore_opts {
+        uint64_t direct_map_base; /* 0: from proc/kcore when readable, else the
+                                     architecture default (x86_64
+                                     0xffff888000000000; ppc64
+                                     0xc000000000000000; arm64 PAGE_OFFSET
+                                     0xffff000000000000 minus PHYS_OFFSET, the
+                                     lowest dump address rounded down to 1 GiB) */
+        uint64_t backup_offset;   /* p_offset of the MEMRANGE_DUMP_F_BACKUP range
+                                     (its copy in the crash reservation); 0:
+                                     unknown, p_offset = start */
+};
+/* Builds the header for @ranges (their arch gives e_machine) with the crash
+ * notes and vmcoreinfo of @sources->crash (may be absent: no notes). @opts
+ * may be NULL. Caller frees *ret_buf (*ret_size bytes, no padding). -E2BIG
+ * past 65534 program headers. */
+int memrange_elfcore_build(struct memrange_ctx *ctx, const struct memrange_sources *sources,
+                           const struct memrange_dump_ranges *ranges, const struct memrange_elfcore_opts *opts,
+                           void **ret_buf, size_t *ret_size);
+
+struct memrange_elf_phdr {
+        uint32_t type;  /* PT_LOAD 1, PT_NOTE 4 */
+        uint32_t flags;
+        uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+struct memrange_elfcore {
+        uint16_t type;    /* e_type */
+        uint16_t machine; /* e_machine */
+        size_t n;
+        struct memrange_elf_phdr *phdrs; /* in header order */
+};
+/* Parses an ELF64 header in host byte order (a built elfcorehdr, or the
+ * start of /proc/kcore): magic, class, byte order, version, header and
+ * program-header sizes, and that every program header lies inside the
+ * @size bytes of @buf. -EBADMSG (message in the context, naming @name)
+ * otherwise. Caller owns *ret_elfcore. */
+int memrange_elfcore_parse(struct memrange_ctx *ctx, const char *name, const void *buf, size_t size,
+                           struct memrange_elfcore **ret_elfcore);
+struct memrange_elfcore *memrange_elfcore_free(struct memrange_elfcore *elfcore);
+
+/* Renders @table as /proc/iomem (what kexec-tools parses): top-level lines
+ * in address order, "%08llx-%08llx : name" with inclusive ends; contiguous
+ * RAM of one kind is one line ("System RAM", or the driver-managed name
+ * @iomem gives, such as "System RAM (virtio_mem)", else "System RAM
+ * (driver)"), with "Crash kernel" (table flag) and, from @iomem, the
+ * "Kernel code/rodata/data/bss" entries nested two spaces in; other types
+ * as the kernel names them ("Reserved", "ACPI Tables"...), keeping the
+ * exact name of an @iomem top-level entry of the same range and type.
+ * @iomem may be NULL. Caller frees *ret_text (NUL-terminated, *ret_len
+ * bytes without the NUL; @ret_len may be NULL). */
+int memrange_render_iomem(const struct memrange_table *table, const struct memrange_iomem *iomem,
+                          char **ret_text, size_t *ret_len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -74,6 +74,9 @@
  *   crash-reservation-outside-ram (error)      the parts of a crash
  *                                   reservation (crash source or iomem) that
  *                                   are not iomem RAM.
+ *   dump-drops-driver-managed-ram (warning)    driver-managed RAM the
+ *                                   automatic dump policy leaves out (arm64
+ *                                   kexec-tools; crash-findings.c).
  *
  * Cost: every step is a table operation (O(log n)) per source record or per
  * region walked, so the whole run is O(n log n); runs of blocks and LMBs
@@ -445,6 +448,9 @@ _public_ int memrange_reconcile(struct memrange_ctx *ctx, const struct memrange_
         if (r < 0)
                 return r;
         r = rc_find_disagreements(table, sources, built_from, findings);
+        if (r < 0)
+                return r;
+        r = rc_find_dump_drops(table, sources, findings);
         if (r < 0)
                 return r;
         rc_findings_sort(findings);

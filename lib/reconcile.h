@@ -64,3 +64,7 @@ void rc_findings_sort(struct memrange_findings *findings);
  * came from when iomem was not usable, 0 when it came from iomem). */
 int rc_find_disagreements(const struct memrange_table *table, const struct memrange_sources *sources,
                           uint32_t built_from, struct memrange_findings *findings);
+/* The finding "dump-drops-driver-managed-ram" (crash-findings.c): RAM the
+ * machine's automatic dump policy leaves out by rule. */
+int rc_find_dump_drops(const struct memrange_table *table, const struct memrange_sources *sources,
+                       struct memrange_findings *findings);

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The kexec-tools policy on ppc64: kexec-tools does not read /proc/iomem
+ * there. Its memory is the device tree's memory nodes plus the drmem LMBs
+ * that are assigned and not reserved, the crash region comes from
+ * /chosen/linux,crashkernel-base and -size, and the first 64 KiB is backed
+ * up into the crash region (its own PT_LOAD, pointing at the copy).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crash.h"
+#include "reconcile.h"
+
+#define PPC64_BACKUP_END (UINT64_C(64) << 10)
+#define CHOSEN "proc/device-tree/chosen/"
+
+/* A big-endian /chosen number of one or two cells. 0 when absent. */
+static int read_chosen_number(struct memrange_ctx *ctx, const char *path, bool *ret_found, uint64_t *ret) {
+        _cleanup_(freep) char *buf = NULL;
+        size_t len;
+        int r;
+
+        *ret_found = false;
+        r = mr_read_file(ctx, path, 8, &buf, &len);
+        if (r == -ENOENT)
+                return 0;
+        if (r == -EFBIG)
+                return mr_error_at(ctx, EBADMSG, path, 0, "longer than 8 bytes");
+        if (r < 0)
+                return mr_error_at(ctx, r, path, 0, "cannot read: %s", strerror(-r));
+        if (len != 4 && len != 8)
+                return mr_error_at(ctx, EBADMSG, path, 0, "expected 4 or 8 bytes, got %zu", len);
+        *ret = mr_be_cells((const uint8_t *) buf, (unsigned) (len / 4));
+        *ret_found = true;
+        return 0;
+}
+
+/* The crash region the ppc64 kernel publishes in /chosen (it is not
+ * always in /proc/iomem). */
+static int add_chosen_crash_region(struct memrange_ctx *ctx, struct memrange_dump_ranges *out) {
+        bool has_base, has_size;
+        uint64_t base = 0, size = 0;
+        int r;
+
+        if (!ctx)
+                return 0;
+        r = read_chosen_number(ctx, CHOSEN "linux,crashkernel-base", &has_base, &base);
+        if (r < 0)
+                return r;
+        r = read_chosen_number(ctx, CHOSEN "linux,crashkernel-size", &has_size, &size);
+        if (r < 0)
+                return r;
+        if (!has_base || !has_size || size == 0)
+                return 0;
+        if (base + size < base)
+                return mr_error_at(ctx, EBADMSG, CHOSEN "linux,crashkernel-size", 0,
+                                   "crash region 0x%" PRIx64 "+0x%" PRIx64 " passes the end of memory", base,
+                                   size);
+        return mr_dump_push(&out->excluded, &out->n_excluded, base, base + size, 0);
+}
+
+/* Device tree memory (after its usable-memory limits) plus drmem memory. */
+static int firmware_memory(const struct memrange_sources *sources, struct memrange_table **ret_memory) {
+        _cleanup_(memrange_table_freep) struct memrange_table *memory = NULL;
+        const struct memrange_drmem *drmem = sources->drmem;
+        int r;
+
+        if (sources->devicetree)
+                r = rc_devicetree_memory(sources->devicetree, &memory);
+        else
+                r = memrange_table_new(&memory);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; drmem && i < drmem->n; i++) {
+                const struct memrange_lmb *lmb = &drmem->lmbs[i];
+
+                if (!memrange_lmb_is_memory(lmb))
+                        continue;
+                r = rc_plain_add(memory, lmb->base, lmb->base + drmem->lmb_size);
+                if (r < 0)
+                        return r;
+        }
+        *ret_memory = TAKE_PTR(memory);
+        return 0;
+}
+
+/* Cuts the pieces crossing 64 KiB in two and flags the first piece below
+ * it: kexec-tools' backup source is exactly [0, 64 KiB). */
+static int push_memory(struct memrange_dump_ranges *out, const struct memrange *m, size_t *cursor) {
+        uint64_t split = m->start < PPC64_BACKUP_END && m->end > PPC64_BACKUP_END ? PPC64_BACKUP_END : m->end;
+        int r;
+
+        r = mr_dump_push_minus(&out->ranges, &out->n, m->start, split, out->excluded, out->n_excluded, cursor);
+        if (r >= 0 && split < m->end)
+                r = mr_dump_push_minus(&out->ranges, &out->n, split, m->end, out->excluded, out->n_excluded,
+                                       cursor);
+        return r;
+}
+
+int mr_dump_compute_ppc64(struct memrange_ctx *ctx, const struct memrange_table *table,
+                          const struct memrange_sources *sources, struct memrange_dump_ranges *out) {
+        _cleanup_(memrange_table_freep) struct memrange_table *memory = NULL;
+        size_t cursor = 0;
+        int r;
+
+        if (!sources || (!sources->devicetree && !sources->drmem))
+                return mr_dump_error(ctx, ENODATA, out->policy,
+                                     "needs the device tree (proc/device-tree), which was not read");
+        r = mr_dump_crash_runs(table, &out->excluded, &out->n_excluded);
+        if (r < 0)
+                return r;
+        r = add_chosen_crash_region(ctx, out);
+        if (r < 0)
+                return r;
+        mr_dump_sort_merge(out->excluded, &out->n_excluded);
+
+        r = firmware_memory(sources, &memory);
+        if (r < 0)
+                return r;
+        memrange_table_foreach(m, memory) {
+                r = push_memory(out, m, &cursor);
+                if (r < 0)
+                        return r;
+        }
+        if (out->n > 0 && out->ranges[0].end <= PPC64_BACKUP_END)
+                out->ranges[0].flags |= MEMRANGE_DUMP_F_BACKUP;
+        return 0;
+}

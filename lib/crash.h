@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internals shared by the dump-range policies (crash.c, crash-ppc64.c,
+ * crash-findings.c), the ELF core header (elfcore.c) and the iomem
+ * rendering (render.c). Everything here is hidden. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "memrange-private.h"
+
+/* Records "POLICY: message" as the context's error when @ctx is not NULL;
+ * returns -abs(err) either way. */
+int mr_dump_error(struct memrange_ctx *ctx, int err, enum memrange_dump_policy policy, const char *format, ...)
+        _printf_(4, 5);
+
+/* Appends [start, end) (nothing when empty) to the array *v of *n ranges,
+ * which grows only through this function. -ENOMEM. */
+int mr_dump_push(struct memrange_dump_range **v, size_t *n, uint64_t start, uint64_t end, uint32_t flags);
+/* Appends [start, end) minus @cut (sorted by start) to *v. *cursor (0 at
+ * first) skips cuts below earlier pieces: call with ascending pieces and
+ * the walk stays linear. */
+int mr_dump_push_minus(struct memrange_dump_range **v, size_t *n, uint64_t start, uint64_t end,
+                       const struct memrange_dump_range *cut, size_t n_cut, size_t *cursor);
+/* Sorts by start address and joins overlapping ranges (touching ones stay
+ * apart: two reservations side by side are two). */
+void mr_dump_sort_merge(struct memrange_dump_range *v, size_t *n);
+
+/* Calls @emit for each maximal run of contiguous RAM regions of @table of
+ * one kind (plain or driver-managed), in address order: the "System RAM"
+ * lines of /proc/iomem. Stops at and returns the first negative return. */
+int mr_dump_foreach_line(const struct memrange_table *table,
+                         int (*emit)(void *userdata, uint64_t start, uint64_t end, bool driver_managed),
+                         void *userdata);
+
+/* Appends the runs of contiguous regions of @table that carry
+ * MEMRANGE_F_CRASHKERNEL (the crash reservations) to *v. */
+int mr_dump_crash_runs(const struct memrange_table *table, struct memrange_dump_range **v, size_t *n);
+
+/* kexec-tools on ppc64 (crash-ppc64.c): fills @out->ranges and ->excluded
+ * from the device tree and drmem of @sources, minus the crash reservations
+ * of @table and the crash region of /chosen, read through @ctx (skipped
+ * when @ctx is NULL). */
+int mr_dump_compute_ppc64(struct memrange_ctx *ctx, const struct memrange_table *table,
+                          const struct memrange_sources *sources, struct memrange_dump_ranges *out);
