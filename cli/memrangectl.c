@@ -12,6 +12,8 @@ static const struct cli_command commands[] = {
         { "blocks", "show the memory blocks", cmd_blocks },
         { "verify", "report where the kernel sources disagree", cmd_verify },
         { "status", "show sources, totals, crash kernel state and findings", cmd_status },
+        { "crash-ranges", "show the RAM a crash dump would hold", cmd_crash_ranges },
+        { "elfcorehdr", "write the ELF core header of a crash dump", cmd_elfcorehdr },
 };
 
 void cli_error(const char *format, ...) {
@@ -58,7 +60,7 @@ static void help(FILE *out) {
               "Commands:\n",
               out);
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-                fprintf(out, " %-8s %s\n", commands[i].name, commands[i].summary);
+                fprintf(out, " %-12s %s\n", commands[i].name, commands[i].summary);
         fputs("\nRun 'memrangectl COMMAND --help' for the options of a command.\n"
               "For more details see memrangectl(1).\n",
               out);

@@ -37,6 +37,8 @@ int cmd_list(const struct cli_global *g, int argc, char **argv);
 int cmd_blocks(const struct cli_global *g, int argc, char **argv);
 int cmd_verify(const struct cli_global *g, int argc, char **argv);
 int cmd_status(const struct cli_global *g, int argc, char **argv);
+int cmd_crash_ranges(const struct cli_global *g, int argc, char **argv);
+int cmd_elfcorehdr(const struct cli_global *g, int argc, char **argv);
 
 /* Prints "memrangectl: message" (or "memrangectl: CMD: message") on stderr. */
 void cli_error(const char *format, ...) _printf_(1, 2);

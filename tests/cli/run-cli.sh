@@ -316,6 +316,60 @@ case_status() {
         python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out" || fail "status -J is not JSON"
 }
 
+# crash-ranges and elfcorehdr on the DIMM hot-add: System RAM minus the
+# Crash kernel 1e000000-2dffffff (proc/iomem), two CPU notes and vmcoreinfo.
+case_crash() {
+        run --sysroot "$dimm/hotplug" crash-ranges
+        expect_rc 0
+        expect_line "Policy: kexec-tools-x86 \(auto, x86_64\)"
+        expect_line " +START +END +SIZE BACKUP"
+        expect_line "0x0000000000001000 0x000000000009fbff +635K yes"
+        expect_line "0x000000002e000000 0x000000003ffdffff +[0-9.]+M *"
+        expect_line "0x0000000100000000 0x000000013fffffff +1G *"
+        run --sysroot "$dimm/hotplug" crash-ranges --policy kernel -r -n -b -o START,SIZE
+        expect_rc 0
+        expect_no_line "Policy:.*"
+        expect_line "0x0000000000100000 502267904"
+        expect_no_line "0x0000000000001000 .*"
+        expect_lines 3
+        run --sysroot "$fixtures/arm64-6.12-virt/boot" crash-ranges -J
+        expect_rc 0
+        expect_line ' +"policy": "kexec-tools-arm64",'
+        expect_line ' +"start": 3114270720,'
+        python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out" || fail "crash-ranges -J is not JSON"
+        run --sysroot "$fixtures/x86_64-6.12-virtiomem/hotplug" crash-ranges --policy kexec-tools-arm64
+        expect_rc 0
+        expect_err "warning: driver-managed RAM 0x0000000100000000-0x000000013fffffff is not dumped under policy kexec-tools-arm64"
+        run --sysroot "$dimm/hotplug" crash-ranges --policy sometimes
+        expect_rc 2
+        expect_err "memrangectl: crash-ranges: unknown policy 'sometimes'"
+        run --sysroot "$dimm/hotplug" crash-ranges --arch sparc
+        expect_rc 2
+        expect_err "memrangectl: crash-ranges: unknown architecture 'sparc'"
+        run --sysroot "$dimm/hotplug" crash-ranges --policy kexec-tools-ppc64
+        expect_rc 1
+        expect_err "kexec-tools-ppc64: needs the device tree"
+
+        run --sysroot "$dimm/hotplug" elfcorehdr
+        expect_rc 2
+        expect_err "memrangectl: elfcorehdr: no output file given (-o FILE)"
+        run --sysroot "$dimm/hotplug" elfcorehdr -o "$tmp/hdr"
+        expect_rc 0
+        expect_line "Wrote 456 bytes to $tmp/hdr: 3 PT_NOTE, 4 PT_LOAD; policy kexec-tools-x86 \(auto, x86_64\)"
+        [ "$(stat -c %a "$tmp/hdr")" = 600 ] || fail "the header is not mode 0600"
+        if command -v readelf >/dev/null; then
+                readelf -lW "$tmp/hdr" |
+                        grep -Eq '^ +LOAD +0x100000000 0xffff888100000000 0x0000000100000000 0x40000000 0x40000000 RWE' ||
+                        fail "readelf does not show the hot-added DIMM"
+        fi
+        run --sysroot "$dimm/hotplug" elfcorehdr -o "$tmp/missing/hdr"
+        expect_rc 1
+        expect_err "memrangectl: elfcorehdr: cannot write $tmp/missing/hdr: No such file or directory"
+        run --sysroot "$dimm/hotplug" elfcorehdr -o "$tmp/hdr" --direct-map-base zz
+        expect_rc 2
+        expect_err "memrangectl: elfcorehdr: invalid direct map base 'zz'"
+}
+
 fn="case_${case//-/_}"
 if ! declare -F "$fn" >/dev/null; then
         echo "unknown case '$case'" >&2

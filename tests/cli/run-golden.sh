@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Golden-output test of memrangectl over one fixture sysroot.
 #
-#   run-golden.sh MEMRANGECTL SYSROOT GOLDEN list|verify
+#   run-golden.sh MEMRANGECTL SYSROOT GOLDEN list|verify|crash-ranges
 #
-# list:   `memrangectl --sysroot SYSROOT list -J` must exit 0 and print
-#         exactly GOLDEN.
+# list, crash-ranges: `memrangectl --sysroot SYSROOT MODE -J` must exit 0
+#         and print exactly GOLDEN.
 # verify: `memrangectl --sysroot SYSROOT verify`; its stdout followed by a
 #         line "[exit N]" must equal GOLDEN.
 #
@@ -15,7 +15,7 @@
 set -euo pipefail
 
 if [ $# -ne 4 ]; then
-        echo "usage: $0 MEMRANGECTL SYSROOT GOLDEN list|verify" >&2
+        echo "usage: $0 MEMRANGECTL SYSROOT GOLDEN list|verify|crash-ranges" >&2
         exit 2
 fi
 tool=$1 sysroot=$2 golden=$3 mode=$4
@@ -26,11 +26,11 @@ out=$(mktemp) err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 
 case $mode in
-list)
+list | crash-ranges)
         rc=0
-        ${MEMRANGE_CLI_WRAP:-} "$tool" --sysroot "$sysroot" list -J >"$out" 2>"$err" || rc=$?
+        ${MEMRANGE_CLI_WRAP:-} "$tool" --sysroot "$sysroot" "$mode" -J >"$out" 2>"$err" || rc=$?
         if [ "$rc" -ne 0 ]; then
-                echo "memrangectl list -J exited $rc" >&2
+                echo "memrangectl $mode -J exited $rc" >&2
                 cat "$err" >&2
                 exit 1
         fi
