@@ -196,6 +196,10 @@ const struct memrange *memrange_table_next(const struct memrange_table *table, c
 const struct memrange *memrange_table_lower_bound(const struct memrange_table *table, uint64_t addr);
 #define memrange_table_foreach(r, table) \
         for (const struct memrange *r = memrange_table_first(table); r; r = memrange_table_next(table, r))
+/* Reverse order: last() is the highest region, prev() returns NULL before
+ * the first. */
+const struct memrange *memrange_table_last(const struct memrange_table *table);
+const struct memrange *memrange_table_prev(const struct memrange_table *table, const struct memrange *cur);
 
 /* New tables (caller owns): addresses in both / in @a but not @b / in either.
  * Attributes come from @a (from @a first, then @b's for the gaps, in union). */
