@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Internal helpers of the JSON conversions (json.c, json-records.c): typed
+ * member getters that report failures into struct memrange_json_error, and
+ * the name-array encoders shared by ranges, findings and filters. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "memrange-json.h"
+#include "memrange-private.h"
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
+
+/* Records @path and the formatted reason in @error (may be NULL) and
+ * returns -EBADMSG. */
+int mj_fail(struct memrange_json_error *error, const char *path, const char *format, ...) _printf_(3, 4);
+/* Puts "@prefix" in front of the recorded path ("blocks" + "[3].end" ->
+ * "blocks[3].end", "ranges[2]" + "end" -> "ranges[2].end"). */
+void mj_prefix(struct memrange_json_error *error, const char *format, ...) _printf_(2, 3);
+
+/* Checks that @v is a JSON object; @what names it in the message. */
+int mj_expect_object(struct json_object *v, struct memrange_json_error *error);
+
+/* Member getters: 1 when present and well typed (*ret set), 0 when absent
+ * or null and optional (*ret untouched), -EBADMSG when required and
+ * absent, or of the wrong type or out of range. */
+int mj_get_u64(struct json_object *o, const char *key, bool required, uint64_t *ret,
+               struct memrange_json_error *error);
+int mj_get_i32(struct json_object *o, const char *key, bool required, int32_t *ret,
+               struct memrange_json_error *error); /* 0..INT32_MAX */
+int mj_get_bool(struct json_object *o, const char *key, bool required, bool *ret,
+                struct memrange_json_error *error);
+int mj_get_string(struct json_object *o, const char *key, bool required, const char **ret,
+                  struct memrange_json_error *error);
+int mj_get_array(struct json_object *o, const char *key, bool required, struct json_object **ret,
+                 struct memrange_json_error *error);
+
+/* The unsigned integer @v (a JSON integer >= 0) in *ret, else -EBADMSG
+ * with @path. */
+int mj_u64_value(struct json_object *v, const char *path, uint64_t *ret, struct memrange_json_error *error);
+
+/* An inclusive wire range {start, end[, size]} of @o into [*ret_start,
+ * *ret_end) with the consistency checks (end >= start, end below the last
+ * address, size = end - start + 1 when @with_size). */
+int mj_get_span(struct json_object *o, bool with_size, uint64_t *ret_start, uint64_t *ret_end,
+                struct memrange_json_error *error);
+/* Adds start, end (inclusive) and, when @with_size, size for [start, end). */
+int mj_add_span(struct json_object *o, uint64_t start, uint64_t end, bool with_size);
+
+/* Adds @value under @key, consuming it; NULL @value gives -ENOMEM. */
+int mj_add(struct json_object *o, const char *key, struct json_object *value);
+
+/* A bit set as an array of names (@to_name of each set bit, -EINVAL for a
+ * bit without a name) and back (@from_name gives the bit; an unknown name
+ * is refused naming @key). */
+int mj_add_bit_names(struct json_object *o, const char *key, uint32_t bits, const char *(*to_name)(uint32_t bit));
+int mj_get_bit_names(struct json_object *o, const char *key, int (*from_name)(const char *name), uint32_t *ret,
+                     struct memrange_json_error *error);
