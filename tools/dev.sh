@@ -11,7 +11,7 @@ top=$PWD
 packages=(
         meson ninja-build pkg-config gcc
         libnl-3-dev libsystemd-dev libjson-c-dev libsmartcols-dev libcmocka-dev
-        kexec-tools scdoc valgrind
+        kexec-tools scdoc valgrind systemd
 )
 
 say() { printf '==> %s\n' "$*"; }
