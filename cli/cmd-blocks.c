@@ -40,7 +40,8 @@ static void help(void) {
         fputs("Usage:\n"
               " memrangectl [--sysroot DIR] blocks [options]\n"
               "\n"
-              "Show the memory blocks of /sys/devices/system/memory, one per line.\n"
+              "Show the memory blocks of /sys/devices/system/memory, one per line (as\n"
+              "memranged last read them unless --offline or --sysroot).\n"
               "\n"
               "Options:\n",
               stdout);
@@ -188,7 +189,7 @@ int cmd_blocks(const struct cli_global *g, int argc, char **argv) {
                        ELEMENTSOF(default_columns), &o, &sel) < 0)
                 return EXIT_USAGE;
 
-        r = cli_data_load(g, &d);
+        r = cli_data_load(g, &(const struct cli_query) { .want = CLI_WANT_BLOCKS }, &d);
         if (r > 0)
                 return r;
         r = check_blocks_source(&d);

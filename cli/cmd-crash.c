@@ -103,7 +103,7 @@ static int compute(const struct cli_global *g, const char *cmd, const struct dum
                    struct memrange_dump_ranges **ret_ranges) {
         int r;
 
-        r = cli_data_load(g, d);
+        r = cli_data_load(g, NULL, d);
         if (r > 0)
                 return r;
         cli_warn_source_errors(d);
@@ -133,6 +133,7 @@ static void help_crash_ranges(void) {
               "\n"
               "Show the RAM ranges a kdump crash dump would hold (the PT_LOAD segments\n"
               "of /proc/vmcore, the kernel text left out) under a dump policy.\n"
+              "Offline only for now: reads the kernel files directly, never memranged.\n"
               "\n"
               "Options:\n",
               stdout);
@@ -294,6 +295,7 @@ static void help_elfcorehdr(void) {
               "Write the ELF core header a capture kernel would receive: a PT_NOTE per\n"
               "CPU crash note, the vmcoreinfo note, the kernel text (from /proc/kcore,\n"
               "when readable) and a PT_LOAD per crash range.\n"
+              "Offline only for now: reads the kernel files directly, never memranged.\n"
               "\n"
               "Options:\n"
               " -o, --output <file>  write the header to <file> (mode 0600)\n",

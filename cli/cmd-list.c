@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memrangectl.h"
+#include "online.h"
 
 enum {
         COL_RANGE,
@@ -31,18 +31,12 @@ static const struct out_column columns[] = {
 
 static const size_t default_columns[] = { COL_RANGE, COL_SIZE, COL_TYPE, COL_FLAGS, COL_NODE, COL_SOURCES };
 
-struct list_filter {
-        uint32_t types; /* bit per enum memrange_type; 0 = every type */
-        bool by_node;
-        int32_t nid;
-};
-
 static void help(void) {
         fputs("Usage:\n"
               " memrangectl [--sysroot DIR] list [options]\n"
               "\n"
               "Show the authoritative table of physical memory ranges built from every\n"
-              "kernel source.\n"
+              "kernel source (memranged's table unless --offline or --sysroot).\n"
               "\n"
               "Options:\n",
               stdout);
@@ -87,22 +81,14 @@ static const char *cell(size_t col, const void *row, const struct out_opts *o, c
         }
 }
 
-static bool filter_match(const struct list_filter *f, const struct memrange *r) {
-        if (f->types && !(r->type < 32 && (f->types & (1u << r->type))))
-                return false;
-        if (f->by_node && r->nid != f->nid)
-                return false;
-        return true;
-}
-
 static int print_table(const struct cli_data *d, const struct out_selection *sel,
-                       const struct out_opts *o, const struct list_filter *f) {
+                       const struct out_opts *o, const struct memrange_json_filter *f) {
         struct libscols_table *tb = out_table_new("ranges", columns, sel, o);
 
         if (!tb)
                 return -ENOMEM;
         memrange_table_foreach(r, d->table) {
-                if (!filter_match(f, r))
+                if (!memrange_json_filter_match(f, r))
                         continue;
                 if (out_add_row(tb, sel, cell, r, o) < 0) {
                         scols_unref_table(tb);
@@ -136,20 +122,20 @@ static int parse_types(const char *arg, uint32_t *types) {
         }
 }
 
-static int parse_node(const char *arg, struct list_filter *f) {
+static int parse_node(const char *arg, struct memrange_json_filter *f) {
         int nid;
 
         if (mr_parse_int(arg, &nid) < 0 || nid < 0) {
                 cli_error("list: invalid node '%s'", arg);
                 return -EINVAL;
         }
-        f->by_node = true;
-        f->nid = nid;
+        f->has_node = true;
+        f->node = nid;
         return 0;
 }
 
 static int parse_args(int argc, char **argv, struct out_opts *o, enum out_summary *summary,
-                      struct list_filter *f) {
+                      struct memrange_json_filter *f) {
         static const struct option options[] = {
                 OUT_LONG_OPTS,
                 { "summary", optional_argument, NULL, OPT_SUMMARY },
@@ -188,7 +174,8 @@ static int parse_args(int argc, char **argv, struct out_opts *o, enum out_summar
 int cmd_list(const struct cli_global *g, int argc, char **argv) {
         _cleanup_(cli_data_done) struct cli_data d = {};
         enum out_summary summary = SUMMARY_DEFAULT;
-        struct list_filter filter = {};
+        struct memrange_json_filter filter = {};
+        struct cli_query q = { .want = CLI_WANT_TABLE, .filter = &filter };
         struct out_selection sel;
         struct out_opts o = {};
         int r;
@@ -200,7 +187,10 @@ int cmd_list(const struct cli_global *g, int argc, char **argv) {
                        &o, &sel) < 0)
                 return EXIT_USAGE;
 
-        r = cli_data_load(g, &d);
+        /* The summary's block lines need the blocks. */
+        if (summary != SUMMARY_NEVER)
+                q.want |= CLI_WANT_BLOCKS;
+        r = cli_data_load(g, &q, &d);
         if (r > 0)
                 return r;
         cli_warn_source_errors(&d);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* memrangectl status: where the data came from, what the table holds, the
  * crash kernel state and how many findings there are. The text and the
- * JSON form are built from the same struct status. */
+ * JSON form are built from the same struct status; online, the daemon's
+ * own state comes first (status-online.c). */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,23 +10,10 @@
 
 #include <json.h>
 
-#include "memrangectl.h"
+#include "online.h"
+#include "status.h"
 
 #define N_SOURCES 8
-
-struct type_total {
-        size_t ranges;
-        uint64_t bytes;
-};
-
-/* Everything the command shows, gathered once. */
-struct status {
-        const struct cli_data *d;
-        size_t n_ranges;
-        uint64_t total_bytes;
-        struct type_total by_type[_MEMRANGE_TYPE_MAX];
-        size_t findings[MEMRANGE_SEVERITY_ERROR + 1];
-};
 
 static const char *const source_status_names[] = {
         [MEMRANGE_SOURCE_ABSENT] = "absent",
@@ -38,8 +26,25 @@ static const char *source_status_name(uint32_t status) {
         return status < ELEMENTSOF(source_status_names) ? source_status_names[status] : "unknown";
 }
 
+static void gather_findings(const struct cli_data *d, struct status *st) {
+        /* Online the daemon counts them: ListFindings would need addresses. */
+        if (d->daemon) {
+                memcpy(st->findings, d->daemon->findings, sizeof(st->findings));
+                return;
+        }
+        for (size_t i = 0; i < d->findings->n; i++)
+                if (d->findings->items[i].severity <= MEMRANGE_SEVERITY_ERROR)
+                        st->findings[d->findings->items[i].severity]++;
+}
+
 static void gather(const struct cli_data *d, struct status *st) {
         *st = (struct status) { .d = d };
+        gather_findings(d, st);
+        /* Online without the right to see addresses: the daemon's count. */
+        if (!d->table) {
+                st->n_ranges = d->daemon->ranges;
+                return;
+        }
         memrange_table_foreach(r, d->table) {
                 uint64_t size = r->end - r->start;
 
@@ -50,9 +55,6 @@ static void gather(const struct cli_data *d, struct status *st) {
                         st->by_type[r->type].bytes += size;
                 }
         }
-        for (size_t i = 0; i < d->findings->n; i++)
-                if (d->findings->items[i].severity <= MEMRANGE_SEVERITY_ERROR)
-                        st->findings[d->findings->items[i].severity]++;
 }
 
 static void help(void) {
@@ -60,7 +62,9 @@ static void help(void) {
               " memrangectl [--sysroot DIR] status [options]\n"
               "\n"
               "Show which kernel sources were read, the totals of the range table, the\n"
-              "crash kernel state and the number of findings.\n"
+              "crash kernel state and the number of findings; asking memranged (no\n"
+              "--offline or --sysroot), also its generation, uevent counters, pending\n"
+              "rebuild and kdump state.\n"
               "\n"
               "Options:\n"
               " -J, --json           use JSON output format\n"
@@ -71,8 +75,7 @@ static void help(void) {
 
 /* ---- text ---- */
 
-/* An integer that is -1 when its kernel file is missing. */
-static void print_optional(const char *label, int64_t value) {
+void status_print_optional(const char *label, int64_t value) {
         if (value < 0)
                 printf("  %-24s n/a\n", label);
         else
@@ -92,6 +95,12 @@ static void print_sources(const struct memrange_sources *s) {
 static void print_table_totals(const struct status *st, bool in_bytes) {
         char size[32];
 
+        if (!st->d->table) {
+                printf("Table: %zu ranges (addresses hidden: memranged shows them only to root and members of "
+                       "group memrange)\n",
+                       st->n_ranges);
+                return;
+        }
         printf("Table: %zu ranges, %s\n", st->n_ranges, out_format_size(st->total_bytes, in_bytes, size, sizeof(size)));
         for (size_t t = 0; t < _MEMRANGE_TYPE_MAX; t++) {
                 if (st->by_type[t].ranges == 0)
@@ -102,25 +111,31 @@ static void print_table_totals(const struct status *st, bool in_bytes) {
         }
 }
 
-static void print_crash(const struct memrange_crash *c, bool in_bytes) {
+void status_print_reservations(const struct memrange_list *reservations, bool in_bytes) {
         char buf[256], size[32];
 
-        puts("Crash kernel:");
-        if (c->reservations.n == 0)
+        if (reservations->n == 0)
                 printf("  %-24s none\n", "reservation");
-        for (size_t i = 0; i < c->reservations.n; i++) {
-                const struct memrange *r = &c->reservations.ranges[i];
+        for (size_t i = 0; i < reservations->n; i++) {
+                const struct memrange *r = &reservations->ranges[i];
 
                 printf("  %-24s %s (%s)%s\n", "reservation", out_format_range(r->start, r->end, buf, sizeof(buf)),
                        out_format_size(r->end - r->start, in_bytes, size, sizeof(size)),
                        r->flags & MEMRANGE_F_CRASH_LOW ? " low" : "");
         }
-        print_optional("kexec_loaded", c->kexec_loaded);
-        print_optional("kexec_crash_loaded", c->kexec_crash_loaded);
-        print_optional("kexec_crash_size", c->kexec_crash_size);
-        print_optional("crash_hotplug (memory)", c->crash_hotplug_memory);
-        print_optional("crash_hotplug (cpu)", c->crash_hotplug_cpu);
-        print_optional("crash_elfcorehdr_size", c->crash_elfcorehdr_size);
+}
+
+static void print_crash(const struct memrange_crash *c, bool in_bytes) {
+        char buf[256];
+
+        puts("Crash kernel:");
+        status_print_reservations(&c->reservations, in_bytes);
+        status_print_optional("kexec_loaded", c->kexec_loaded);
+        status_print_optional("kexec_crash_loaded", c->kexec_crash_loaded);
+        status_print_optional("kexec_crash_size", c->kexec_crash_size);
+        status_print_optional("crash_hotplug (memory)", c->crash_hotplug_memory);
+        status_print_optional("crash_hotplug (cpu)", c->crash_hotplug_cpu);
+        status_print_optional("crash_elfcorehdr_size", c->crash_elfcorehdr_size);
         printf("  %-24s %s\n", "CPUs possible", out_format_idset(&c->possible, buf, sizeof(buf)));
         printf("  %-24s %s\n", "CPUs online", out_format_idset(&c->online, buf, sizeof(buf)));
 }
@@ -128,16 +143,24 @@ static void print_crash(const struct memrange_crash *c, bool in_bytes) {
 static void print_text(const struct status *st, bool in_bytes) {
         const struct cli_data *d = st->d;
 
-        printf("Sysroot: %s\n", d->sysroot);
+        if (d->daemon)
+                status_print_daemon(d->daemon);
+        else
+                printf("Sysroot: %s\n", d->sysroot);
         print_sources(d->sources);
         if (cli_iomem_hidden(d))
                 printf("  %s\n", CLI_HIDDEN_EXPLANATION);
         print_table_totals(st, in_bytes);
-        if (d->sources->crash)
+        if (d->daemon)
+                status_print_online_ram(d->daemon, in_bytes);
+        if (d->daemon)
+                status_print_online_crash(d, in_bytes);
+        else if (d->sources->crash)
                 print_crash(d->sources->crash, in_bytes);
         else
                 puts("Crash kernel: n/a");
-        printf("Findings: %zu errors, %zu warnings, %zu info\n", st->findings[MEMRANGE_SEVERITY_ERROR],
+        printf("Findings: %" PRIu64 " errors, %" PRIu64 " warnings, %" PRIu64 " info\n",
+               st->findings[MEMRANGE_SEVERITY_ERROR],
                st->findings[MEMRANGE_SEVERITY_WARNING], st->findings[MEMRANGE_SEVERITY_INFO]);
 }
 
@@ -147,11 +170,10 @@ static struct json_object *json_optional(int64_t value) {
         return value < 0 ? NULL : json_object_new_int64(value);
 }
 
-/* json_object_object_add() takes ownership of @value even on failure, so a
- * failed add leaks nothing; a NULL value becomes JSON null. */
-static void add(struct json_object *obj, const char *key, struct json_object *value) {
+void status_json_add(struct json_object *obj, const char *key, struct json_object *value) {
         json_object_object_add(obj, key, value);
 }
+#define add status_json_add
 
 static struct json_object *json_sources(const struct memrange_sources *s) {
         struct json_object *obj = json_object_new_object();
@@ -188,12 +210,19 @@ static struct json_object *json_table(const struct status *st) {
                 return NULL;
         }
         add(obj, "ranges", json_object_new_uint64(st->n_ranges));
-        add(obj, "bytes", json_object_new_uint64(st->total_bytes));
+        /* Addresses hidden (online): only the daemon's counts are known. */
+        if (!st->d->table) {
+                json_object_put(types);
+                types = NULL;
+        }
+        add(obj, "bytes", st->d->table ? json_object_new_uint64(st->total_bytes) : NULL);
         add(obj, "types", types);
+        if (st->d->daemon)
+                status_json_add_ram(obj, st->d->daemon);
         return obj;
 }
 
-static struct json_object *json_reservations(const struct memrange_list *list) {
+struct json_object *status_json_reservations(const struct memrange_list *list) {
         struct json_object *arr = json_object_new_array();
 
         for (size_t i = 0; arr && i < list->n; i++) {
@@ -219,7 +248,7 @@ static struct json_object *json_crash(const struct memrange_crash *c) {
         obj = json_object_new_object();
         if (!obj)
                 return NULL;
-        add(obj, "reservations", json_reservations(&c->reservations));
+        add(obj, "reservations", status_json_reservations(&c->reservations));
         add(obj, "kexec_loaded", json_optional(c->kexec_loaded));
         add(obj, "kexec_crash_loaded", json_optional(c->kexec_crash_loaded));
         add(obj, "kexec_crash_size", json_optional(c->kexec_crash_size));
@@ -248,11 +277,17 @@ static int print_json(const struct status *st) {
 
         if (!root)
                 return -ENOMEM;
-        add(root, "sysroot", json_object_new_string(st->d->sysroot));
+        if (st->d->daemon)
+                add(root, "daemon", status_json_daemon(st->d->daemon));
+        else
+                add(root, "sysroot", json_object_new_string(st->d->sysroot));
         add(root, "sources", json_sources(st->d->sources));
         add(root, "iomem_hidden", json_object_new_boolean(cli_iomem_hidden(st->d)));
         add(root, "table", json_table(st));
-        add(root, "crash", json_crash(st->d->sources->crash));
+        if (st->d->daemon)
+                add(root, "crash", status_json_online_crash(st->d));
+        else
+                add(root, "crash", json_crash(st->d->sources->crash));
         add(root, "findings", json_findings(st));
 
         text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -287,7 +322,8 @@ int cmd_status(const struct cli_global *g, int argc, char **argv) {
         r = parse_args(argc, argv, &o);
         if (r >= 0)
                 return r;
-        r = cli_data_load(g, &d);
+        /* The table's totals need addresses; the daemon's status does not. */
+        r = cli_data_load(g, &(const struct cli_query) { .want = CLI_WANT_TABLE | CLI_WANT_OPTIONAL }, &d);
         if (r > 0)
                 return r;
 

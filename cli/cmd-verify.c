@@ -171,7 +171,7 @@ int cmd_verify(const struct cli_global *g, int argc, char **argv) {
                        ELEMENTSOF(default_columns), &o, &sel) < 0)
                 return EXIT_USAGE;
 
-        r = cli_data_load(g, &d);
+        r = cli_data_load(g, &(const struct cli_query) { .want = CLI_WANT_FINDINGS }, &d);
         if (r > 0)
                 return r;
 

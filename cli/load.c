@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* memrangectl: gathering the data the commands show, by reading the kernel
- * files under a sysroot (offline mode). */
+ * files under a sysroot (offline mode; load-online.c asks memranged). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,7 +44,7 @@ static void report_unreadable(const struct memrange_sources *s, const char *sysr
         cli_error("%s: no kernel memory source found (not a Linux sysroot?)", sysroot);
 }
 
-int cli_data_load(const struct cli_global *g, struct cli_data *ret) {
+int cli_data_load(const struct cli_global *g, const struct cli_query *q, struct cli_data *ret) {
         _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = NULL;
         _cleanup_(memrange_sources_freep) struct memrange_sources *sources = NULL;
         _cleanup_(memrange_table_freep) struct memrange_table *table = NULL;
@@ -52,6 +52,9 @@ int cli_data_load(const struct cli_global *g, struct cli_data *ret) {
         const char *sysroot = g->sysroot ?: "/";
         char *sysroot_copy;
         int r;
+
+        if (!g->offline)
+                return cli_data_load_online(g, q, ret);
 
         r = memrange_ctx_new(sysroot, &ctx);
         if (r < 0) {
@@ -98,6 +101,7 @@ void cli_data_done(struct cli_data *d) {
         memrange_table_free(d->table);
         memrange_sources_free(d->sources);
         memrange_ctx_unref(d->ctx);
+        cli_daemon_status_free(d->daemon);
         free(d->sysroot);
         *d = (struct cli_data) {};
 }

@@ -1,19 +1,25 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* memrangectl: global options and the command table. */
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "memrangectl.h"
 
 static const struct cli_command commands[] = {
-        { "list", "show the authoritative range table", cmd_list },
-        { "blocks", "show the memory blocks", cmd_blocks },
-        { "verify", "report where the kernel sources disagree", cmd_verify },
-        { "status", "show sources, totals, crash kernel state and findings", cmd_status },
-        { "crash-ranges", "show the RAM a crash dump would hold", cmd_crash_ranges },
-        { "elfcorehdr", "write the ELF core header of a crash dump", cmd_elfcorehdr },
+        { "list", "show the authoritative range table", cmd_list, CLI_MODE_BOTH },
+        { "blocks", "show the memory blocks", cmd_blocks, CLI_MODE_BOTH },
+        { "verify", "report where the kernel sources disagree", cmd_verify, CLI_MODE_BOTH },
+        { "status", "show sources, totals, crash kernel state and findings", cmd_status, CLI_MODE_BOTH },
+        { "monitor", "print the daemon's changes to the table as they happen", cmd_monitor, CLI_MODE_ONLINE_ONLY },
+        { "rescan", "make the daemon re-read every source now (root only)", cmd_rescan, CLI_MODE_ONLINE_ONLY },
+        { "crash-ranges", "show the RAM a crash dump would hold (reads the files)", cmd_crash_ranges,
+          CLI_MODE_OFFLINE_ONLY },
+        { "elfcorehdr", "write the ELF core header of a crash dump (reads the files)", cmd_elfcorehdr,
+          CLI_MODE_OFFLINE_ONLY },
 };
 
 void cli_error(const char *format, ...) {
@@ -51,9 +57,17 @@ static void help(FILE *out) {
               "/proc/iomem, the firmware map, the memory blocks, memblock, the\n"
               "device tree and the NUMA links, reconciled into one table.\n"
               "\n"
+              "By default the commands ask the memranged daemon, which keeps the table\n"
+              "current; with --offline or --sysroot they read the kernel files themselves.\n"
+              "\n"
               "Options:\n"
               " -s, --sysroot <dir>  read the kernel files under <dir> instead of /\n"
-              "     --offline        read the files directly (the only mode for now)\n"
+              "                      (implies --offline)\n"
+              "     --offline        read the kernel files directly, not asking memranged\n"
+              "     --socket <path>  memranged's socket (default $" CLI_SOCKET_ENV " or\n"
+              "                      " CLI_DEFAULT_SOCKET ")\n"
+              "     --timeout <sec>  wait at most <sec> seconds for each answer of\n"
+              "                      memranged (default 10; monitor waits forever)\n"
               " -h, --help           display this help\n"
               " -V, --version        display version\n"
               "\n"
@@ -61,9 +75,29 @@ static void help(FILE *out) {
               out);
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 fprintf(out, " %-12s %s\n", commands[i].name, commands[i].summary);
-        fputs("\nRun 'memrangectl COMMAND --help' for the options of a command.\n"
+        fputs("\nmonitor and rescan need memranged; crash-ranges and elfcorehdr always read\n"
+              "the kernel files (memranged does not offer them yet).\n"
+              "\nRun 'memrangectl COMMAND --help' for the options of a command.\n"
               "For more details see memrangectl(1).\n",
               out);
+}
+
+/* Seconds as a decimal ("10", "0.5") into microseconds; bounded so that
+ * a typo does not wait for days. */
+static int parse_timeout(const char *arg, uint64_t *ret) {
+        char *end;
+        double sec;
+
+        errno = 0;
+        sec = strtod(arg, &end);
+        if (errno != 0 || end == arg || *end != '\0' || !isfinite(sec) || sec <= 0 || sec > 24 * 3600) {
+                cli_error("invalid timeout '%s' (seconds, more than 0, at most 86400)", arg);
+                return -EINVAL;
+        }
+        *ret = (uint64_t) (sec * 1e6);
+        if (*ret == 0)
+                *ret = 1;
+        return 0;
 }
 
 static const struct cli_command *find_command(const char *name) {
@@ -76,10 +110,12 @@ static const struct cli_command *find_command(const char *name) {
 /* Parses the options before the command; returns -1 to go on, or an exit
  * code. *ret_index is the argv index of the command. */
 static int parse_global(int argc, char **argv, struct cli_global *g, int *ret_index) {
-        enum { OPT_OFFLINE = 0x100 };
+        enum { OPT_OFFLINE = 0x100, OPT_SOCKET, OPT_TIMEOUT };
         static const struct option options[] = {
                 { "sysroot", required_argument, NULL, 's' },
                 { "offline", no_argument, NULL, OPT_OFFLINE },
+                { "socket", required_argument, NULL, OPT_SOCKET },
+                { "timeout", required_argument, NULL, OPT_TIMEOUT },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 {},
@@ -95,6 +131,13 @@ static int parse_global(int argc, char **argv, struct cli_global *g, int *ret_in
                 case OPT_OFFLINE:
                         g->offline = true;
                         break;
+                case OPT_SOCKET:
+                        g->socket = optarg;
+                        break;
+                case OPT_TIMEOUT:
+                        if (parse_timeout(optarg, &g->timeout_usec) < 0)
+                                return EXIT_USAGE;
+                        break;
                 case 'h':
                         help(stdout);
                         return EXIT_OK;
@@ -109,8 +152,33 @@ static int parse_global(int argc, char **argv, struct cli_global *g, int *ret_in
         return -1;
 }
 
+/* Settles where @cmd gets its data: -1 to go on, or an exit code. */
+static int resolve_mode(const struct cli_command *cmd, struct cli_global *g) {
+        bool explicit_socket = g->socket;
+
+        if (g->sysroot)
+                g->offline = true;
+        if (explicit_socket && (g->offline || cmd->mode == CLI_MODE_OFFLINE_ONLY)) {
+                cli_error("--socket asks memranged, but %s", g->offline ? "--offline/--sysroot read the files"
+                                                                       : "this command reads the files itself");
+                return EXIT_USAGE;
+        }
+        if (cmd->mode == CLI_MODE_ONLINE_ONLY && g->offline) {
+                cli_error("%s needs memranged: it cannot work with --offline or --sysroot", cmd->name);
+                return EXIT_USAGE;
+        }
+        if (cmd->mode == CLI_MODE_OFFLINE_ONLY)
+                g->offline = true;
+        if (!g->socket) {
+                const char *env = getenv(CLI_SOCKET_ENV);
+
+                g->socket = env && *env ? env : CLI_DEFAULT_SOCKET;
+        }
+        return -1;
+}
+
 int main(int argc, char **argv) {
-        struct cli_global g = {};
+        struct cli_global g = { .timeout_usec = CLI_DEFAULT_TIMEOUT_USEC };
         const struct cli_command *cmd;
         int r, index = 0;
 
@@ -128,8 +196,9 @@ int main(int argc, char **argv) {
                 fputs("Try 'memrangectl --help' for more information.\n", stderr);
                 return EXIT_USAGE;
         }
-        /* Without a daemon to ask, every command reads the files itself. */
-        g.offline = true;
+        r = resolve_mode(cmd, &g);
+        if (r >= 0)
+                return r;
 
         optind = 0; /* re-initialise getopt for the command's own options */
         return cmd->run(&g, argc - index, argv + index);

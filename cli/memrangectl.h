@@ -16,13 +16,28 @@ enum {
         EXIT_OK = 0,
         EXIT_FINDINGS = 1,  /* verify: an error finding; other commands: a failure */
         EXIT_USAGE = 2,
-        EXIT_NO_SOURCES = 3, /* the sources could not be read at all */
+        EXIT_NO_SOURCES = 3, /* the sources could not be read at all, or memranged
+                                gave no usable answer (not running, timeout) */
+        EXIT_DENIED = 4,     /* memranged refused: addresses hidden, or root only */
 };
 
 /* ---- global options (memrangectl.c) ---- */
+#define CLI_DEFAULT_SOCKET "/run/memranged/io.memranged"
+#define CLI_SOCKET_ENV "MEMRANGED_SOCKET"
+#define CLI_DEFAULT_TIMEOUT_USEC (10u * 1000u * 1000u)
+
 struct cli_global {
-        const char *sysroot; /* NULL: this machine ("/") */
-        bool offline;        /* read the files ourselves (the only mode for now) */
+        const char *sysroot;   /* NULL: this machine ("/") */
+        bool offline;          /* read the files ourselves rather than ask memranged */
+        const char *socket;    /* memranged's socket: --socket, $MEMRANGED_SOCKET or the default */
+        uint64_t timeout_usec; /* bound of every call but a subscription's */
+};
+
+/* Where a command gets its data. */
+enum cli_mode {
+        CLI_MODE_BOTH,         /* asks memranged unless --offline or --sysroot */
+        CLI_MODE_OFFLINE_ONLY, /* always reads the files (no daemon method yet) */
+        CLI_MODE_ONLINE_ONLY,  /* only memranged can do it (monitor, rescan) */
 };
 
 /* One entry of the command table: @run gets argv starting at the command
@@ -31,6 +46,7 @@ struct cli_command {
         const char *name;
         const char *summary;
         int (*run)(const struct cli_global *g, int argc, char **argv);
+        enum cli_mode mode;
 };
 
 int cmd_list(const struct cli_global *g, int argc, char **argv);
@@ -39,6 +55,8 @@ int cmd_verify(const struct cli_global *g, int argc, char **argv);
 int cmd_status(const struct cli_global *g, int argc, char **argv);
 int cmd_crash_ranges(const struct cli_global *g, int argc, char **argv);
 int cmd_elfcorehdr(const struct cli_global *g, int argc, char **argv);
+int cmd_monitor(const struct cli_global *g, int argc, char **argv);
+int cmd_rescan(const struct cli_global *g, int argc, char **argv);
 
 /* Prints "memrangectl: message" (or "memrangectl: CMD: message") on stderr. */
 void cli_error(const char *format, ...) _printf_(1, 2);
@@ -50,23 +68,44 @@ int cli_option_fallback(const char *cmd, int c, void (*help)(void));
  * -1 otherwise. */
 int cli_no_arguments(const char *cmd, int argc, char **argv);
 
-/* ---- data (load.c) ----
- * What every command works on. Filled by reading the sysroot today; a later
- * daemon client fills the same structure from the socket, so the commands
- * do not care where it came from. */
+/* ---- data (load.c, load-online.c) ----
+ * What every command works on: read from the sysroot (offline), or
+ * converted from memranged's replies (online), so the commands print both
+ * with the same code and do not care where the data came from. */
+struct cli_daemon_status;
+struct memrange_json_filter;
+
 struct cli_data {
-        struct memrange_ctx *ctx;         /* NULL when the data came from elsewhere */
-        char *sysroot;                    /* the sysroot that was read */
-        struct memrange_sources *sources; /* per-source results and status */
-        struct memrange_table *table;     /* the authoritative table */
-        struct memrange_findings *findings;
+        struct memrange_ctx *ctx;         /* NULL when the data came from memranged */
+        char *sysroot;                    /* the sysroot that was read; NULL online */
+        struct memrange_sources *sources; /* per-source status; online, of the readers only
+                                             blocks (when asked for) is filled */
+        struct memrange_table *table;     /* the authoritative table; online NULL unless asked for */
+        struct memrange_findings *findings; /* online NULL unless asked for */
+        struct cli_daemon_status *daemon; /* online: memranged's GetStatus; NULL offline */
 };
 
-/* Reads every source and reconciles them. On failure prints the reason and
- * returns the exit code to use (EXIT_NO_SOURCES when nothing could be read,
- * EXIT_FINDINGS for other failures); 0 on success. */
-int cli_data_load(const struct cli_global *g, struct cli_data *ret);
+/* What a command needs from memranged (offline everything is read). */
+enum {
+        CLI_WANT_TABLE = 1u << 0,    /* ListRanges */
+        CLI_WANT_BLOCKS = 1u << 1,   /* ListBlocks */
+        CLI_WANT_FINDINGS = 1u << 2, /* ListFindings */
+        CLI_WANT_OPTIONAL = 1u << 3, /* addresses hidden from us: go on without them */
+};
+struct cli_query {
+        unsigned want;
+        const struct memrange_json_filter *filter; /* ListRanges filter, or NULL */
+};
+
+/* Reads every source and reconciles them (offline), or asks memranged for
+ * what @q wants (online). On failure prints the reason and returns the
+ * exit code to use (EXIT_NO_SOURCES when nothing could be read or the
+ * daemon gave no usable answer, EXIT_DENIED when it refused, EXIT_FINDINGS
+ * for other failures); 0 on success. */
+int cli_data_load(const struct cli_global *g, const struct cli_query *q, struct cli_data *ret);
+int cli_data_load_online(const struct cli_global *g, const struct cli_query *q, struct cli_data *ret);
 void cli_data_done(struct cli_data *d);
+void cli_daemon_status_free(struct cli_daemon_status *s);
 
 /* Bit index (0..7) of a single source bit, for sources->status[]/error[]. */
 unsigned cli_source_index(uint32_t source_bit);

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* memrangectl's online mode: calls to memranged over its varlink socket
+ * (daemon/io.memranged.varlink), with the message and exit code of every
+ * way a call can fail. Apart from memrangectl.h so that the output layer's
+ * unit test needs neither json-c nor the varlink client. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "memrange-json.h"
+#include "memrangectl.h"
+#include "varlink-client.h"
+
+#define CLI_INTERFACE "io.memranged"
+#define CLI_SERVICE_PREFIX "org.varlink.service."
+#define CLI_ERROR_ADDRESSES_HIDDEN CLI_INTERFACE ".AddressesHidden"
+#define CLI_ERROR_PERMISSION_DENIED CLI_SERVICE_PREFIX "PermissionDenied"
+
+/* Returned instead of an exit code when the daemon answered with one of
+ * the errors the caller said it can live with. */
+#define CLI_TOLERATED (-1)
+
+/* Calls CLI_INTERFACE.@method with @params (consumed; NULL means {}),
+ * waiting at most g->timeout_usec. Returns 0 with *ret_params owning the
+ * reply's parameters; CLI_TOLERATED (nothing printed) when the daemon
+ * answered with an error whose name (CLI_ERROR_ADDRESSES_HIDDEN) is in
+ * the NULL-terminated @tolerated (may be NULL); otherwise prints why the call
+ * failed and returns the exit code for it. */
+int cli_call(const struct cli_global *g, const char *method, struct json_object *params,
+             const char *const *tolerated, struct json_object **ret_params);
+
+/* Calls CLI_INTERFACE.@method with "more" and hands each reply's
+ * parameters to @fn, without a timeout (a subscription waits for events).
+ * @fn returns 0 to go on or -ECANCELED to stop the stream (it prints and
+ * keeps its own verdict); any other negative errno is reported. Returns 0
+ * when @fn stopped the stream or the daemon ended it, else prints why and
+ * returns the exit code (EXIT_NO_SOURCES when the daemon closed the
+ * connection). */
+int cli_call_stream(const struct cli_global *g, const char *method, struct json_object *params,
+                    int (*fn)(struct json_object *params, void *userdata), void *userdata);
+
+/* Prints that the daemon's reply to @method is malformed (@error says
+ * where and why, may be NULL) and returns the exit code for it. */
+int cli_bad_reply(const struct cli_global *g, const char *method, const struct memrange_json_error *error);
+
+/* Puts @member in front of the path of @error: "[3].end" of the array
+ * "ranges" becomes "ranges[3].end", "end" of "change" "change.end". */
+void cli_json_error_prefix(struct memrange_json_error *error, const char *member);
+
+/* The unsigned integer member @key of a reply to @method: 0, or the exit
+ * code (message printed) when it is missing or not one. */
+int cli_reply_u64(const struct cli_global *g, const char *method, struct json_object *params, const char *key,
+                  uint64_t *ret);
+
+/* memranged's GetStatus reply (daemon/io.memranged.varlink), checked. */
+struct cli_daemon_status {
+        const char *socket;    /* where it was asked (borrowed from the options) */
+        char *version;
+        uint64_t generation;
+        uint64_t changed_usec; /* CLOCK_MONOTONIC time of the last change */
+        uint64_t ranges, total_ram, online_ram, offline_ram;
+        uint64_t findings[MEMRANGE_SEVERITY_ERROR + 1]; /* by enum memrange_severity */
+        uint64_t uevents_received, uevents_ignored, uevents_lost, rebuilds, full_rescans;
+        bool rebuild_pending;
+        bool kdump_loaded;
+        int kdump_crash_hotplug; /* 0/1, -1 when the daemon does not know */
+        char *kdump_state;
+        bool addresses_hidden;   /* the methods with addresses refused us */
+};
+
+/* Checks @params, a GetStatus reply, into a new status (free with
+ * cli_daemon_status_free()) and the sources' status into *ret_sources.
+ * -EBADMSG with @error filled when malformed, -ENOMEM. */
+int cli_daemon_status_parse(struct json_object *params, struct cli_daemon_status **ret_status,
+                            struct memrange_sources **ret_sources, struct memrange_json_error *error);

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* memrangectl status, online: memranged's own state (generation, uevent
+ * counters, pending rebuild, kdump) around the sections both modes share. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "status.h"
+
+static const char *yes_no(bool value) {
+        return value ? "yes" : "no";
+}
+
+static void print_u64(const char *label, uint64_t value) {
+        printf("  %-24s %" PRIu64 "\n", label, value);
+}
+
+/* How long ago @usec of CLOCK_MONOTONIC was, into @buf; "" when in the
+ * future (another boot's clock cannot be compared). */
+static const char *ago(uint64_t usec, char *buf, size_t size) {
+        struct timespec ts;
+        uint64_t now;
+
+        buf[0] = '\0';
+        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+                return buf;
+        now = (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+        if (usec <= now)
+                snprintf(buf, size, "%.1f s ago", (double) (now - usec) / 1e6);
+        return buf;
+}
+
+void status_print_daemon(const struct cli_daemon_status *s) {
+        char buf[64];
+
+        printf("Daemon: memranged %s at %s\n", s->version, s->socket);
+        print_u64("generation", s->generation);
+        if (*ago(s->changed_usec, buf, sizeof(buf)))
+                printf("  %-24s %s\n", "table changed", buf);
+        print_u64("uevents received", s->uevents_received);
+        print_u64("uevents ignored", s->uevents_ignored);
+        print_u64("uevents lost", s->uevents_lost);
+        print_u64("rebuilds", s->rebuilds);
+        print_u64("full rescans", s->full_rescans);
+        printf("  %-24s %s\n", "rebuild pending", yes_no(s->rebuild_pending));
+}
+
+void status_print_online_ram(const struct cli_daemon_status *s, bool in_bytes) {
+        char total[32], online[32], offline[32];
+
+        printf("  %-24s %s (%s online, %s offline)\n", "RAM", out_format_size(s->total_ram, in_bytes, total, sizeof(total)),
+               out_format_size(s->online_ram, in_bytes, online, sizeof(online)),
+               out_format_size(s->offline_ram, in_bytes, offline, sizeof(offline)));
+}
+
+void status_json_add_ram(struct json_object *table, const struct cli_daemon_status *s) {
+        status_json_add(table, "total_ram", json_object_new_uint64(s->total_ram));
+        status_json_add(table, "online_ram", json_object_new_uint64(s->online_ram));
+        status_json_add(table, "offline_ram", json_object_new_uint64(s->offline_ram));
+}
+
+static bool is_crashkernel(const struct memrange *r) {
+        return r->type == MEMRANGE_TYPE_CRASHKERNEL || (r->flags & MEMRANGE_F_CRASHKERNEL);
+}
+
+/* The crash kernel reservations as the table holds them: runs of touching
+ * crashkernel ranges (the table splits one where its node or sources
+ * change) become one reservation each. */
+static int table_reservations(const struct memrange_table *table, struct memrange_list *ret) {
+        struct memrange_list list = {};
+
+        memrange_table_foreach(r, table) {
+                struct memrange *last = list.n ? &list.ranges[list.n - 1] : NULL;
+                struct memrange res = {
+                        .start = r->start,
+                        .end = r->end,
+                        .type = MEMRANGE_TYPE_CRASHKERNEL,
+                        .flags = r->flags & MEMRANGE_F_CRASH_LOW,
+                        .nid = MEMRANGE_NID_NONE,
+                };
+
+                if (!is_crashkernel(r))
+                        continue;
+                if (last && last->end == r->start && last->flags == res.flags) {
+                        last->end = r->end;
+                        continue;
+                }
+                if (memrange_list_append(&list, &res, NULL) < 0) {
+                        memrange_list_clear(&list);
+                        return -ENOMEM;
+                }
+        }
+        *ret = list;
+        return 0;
+}
+
+static const char *crash_hotplug_name(int value) {
+        return value < 0 ? "n/a" : value ? "1" : "0";
+}
+
+void status_print_online_crash(const struct cli_data *d, bool in_bytes) {
+        const struct cli_daemon_status *s = d->daemon;
+        struct memrange_list reservations = {};
+
+        puts("Crash kernel:");
+        if (!d->table)
+                printf("  %-24s hidden\n", "reservation");
+        else if (table_reservations(d->table, &reservations) == 0) {
+                status_print_reservations(&reservations, in_bytes);
+                memrange_list_clear(&reservations);
+        }
+        printf("  %-24s %s\n", "kdump loaded", yes_no(s->kdump_loaded));
+        printf("  %-24s %s\n", "crash_hotplug", crash_hotplug_name(s->kdump_crash_hotplug));
+        printf("  %-24s %s\n", "kdump state", s->kdump_state);
+}
+
+struct json_object *status_json_online_crash(const struct cli_data *d) {
+        const struct cli_daemon_status *s = d->daemon;
+        struct memrange_list reservations = {};
+        struct json_object *obj = json_object_new_object();
+
+        if (!obj)
+                return NULL;
+        if (d->table && table_reservations(d->table, &reservations) == 0) {
+                status_json_add(obj, "reservations", status_json_reservations(&reservations));
+                memrange_list_clear(&reservations);
+        } else
+                status_json_add(obj, "reservations", NULL);
+        status_json_add(obj, "kdump_loaded", json_object_new_boolean(s->kdump_loaded));
+        status_json_add(obj, "crash_hotplug",
+                        s->kdump_crash_hotplug < 0 ? NULL : json_object_new_boolean(s->kdump_crash_hotplug));
+        status_json_add(obj, "kdump_state", json_object_new_string(s->kdump_state));
+        return obj;
+}
+
+struct json_object *status_json_daemon(const struct cli_daemon_status *s) {
+        struct json_object *obj = json_object_new_object(), *uevents = json_object_new_object();
+
+        if (!obj || !uevents) {
+                json_object_put(obj);
+                json_object_put(uevents);
+                return NULL;
+        }
+        status_json_add(uevents, "received", json_object_new_uint64(s->uevents_received));
+        status_json_add(uevents, "ignored", json_object_new_uint64(s->uevents_ignored));
+        status_json_add(uevents, "lost", json_object_new_uint64(s->uevents_lost));
+        status_json_add(uevents, "rebuilds", json_object_new_uint64(s->rebuilds));
+        status_json_add(uevents, "full_rescans", json_object_new_uint64(s->full_rescans));
+        status_json_add(uevents, "pending", json_object_new_boolean(s->rebuild_pending));
+
+        status_json_add(obj, "socket", json_object_new_string(s->socket));
+        status_json_add(obj, "version", json_object_new_string(s->version));
+        status_json_add(obj, "generation", json_object_new_uint64(s->generation));
+        status_json_add(obj, "changed_usec", json_object_new_uint64(s->changed_usec));
+        status_json_add(obj, "addresses_hidden", json_object_new_boolean(s->addresses_hidden));
+        status_json_add(obj, "uevents", uevents);
+        return obj;
+}
