@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's manager: one sd-event loop carrying the uevent sources, the
+ * coalescing scheduler, the varlink server and the signal handlers, around
+ * the state (the table and its generation).
+ *
+ * Start order (DESIGN.md, daemon promise 1): uevent socket(s) first, then
+ * the first full scan (generation 1), then the varlink socket, then
+ * READY=1. Events that arrive during the scan wait in the socket buffer. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "macro.h"
+#include "scheduler.h"
+#include "state.h"
+#include "uevent.h"
+#include "varlink.h"
+
+#define MANAGER_DEFAULT_SOCKET "/run/memranged/io.memranged"
+#define MANAGER_GROUP "memrange"
+
+struct manager_options {
+        const char *sysroot;        /* NULL: "/" */
+        const char *socket_path;    /* NULL: MANAGER_DEFAULT_SOCKET (unless socket-activated) */
+        const char *config_path;    /* NULL: CONFIG_DEFAULT_PATH, which may be missing */
+        const char *uevent_socket;  /* test datagram source, or NULL */
+        bool no_kernel_uevents;     /* do not open the netlink socket */
+        int log_level;              /* -1: from the configuration */
+};
+
+struct manager {
+        sd_event *event;
+        struct manager_options options; /* strings owned (copies) */
+        struct config config;
+
+        struct memrange_ctx *ctx;
+        struct state *state;
+        struct kdump_status kdump;
+
+        struct uevent_receiver *netlink;   /* kernel uevents, or NULL */
+        struct uevent_receiver *test_uevents;
+        struct scheduler *scheduler;
+
+        struct varlink_server *server;
+        gid_t group;                       /* gid of MANAGER_GROUP, or (gid_t) -1 */
+
+        struct varlink_call **subscribers; /* open Subscribe calls, each a reference */
+        size_t n_subscribers;
+
+        sd_event_source *sigterm, *sigint, *sighup;
+        bool stopping;
+};
+
+/* Copies @options, loads the configuration (an explicit file that is
+ * missing is an error) and creates the loop. Nothing is opened yet. */
+int manager_new(const struct manager_options *options, struct manager **ret_manager);
+/* Drops every subscriber, closes every socket, frees everything. */
+struct manager *manager_free(struct manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct manager *, manager_free)
+
+/* Opens the uevent socket(s), scans, listens, notifies READY=1. */
+int manager_start(struct manager *m);
+/* Runs the loop until SIGTERM/SIGINT; returns its exit code. */
+int manager_run(struct manager *m);
+
+/* A synchronous full rebuild (the Rescan method): 1 changed, 0 not, -errno. */
+int manager_rescan(struct manager *m);
+
+/* True when the caller may see physical addresses: uid 0 or a member of
+ * group MANAGER_GROUP. */
+bool manager_call_is_privileged(const struct manager *m, const struct varlink_call *call);
+
+/* The kdump hook: called once after every generation bump (and after the
+ * first scan). It refreshes the kdump status from the crash source; the
+ * reload engine will hang its decision here. */
+void manager_on_generation(struct manager *m);

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Rebuilds of the authoritative table: full or incremental re-reads, the
+ * record-by-record comparison that decides whether the generation moves,
+ * and the kdump status derived from the crash source. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "memrange-private.h"
+#include "state.h"
+
+static const char *const reason_names[_CHANGE_REASON_MAX] = {
+        [CHANGE_STARTUP] = "startup",
+        [CHANGE_UEVENT] = "uevent",
+        [CHANGE_RESCAN] = "rescan",
+        [CHANGE_LOST_EVENTS] = "lost-events",
+        [CHANGE_RELOAD] = "reload",
+        [CHANGE_CURRENT] = "current",
+};
+
+const char *change_reason_to_string(enum change_reason reason) {
+        return (unsigned) reason < _CHANGE_REASON_MAX ? reason_names[reason] : "unknown";
+}
+
+void state_change_clear(struct state_change *change) {
+        memrange_list_clear(&change->added);
+        memrange_list_clear(&change->removed);
+        *change = (struct state_change) {};
+}
+
+int state_new(struct memrange_ctx *ctx, struct state **ret_state) {
+        struct state *s;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->ctx = memrange_ctx_ref(ctx);
+        *ret_state = s;
+        return 0;
+}
+
+struct state *state_free(struct state *s) {
+        if (!s)
+                return NULL;
+        memrange_sources_free(s->sources);
+        memrange_table_free(s->table);
+        memrange_findings_free(s->findings);
+        state_change_clear(&s->last_change);
+        free(s->last_error_message);
+        memrange_ctx_unref(s->ctx);
+        free(s);
+        return NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * Comparison
+ */
+
+static bool records_equal(const struct memrange *a, const struct memrange *b) {
+        return a->start == b->start && a->end == b->end && a->type == b->type && a->flags == b->flags &&
+               a->nid == b->nid && a->sources == b->sources;
+}
+
+int state_diff(const struct memrange_table *old, const struct memrange_table *new, struct memrange_list *added,
+               struct memrange_list *removed) {
+        const struct memrange *a = old ? memrange_table_first(old) : NULL;
+        const struct memrange *b = new ? memrange_table_first(new) : NULL;
+        int n = 0, r = 0;
+
+        /* Both tables are sorted and non-overlapping, so equal records meet
+         * at the same step of one merge walk. */
+        while ((a || b) && r >= 0) {
+                if (a && b && records_equal(a, b)) {
+                        a = memrange_table_next(old, a);
+                        b = memrange_table_next(new, b);
+                        continue;
+                }
+                n++;
+                if (a && (!b || a->start <= b->start)) {
+                        bool same_start = b && a->start == b->start;
+
+                        r = memrange_list_append(removed, a, NULL);
+                        a = memrange_table_next(old, a);
+                        if (!same_start)
+                                continue;
+                }
+                if (r >= 0) {
+                        r = memrange_list_append(added, b, NULL);
+                        b = memrange_table_next(new, b);
+                }
+        }
+        return r < 0 ? r : n;
+}
+
+/* ---------------------------------------------------------------------------
+ * Committing a reconciled table
+ */
+
+static int record_failure(struct state *s, int error, const char *what, usec_t now) {
+        const char *msg = memrange_ctx_get_error(s->ctx);
+
+        s->stats.failures++;
+        s->last_error = error;
+        s->last_error_usec = now;
+        free(s->last_error_message);
+        s->last_error_message = NULL;
+        if (asprintf(&s->last_error_message, "%s: %s", what, msg ?: strerror(-error)) < 0)
+                s->last_error_message = NULL;
+        log_error_errno(error, "Rebuild failed, keeping generation %" PRIu64 ": %s", s->generation,
+                        s->last_error_message ?: what);
+        return error;
+}
+
+/* Reconciles @sources; on success the table of the state is replaced
+ * when it differs. The caller decides what @sources becomes. */
+static int reconcile_and_commit(struct state *s, const struct memrange_sources *sources, enum change_reason reason,
+                                usec_t now) {
+        _cleanup_(memrange_table_freep) struct memrange_table *table = NULL;
+        _cleanup_(memrange_findings_freep) struct memrange_findings *findings = NULL;
+        struct state_change change = { .reason = reason };
+        int n;
+
+        mr_clear_error(s->ctx);
+        n = memrange_reconcile(s->ctx, sources, &table, &findings);
+        if (n < 0)
+                return record_failure(s, n, "reconciling the sources", now);
+        n = state_diff(s->table, table, &change.added, &change.removed);
+        if (n < 0) {
+                state_change_clear(&change);
+                return record_failure(s, n, "comparing the tables", now);
+        }
+
+        memrange_findings_free(s->findings);
+        s->findings = TAKE_PTR(findings);
+        s->last_error = 0;
+        if (n == 0 && s->table) {
+                s->stats.unchanged++;
+                state_change_clear(&change);
+                return 0;
+        }
+        memrange_table_free(s->table);
+        s->table = TAKE_PTR(table);
+        change.generation = ++s->generation;
+        s->changed_usec = now;
+        state_change_clear(&s->last_change);
+        s->last_change = change;
+        return 1;
+}
+
+int state_apply_sources(struct state *s, struct memrange_sources *sources, enum change_reason reason, usec_t now) {
+        int r;
+
+        r = reconcile_and_commit(s, sources, reason, now);
+        if (r < 0) {
+                memrange_sources_free(sources);
+                return r;
+        }
+        memrange_sources_free(s->sources);
+        s->sources = sources;
+        return r;
+}
+
+static int full_rescan(struct state *s, enum change_reason reason, usec_t now) {
+        struct memrange_sources *sources = NULL;
+        int r;
+
+        s->stats.full_rescans++;
+        r = memrange_sources_read(s->ctx, &sources);
+        if (r < 0)
+                return record_failure(s, r, "reading the sources", now);
+        return state_apply_sources(s, sources, reason, now);
+}
+
+/* ---------------------------------------------------------------------------
+ * Incremental re-reads
+ */
+
+/* Position of block @index in @blocks, or -1. */
+static ssize_t find_block(const struct memrange_blocks *blocks, uint64_t index) {
+        size_t lo = 0, hi = blocks->n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (blocks->blocks[mid].index < index)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo < blocks->n && blocks->blocks[lo].index == index ? (ssize_t) lo : -1;
+}
+
+/* Re-reads the blocks @work lists into the sources, all or nothing:
+ * -ENOENT when one vanished or is new (the layout changed), another
+ * -errno when one cannot be read. */
+static int reread_blocks(struct state *s, const struct rebuild_work *work) {
+        struct memrange_blocks *blocks = s->sources->blocks;
+        _cleanup_(freep) struct memrange_block *fresh = NULL;
+        _cleanup_(freep) size_t *slots = NULL;
+        size_t n = 0;
+        int r = 0;
+
+        if (work->n_blocks == 0)
+                return 0;
+        fresh = calloc(work->n_blocks, sizeof(*fresh));
+        slots = calloc(work->n_blocks, sizeof(*slots));
+        if (!fresh || !slots)
+                return -ENOMEM;
+        for (; n < work->n_blocks; n++) {
+                ssize_t slot = find_block(blocks, work->blocks[n]);
+
+                r = slot < 0 ? -ENOENT : memrange_block_read(s->ctx, blocks->block_size, work->blocks[n], &fresh[n]);
+                if (r < 0)
+                        break;
+                slots[n] = (size_t) slot;
+        }
+        if (r < 0) {
+                while (n > 0)
+                        memrange_block_clear(&fresh[--n]);
+                return r;
+        }
+        for (size_t i = 0; i < n; i++) {
+                memrange_block_clear(&blocks->blocks[slots[i]]);
+                blocks->blocks[slots[i]] = fresh[i];
+        }
+        s->stats.blocks_reread += n;
+        return 0;
+}
+
+/* Re-reads the crash and CPU state (cheap: a few attributes and iomem's
+ * reservations), recording its outcome as memrange_sources_read() does.
+ * Only -ENOMEM fails. */
+static int reread_crash(struct state *s) {
+        unsigned i = (unsigned) __builtin_ctz(MEMRANGE_SRC_CRASH);
+        struct memrange_crash *crash = NULL;
+        const char *msg;
+        int r;
+
+        mr_clear_error(s->ctx);
+        r = memrange_crash_read(s->ctx, &crash);
+        if (r == -ENOMEM)
+                return r;
+        memrange_crash_free(s->sources->crash);
+        s->sources->crash = crash;
+        free(s->sources->error[i]);
+        s->sources->error[i] = NULL;
+        s->sources->status[i] = r >= 0 ? MEMRANGE_SOURCE_OK : r == -ENOENT ? MEMRANGE_SOURCE_ABSENT : MEMRANGE_SOURCE_ERROR;
+        if (r < 0 && r != -ENOENT) {
+                msg = memrange_ctx_get_error(s->ctx);
+                s->sources->error[i] = strdup(msg ?: strerror(-r));
+                if (!s->sources->error[i])
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static bool needs_full_rescan(const struct state *s, const struct rebuild_work *work) {
+        return !work || work->full_rescan || work->memory_layout_changed || work->nodes_changed || !s->table ||
+               !s->sources || !s->sources->blocks || s->sources->blocks->block_size == 0;
+}
+
+static int incremental(struct state *s, const struct rebuild_work *work, enum change_reason reason, usec_t now) {
+        int r;
+
+        r = reread_blocks(s, work);
+        if (r < 0) {
+                log_debug_errno(r, "Re-reading %zu memory block(s) failed (%m), rescanning everything",
+                                work->n_blocks);
+                s->stats.escalations++;
+                return full_rescan(s, reason, now);
+        }
+        r = reread_crash(s);
+        if (r < 0)
+                return record_failure(s, r, "reading the crash state", now);
+        s->stats.incremental++;
+        return reconcile_and_commit(s, s->sources, reason, now);
+}
+
+int state_rebuild(struct state *s, const struct rebuild_work *work, enum change_reason reason, usec_t now) {
+        s->stats.rebuilds++;
+        if (work && work->n_lost > 0)
+                s->stats.lost_rescans++;
+        if (needs_full_rescan(s, work))
+                return full_rescan(s, reason, now);
+        return incremental(s, work, reason, now);
+}
+
+/* ---------------------------------------------------------------------------
+ * kdump status
+ */
+
+void kdump_status_from_sources(const struct memrange_sources *sources, struct kdump_status *ret) {
+        const struct memrange_crash *c = sources ? sources->crash : NULL;
+
+        *ret = (struct kdump_status) { .crash_hotplug = -1, .state = "unavailable" };
+        if (!c || c->kexec_crash_loaded < 0)
+                return;
+        ret->crash_hotplug = c->crash_hotplug_memory;
+        ret->loaded = c->kexec_crash_loaded == 1;
+        if (!ret->loaded)
+                ret->state = "not loaded";
+        else if (c->crash_hotplug_memory == 1)
+                ret->state = "kernel keeps it current";
+        else
+                ret->state = "loaded, reload engine not configured";
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's view of the machine (DESIGN.md, daemon promise 1): the
+ * sources as last read, the authoritative table they reconcile to, its
+ * generation, and what the last generation changed.
+ *
+ * A rebuild either re-reads everything (full rescan) or only the memory
+ * blocks and crash/CPU state a rebuild_work names (incremental), then
+ * reconciles again and compares the new table with the current one record
+ * by record: only a difference bumps the generation. A rebuild that fails
+ * leaves the table, the findings and the generation as they were.
+ *
+ * No event loop and no clock in here ("now" is passed in), so the unit
+ * tests drive it with hand-made sources and scratch sysroots. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "memrange.h"
+#include "scheduler.h"
+
+enum change_reason {
+        CHANGE_STARTUP = 0, /* the first scan */
+        CHANGE_UEVENT,      /* kernel events */
+        CHANGE_RESCAN,      /* an explicit rescan (Rescan method) */
+        CHANGE_LOST_EVENTS, /* events were lost: full rescan */
+        CHANGE_RELOAD,      /* configuration reload */
+        CHANGE_CURRENT,     /* not a change: a subscriber's first snapshot */
+        _CHANGE_REASON_MAX,
+};
+/* "startup", "uevent", "rescan", "lost-events", "reload", "current". */
+const char *change_reason_to_string(enum change_reason reason);
+
+/* What one generation changed: records of the old table that are not in
+ * the new one (removed) and the reverse (added), in address order. A
+ * record whose attributes changed is in both. */
+struct state_change {
+        uint64_t generation;
+        enum change_reason reason;
+        struct memrange_list added;
+        struct memrange_list removed;
+};
+void state_change_clear(struct state_change *change);
+
+struct state_stats {
+        uint64_t rebuilds;      /* attempts, failed ones included */
+        uint64_t full_rescans;
+        uint64_t incremental;   /* rebuilds that re-read only blocks and crash state */
+        uint64_t lost_rescans;  /* full rescans because events were lost */
+        uint64_t escalations;   /* incremental rebuilds that had to become full */
+        uint64_t blocks_reread;
+        uint64_t failures;
+        uint64_t unchanged;     /* rebuilds that left the table as it was */
+};
+
+struct state {
+        struct memrange_ctx *ctx;              /* a reference */
+        struct memrange_sources *sources;      /* as last read; NULL before the first scan */
+        struct memrange_table *table;          /* the table of @generation; NULL before */
+        struct memrange_findings *findings;
+        uint64_t generation;                   /* 0 until the first scan succeeds */
+        usec_t changed_usec;                   /* CLOCK_MONOTONIC of the last bump */
+        struct state_change last_change;       /* what the last bump changed */
+        int last_error;                        /* -errno of the last failed rebuild, or 0 */
+        char *last_error_message;              /* its message, or NULL */
+        usec_t last_error_usec;
+        struct state_stats stats;
+};
+
+/* Takes a reference on @ctx. The caller owns *ret_state. */
+int state_new(struct memrange_ctx *ctx, struct state **ret_state);
+struct state *state_free(struct state *s);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct state *, state_free)
+
+/* Rebuilds from @work (NULL: full rescan) at time @now. Full rescan when
+ * there is no state yet or @work says full_rescan, memory_layout_changed
+ * or nodes_changed; otherwise the listed blocks and the crash/CPU state
+ * are re-read in place, and a block that vanished or was not known turns
+ * it into a full rescan. Returns 1 when the table changed (generation
+ * bumped, s->last_change says how), 0 when it did not, or -errno when the
+ * rebuild failed (state as before; last_error* set). */
+int state_rebuild(struct state *s, const struct rebuild_work *work, enum change_reason reason, usec_t now);
+
+/* Replaces the state's sources with @sources (taken over, also on failure)
+ * and reconciles: the rebuild path without reading, for tests and for
+ * callers that read themselves. Same returns as state_rebuild(). */
+int state_apply_sources(struct state *s, struct memrange_sources *sources, enum change_reason reason, usec_t now);
+
+/* The records of @old not in @new (*removed) and of @new not in @old
+ * (*added), appended in address order. @old may be NULL (everything is
+ * added). Returns the number of differences, or -ENOMEM. */
+int state_diff(const struct memrange_table *old, const struct memrange_table *new, struct memrange_list *added,
+               struct memrange_list *removed);
+
+/* ---- kdump status, from the crash source ---- */
+struct kdump_status {
+        bool loaded;          /* kexec_crash_loaded reads 1 */
+        int crash_hotplug;    /* memory/crash_hotplug: 0/1, -1 unknown */
+        const char *state;    /* static text, see kdump_status_from_sources() */
+};
+/* "unavailable" (no crash state on this machine), "not loaded",
+ * "kernel keeps it current" (crash_hotplug reads 1), or "loaded, reload
+ * engine not configured". @sources may be NULL. */
+void kdump_status_from_sources(const struct memrange_sources *sources, struct kdump_status *ret);
