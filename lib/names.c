@@ -87,8 +87,10 @@ static char *format_bits(uint32_t bits, const char *const *names, size_t n, cons
                 if (!(bits & (1u << i)))
                         continue;
                 w = snprintf(buf + used, size - used, "%s%s", used ? sep : "", names[i]);
-                if (w < 0 || (size_t) w >= size - used)
+                if (w < 0 || (size_t) w >= size - used) {
+                        buf[used] = '\0'; /* keep whole names only */
                         break;
+                }
                 used += (size_t) w;
         }
         return buf;
