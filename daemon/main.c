@@ -24,7 +24,6 @@ enum {
         ARG_UEVENT_SOCKET,
         ARG_NO_KERNEL_UEVENTS,
         ARG_LOG_LEVEL,
-        ARG_VERSION,
 };
 
 static void help(void) {
@@ -41,7 +40,7 @@ static void help(void) {
                "     --uevent-socket PATH   also read raw uevents from datagram socket PATH (tests)\n"
                "     --no-kernel-uevents    do not open the kernel's uevent socket (tests)\n"
                "     --log-level LEVEL      err, warning, notice, info or debug (overrides LogLevel=)\n"
-               "     --version              print the version and exit\n"
+               " -V, --version              print the version and exit\n"
                " -h, --help                 print this help and exit\n");
 }
 
@@ -55,13 +54,13 @@ static int parse_argv(int argc, char **argv, struct manager_options *o) {
                 { "uevent-socket", required_argument, NULL, ARG_UEVENT_SOCKET },
                 { "no-kernel-uevents", no_argument, NULL, ARG_NO_KERNEL_UEVENTS },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
-                { "version", no_argument, NULL, ARG_VERSION },
+                { "version", no_argument, NULL, 'V' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hV", options, NULL)) >= 0)
                 switch (c) {
                 case ARG_SYSROOT:
                         o->sysroot = optarg;
@@ -88,7 +87,7 @@ static int parse_argv(int argc, char **argv, struct manager_options *o) {
                                 return -EINVAL;
                         }
                         break;
-                case ARG_VERSION:
+                case 'V':
                         puts("memranged " PROJECT_VERSION);
                         return 1;
                 case 'h':

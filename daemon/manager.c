@@ -152,7 +152,7 @@ static int open_uevents(struct manager *m) {
                 if (r < 0)
                         return log_error_errno(r, "Cannot open the kernel uevent socket: %m");
         } else
-                log_notice("Kernel uevents disabled (--no-kernel-uevents): the table changes only on Rescan");
+                log_notice("Kernel uevents disabled (--no-kernel-uevents)");
         if (m->options.uevent_socket)
                 return open_test_uevents(m);
         return 0;
