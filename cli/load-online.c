@@ -14,6 +14,7 @@ void cli_daemon_status_free(struct cli_daemon_status *s) {
                 return;
         free(s->version);
         free(s->kdump_state);
+        free(s->last_error);
         free(s);
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cli_daemon_status *, cli_daemon_status_free)
@@ -47,6 +48,18 @@ static int need_string(struct json_object *o, const char *object, const char *ke
 
         if (r <= 0)
                 return fail(error, object, key, r == 0 ? "missing" : "expected a string");
+        *ret = strdup(s);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int optional_string(struct json_object *o, const char *key, char **ret, struct memrange_json_error *error) {
+        const char *s;
+        int r = varlink_json_get_string(o, key, &s);
+
+        if (r < 0)
+                return fail(error, "", key, "expected a string");
+        if (r == 0)
+                return 0;
         *ret = strdup(s);
         return *ret ? 0 : -ENOMEM;
 }
@@ -114,6 +127,9 @@ int cli_daemon_status_parse(struct json_object *params, struct cli_daemon_status
             (r = parse_counters(params, s, error)) < 0 || (r = parse_kdump(params, s, error)) < 0)
                 return r;
 
+        r = optional_string(params, "last_error", &s->last_error, error);
+        if (r < 0)
+                return r;
         if (varlink_json_get_array(params, "sources", &array) <= 0)
                 return fail(error, "", "sources", "expected an array");
         r = memrange_json_to_sources_status(array, &sources, error);

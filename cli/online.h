@@ -63,6 +63,7 @@ struct cli_daemon_status {
         uint64_t findings[MEMRANGE_SEVERITY_ERROR + 1]; /* by enum memrange_severity */
         uint64_t uevents_received, uevents_ignored, uevents_lost, rebuilds, full_rescans;
         bool rebuild_pending;
+        char *last_error;        /* why the last rebuild failed (privileged callers), or NULL */
         bool kdump_loaded;
         int kdump_crash_hotplug; /* 0/1, -1 when the daemon does not know */
         char *kdump_state;

@@ -43,6 +43,8 @@ void status_print_daemon(const struct cli_daemon_status *s) {
         print_u64("rebuilds", s->rebuilds);
         print_u64("full rescans", s->full_rescans);
         printf("  %-24s %s\n", "rebuild pending", yes_no(s->rebuild_pending));
+        if (s->last_error)
+                printf("  %-24s %s\n", "last rebuild failed", s->last_error);
 }
 
 void status_print_online_ram(const struct cli_daemon_status *s, bool in_bytes) {
@@ -153,6 +155,7 @@ struct json_object *status_json_daemon(const struct cli_daemon_status *s) {
         status_json_add(obj, "generation", json_object_new_uint64(s->generation));
         status_json_add(obj, "changed_usec", json_object_new_uint64(s->changed_usec));
         status_json_add(obj, "addresses_hidden", json_object_new_boolean(s->addresses_hidden));
+        status_json_add(obj, "last_error", s->last_error ? json_object_new_string(s->last_error) : NULL);
         status_json_add(obj, "uevents", uevents);
         return obj;
 }

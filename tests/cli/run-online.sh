@@ -238,7 +238,23 @@ assert s["crash"]["reservations"] == [{"start": 503316480, "end": 771751935, "si
 assert s["crash"]["kdump_state"] == "stale" and s["crash"]["crash_hotplug"] is False
 assert s["findings"] == {"info": 1, "warning": 0, "error": 0}, s["findings"]
 assert "sysroot" not in s
+assert s["daemon"]["last_error"] is None
 EOF
+        # A failed rebuild is shown while the previous table is served.
+        start_fake "$(python3 - "$replies" <<'EOF'
+import json, sys
+status = json.load(open(sys.argv[1]))["io.memranged.GetStatus"]
+status["parameters"]["last_error"] = "proc/iomem:3: bad hex number 'zz'"
+print(json.dumps({"io.memranged.GetStatus": status}))
+EOF
+)"
+        run --socket "$sock" status
+        expect_rc 0
+        expect_line "  last rebuild failed +proc/iomem:3: bad hex number 'zz'"
+        start_fake '{"io.memranged.GetStatus": {"parameters": {"version": "0.1.0", "generation": 1, "changed_usec": 0, "ranges": 0, "total_ram": 0, "online_ram": 0, "offline_ram": 0, "findings": {"errors": 0, "warnings": 0, "infos": 0}, "sources": [], "uevents": {"received": 0, "ignored": 0, "lost": 0, "rebuilds": 0, "full_rescans": 0, "pending": "no"}, "kdump": {"loaded": false, "state": "not loaded"}}}}'
+        run --socket "$sock" status
+        expect_rc 3
+        expect_err_is "memrangectl: memranged at $sock sent a malformed reply to GetStatus: uevents.pending: expected a boolean"
 }
 
 case_addresses_hidden() {
