@@ -170,7 +170,7 @@ def check_verify(service, socket, daemon):
             sys.exit(SKIP)
         os.unlink(probe)
 
-        exe = daemon or '/bin/true'
+        exe = os.path.abspath(daemon) if daemon else '/bin/true'
         copy = os.path.join(tmp, 'memranged.service')
         with open(service, encoding='utf-8') as src, open(copy, 'w', encoding='utf-8') as dst:
             dst.write(re.sub(r'(?m)^ExecStart=\S+', 'ExecStart=' + exe, src.read()))
