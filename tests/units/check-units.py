@@ -5,6 +5,7 @@
     check-units.py security SERVICE
     check-units.py verify SERVICE SOCKET [DAEMON]
     check-units.py snippets TMPFILES SYSUSERS
+    check-units.py example-config EXAMPLE DAEMON SYSROOT
 
 security: `systemd-analyze security --offline=yes` must rate the service at
 most 3.0, and must still grant what the daemon and the kdump reload need
@@ -19,6 +20,11 @@ is built, at /bin/true, since verify insists that the binary exists.
 snippets: systemd-sysusers creates group memrange, systemd-tmpfiles creates
 /run/memranged with mode 0755, both inside a scratch root.
 
+example-config: every commented-out "#Key=Value" of the example config,
+uncommented, is accepted by the real daemon: memranged starts on SYSROOT
+with it (no kernel uevents, a scratch socket), logs no warning or error
+about the file, and stops with exit 0 on SIGTERM.
+
 Exit 0 pass, 1 fail, 77 skip (meson's convention).
 """
 
@@ -26,9 +32,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 SKIP = 77
 MAX_EXPOSURE = 3.0
@@ -212,6 +220,56 @@ def check_snippets(tmpfiles, sysusers):
             fail('/run/memranged has mode %o, want 755' % (os.stat(path).st_mode & 0o7777))
 
 
+def wait_for_line(proc, needle, timeout):
+    """Lines of proc's stderr up to and including the first with NEEDLE."""
+    lines, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        lines.append(line.rstrip('\n'))
+        if needle in line:
+            return lines, True
+    return lines, False
+
+
+def check_example_config(example, daemon, sysroot):
+    with open(example, encoding='utf-8') as f:
+        text = f.read()
+    # "#Key=Value" is a setting to try; "# words" stays a comment.
+    enabled = re.sub(r'(?m)^#(?=[A-Za-z]+=)', '', text)
+    if enabled == text:
+        fail('the example has no commented-out settings')
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        conf = os.path.join(tmp, 'memranged.conf')
+        with open(conf, 'w', encoding='utf-8') as f:
+            f.write(enabled)
+        argv = [os.path.abspath(daemon), '--config', conf, '--sysroot', sysroot,
+                '--no-kernel-uevents', '--socket', os.path.join(tmp, 'io.memranged')]
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, universal_newlines=True)
+        try:
+            lines, ready = wait_for_line(proc, 'Ready:', 30)
+            if ready:
+                proc.send_signal(signal.SIGTERM)
+            _, rest = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            fail('memranged did not stop within 30 s of SIGTERM')
+            return
+        lines += rest.splitlines()
+    print('\n'.join(lines))
+    if not ready:
+        fail('memranged never logged "Ready:" with the example configuration')
+    if proc.returncode != 0:
+        fail('memranged exited %d after SIGTERM, want 0' % proc.returncode)
+    for line in lines:
+        if conf in line and re.match(r'<[0-4]>', line):
+            fail('the example configuration is not clean: ' + line)
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == 'security':
         check_security(argv[2])
@@ -219,6 +277,8 @@ def main(argv):
         check_verify(argv[2], argv[3], argv[4] if len(argv) == 5 else None)
     elif len(argv) == 4 and argv[1] == 'snippets':
         check_snippets(argv[2], argv[3])
+    elif len(argv) == 5 and argv[1] == 'example-config':
+        check_example_config(argv[2], argv[3], argv[4])
     else:
         print(__doc__, file=sys.stderr)
         return 2
