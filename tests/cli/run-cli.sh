@@ -4,9 +4,7 @@
 #   run-cli.sh MEMRANGECTL FIXTURES_DIR CASE
 #
 # Each CASE is one function below; expected values were read by hand from
-# the fixture files named in each case. MEMRANGE_CLI_WRAP, when set, is a
-# command prefix (e.g. "valgrind -q --error-exitcode=99 --leak-check=full")
-# under which every memrangectl run happens.
+# the fixture files named in each case. MEMRANGE_CLI_WRAP: see test-lib.sh.
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -18,37 +16,8 @@ tool=$1 fixtures=$2 case=$3
 dimm=$fixtures/x86_64-6.1-dimm
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/test-lib.sh"
 
-wrap=${MEMRANGE_CLI_WRAP:-}
-failures=0
-out= err= rc=
-
-# run ARGS...: runs memrangectl, keeping stdout, stderr and the exit code.
-run() {
-        rc=0
-        $wrap "$tool" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-        out=$(cat "$tmp/out")
-        err=$(cat "$tmp/err")
-        last="memrangectl $*"
-}
-
-fail() {
-        echo "FAIL: $last: $*" >&2
-        echo "--- stdout:" >&2
-        printf '%s\n' "$out" >&2
-        echo "--- stderr:" >&2
-        printf '%s\n' "$err" >&2
-        failures=$((failures + 1))
-}
-
-expect_rc() { [ "$rc" -eq "$1" ] || fail "exit code $rc, expected $1"; }
-# Whole-line matches (grep -x) against an extended regular expression.
-expect_line() { grep -Eqx -- "$1" <<<"$out" || fail "no stdout line matching '$1'"; }
-expect_no_line() { ! grep -Eqx -- "$1" <<<"$out" || fail "unexpected stdout line matching '$1'"; }
-expect_out() { grep -Fq -- "$1" <<<"$out" || fail "stdout lacks '$1'"; }
-expect_err() { grep -Fq -- "$1" <<<"$err" || fail "stderr lacks '$1'"; }
-expect_no_err() { [ -z "$err" ] || fail "unexpected stderr"; }
-expect_lines() { [ "$(printf '%s\n' "$out" | grep -c .)" -eq "$1" ] || fail "expected $1 non-empty lines"; }
 
 # Copies a fixture sysroot into $tmp/root (fixtures are read-only).
 copy_fixture() {
@@ -369,15 +338,4 @@ case_crash() {
         expect_rc 2
         expect_err "memrangectl: elfcorehdr: invalid direct map base 'zz'"
 }
-
-fn="case_${case//-/_}"
-if ! declare -F "$fn" >/dev/null; then
-        echo "unknown case '$case'" >&2
-        exit 2
-fi
-"$fn"
-if [ "$failures" -gt 0 ]; then
-        echo "$failures check(s) failed in case $case" >&2
-        exit 1
-fi
-echo "ok: $case"
+run_case "$case"

@@ -16,7 +16,7 @@
 #         the monitor.
 # unprivileged: as uid 65534 (root needed to switch; skipped otherwise),
 #         addresses are refused, status still answers, rescan is root only.
-# MEMRANGE_CLI_WRAP, when set, prefixes every memrangectl run.
+# MEMRANGE_CLI_WRAP: see test-lib.sh.
 set -euo pipefail
 
 if [ $# -lt 4 ]; then
@@ -33,10 +33,7 @@ cleanup() {
         rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-wrap=${MEMRANGE_CLI_WRAP:-}
-failures=0
-out= err= rc= last=
+. "$(dirname "$0")/test-lib.sh"
 
 # start_daemon SYSROOT: memranged in the foreground without kernel uevents;
 # ready once its socket exists (it binds after the first scan).
@@ -45,11 +42,7 @@ start_daemon() {
         "$daemon" --sysroot "$1" --no-kernel-uevents --socket "$sock" --config "$tmp/empty.conf" --foreground \
                 2>"$tmp/daemon.log" &
         daemon_pid=$!
-        for _ in $(seq 200); do
-                [ -S "$sock" ] && return 0
-                kill -0 "$daemon_pid" 2>/dev/null || break
-                sleep 0.05
-        done
+        wait_for_socket "$sock" "$daemon_pid" && return 0
         echo "memranged did not start:" >&2
         cat "$tmp/daemon.log" >&2
         exit 1
@@ -63,55 +56,18 @@ stop_daemon() {
         fi
 }
 
-run() {
-        rc=0
-        $wrap "$tool" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-        out=$(cat "$tmp/out")
-        err=$(cat "$tmp/err")
-        last="memrangectl $*"
-}
-
-fail() {
-        echo "FAIL: $last: $*" >&2
-        echo "--- stdout:" >&2
-        printf '%s\n' "$out" >&2
-        echo "--- stderr:" >&2
-        printf '%s\n' "$err" >&2
-        failures=$((failures + 1))
-}
-
-expect_rc() { [ "$rc" -eq "$1" ] || fail "exit code $rc, expected $1"; }
-expect_line() { grep -Eqx -- "$1" <<<"$out" || fail "no stdout line matching '$1'"; }
-expect_err_is() { [ "$err" = "$1" ] || fail "stderr is not exactly '$1'"; }
-
-# same_as_offline SYSROOT ARGS...: identical stdout, stderr and exit code.
-same_as_offline() {
-        local sysroot=$1 online_rc
-        shift
-        run --socket "$sock" "$@"
-        online_rc=$rc
-        cp "$tmp/out" "$tmp/online.out"
-        cp "$tmp/err" "$tmp/online.err"
-        run --sysroot "$sysroot" "$@"
-        cmp -s "$tmp/online.out" "$tmp/out" ||
-                fail "online stdout differs: $(diff "$tmp/out" "$tmp/online.out" | head -20)"
-        cmp -s "$tmp/online.err" "$tmp/err" ||
-                fail "online stderr differs: $(diff "$tmp/err" "$tmp/online.err" | head -20)"
-        [ "$online_rc" -eq "$rc" ] || fail "exit code online $online_rc, offline $rc"
-}
-
 case_compare() {
         local sysroot=$fixtures/$fixture
         [ -d "$sysroot" ] || { echo "fixture $sysroot missing" >&2; exit 1; }
         start_daemon "$sysroot"
-        same_as_offline "$sysroot" list -J
+        same_as_offline "$sock" "$sysroot" list -J
         [ -s "$tmp/out" ] || fail "list -J printed nothing"
-        same_as_offline "$sysroot" list
-        same_as_offline "$sysroot" list -b --output-all -r
-        same_as_offline "$sysroot" blocks -J
-        same_as_offline "$sysroot" blocks
-        same_as_offline "$sysroot" verify
-        same_as_offline "$sysroot" verify -J
+        same_as_offline "$sock" "$sysroot" list
+        same_as_offline "$sock" "$sysroot" list -b --output-all -r
+        same_as_offline "$sock" "$sysroot" blocks -J
+        same_as_offline "$sock" "$sysroot" blocks
+        same_as_offline "$sock" "$sysroot" verify
+        same_as_offline "$sock" "$sysroot" verify -J
         run --socket "$sock" status
         expect_rc 0
         expect_line "Daemon: memranged [0-9.]+ at $sock"
@@ -123,13 +79,13 @@ case_damaged() {
         chmod -R u+w "$tmp/root"
         printf '0xzz\n' >"$tmp/root/sys/firmware/memmap/3/start"
         start_daemon "$tmp/root"
-        same_as_offline "$tmp/root" list
+        same_as_offline "$sock" "$tmp/root" list
         grep -Fq "warning: firmware-memmap ignored: sys/firmware/memmap/3/start" "$tmp/err" ||
                 fail "no warning about the malformed entry"
-        same_as_offline "$tmp/root" verify
+        same_as_offline "$sock" "$tmp/root" verify
         expect_rc 1
         expect_line "error +source-unreadable +firmware-memmap +.*sys/firmware/memmap/3/start.*"
-        same_as_offline "$tmp/root" blocks -J
+        same_as_offline "$sock" "$tmp/root" blocks -J
         stop_daemon
 
         rm -rf "$tmp/root"
@@ -137,10 +93,10 @@ case_damaged() {
         chmod -R u+w "$tmp/root"
         sed -E -i 's/^( *)[0-9a-f]+-[0-9a-f]+ :/\100000000-00000000 :/' "$tmp/root/proc/iomem"
         start_daemon "$tmp/root"
-        same_as_offline "$tmp/root" list -J
+        same_as_offline "$sock" "$tmp/root" list -J
         grep -Fq "run as root to see addresses" "$tmp/err" || fail "no explanation of the hidden iomem"
-        same_as_offline "$tmp/root" verify
-        same_as_offline "$tmp/root" verify -J
+        same_as_offline "$sock" "$tmp/root" verify
+        same_as_offline "$sock" "$tmp/root" verify -J
 }
 
 # Copies the files that differ between x86_64-6.1-dimm/hotplug and
@@ -162,12 +118,8 @@ case_monitor_rescan() {
         chmod -R u+w "$tmp/root"
         start_daemon "$tmp/root"
 
-        $wrap "$tool" --socket "$sock" monitor >"$tmp/mon" 2>"$tmp/mon.err" &
-        local mon_pid=$! mon_rc=0
-        for _ in $(seq 200); do
-                [ -s "$tmp/mon" ] && break
-                sleep 0.05
-        done
+        monitor_start "$sock"
+        monitor_wait_lines 1
         run --socket "$sock" rescan
         expect_rc 0
         expect_line "Rescan done: generation 1, nothing changed\."
@@ -176,15 +128,11 @@ case_monitor_rescan() {
         run --socket "$sock" rescan
         expect_rc 0
         expect_line "Rescan done: generation 2, the table changed\."
-        same_as_offline "$fixtures/x86_64-6.1-dimm/offline" list -J
+        same_as_offline "$sock" "$fixtures/x86_64-6.1-dimm/offline" list -J
 
-        for _ in $(seq 200); do
-                [ "$(wc -l <"$tmp/mon")" -ge 5 ] && break
-                sleep 0.05
-        done
+        monitor_wait_lines 5
         stop_daemon
-        wait "$mon_pid" || mon_rc=$?
-        out=$(cat "$tmp/mon") err=$(cat "$tmp/mon.err") rc=$mon_rc last="memrangectl monitor"
+        monitor_end
         expect_rc 3
         expect_err_is "memrangectl: memranged at $sock closed the connection during Subscribe"
         expect_line "generation 1 \(current\): 11 ranges; waiting for changes"
@@ -206,33 +154,17 @@ case_unprivileged() {
         local nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
         for cmd in list blocks verify monitor; do
-                rc=0
-                "${nobody[@]}" $wrap "$tool" --socket "$sock" "$cmd" >"$tmp/out" 2>"$tmp/err" || rc=$?
-                out=$(cat "$tmp/out") err=$(cat "$tmp/err") last="(uid 65534) memrangectl $cmd"
+                run_as "${nobody[@]}" -- --socket "$sock" "$cmd"
                 expect_rc 4
                 expect_err_is "memrangectl: memranged shows addresses only to root and members of group memrange"
         done
-        rc=0
-        "${nobody[@]}" $wrap "$tool" --socket "$sock" status >"$tmp/out" 2>"$tmp/err" || rc=$?
-        out=$(cat "$tmp/out") err=$(cat "$tmp/err") last="(uid 65534) memrangectl status"
+        run_as "${nobody[@]}" -- --socket "$sock" status
         expect_rc 0
         expect_line "Table: 11 ranges \(addresses hidden: .*\)"
         expect_line "  generation +1"
-        rc=0
-        "${nobody[@]}" $wrap "$tool" --socket "$sock" rescan >"$tmp/out" 2>"$tmp/err" || rc=$?
-        out=$(cat "$tmp/out") err=$(cat "$tmp/err") last="(uid 65534) memrangectl rescan"
+        run_as "${nobody[@]}" -- --socket "$sock" rescan
         expect_rc 4
         expect_err_is "memrangectl: rescan: permission denied: only root may make memranged rescan"
 }
 
-fn="case_${case//-/_}"
-if ! declare -F "$fn" >/dev/null; then
-        echo "unknown case '$case'" >&2
-        exit 2
-fi
-"$fn"
-if [ "$failures" -gt 0 ]; then
-        echo "$failures check(s) failed in case $case ${fixture}" >&2
-        exit 1
-fi
-echo "ok: $case ${fixture}"
+run_case "$case" $fixture

@@ -9,8 +9,7 @@
 # fixture x86_64-6.1-dimm/hotplug (each value checked against the
 # fixture's proc/iomem, firmware memmap and memory blocks), so the online
 # output can be compared with `--sysroot` output of the same fixture.
-# MEMRANGE_CLI_WRAP, when set, is a command prefix (e.g. valgrind) under
-# which every memrangectl run happens.
+# MEMRANGE_CLI_WRAP: see test-lib.sh.
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -33,10 +32,7 @@ cleanup() {
         rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-wrap=${MEMRANGE_CLI_WRAP:-}
-failures=0
-out= err= rc= last=
+. "$here/test-lib.sh"
 
 # start_fake [OVERRIDE_JSON]: serves the canned replies, with the methods
 # named in OVERRIDE_JSON answered as it says instead.
@@ -50,10 +46,7 @@ start_fake() {
         rm -f "$tmp/calls"
         python3 "$here/fake-memranged.py" "${args[@]}" &
         fake_pid=$!
-        for _ in $(seq 100); do
-                [ -S "$sock" ] && return 0
-                sleep 0.05
-        done
+        wait_for_socket "$sock" "$fake_pid" && return 0
         echo "fake-memranged did not start" >&2
         exit 1
 }
@@ -66,48 +59,9 @@ stop_fake() {
         fi
 }
 
-# run ARGS...: runs memrangectl, keeping stdout, stderr and the exit code.
-run() {
-        rc=0
-        $wrap "$tool" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
-        out=$(cat "$tmp/out")
-        err=$(cat "$tmp/err")
-        last="memrangectl $*"
-}
-
-fail() {
-        echo "FAIL: $last: $*" >&2
-        echo "--- stdout:" >&2
-        printf '%s\n' "$out" >&2
-        echo "--- stderr:" >&2
-        printf '%s\n' "$err" >&2
-        failures=$((failures + 1))
-}
-
-expect_rc() { [ "$rc" -eq "$1" ] || fail "exit code $rc, expected $1"; }
-expect_line() { grep -Eqx -- "$1" <<<"$out" || fail "no stdout line matching '$1'"; }
-expect_out() { grep -Fq -- "$1" <<<"$out" || fail "stdout lacks '$1'"; }
-expect_err() { grep -Fq -- "$1" <<<"$err" || fail "stderr lacks '$1'"; }
-expect_err_is() { [ "$err" = "$1" ] || fail "stderr is not exactly '$1'"; }
-expect_no_out() { [ -z "$out" ] || fail "unexpected stdout"; }
-expect_no_err() { [ -z "$err" ] || fail "unexpected stderr"; }
 # How many calls of METHOD the fake received.
 calls_of() { grep -c "\"method\": \"io.memranged.$1\"" "$tmp/calls" || true; }
 
-# same_as_offline ARGS...: online and --sysroot output are byte-identical.
-same_as_offline() {
-        local online_rc offline_rc
-        run --socket "$sock" "$@"
-        online_rc=$rc
-        cp "$tmp/out" "$tmp/online"
-        run --sysroot "$hotplug" "$@"
-        offline_rc=$rc
-        if ! cmp -s "$tmp/online" "$tmp/out"; then
-                fail "online output differs from offline: $(diff "$tmp/out" "$tmp/online" | head -20)"
-        fi
-        [ "$online_rc" -eq "$offline_rc" ] || fail "exit code online $online_rc, offline $offline_rc"
-        [ -s "$tmp/online" ] || fail "no output"
-}
 
 NOT_RUNNING_HINT="(is memranged running? use --offline to read the kernel files directly)"
 
@@ -124,9 +78,7 @@ case_not_running() {
                 expect_rc 3
                 expect_err_is "memrangectl: cannot reach memranged at /run/memranged/io.memranged: No such file or directory $NOT_RUNNING_HINT"
         fi
-        rc=0
-        MEMRANGED_SOCKET=$tmp/from-env $wrap "$tool" list >"$tmp/out" 2>"$tmp/err" || rc=$?
-        err=$(cat "$tmp/err") last="MEMRANGED_SOCKET=$tmp/from-env memrangectl list"
+        run_as env MEMRANGED_SOCKET="$tmp/from-env" -- list
         expect_rc 3
         expect_err "cannot reach memranged at $tmp/from-env: No such file or directory"
         # A socket left behind by a daemon that died: nobody accepts.
@@ -153,9 +105,7 @@ case_modes() {
         run --socket "$tmp/nothing-here" crash-ranges
         expect_rc 2
         expect_err "this command reads the files itself"
-        rc=0
-        MEMRANGED_SOCKET=$tmp/nothing-here $wrap "$tool" crash-ranges --help >"$tmp/out" 2>&1 || rc=$?
-        out=$(cat "$tmp/out") last="crash-ranges --help"
+        run_as env MEMRANGED_SOCKET="$tmp/nothing-here" -- crash-ranges --help
         expect_rc 0
         expect_out "Offline only for now: reads the kernel files directly, never memranged."
         run --help
@@ -173,15 +123,15 @@ case_modes() {
 # Online and offline print through the same code: identical bytes.
 case_same_output() {
         start_fake
-        same_as_offline list -J
-        same_as_offline list
-        same_as_offline list -b --output-all -r
-        same_as_offline list --summary=only
-        same_as_offline blocks -J
-        same_as_offline blocks
-        same_as_offline blocks -J -b --output-all
-        same_as_offline verify
-        same_as_offline verify -J
+        same_as_offline "$sock" "$hotplug" list -J
+        same_as_offline "$sock" "$hotplug" list
+        same_as_offline "$sock" "$hotplug" list -b --output-all -r
+        same_as_offline "$sock" "$hotplug" list --summary=only
+        same_as_offline "$sock" "$hotplug" blocks -J
+        same_as_offline "$sock" "$hotplug" blocks
+        same_as_offline "$sock" "$hotplug" blocks -J -b --output-all
+        same_as_offline "$sock" "$hotplug" verify
+        same_as_offline "$sock" "$hotplug" verify -J
         # The summary's block lines come from ListBlocks: asked for only then.
         rm -f "$tmp/calls"
         run --socket "$sock" list -J
@@ -342,29 +292,11 @@ case_generation_race() {
         [ "$(calls_of GetStatus)" -eq 1 ] || fail "a consistent table was read more than once"
 }
 
-# monitor_start ARGS...: monitor in the background, its output in $tmp/mon.
-monitor_start() {
-        $wrap "$tool" --socket "$sock" monitor "$@" >"$tmp/mon" 2>"$tmp/mon.err" &
-        mon_pid=$!
-}
-
-# wait_lines N: until $tmp/mon has N lines (10 s at most).
-wait_lines() {
-        for _ in $(seq 200); do
-                [ "$(wc -l <"$tmp/mon")" -ge "$1" ] && return 0
-                sleep 0.05
-        done
-        return 1
-}
-
 case_monitor() {
         start_fake
-        monitor_start
-        wait_lines 5 || fail "monitor printed $(wc -l <"$tmp/mon") lines"
-        kill -TERM "$mon_pid"
-        rc=0
-        wait "$mon_pid" || rc=$?
-        out=$(cat "$tmp/mon") err=$(cat "$tmp/mon.err") last="memrangectl monitor (SIGTERM)"
+        monitor_start "$sock"
+        monitor_wait_lines 5
+        monitor_end TERM
         expect_rc 0
         expect_no_err
         expect_line "generation 3 \(startup\): 11 ranges; waiting for changes"
@@ -373,12 +305,9 @@ case_monitor() {
         expect_line "generation 4 \(uevent\): added 0x0000000110000000-0x000000013fffffff 768M ram flags=hotplug node=0 sources=.*"
         [ "$(wc -l <<<"$out")" -eq 5 ] || fail "expected 5 lines"
 
-        monitor_start -J
-        wait_lines 2 || fail "monitor -J printed $(wc -l <"$tmp/mon") lines"
-        kill -INT "$mon_pid"
-        rc=0
-        wait "$mon_pid" || rc=$?
-        out=$(cat "$tmp/mon") last="memrangectl monitor -J (SIGINT)"
+        monitor_start "$sock" -J
+        monitor_wait_lines 2
+        monitor_end INT
         expect_rc 0
         python3 - "$tmp/mon" <<'EOF' || fail "monitor -J is not one JSON change per line"
 import json, sys
@@ -412,15 +341,4 @@ EOF
         expect_rc 3
         expect_err "memrangectl: memranged at $sock sent a malformed reply to Subscribe: change"
 }
-
-fn="case_${case//-/_}"
-if ! declare -F "$fn" >/dev/null; then
-        echo "unknown case '$case'" >&2
-        exit 2
-fi
-"$fn"
-if [ "$failures" -gt 0 ]; then
-        echo "$failures check(s) failed in case $case" >&2
-        exit 1
-fi
-echo "ok: $case"
+run_case "$case"

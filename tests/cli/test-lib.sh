@@ -1,0 +1,123 @@
+# Shared by run-cli.sh, run-online.sh and run-daemon.sh (sourced): running
+# memrangectl and checking what it printed. The sourcing script sets $tool
+# (memrangectl) and $tmp (a scratch directory). MEMRANGE_CLI_WRAP, when
+# set, is a command prefix (e.g. "valgrind -q --error-exitcode=99
+# --leak-check=full") under which every memrangectl run happens.
+
+wrap=${MEMRANGE_CLI_WRAP:-}
+failures=0
+out= err= rc= last=
+
+# run_as PREFIX... -- ARGS...: runs memrangectl ARGS under PREFIX (env,
+# setpriv...), keeping stdout, stderr and the exit code.
+run_as() {
+        local prefix=()
+        while [ "$1" != -- ]; do
+                prefix+=("$1")
+                shift
+        done
+        shift
+        rc=0
+        "${prefix[@]}" $wrap "$tool" "$@" >"$tmp/out" 2>"$tmp/err" || rc=$?
+        out=$(cat "$tmp/out")
+        err=$(cat "$tmp/err")
+        last="${prefix[*]}${prefix[*]:+ }memrangectl $*"
+}
+
+# run ARGS...: runs memrangectl ARGS.
+run() { run_as -- "$@"; }
+
+fail() {
+        echo "FAIL: $last: $*" >&2
+        echo "--- stdout:" >&2
+        printf '%s\n' "$out" >&2
+        echo "--- stderr:" >&2
+        printf '%s\n' "$err" >&2
+        failures=$((failures + 1))
+}
+
+expect_rc() { [ "$rc" -eq "$1" ] || fail "exit code $rc, expected $1"; }
+# Whole-line matches (grep -x) against an extended regular expression.
+expect_line() { grep -Eqx -- "$1" <<<"$out" || fail "no stdout line matching '$1'"; }
+expect_no_line() { ! grep -Eqx -- "$1" <<<"$out" || fail "unexpected stdout line matching '$1'"; }
+expect_out() { grep -Fq -- "$1" <<<"$out" || fail "stdout lacks '$1'"; }
+expect_err() { grep -Fq -- "$1" <<<"$err" || fail "stderr lacks '$1'"; }
+expect_err_is() { [ "$err" = "$1" ] || fail "stderr is not exactly '$1'"; }
+expect_no_out() { [ -z "$out" ] || fail "unexpected stdout"; }
+expect_no_err() { [ -z "$err" ] || fail "unexpected stderr"; }
+expect_lines() { [ "$(printf '%s\n' "$out" | grep -c .)" -eq "$1" ] || fail "expected $1 non-empty lines"; }
+
+# same_as_offline SOCKET SYSROOT ARGS...: memrangectl asking the daemon on
+# SOCKET prints exactly what it prints reading SYSROOT (stdout and
+# stderr), with the same exit code. $out, $err and $rc are then those of
+# the offline run.
+same_as_offline() {
+        local socket=$1 sysroot=$2 online_rc
+        shift 2
+        run --socket "$socket" "$@"
+        online_rc=$rc
+        cp "$tmp/out" "$tmp/online.out"
+        cp "$tmp/err" "$tmp/online.err"
+        run --sysroot "$sysroot" "$@"
+        cmp -s "$tmp/online.out" "$tmp/out" ||
+                fail "online stdout differs: $(diff "$tmp/out" "$tmp/online.out" | head -20)"
+        cmp -s "$tmp/online.err" "$tmp/err" ||
+                fail "online stderr differs: $(diff "$tmp/err" "$tmp/online.err" | head -20)"
+        [ "$online_rc" -eq "$rc" ] || fail "exit code online $online_rc, offline $rc"
+        [ -s "$tmp/out" ] || [ -s "$tmp/err" ] || fail "no output at all"
+}
+
+# wait_for_socket PATH PID: until the server PID listens on PATH (10 s).
+wait_for_socket() {
+        for _ in $(seq 200); do
+                [ -S "$1" ] && return 0
+                kill -0 "$2" 2>/dev/null || return 1
+                sleep 0.05
+        done
+        return 1
+}
+
+# run_case CASE [WHAT]: calls case_CASE and reports the verdict.
+run_case() {
+        local fn="case_${1//-/_}"
+        if ! declare -F "$fn" >/dev/null; then
+                echo "unknown case '$1'" >&2
+                exit 2
+        fi
+        "$fn"
+        if [ "$failures" -gt 0 ]; then
+                echo "$failures check(s) failed in case $*" >&2
+                exit 1
+        fi
+        echo "ok: $*"
+}
+
+# monitor_start SOCKET ARGS...: `memrangectl --socket SOCKET monitor ARGS`
+# in the background, printing into $tmp/mon and $tmp/mon.err.
+monitor_start() {
+        local socket=$1
+        shift
+        $wrap "$tool" --socket "$socket" monitor "$@" >"$tmp/mon" 2>"$tmp/mon.err" &
+        mon_pid=$!
+        mon_last="memrangectl monitor $*"
+}
+
+# monitor_wait_lines N: until the monitor printed N lines (10 s at most).
+monitor_wait_lines() {
+        for _ in $(seq 200); do
+                [ "$(wc -l <"$tmp/mon")" -ge "$1" ] && return 0
+                sleep 0.05
+        done
+        fail "monitor printed $(wc -l <"$tmp/mon") lines, not $1"
+}
+
+# monitor_end [SIGNAL]: sends SIGNAL (if given), waits for the monitor to
+# exit and takes its output and exit code as $out, $err and $rc.
+monitor_end() {
+        [ $# -eq 0 ] || kill "-$1" "$mon_pid"
+        rc=0
+        wait "$mon_pid" || rc=$?
+        out=$(cat "$tmp/mon")
+        err=$(cat "$tmp/mon.err")
+        last="$mon_last${1:+ (SIG$1)}"
+}
