@@ -63,17 +63,6 @@ static int source_from_name(const char *name) {
         return memrange_source_from_name(name);
 }
 
-/* Adds @value to @array, consuming it. */
-static int append(struct json_object *array, struct json_object *value) {
-        if (!value)
-                return -ENOMEM;
-        if (json_object_array_add(array, value) < 0) {
-                json_object_put(value);
-                return -ENOMEM;
-        }
-        return 0;
-}
-
 /* ---------------------------------------------------------------------------
  * Blocks
  */
@@ -89,7 +78,7 @@ static int add_nodes(struct json_object *o, const struct memrange_block *b) {
         if (!array)
                 return -ENOMEM;
         for (size_t i = 0; i < b->n_nodes; i++) {
-                r = append(array, json_object_new_int(b->nodes[i]));
+                r = mj_append(array, json_object_new_int(b->nodes[i]));
                 if (r < 0)
                         return r;
         }
@@ -175,7 +164,7 @@ static int get_nodes(struct json_object *o, int32_t **ret_nodes, size_t *ret_n, 
 _public_ int memrange_json_to_block(struct json_object *object, struct memrange_block *ret_block,
                                    struct memrange_json_error *error) {
         _cleanup_(memrange_block_clear) struct memrange_block b = { .phys_device = -1 };
-        const char *state, *zones = NULL;
+        const char *state = NULL, *zones = NULL;
         int r, s;
 
         if (!ret_block)
@@ -216,43 +205,39 @@ _public_ int memrange_json_to_block(struct json_object *object, struct memrange_
         return 0;
 }
 
+static int encode_block(const void *item, struct json_object **ret_object) {
+        return memrange_json_from_block(item, ret_object);
+}
+
 _public_ int memrange_json_from_blocks(const struct memrange_blocks *blocks, struct json_object **ret_object) {
-        _cleanup_(json_object_putp) struct json_object *o = NULL, *array = NULL;
+        _cleanup_(json_object_putp) struct json_object *o = NULL;
+        struct json_object *array;
         int r;
 
         if (!blocks || !ret_object)
                 return -EINVAL;
         o = json_object_new_object();
-        array = json_object_new_array_ext((int) blocks->n);
-        if (!o || !array)
+        if (!o)
                 return -ENOMEM;
-        for (size_t i = 0; i < blocks->n; i++) {
-                struct json_object *b;
-
-                r = memrange_json_from_block(&blocks->blocks[i], &b);
-                if (r < 0)
-                        return r;
-                r = append(array, b);
-                if (r < 0)
-                        return r;
-        }
         r = mj_add(o, "block_size", json_object_new_uint64(blocks->block_size));
         if (r >= 0 && blocks->auto_online_blocks)
                 r = mj_add(o, "auto_online_blocks", json_object_new_string(blocks->auto_online_blocks));
         if (r >= 0)
                 r = add_optional_bool(o, "crash_hotplug", blocks->crash_hotplug);
         if (r >= 0)
-                r = mj_add(o, "blocks", TAKE_PTR(array));
+                r = mj_encode_array(blocks->blocks, blocks->n, sizeof(*blocks->blocks), encode_block, &array);
+        if (r >= 0)
+                r = mj_add(o, "blocks", array);
         if (r < 0)
                 return r;
         *ret_object = TAKE_PTR(o);
         return 0;
 }
 
-/* Block @i of @blocks, parsed: it must follow the previous one and be
- * exactly block @index of block_size bytes. */
-static int parse_block_at(struct json_object *v, struct memrange_blocks *blocks, size_t i,
-                          struct memrange_json_error *error) {
+/* Block @i of the array: it must follow the previous one and be exactly
+ * block @index of block_size bytes. */
+static int decode_block(struct json_object *v, size_t i, void *userdata, struct memrange_json_error *error) {
+        struct memrange_blocks *blocks = userdata;
         struct memrange_block *b = &blocks->blocks[i];
         int r;
 
@@ -311,13 +296,9 @@ _public_ int memrange_json_to_blocks(struct json_object *object, struct memrange
                 if (!blocks->blocks)
                         return -ENOMEM;
         }
-        for (size_t i = 0; i < n; i++) {
-                r = parse_block_at(json_object_array_get_idx(array, i), blocks, i, error);
-                if (r < 0) {
-                        mj_prefix(error, "blocks[%zu]", i);
-                        return r;
-                }
-        }
+        r = mj_decode_array(array, "blocks", decode_block, blocks, error);
+        if (r < 0)
+                return r;
         *ret_blocks = TAKE_PTR(blocks);
         return 0;
 }
@@ -358,7 +339,7 @@ _public_ int memrange_json_from_finding(const struct memrange_finding *finding, 
 _public_ int memrange_json_to_finding(struct json_object *object, struct memrange_finding *ret_finding,
                                      struct memrange_json_error *error) {
         struct memrange_finding f = {};
-        const char *severity, *code, *message;
+        const char *severity = NULL, *code = NULL, *message = NULL;
         int r, s;
 
         if (!ret_finding)
@@ -398,27 +379,24 @@ _public_ int memrange_json_to_finding(struct json_object *object, struct memrang
         return 0;
 }
 
-_public_ int memrange_json_from_findings(const struct memrange_findings *findings, struct json_object **ret_array) {
-        _cleanup_(json_object_putp) struct json_object *array = NULL;
-        int r;
+static int encode_finding(const void *item, struct json_object **ret_object) {
+        return memrange_json_from_finding(item, ret_object);
+}
 
+_public_ int memrange_json_from_findings(const struct memrange_findings *findings, struct json_object **ret_array) {
         if (!findings || !ret_array)
                 return -EINVAL;
-        array = json_object_new_array_ext((int) findings->n);
-        if (!array)
-                return -ENOMEM;
-        for (size_t i = 0; i < findings->n; i++) {
-                struct json_object *o;
+        return mj_encode_array(findings->items, findings->n, sizeof(*findings->items), encode_finding, ret_array);
+}
 
-                r = memrange_json_from_finding(&findings->items[i], &o);
-                if (r < 0)
-                        return r;
-                r = append(array, o);
-                if (r < 0)
-                        return r;
-        }
-        *ret_array = TAKE_PTR(array);
-        return 0;
+static int decode_finding(struct json_object *v, size_t i, void *userdata, struct memrange_json_error *error) {
+        struct memrange_findings *findings = userdata;
+        int r;
+
+        r = memrange_json_to_finding(v, &findings->items[i], error);
+        if (r >= 0)
+                findings->n = i + 1;
+        return r;
 }
 
 _public_ int memrange_json_to_findings(struct json_object *array, struct memrange_findings **ret_findings,
@@ -440,14 +418,9 @@ _public_ int memrange_json_to_findings(struct json_object *array, struct memrang
                 if (!findings->items)
                         return -ENOMEM;
         }
-        for (size_t i = 0; i < n; i++) {
-                r = memrange_json_to_finding(json_object_array_get_idx(array, i), &findings->items[i], error);
-                if (r < 0) {
-                        mj_prefix(error, "[%zu]", i);
-                        return r;
-                }
-                findings->n = i + 1;
-        }
+        r = mj_decode_array(array, "", decode_finding, findings, error);
+        if (r < 0)
+                return r;
         *ret_findings = TAKE_PTR(findings);
         return 0;
 }
@@ -479,7 +452,7 @@ _public_ int memrange_json_from_sources_status(const struct memrange_sources *so
                 if (r >= 0 && sources->error[i])
                         r = mj_add(o, "error", json_object_new_string(sources->error[i]));
                 if (r >= 0)
-                        r = append(array, TAKE_PTR(o));
+                        r = mj_append(array, TAKE_PTR(o));
                 if (r < 0)
                         return r;
         }
@@ -487,9 +460,16 @@ _public_ int memrange_json_from_sources_status(const struct memrange_sources *so
         return 0;
 }
 
-static int parse_source_status(struct json_object *o, struct memrange_sources *sources, uint32_t *seen,
-                               struct memrange_json_error *error) {
-        const char *name, *status, *message = NULL;
+struct status_decoder {
+        struct memrange_sources *sources;
+        uint32_t seen; /* source bits already listed */
+};
+
+static int decode_source_status(struct json_object *o, size_t index, void *userdata,
+                                struct memrange_json_error *error) {
+        struct status_decoder *d = userdata;
+        struct memrange_sources *sources = d->sources;
+        const char *name = NULL, *status = NULL, *message = NULL;
         int r, bit, s, i;
 
         r = mj_expect_object(o, error);
@@ -510,9 +490,9 @@ static int parse_source_status(struct json_object *o, struct memrange_sources *s
         r = mj_get_string(o, "error", false, &message, error);
         if (r < 0)
                 return r;
-        if (*seen & (uint32_t) bit)
+        if (d->seen & (uint32_t) bit)
                 return mj_fail(error, "name", "source '%s' is listed twice", name);
-        *seen |= (uint32_t) bit;
+        d->seen |= (uint32_t) bit;
         if (message) {
                 sources->error[i] = strdup(message);
                 if (!sources->error[i])
@@ -525,23 +505,18 @@ static int parse_source_status(struct json_object *o, struct memrange_sources *s
 _public_ int memrange_json_to_sources_status(struct json_object *array, struct memrange_sources **ret_sources,
                                             struct memrange_json_error *error) {
         _cleanup_(memrange_sources_freep) struct memrange_sources *sources = NULL;
-        uint32_t seen = 0;
+        struct status_decoder d = {};
         int r;
 
         if (!ret_sources)
                 return -EINVAL;
-        if (!json_object_is_type(array, json_type_array))
-                return mj_fail(error, "", "expected an array");
         sources = calloc(1, sizeof(*sources));
         if (!sources)
                 return -ENOMEM;
-        for (size_t i = 0; i < json_object_array_length(array); i++) {
-                r = parse_source_status(json_object_array_get_idx(array, i), sources, &seen, error);
-                if (r < 0) {
-                        mj_prefix(error, "[%zu]", i);
-                        return r;
-                }
-        }
+        d.sources = sources;
+        r = mj_decode_array(array, "", decode_source_status, &d, error);
+        if (r < 0)
+                return r;
         *ret_sources = TAKE_PTR(sources);
         return 0;
 }

@@ -49,8 +49,22 @@ int mj_get_span(struct json_object *o, bool with_size, uint64_t *ret_start, uint
 /* Adds start, end (inclusive) and, when @with_size, size for [start, end). */
 int mj_add_span(struct json_object *o, uint64_t start, uint64_t end, bool with_size);
 
-/* Adds @value under @key, consuming it; NULL @value gives -ENOMEM. */
+/* Adds @value under @key (mj_append: at the end of @array), consuming it;
+ * NULL @value (a failed json_object_new_*()) gives -ENOMEM. */
 int mj_add(struct json_object *o, const char *key, struct json_object *value);
+int mj_append(struct json_object *array, struct json_object *value);
+
+/* An array holding the encoding of each of the @n items of @size bytes at
+ * @items. */
+typedef int (*mj_encode_fn)(const void *item, struct json_object **ret_object);
+int mj_encode_array(const void *items, size_t n, size_t size, mj_encode_fn encode, struct json_object **ret_array);
+
+/* Checks that @array is a JSON array and hands each element with its index
+ * to @decode; a failure's path gets "@prefix[i]" in front. */
+typedef int (*mj_decode_fn)(struct json_object *element, size_t i, void *userdata,
+                            struct memrange_json_error *error);
+int mj_decode_array(struct json_object *array, const char *prefix, mj_decode_fn decode, void *userdata,
+                    struct memrange_json_error *error);
 
 /* A bit set as an array of names (@to_name of each set bit, -EINVAL for a
  * bit without a name) and back (@from_name gives the bit; an unknown name

@@ -110,46 +110,44 @@ int mj_get_i32(struct json_object *o, const char *key, bool required, int32_t *r
         return 1;
 }
 
-int mj_get_bool(struct json_object *o, const char *key, bool required, bool *ret,
-                struct memrange_json_error *error) {
+/* The member @key of @o when it has JSON type @type (@expected names it). */
+static int member_typed(struct json_object *o, const char *key, bool required, json_type type,
+                        const char *expected, struct json_object **ret, struct memrange_json_error *error) {
         struct json_object *v = NULL;
         int r;
 
         r = member(o, key, required, &v, error);
         if (r <= 0)
                 return r;
-        if (!json_object_is_type(v, json_type_boolean))
-                return mj_fail(error, key, "expected a boolean");
-        *ret = json_object_get_boolean(v);
+        if (!json_object_is_type(v, type))
+                return mj_fail(error, key, "expected %s", expected);
+        *ret = v;
         return 1;
+}
+
+int mj_get_bool(struct json_object *o, const char *key, bool required, bool *ret,
+                struct memrange_json_error *error) {
+        struct json_object *v = NULL;
+        int r = member_typed(o, key, required, json_type_boolean, "a boolean", &v, error);
+
+        if (r > 0)
+                *ret = json_object_get_boolean(v);
+        return r;
 }
 
 int mj_get_string(struct json_object *o, const char *key, bool required, const char **ret,
                   struct memrange_json_error *error) {
         struct json_object *v = NULL;
-        int r;
+        int r = member_typed(o, key, required, json_type_string, "a string", &v, error);
 
-        r = member(o, key, required, &v, error);
-        if (r <= 0)
-                return r;
-        if (!json_object_is_type(v, json_type_string))
-                return mj_fail(error, key, "expected a string");
-        *ret = json_object_get_string(v);
-        return 1;
+        if (r > 0)
+                *ret = json_object_get_string(v);
+        return r;
 }
 
 int mj_get_array(struct json_object *o, const char *key, bool required, struct json_object **ret,
                  struct memrange_json_error *error) {
-        struct json_object *v = NULL;
-        int r;
-
-        r = member(o, key, required, &v, error);
-        if (r <= 0)
-                return r;
-        if (!json_object_is_type(v, json_type_array))
-                return mj_fail(error, key, "expected an array");
-        *ret = v;
-        return 1;
+        return member_typed(o, key, required, json_type_array, "an array", ret, error);
 }
 
 int mj_get_span(struct json_object *o, bool with_size, uint64_t *ret_start, uint64_t *ret_end,
@@ -208,12 +206,47 @@ int mj_add_span(struct json_object *o, uint64_t start, uint64_t end, bool with_s
         return r;
 }
 
-static int array_append(struct json_object *array, struct json_object *value) {
+int mj_append(struct json_object *array, struct json_object *value) {
         if (!value)
                 return -ENOMEM;
         if (json_object_array_add(array, value) < 0) {
                 json_object_put(value);
                 return -ENOMEM;
+        }
+        return 0;
+}
+
+int mj_encode_array(const void *items, size_t n, size_t size, mj_encode_fn encode, struct json_object **ret_array) {
+        _cleanup_(json_object_putp) struct json_object *array = json_object_new_array_ext((int) n);
+        int r;
+
+        if (!array)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                struct json_object *o;
+
+                r = encode((const char *) items + i * size, &o);
+                if (r >= 0)
+                        r = mj_append(array, o);
+                if (r < 0)
+                        return r;
+        }
+        *ret_array = TAKE_PTR(array);
+        return 0;
+}
+
+int mj_decode_array(struct json_object *array, const char *prefix, mj_decode_fn decode, void *userdata,
+                    struct memrange_json_error *error) {
+        int r;
+
+        if (!json_object_is_type(array, json_type_array))
+                return mj_fail(error, prefix, "expected an array");
+        for (size_t i = 0; i < json_object_array_length(array); i++) {
+                r = decode(json_object_array_get_idx(array, i), i, userdata, error);
+                if (r < 0) {
+                        mj_prefix(error, "%s[%zu]", prefix, i);
+                        return r;
+                }
         }
         return 0;
 }
@@ -232,7 +265,7 @@ int mj_add_bit_names(struct json_object *o, const char *key, uint32_t bits, cons
                 name = to_name(1u << i);
                 if (!name)
                         return -EINVAL;
-                r = array_append(array, json_object_new_string(name));
+                r = mj_append(array, json_object_new_string(name));
                 if (r < 0)
                         return r;
         }
@@ -276,7 +309,7 @@ static const char *source_name(uint32_t bit) {
 
 _public_ int memrange_json_from_range(const struct memrange *r, struct json_object **ret_object) {
         _cleanup_(json_object_putp) struct json_object *o = NULL;
-        const char *type;
+        const char *type = NULL;
         int k;
 
         if (!r || !ret_object)
@@ -312,7 +345,7 @@ static int source_from_name(const char *name) {
 _public_ int memrange_json_to_range(struct json_object *object, struct memrange *ret_range,
                                    struct memrange_json_error *error) {
         struct memrange m = { .nid = MEMRANGE_NID_NONE };
-        const char *type;
+        const char *type = NULL;
         int r, t;
 
         if (!ret_range)
@@ -347,33 +380,25 @@ _public_ int memrange_json_to_range(struct json_object *object, struct memrange 
  * Range arrays, tables
  */
 
-_public_ int memrange_json_from_list(const struct memrange_list *list, struct json_object **ret_array) {
-        _cleanup_(json_object_putp) struct json_object *array = NULL;
-        int r;
-
-        if (!list || !ret_array)
-                return -EINVAL;
-        array = json_object_new_array_ext((int) list->n);
-        if (!array)
-                return -ENOMEM;
-        for (size_t i = 0; i < list->n; i++) {
-                struct json_object *o;
-
-                r = memrange_json_from_range(&list->ranges[i], &o);
-                if (r < 0)
-                        return r;
-                r = array_append(array, o);
-                if (r < 0)
-                        return r;
-        }
-        *ret_array = TAKE_PTR(array);
-        return 0;
+static int encode_range(const void *item, struct json_object **ret_object) {
+        return memrange_json_from_range(item, ret_object);
 }
 
-static int expect_array(struct json_object *v, struct memrange_json_error *error) {
-        if (!json_object_is_type(v, json_type_array))
-                return mj_fail(error, "", "expected an array");
-        return 0;
+_public_ int memrange_json_from_list(const struct memrange_list *list, struct json_object **ret_array) {
+        if (!list || !ret_array)
+                return -EINVAL;
+        return mj_encode_array(list->ranges, list->n, sizeof(*list->ranges), encode_range, ret_array);
+}
+
+static int decode_list_range(struct json_object *element, size_t i, void *userdata,
+                             struct memrange_json_error *error) {
+        struct memrange m;
+        int r;
+
+        r = memrange_json_to_range(element, &m, error);
+        if (r < 0)
+                return r;
+        return memrange_list_append(userdata, &m, NULL);
 }
 
 _public_ int memrange_json_to_list(struct json_object *array, struct memrange_list **ret_list,
@@ -383,24 +408,12 @@ _public_ int memrange_json_to_list(struct json_object *array, struct memrange_li
 
         if (!ret_list)
                 return -EINVAL;
-        r = expect_array(array, error);
-        if (r < 0)
-                return r;
         list = calloc(1, sizeof(*list));
         if (!list)
                 return -ENOMEM;
-        for (size_t i = 0; i < json_object_array_length(array); i++) {
-                struct memrange m;
-
-                r = memrange_json_to_range(json_object_array_get_idx(array, i), &m, error);
-                if (r < 0) {
-                        mj_prefix(error, "[%zu]", i);
-                        return r;
-                }
-                r = memrange_list_append(list, &m, NULL);
-                if (r < 0)
-                        return r;
-        }
+        r = mj_decode_array(array, "", decode_list_range, list, error);
+        if (r < 0)
+                return r;
         *ret_list = TAKE_PTR(list);
         return 0;
 }
@@ -423,7 +436,7 @@ _public_ int memrange_json_from_table(const struct memrange_table *table, const 
                 r = memrange_json_from_range(m, &o);
                 if (r < 0)
                         return r;
-                r = array_append(array, o);
+                r = mj_append(array, o);
                 if (r < 0)
                         return r;
         }
@@ -431,36 +444,42 @@ _public_ int memrange_json_from_table(const struct memrange_table *table, const 
         return 0;
 }
 
+struct table_decoder {
+        struct memrange_table *table;
+        uint64_t prev_end;
+};
+
+static int decode_table_range(struct json_object *element, size_t i, void *userdata,
+                              struct memrange_json_error *error) {
+        struct table_decoder *d = userdata;
+        struct memrange m;
+        int r;
+
+        r = memrange_json_to_range(element, &m, error);
+        if (r < 0)
+                return r;
+        /* A table has one record per address: the wire must agree. */
+        if (i > 0 && m.start < d->prev_end)
+                return mj_fail(error, "start", "range overlaps or precedes the one before");
+        d->prev_end = m.end;
+        return memrange_table_add(d->table, &m);
+}
+
 _public_ int memrange_json_to_table(struct json_object *array, struct memrange_table **ret_table,
                                    struct memrange_json_error *error) {
         _cleanup_(memrange_table_freep) struct memrange_table *table = NULL;
-        uint64_t prev_end = 0;
+        struct table_decoder d = {};
         int r;
 
         if (!ret_table)
                 return -EINVAL;
-        r = expect_array(array, error);
-        if (r < 0)
-                return r;
         r = memrange_table_new(&table);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < json_object_array_length(array); i++) {
-                struct memrange m;
-
-                r = memrange_json_to_range(json_object_array_get_idx(array, i), &m, error);
-                if (r < 0) {
-                        mj_prefix(error, "[%zu]", i);
-                        return r;
-                }
-                /* A table has one record per address: the wire must agree. */
-                if (i > 0 && m.start < prev_end)
-                        return mj_fail(error, "", "range %zu overlaps or precedes range %zu", i, i - 1);
-                prev_end = m.end;
-                r = memrange_table_add(table, &m);
-                if (r < 0)
-                        return r;
-        }
+        d.table = table;
+        r = mj_decode_array(array, "", decode_table_range, &d, error);
+        if (r < 0)
+                return r;
         *ret_table = TAKE_PTR(table);
         return 0;
 }

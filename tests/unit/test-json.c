@@ -207,6 +207,7 @@ static void test_table_refuses_overlapping_or_descending_ranges(void **state) {
 
                 assert_int_equal(memrange_json_to_table(o, &t, &e), -EBADMSG);
                 assert_null(t);
+                assert_string_equal(e.path, "[1].start");
                 assert_non_null(strstr(e.reason, "overlaps or precedes"));
         }
 }
