@@ -7,7 +7,10 @@
  * blocks and crash/CPU state a rebuild_work names (incremental), then
  * reconciles again and compares the new table with the current one record
  * by record: only a difference bumps the generation. A rebuild that fails
- * leaves the table, the findings and the generation as they were.
+ * leaves the table, the findings and the generation as they were (an
+ * incremental one may already have stored the blocks it re-read in the
+ * sources: they are what the kernel says now, and the next rebuild
+ * reconciles them).
  *
  * No event loop and no clock in here ("now" is passed in), so the unit
  * tests drive it with hand-made sources and scratch sysroots. */
