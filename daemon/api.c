@@ -20,18 +20,6 @@
 
 static const char *const no_parameters[] = { NULL };
 
-/* Refuses unknown parameters with org.varlink.service.InvalidParameter:
- * returns 1 when it replied. */
-static int refuse_unknown(struct varlink_call *call, struct json_object *parameters, const char *const *known,
-                          int *ret) {
-        const char *unknown = varlink_json_find_unknown_key(parameters, known);
-
-        if (!unknown)
-                return 0;
-        *ret = varlink_call_error_invalid_parameter(call, unknown);
-        return 1;
-}
-
 static int error_invalid_parameter(struct varlink_call *call, const char *parameter, const char *reason) {
         struct json_object *p = json_object_new_object();
 
@@ -41,6 +29,18 @@ static int error_invalid_parameter(struct varlink_call *call, const char *parame
                 return -ENOMEM;
         }
         return varlink_call_error(call, "io.memranged.InvalidParameter", p);
+}
+
+/* Refuses unknown parameters with io.memranged.InvalidParameter, as the
+ * filters do: returns 1 when it replied. */
+static int refuse_unknown(struct varlink_call *call, struct json_object *parameters, const char *const *known,
+                          int *ret) {
+        const char *unknown = varlink_json_find_unknown_key(parameters, known);
+
+        if (!unknown)
+                return 0;
+        *ret = error_invalid_parameter(call, unknown, "unknown parameter");
+        return 1;
 }
 
 static int error_internal(struct varlink_call *call, int error) {
