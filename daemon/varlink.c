@@ -307,32 +307,40 @@ static int remove_stale_socket(const struct sockaddr_un *sa) {
 }
 
 int varlink_server_listen_path(struct varlink_server *s, const char *path) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct sockaddr_un sa = { .sun_family = AF_UNIX }, final = { .sun_family = AF_UNIX };
         _cleanup_(closep) int fd = -1;
         int r;
 
         if (!path || path[0] != '/' || s->bound_path)
                 return -EINVAL;
-        if (strlen(path) >= sizeof(sa.sun_path))
+        /* Bound under a temporary name and renamed once listening, so a
+         * client never finds the path before connect() can succeed. */
+        r = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s.%d.tmp", path, (int) getpid());
+        if (r < 0 || (size_t) r >= sizeof(sa.sun_path))
                 return -ENAMETOOLONG;
-        strcpy(sa.sun_path, path);
+        strcpy(final.sun_path, path);
 
-        r = remove_stale_socket(&sa);
+        r = remove_stale_socket(&final);
         if (r < 0)
                 return r;
+        (void) unlink(sa.sun_path);
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return -errno;
         if (bind(fd, (const struct sockaddr *) &sa, sizeof(sa)) < 0)
                 return -errno;
+        /* Anyone may connect; each method checks the caller's privileges. */
+        if (chmod(sa.sun_path, 0666) < 0 || listen(fd, SOMAXCONN) < 0 ||
+            rename(sa.sun_path, path) < 0) {
+                r = -errno;
+                (void) unlink(sa.sun_path);
+                return r;
+        }
         s->bound_path = strdup(path);
         if (!s->bound_path) {
                 (void) unlink(path);
                 return -ENOMEM;
         }
-        /* Anyone may connect; each method checks the caller's privileges. */
-        if (chmod(path, 0666) < 0 || listen(fd, SOMAXCONN) < 0)
-                return -errno;
         return varlink_server_listen_fd(s, TAKE_FD(fd));
 }
 
