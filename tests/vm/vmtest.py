@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""End-to-end tests on real kernels in QEMU (issue 5; the scenarios are in
+vmtest_scenarios.py). One invocation runs one scenario:
+
+  vmtest.py --scenario N --build-dir DIR --memranged EXE --memrangectl EXE \
+            --vmcore-phdrs EXE [--time-limit SECONDS]
+
+Packages are fetched into DIR/vm-cache, each run's images and logs go to
+DIR/vm-out/scenarioN. Exit status 0 on success, 1 on a failed assertion or
+timeout (with what was awaited and the logs' tails), 2 when something the
+tests need could not be had (never a skip: the suite must not pass
+without running)."""
+
+import argparse
+import os
+import sys
+import traceback
+
+import vmtest_fetch as fetch
+import vmtest_initramfs as initramfs
+import vmtest_scenarios as scenarios
+from vmtest_dump import DumpError
+from vmtest_machine import Deadline, GuestError, Timeout, tail
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--scenario", required=True, choices=sorted(scenarios.SCENARIOS))
+    p.add_argument("--build-dir", required=True)
+    p.add_argument("--memranged", required=True)
+    p.add_argument("--memrangectl", required=True)
+    p.add_argument("--vmcore-phdrs", required=True)
+    p.add_argument("--time-limit", type=float, default=None,
+                   help="hard limit for the whole scenario (default: the scenario's own)")
+    return p.parse_args()
+
+
+def prepare(args, spec, outdir):
+    """Fetches the packages and builds both initramfs images; returns the
+    kernel image and the first kernel's initramfs."""
+    cache = os.path.join(args.build_dir, "vm-cache")
+    with fetch.cache_lock(cache):
+        package, kernel = fetch.kernel_image(spec.kernel, cache)
+        busybox = fetch.busybox(cache)
+        kexec = fetch.kexec(cache)
+    print(f"kernel: {package}")
+    init = os.path.join(HERE, "init")
+    capture = os.path.join(outdir, "capture.img")
+    initramfs.capture_image(capture, init, busybox, args.vmcore_phdrs)
+    first = os.path.join(outdir, "initrd.img")
+    initramfs.first_image(first, init, busybox, args.vmcore_phdrs, kexec, args.memranged,
+                          args.memrangectl, kernel, capture, scenarios.CAPTURE_CMDLINE,
+                          spec.memranged_conf())
+    return kernel, first
+
+
+def report_failure(outdir, error):
+    print(f"FAIL: {error}")
+    for name in ("control.log", "console.log", "memranged.log", "qemu.log"):
+        path = os.path.join(outdir, name)
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            print(f"---- tail of {path} ----")
+            print(tail(path))
+
+
+def main():
+    args = parse_args()
+    spec = scenarios.SCENARIOS[args.scenario]
+    outdir = os.path.join(args.build_dir, "vm-out", f"scenario{args.scenario}")
+    os.makedirs(outdir, exist_ok=True)
+    limit = args.time_limit or spec.time_limit
+    print(f"scenario {args.scenario}: {spec.title} (time limit {limit:.0f} s)")
+    try:
+        kernel, initrd = prepare(args, spec, outdir)
+    except (fetch.FetchError, OSError) as e:
+        print(f"ERROR: cannot prepare the guest: {e}")
+        return 2
+    deadline = Deadline(limit)
+    try:
+        result = scenarios.run(spec, kernel, initrd, outdir, deadline)
+    except Timeout as e:
+        report_failure(outdir, f"timed out after {deadline.elapsed():.1f} s waiting for {e}")
+        return 1
+    except (AssertionError, GuestError, DumpError) as e:
+        report_failure(outdir, e)
+        return 1
+    except Exception:
+        report_failure(outdir, traceback.format_exc())
+        return 1
+    print(f"PASS: scenario {args.scenario} in {deadline.elapsed():.1f} s; {result}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

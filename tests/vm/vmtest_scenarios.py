@@ -1,0 +1,300 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The six scenarios of issue 5. Each boots a guest whose init (tests/vm/init)
+loaded kdump and started memranged as the kernel command line asked,
+hot-adds memory over QMP, waits for the guest (and memranged) to settle,
+crashes it and asserts on the program headers the capture kernel read from
+/proc/vmcore. Every expectation is computed from the guest's own
+/proc/iomem by vmtest_dump, independently of libmemrange."""
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import vmtest_dump as dump
+import vmtest_guest as guest
+from vmtest_machine import Deadline, Machine
+
+# The capture kernel's command line, as kdump-tools would give it: one CPU,
+# devices reset, no crashkernel= (the init script recognises the capture
+# kernel by /proc/vmcore).
+CAPTURE_CMDLINE = "console=ttyS0 loglevel=4 reset_devices nr_cpus=1 irqpoll panic=1"
+FIRST_CMDLINE = "console=ttyS0 loglevel=4 crashkernel=256M panic=1 memhp_default_state=online"
+GIB = 1 << 30
+
+
+@dataclass
+class Spec:
+    title: str
+    kernel: str            # "6.1" or "6.12" (vmtest_fetch.KERNELS)
+    load: str              # how init loads kdump: kexec_load (kexec -p), kexec_file (kexec -s -p)
+    daemon: bool           # init starts memranged
+    body: Callable
+    time_limit: float = 150
+
+    def memranged_conf(self):
+        return ("# Written by tests/vm: reload kdump with the image init loaded.\n"
+                "[Kdump]\n"
+                "Mode=kexec\n"
+                "Kernel=/boot/vmlinuz\n"
+                "Initrd=/boot/capture.img\n"
+                f"CommandLine={CAPTURE_CMDLINE}\n")
+
+
+class Run:
+    """One scenario's guest plus what is saved next to its logs."""
+
+    def __init__(self, m, spec, outdir):
+        self.m, self.spec, self.outdir = m, spec, outdir
+        self.notes = []
+
+    def note(self, text):
+        """Printed as it happens (a timeout then shows how far it got) and
+        part of the result line."""
+        print(f"[{self.m.deadline.elapsed():6.1f} s] {text}", flush=True)
+        self.notes.append(text)
+
+    def save(self, name, text):
+        with open(os.path.join(self.outdir, name), "w") as f:
+            f.write(text if text.endswith("\n") else text + "\n")
+
+    def save_guest_state(self, tag):
+        """The guest's iomem (and memranged's status and log) as NAME-TAG."""
+        self.save(f"iomem-{tag}", self.m.run("cat /proc/iomem")[1])
+        if self.spec.daemon:
+            self.save(f"status-{tag}.json", self.m.run(f"{guest.CTL} status -J")[1])
+            self.save("memranged.log", self.m.run("cat /run/memranged.log")[1])
+
+    def hot_add(self, dimms):
+        before = guest.iomem(self.m)
+        base = sum(e - s + 1 for s, e in dump._ram(before))
+        t0 = time.monotonic()
+        for i in range(dimms):
+            self.m.hot_add_dimm(i)
+        after = guest.wait_hot_added(self.m, base, dimms)
+        self.note(f"hot-add of {dimms} GiB settled in {time.monotonic() - t0:.1f} s")
+        new = guest.new_ram(before, after)
+        assert sum(e - s + 1 for s, e in new) == dimms * GIB, f"new System RAM lines: {dump.fmt(new)}"
+        return before, after, new
+
+    def crash(self):
+        """Crashes the guest; returns the RAM PT_LOADs the capture kernel
+        saw (the kernel text segment left out)."""
+        self.m.send_only("echo c > /proc/sysrq-trigger")
+        self.note("crash triggered")
+        self.m.wait_for(r"VMTEST CAPTURE KERNEL", "the capture kernel to boot after the crash")
+        self.note("capture kernel running")
+        lines = []
+        while True:
+            line = self.m.ctl.readline(self.m.deadline, "the capture kernel's VMCORE-PHDRS output")
+            if line.startswith("VMTEST CAPTURE DONE"):
+                break
+            lines.append(line)
+        self.save("vmcore-phdrs.txt", "\n".join(lines))
+        return dump.ram_loads(dump.parse_phdrs(lines))
+
+
+def kdump(status):
+    """memranged's kdump status, whatever fields this version reports."""
+    crash = status.get("crash") or {}
+    return {
+        "loaded": crash.get("kdump_loaded"),
+        "crash_hotplug": crash.get("crash_hotplug"),
+        "state": crash.get("kdump_state"),
+        "reloads": crash.get("reloads"),
+    }
+
+
+def wait_daemon_current(r, ranges):
+    """Waits until memranged's table holds @ranges as RAM, no rebuild is
+    pending and kdump is current for that generation; returns the status."""
+    def check():
+        st = guest.status(r.m)
+        ram = [(s, e) for s, e, t, _ in guest.table(r.m) if t == "ram"]
+        kd = kdump(st)
+        done = (all(dump.covers(ram, s, e) for s, e in ranges)
+                and not st["daemon"]["uevents"]["pending"]
+                and kd["state"] in ("kernel keeps it current", "up to date"))
+        return done, st if done else f"generation {st['daemon']['generation']}, kdump {kd}"
+    st = guest.poll(r.m, "memranged to report kdump current for a table with the new memory", check)
+    r.note(f"memranged current at generation {st['daemon']['generation']}, kdump {kdump(st)}")
+    return st
+
+
+def assert_dump(loads, expected, what):
+    assert loads == expected, (f"{what}: the dump's RAM PT_LOADs differ from the expected list\n"
+                               f"dump:\n{dump.fmt(loads)}\nexpected:\n{dump.fmt(expected)}")
+
+
+# ---- the scenarios ---------------------------------------------------------
+
+def negative_control(r):
+    """2: without memranged a kexec_load image goes stale: the range is missing."""
+    before, after, new = r.hot_add(1)
+    r.save_guest_state("after")
+    loads = r.crash()
+    assert_dump(loads, dump.kexec_tools_x86(before), "kexec_load image loaded at boot")
+    for s, e in new:
+        assert not dump.covers(loads, s, e), f"hot-added {s:#x}-{e:#x} is in the dump without a reload"
+    assert loads != dump.kexec_tools_x86(after)
+    return f"hot-added {dump.fmt(new).strip()} missing from the dump, as expected"
+
+
+def kernel_keeps_current(r):
+    """4: 6.12 kexec_file_load: the kernel updates the header, memranged
+    does not reload."""
+    assert guest.read_attr(r.m, "/sys/devices/system/memory/crash_hotplug") == "1"
+    before, after, new = r.hot_add(1)
+    st = wait_daemon_current(r, new)
+    r.save_guest_state("after")
+    kd = kdump(st)
+    assert kd["crash_hotplug"] is True, f"memranged reports crash_hotplug {kd['crash_hotplug']}"
+    assert kd["reloads"] in (0, None), f"memranged reloaded {kd['reloads']} times"
+    loads = r.crash()
+    assert_dump(loads, dump.kernel(after), "kexec_file_load image updated by the kernel")
+    return f"reloads={kd['reloads']}, dump includes {dump.fmt(new).strip()}"
+
+
+def reloaded_once(r):
+    """1 and 5: kdump loaded with plain kexec -p (kexec_load): after a hot-add
+    memranged reloads exactly once and the dump holds the new range."""
+    expect_hotplug = "0" if r.spec.kernel == "6.12" else None
+    assert guest.read_attr(r.m, "/sys/devices/system/memory/crash_hotplug") == expect_hotplug
+    reloads_before = kdump(guest.status(r.m))["reloads"]
+    assert reloads_before == 0, f"memranged reloaded {reloads_before} times before any hotplug"
+    before, after, new = r.hot_add(1)
+    st = wait_daemon_current(r, new)
+    r.save_guest_state("after")
+    reloads = kdump(st)["reloads"]
+    assert reloads == 1, f"memranged reloaded {reloads} times after one hot-add, expected 1"
+    loads = r.crash()
+    assert_dump(loads, dump.kexec_tools_x86(after), "image reloaded by memranged")
+    for s, e in new:
+        assert dump.covers(loads, s, e), f"hot-added {s:#x}-{e:#x} missing from the dump"
+    return f"reloads={reloads}, dump includes {dump.fmt(new).strip()}"
+
+
+# DESIGN.md promise 2: events in a quiet window of 250 ms, at most 2 s after
+# the first, become one rebuild (memranged.conf MaxDelaySec's default).
+MAX_DELAY = 2.0
+STORM_DIMMS = 4
+
+
+def storm(r):
+    """3: four 1 GiB DIMMs in quick succession (64 block add and online
+    events): one reload, or one more per MaxDelaySec the storm outlasted."""
+    st0 = guest.status(r.m)
+    t0 = time.monotonic()
+    before, after, new = r.hot_add(STORM_DIMMS)
+    storm_time = time.monotonic() - t0
+    st = wait_daemon_current(r, new)
+    r.save_guest_state("after")
+    events = (st["daemon"]["uevents"]["received"] - st["daemon"]["uevents"]["ignored"]
+              - st0["daemon"]["uevents"]["received"] + st0["daemon"]["uevents"]["ignored"])
+    assert events >= 32, f"only {events} memory uevents reached memranged during the storm"
+    reloads = kdump(st)["reloads"]
+    # The storm lasted at most storm_time (the harness saw it end within one
+    # poll): each further MaxDelaySec can close one more window.
+    bound = 1 + int(storm_time // MAX_DELAY)
+    assert 1 <= reloads <= bound, (f"memranged reloaded {reloads} times during a storm of "
+                                   f"{storm_time:.1f} s; the coalescing contract allows 1 to {bound}")
+    loads = r.crash()
+    assert_dump(loads, dump.kexec_tools_x86(after), "image reloaded by memranged after the storm")
+    for s, e in new:
+        assert dump.covers(loads, s, e), f"hot-added {s:#x}-{e:#x} missing from the dump"
+    return (f"{events} memory uevents in {storm_time:.1f} s, rebuilds="
+            f"{st['daemon']['uevents']['rebuilds'] - st0['daemon']['uevents']['rebuilds']}, "
+            f"reloads={reloads} (bound {bound})")
+
+
+def wait_block_state(r, start, end, offline):
+    """Waits until memranged's table shows [start, end] offline (or online)
+    and no rebuild is pending."""
+    def check():
+        flagged = [(s, e, f) for s, e, t, f in guest.table(r.m)
+                   if t == "ram" and s <= end and e >= start]
+        is_offline = bool(flagged) and all("offline" in f for _, _, f in flagged)
+        pending = guest.status(r.m)["daemon"]["uevents"]["pending"]
+        return is_offline == offline and not pending, flagged
+    state = "offline" if offline else "online"
+    guest.poll(r.m, f"memranged's table to show {start:#x}-{end:#x} {state}", check)
+
+
+def offline_some_block(r, new_range):
+    """Offlines one block of @new_range, trying from the last: the kernel
+    refuses blocks holding unmovable pages (EBUSY), typically the first,
+    which holds the new memory's own page structures. Returns (index,
+    start, end) of the block."""
+    size = int(guest.read_attr(r.m, "/sys/devices/system/memory/block_size_bytes"), 16)
+    first, last = new_range[0] // size, (new_range[1] + 1) // size - 1
+    for block in range(last, first - 1, -1):
+        status, _ = r.m.run(f"echo offline > /sys/devices/system/memory/memory{block}/state", check=False)
+        if status == 0:
+            return block, block * size, (block + 1) * size - 1
+    raise AssertionError(f"no block of memory{first}..memory{last} could be offlined")
+
+
+def offline_online_cycle(r):
+    """6: offlining and onlining a hot-added block changes no dump range:
+    no reload, and the dump equals the list expected before the cycle."""
+    before, after, new = r.hot_add(1)
+    st = wait_daemon_current(r, new)
+    reloads = kdump(st)["reloads"]
+    assert reloads == 1, f"memranged reloaded {reloads} times after the hot-add, expected 1"
+    expected = dump.kexec_tools_x86(after)
+    block, start, end = offline_some_block(r, new[0])
+    wait_block_state(r, start, end, True)
+    r.note(f"memory{block} offline")
+    r.m.run(f"echo online > /sys/devices/system/memory/memory{block}/state")
+    wait_block_state(r, start, end, False)
+    r.note(f"memory{block} online again")
+    st = wait_daemon_current(r, new)
+    r.save_guest_state("after")
+    assert guest.iomem(r.m) == after, "the offline/online cycle changed /proc/iomem"
+    cycle_reloads = kdump(st)["reloads"] - reloads
+    assert cycle_reloads == 0, f"memranged reloaded {cycle_reloads} times for an offline/online cycle"
+    loads = r.crash()
+    assert_dump(loads, expected, "dump after an offline/online cycle")
+    return f"memory{block} offline and online again: reloads {reloads} before and after the cycle"
+
+
+SCENARIOS = {
+    "1": Spec("6.1 kexec -p, memranged in kexec mode, 1 GiB hot-add",
+              "6.1", "kexec_load", True, reloaded_once),
+    "2": Spec("negative control: 6.1 kexec -p, no memranged, 1 GiB hot-add",
+              "6.1", "kexec_load", False, negative_control),
+    "3": Spec(f"storm: 6.1 kexec -p, memranged, {STORM_DIMMS} DIMMs of 1 GiB at once",
+              "6.1", "kexec_load", True, storm, time_limit=200),
+    "4": Spec("6.12 kexec -s -p (crash_hotplug=1), memranged, 1 GiB hot-add",
+              "6.12", "kexec_file", True, kernel_keeps_current),
+    "5": Spec("6.12 kexec -p (crash_hotplug=0), memranged, 1 GiB hot-add",
+              "6.12", "kexec_load", True, reloaded_once),
+    "6": Spec("6.1 kexec -p, memranged, 1 GiB hot-add, then offline and online a block",
+              "6.1", "kexec_load", True, offline_online_cycle, time_limit=180),
+}
+
+
+def run(spec, kernel, initrd, outdir, deadline):
+    append = f"{FIRST_CMDLINE} vmtest.load={spec.load} vmtest.daemon={int(spec.daemon)}"
+    with Machine(outdir, kernel, initrd, append, deadline) as m:
+        m.wait_for(r"^VMTEST READY$", "the guest's READY (kdump loaded, memranged answering)")
+        r = Run(m, spec, outdir)
+        r.note("guest ready")
+        try:
+            result = spec.body(r)
+        except BaseException:
+            save_daemon_log(r)
+            raise
+        return "; ".join(r.notes + [result])
+
+
+def save_daemon_log(r):
+    """After a failure, fetch memranged's log while the guest still runs."""
+    if not r.spec.daemon or r.m.exited():
+        return
+    r.m.deadline = Deadline(5)
+    try:
+        r.save("memranged.log", r.m.run("cat /run/memranged.log")[1])
+    except Exception as e:
+        print(f"(could not fetch memranged's log: {e})")
