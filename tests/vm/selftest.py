@@ -118,6 +118,17 @@ class VmcorePhdrsTest(unittest.TestCase):
         self.assertEqual([p[1] for p in phdrs[:3]], [dump.PT_NOTE] * 3)
         self.assertEqual(len(phdrs), 3 + len(loads))
 
+    def test_reports_a_program_header_table_cut_short(self):
+        root = case_path("x86_64-6.1-kexec_load-reload", "root")
+        with tempfile.TemporaryDirectory() as tmp:
+            hdr = os.path.join(tmp, "elfcorehdr")
+            subprocess.run([MEMRANGECTL, "--sysroot", root, "elfcorehdr", "-o", hdr,
+                            "--policy", "kexec-tools-x86"], check=True, capture_output=True)
+            os.truncate(hdr, 100)
+            out = self.run_phdrs(hdr)
+        self.assertEqual(out.returncode, 1)
+        self.assertRegex(out.stdout, r"^VMCORE-PHDRS ERROR .*elfcorehdr: .*past the 100 bytes")
+
     def test_names_the_file_it_cannot_parse(self):
         with tempfile.NamedTemporaryFile("w", suffix=".txt") as f:
             f.write("not an ELF file at all, just text long enough for a header" * 2)
@@ -125,6 +136,9 @@ class VmcorePhdrsTest(unittest.TestCase):
             out = self.run_phdrs(f.name)
         self.assertEqual(out.returncode, 1)
         self.assertRegex(out.stdout, rf"^VMCORE-PHDRS ERROR {f.name}: not an ELF file")
+        out = self.run_phdrs("/dev/null")
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("/dev/null: truncated: 0 bytes", out.stdout)
         out = self.run_phdrs("/nonexistent/vmcore")
         self.assertEqual(out.returncode, 1)
         self.assertIn("No such file", out.stdout)

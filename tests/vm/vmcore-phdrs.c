@@ -54,7 +54,7 @@ static int read_at(int fd, void *buf, size_t size, off_t offset, size_t *ret_rea
 static int read_header(const char *path, void **ret_buf, size_t *ret_size) {
         _cleanup_(closep) int fd = -EBADF;
         _cleanup_(freep) uint8_t *buf = NULL;
-        Elf64_Ehdr eh;
+        Elf64_Ehdr eh = {};
         uint64_t want;
         size_t got;
         int r;
@@ -65,12 +65,10 @@ static int read_header(const char *path, void **ret_buf, size_t *ret_size) {
         r = read_at(fd, &eh, sizeof(eh), 0, &got);
         if (r < 0)
                 return r;
-        if (got < sizeof(eh))
-                return -ENODATA;
         want = eh.e_phoff + (uint64_t) eh.e_phnum * eh.e_phentsize;
-        /* A table out of bounds (or no ELF file at all): read the header
-         * alone and let the parser say what is wrong with it. */
-        if (eh.e_phoff > HEADER_MAX || want > HEADER_MAX || want < sizeof(eh))
+        /* A short file, a table out of bounds or no ELF file at all: read
+         * the header alone and let the parser say what is wrong with it. */
+        if (got < sizeof(eh) || eh.e_phoff > HEADER_MAX || want > HEADER_MAX || want < sizeof(eh))
                 want = sizeof(eh);
         buf = malloc(want);
         if (!buf)

@@ -4,7 +4,7 @@
 vmtest_scenarios.py). One invocation runs one scenario:
 
   vmtest.py --scenario N --build-dir DIR --memranged EXE --memrangectl EXE \
-            --vmcore-phdrs EXE [--time-limit SECONDS]
+            --vmcore-phdrs EXE --capture-sysroot SCRIPT [--time-limit SECONDS]
 
 Packages are fetched into DIR/vm-cache, each run's images and logs go to
 DIR/vm-out/scenarioN. Exit status 0 on success, 1 on a failed assertion or
@@ -14,6 +14,7 @@ without running)."""
 
 import argparse
 import os
+import signal
 import sys
 import traceback
 
@@ -33,6 +34,8 @@ def parse_args():
     p.add_argument("--memranged", required=True)
     p.add_argument("--memrangectl", required=True)
     p.add_argument("--vmcore-phdrs", required=True)
+    p.add_argument("--capture-sysroot", required=True,
+                   help="shared/tools/capture-sysroot.sh, run in the guest to save its sysroot")
     p.add_argument("--time-limit", type=float, default=None,
                    help="hard limit for the whole scenario (default: the scenario's own)")
     return p.parse_args()
@@ -51,9 +54,11 @@ def prepare(args, spec, outdir):
     capture = os.path.join(outdir, "capture.img")
     initramfs.capture_image(capture, init, busybox, args.vmcore_phdrs)
     first = os.path.join(outdir, "initrd.img")
+    if not os.path.isfile(args.capture_sysroot):
+        raise fetch.FetchError(f"{args.capture_sysroot} not found (shared/tools beside the fixtures)")
     initramfs.first_image(first, init, busybox, args.vmcore_phdrs, kexec, args.memranged,
-                          args.memrangectl, kernel, capture, scenarios.CAPTURE_CMDLINE,
-                          spec.memranged_conf())
+                          args.memrangectl, args.capture_sysroot, kernel, capture,
+                          scenarios.CAPTURE_CMDLINE, spec.memranged_conf())
     return kernel, first
 
 
@@ -67,6 +72,9 @@ def report_failure(outdir, error):
 
 
 def main():
+    # meson's timeout sends SIGTERM: unwind so that QEMU is killed and the
+    # logs are reported.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("SIGTERM: stopped by the test runner"))
     args = parse_args()
     spec = scenarios.SCENARIOS[args.scenario]
     outdir = os.path.join(args.build_dir, "vm-out", f"scenario{args.scenario}")
@@ -80,7 +88,7 @@ def main():
         return 2
     deadline = Deadline(limit)
     try:
-        result = scenarios.run(spec, kernel, initrd, outdir, deadline)
+        result = scenarios.run(spec, kernel, initrd, outdir, deadline, args.memrangectl)
     except Timeout as e:
         report_failure(outdir, f"timed out after {deadline.elapsed():.1f} s waiting for {e}")
         return 1

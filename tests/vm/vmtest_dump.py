@@ -53,11 +53,12 @@ def _subtract(ranges, holes):
     return ranges
 
 
-def _ram(iomem):
+def ram_lines(iomem):
+    """Every "System RAM" line (driver-managed included), in iomem order."""
     return [(s, e) for _, s, e, name in iomem if "System RAM" in name]
 
 
-def _crash(iomem):
+def crash_lines(iomem):
     return [(s, e) for _, s, e, name in iomem if name == "Crash kernel"]
 
 
@@ -65,14 +66,14 @@ def kexec_tools_x86(iomem):
     """kexec-tools' x86 kexec_load header: every "System RAM" line at any
     depth, in iomem order, minus the Crash kernel ranges (the range below
     640 KiB is kept: it is backed up, not dropped)."""
-    return _subtract(_ram(iomem), _crash(iomem))
+    return _subtract(ram_lines(iomem), crash_lines(iomem))
 
 
 def kernel(iomem):
     """The kernel's own header (kexec_file_load and in-kernel hotplug
     updates): System RAM minus [0, 1 MiB) minus the Crash kernel ranges,
     in address order."""
-    return sorted(_subtract(_ram(iomem), [(0, MIB - 1)] + _crash(iomem)))
+    return sorted(_subtract(ram_lines(iomem), [(0, MIB - 1)] + crash_lines(iomem)))
 
 
 POLICIES = {"kexec_load": kexec_tools_x86, "kexec_file": kernel}

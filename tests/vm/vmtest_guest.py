@@ -64,7 +64,7 @@ def wait_hot_added(m, base_ram, dimms, gib=1 << 30):
     bytes and every memory block is online; returns the new iomem."""
     def check():
         io = iomem(m)
-        added = sum(e - s + 1 for s, e in dump._ram(io)) - base_ram
+        added = sum(e - s + 1 for s, e in dump.ram_lines(io)) - base_ram
         states = blocks(m)
         offline = sorted(i for i, st in states.items() if st != "online")
         done = added == dimms * gib and not offline
@@ -74,5 +74,5 @@ def wait_hot_added(m, base_ram, dimms, gib=1 << 30):
 
 def new_ram(before, after):
     """System RAM ranges of @after that are not in @before."""
-    old = set(dump._ram(before))
-    return [r for r in dump._ram(after) if r not in old]
+    old = set(dump.ram_lines(before))
+    return [r for r in dump.ram_lines(after) if r not in old]

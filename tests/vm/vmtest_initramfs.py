@@ -4,9 +4,10 @@
 capture_image() holds what the kdump capture kernel runs: busybox, the init
 script and the static vmcore-phdrs. first_image() adds kexec, memranged,
 memrangectl (each with its shared libraries and the dynamic loader, at the
-paths ldd resolves them to on the build machine), the kernel as
-/boot/vmlinuz and the capture image as /boot/capture.img, so the guest can
-load the same kernel as its crash kernel.
+paths ldd resolves them to on the build machine), shared/tools'
+capture-sysroot.sh as /bin/capture-sysroot, the kernel as /boot/vmlinuz and
+the capture image as /boot/capture.img, so the guest can load the same
+kernel as its crash kernel.
 """
 
 import gzip
@@ -145,12 +146,13 @@ def capture_image(dest, init, busybox, vmcore_phdrs):
 
 
 def first_image(dest, init, busybox, vmcore_phdrs, kexec, memranged, memrangectl,
-                kernel, capture_img, capture_cmdline, memranged_conf):
+                capture_sysroot, kernel, capture_img, capture_cmdline, memranged_conf):
     a = _base(init, busybox)
     a.add_file("bin/vmcore-phdrs", vmcore_phdrs, 0o755)
     add_program(a, "sbin/kexec", kexec)
     add_program(a, "usr/sbin/memranged", memranged)
     add_program(a, "usr/bin/memrangectl", memrangectl)
+    a.add_file("bin/capture-sysroot", capture_sysroot, 0o755)
     a.add_file("boot/vmlinuz", kernel, 0o644)
     a.add_file("boot/capture.img", capture_img, 0o644)
     a.add_data("etc/vmtest/capture-cmdline", capture_cmdline.encode() + b"\n")

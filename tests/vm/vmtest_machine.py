@@ -7,12 +7,22 @@ Timeout naming what was awaited, and the caller prints the logs' tails.
 Machine is a context manager that kills QEMU on every exit path.
 """
 
+import ctypes
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import time
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """In QEMU's child process: be killed when the harness dies, however it
+    dies (a SIGKILL from the test runner runs no cleanup)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class Timeout(Exception):
@@ -134,7 +144,7 @@ class Machine:
         try:
             self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL,
                                          stdout=open(os.path.join(self.outdir, "qemu.log"), "wb"),
-                                         stderr=subprocess.STDOUT)
+                                         stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         except FileNotFoundError:
             raise GuestError("qemu-system-x86_64 not found (install qemu-system-x86)")
         try:

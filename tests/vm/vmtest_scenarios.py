@@ -4,10 +4,17 @@ loaded kdump and started memranged as the kernel command line asked,
 hot-adds memory over QMP, waits for the guest (and memranged) to settle,
 crashes it and asserts on the program headers the capture kernel read from
 /proc/vmcore. Every expectation is computed from the guest's own
-/proc/iomem by vmtest_dump, independently of libmemrange."""
+/proc/iomem by vmtest_dump, independently of libmemrange; then, as a second
+check, `memrangectl crash-ranges` over the guest's sysroot (saved before the
+crash) must give the same ranges."""
 
+import base64
+import io
 import json
 import os
+import shutil
+import subprocess
+import tarfile
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -20,7 +27,7 @@ from vmtest_machine import Deadline, Machine
 # devices reset, no crashkernel= (the init script recognises the capture
 # kernel by /proc/vmcore).
 CAPTURE_CMDLINE = "console=ttyS0 loglevel=4 reset_devices nr_cpus=1 irqpoll panic=1"
-FIRST_CMDLINE = "console=ttyS0 loglevel=4 crashkernel=256M panic=1 memhp_default_state=online"
+FIRST_CMDLINE = "console=ttyS0 crashkernel=256M panic=1 memhp_default_state=online"
 GIB = 1 << 30
 
 
@@ -45,8 +52,8 @@ class Spec:
 class Run:
     """One scenario's guest plus what is saved next to its logs."""
 
-    def __init__(self, m, spec, outdir):
-        self.m, self.spec, self.outdir = m, spec, outdir
+    def __init__(self, m, spec, outdir, memrangectl):
+        self.m, self.spec, self.outdir, self.memrangectl = m, spec, outdir, memrangectl
         self.notes = []
 
     def note(self, text):
@@ -62,13 +69,50 @@ class Run:
     def save_guest_state(self, tag):
         """The guest's iomem (and memranged's status and log) as NAME-TAG."""
         self.save(f"iomem-{tag}", self.m.run("cat /proc/iomem")[1])
+        self.save_sysroot()
         if self.spec.daemon:
             self.save(f"status-{tag}.json", self.m.run(f"{guest.CTL} status -J")[1])
             self.save("memranged.log", self.m.run("cat /run/memranged.log")[1])
 
+    def save_sysroot(self):
+        """The guest's sysroot as OUTDIR/root, in the layout of
+        shared/fixtures (with vmcore-phdrs.txt beside it, like a
+        kdump-cases entry), by shared/tools/capture-sysroot.sh."""
+        _, out = self.m.run("rm -rf /tmp/root && capture-sysroot /tmp/root --base64")
+        lines = out.splitlines()
+        try:
+            data = base64.b64decode("".join(lines[lines.index("SNAP-BEGIN root") + 1:lines.index("SNAP-END root")]))
+        except ValueError as e:
+            raise AssertionError(f"capture-sysroot printed no snapshot: {e}\n{out[-2000:]}")
+        dest = os.path.join(self.outdir, "root")
+        shutil.rmtree(dest, ignore_errors=True)
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            for member in tar.getmembers():
+                parts = member.name.split("/")
+                if member.name.startswith("/") or ".." in parts or parts[0] != "root":
+                    raise AssertionError(f"unexpected path {member.name!r} in the guest's snapshot")
+                if not (member.isfile() or member.isdir() or member.issym()):
+                    raise AssertionError(f"unexpected file type of {member.name!r} in the guest's snapshot")
+            tar.extractall(self.outdir)
+        return dest
+
+    def library_agrees(self, loads, policy, missing=()):
+        """libmemrange (memrangectl crash-ranges) computes the dump's RAM
+        ranges (plus the @missing ones a stale dump lacks) from the guest's
+        sysroot saved before the crash, under @policy."""
+        root = os.path.join(self.outdir, "root")
+        out = subprocess.run([self.memrangectl, "--sysroot", root, "crash-ranges", "-J", "--policy", policy],
+                             capture_output=True, text=True)
+        assert out.returncode == 0, f"memrangectl crash-ranges on {root}: {out.stderr.strip()}"
+        ranges = [(x["start"], x["end"]) for x in json.loads(out.stdout)["ranges"]]
+        assert sorted(ranges) == sorted(list(loads) + list(missing)), (
+            f"memrangectl --sysroot {root} crash-ranges --policy {policy} disagrees with the capture "
+            f"kernel\nmemrangectl:\n{dump.fmt(ranges)}\ndump:\n{dump.fmt(loads)}")
+        self.note(f"memrangectl crash-ranges --policy {policy} on the guest's sysroot equals the dump")
+
     def hot_add(self, dimms):
         before = guest.iomem(self.m)
-        base = sum(e - s + 1 for s, e in dump._ram(before))
+        base = sum(e - s + 1 for s, e in dump.ram_lines(before))
         t0 = time.monotonic()
         for i in range(dimms):
             self.m.hot_add_dimm(i)
@@ -138,6 +182,7 @@ def negative_control(r):
     for s, e in new:
         assert not dump.covers(loads, s, e), f"hot-added {s:#x}-{e:#x} is in the dump without a reload"
     assert loads != dump.kexec_tools_x86(after)
+    r.library_agrees(loads, "kexec-tools-x86", missing=new)
     return f"hot-added {dump.fmt(new).strip()} missing from the dump, as expected"
 
 
@@ -153,6 +198,7 @@ def kernel_keeps_current(r):
     assert kd["reloads"] in (0, None), f"memranged reloaded {kd['reloads']} times"
     loads = r.crash()
     assert_dump(loads, dump.kernel(after), "kexec_file_load image updated by the kernel")
+    r.library_agrees(loads, "kernel")
     return f"reloads={kd['reloads']}, dump includes {dump.fmt(new).strip()}"
 
 
@@ -172,6 +218,7 @@ def reloaded_once(r):
     assert_dump(loads, dump.kexec_tools_x86(after), "image reloaded by memranged")
     for s, e in new:
         assert dump.covers(loads, s, e), f"hot-added {s:#x}-{e:#x} missing from the dump"
+    r.library_agrees(loads, "kexec-tools-x86")
     return f"reloads={reloads}, dump includes {dump.fmt(new).strip()}"
 
 
@@ -203,6 +250,7 @@ def storm(r):
     assert_dump(loads, dump.kexec_tools_x86(after), "image reloaded by memranged after the storm")
     for s, e in new:
         assert dump.covers(loads, s, e), f"hot-added {s:#x}-{e:#x} missing from the dump"
+    r.library_agrees(loads, "kexec-tools-x86")
     return (f"{events} memory uevents in {storm_time:.1f} s, rebuilds="
             f"{st['daemon']['uevents']['rebuilds'] - st0['daemon']['uevents']['rebuilds']}, "
             f"reloads={reloads} (bound {bound})")
@@ -256,6 +304,7 @@ def offline_online_cycle(r):
     assert cycle_reloads == 0, f"memranged reloaded {cycle_reloads} times for an offline/online cycle"
     loads = r.crash()
     assert_dump(loads, expected, "dump after an offline/online cycle")
+    r.library_agrees(loads, "kexec-tools-x86")
     return f"memory{block} offline and online again: reloads {reloads} before and after the cycle"
 
 
@@ -275,11 +324,11 @@ SCENARIOS = {
 }
 
 
-def run(spec, kernel, initrd, outdir, deadline):
+def run(spec, kernel, initrd, outdir, deadline, memrangectl):
     append = f"{FIRST_CMDLINE} vmtest.load={spec.load} vmtest.daemon={int(spec.daemon)}"
     with Machine(outdir, kernel, initrd, append, deadline) as m:
         m.wait_for(r"^VMTEST READY$", "the guest's READY (kdump loaded, memranged answering)")
-        r = Run(m, spec, outdir)
+        r = Run(m, spec, outdir, memrangectl)
         r.note("guest ready")
         try:
             result = spec.body(r)
