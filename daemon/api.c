@@ -367,6 +367,10 @@ static int method_subscribe(struct varlink_call *call, struct json_object *param
 
         if (refuse_unprivileged(m, call, &r) || refuse_unknown(call, parameters, no_parameters, &r))
                 return r;
+        /* Nobody reads a oneway stream: keeping it would pile up calls
+         * until the next change. */
+        if (varlink_call_is_oneway(call))
+                return 0;
         list = reallocarray(m->subscribers, m->n_subscribers + 1, sizeof(*list));
         if (!list)
                 return -ENOMEM;
