@@ -49,14 +49,35 @@ fixtures_dir() {
         (cd "$dir" && pwd)
 }
 
+# Starts memranged from the build tree in the foreground with its socket in a
+# private runtime directory, shows `memrangectl status` and `list` against it,
+# then keeps it running until Ctrl-C (or stops it at once when not on a
+# terminal, so scripted runs end).
 run_main() {
         install_packages
         setup build
         ninja -C build
-        say "memrangectl list (this machine)"
-        build/cli/memrangectl list
-        say "memrangectl verify (this machine)"
-        build/cli/memrangectl verify
+        rundir=$(mktemp -d /tmp/memranged.XXXXXX)
+        sock=$rundir/io.memranged
+        build/daemon/memranged --foreground --socket "$sock" &
+        daemon=$!
+        # Globals, not locals: the EXIT trap runs after run_main returned.
+        trap 'kill "$daemon" 2>/dev/null; wait "$daemon" 2>/dev/null; rm -rf "$rundir"' EXIT INT TERM
+        for _ in $(seq 100); do
+                build/cli/memrangectl --socket "$sock" status >/dev/null 2>&1 && break
+                kill -0 "$daemon" 2>/dev/null || die "memranged exited during start-up"
+                sleep 0.1
+        done
+        say "memrangectl status (memranged at $sock)"
+        build/cli/memrangectl --socket "$sock" status
+        say "memrangectl list"
+        build/cli/memrangectl --socket "$sock" list
+        say "memrangectl verify"
+        build/cli/memrangectl --socket "$sock" verify || true
+        if [ -t 0 ]; then
+                say "memranged keeps running in the foreground; Ctrl-C stops it"
+                wait "$daemon" || true
+        fi
 }
 
 run_tests() {
