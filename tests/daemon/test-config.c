@@ -11,50 +11,18 @@
 #include "config.h"
 #include "test-util.h"
 
-/* ---- stderr capture: the daemon's log is where file:line goes ---- */
-
-struct capture {
-        FILE *file;
-        int saved;
-};
-
-static void capture_begin(struct capture *c) {
-        fflush(stderr);
-        c->file = tmpfile();
-        assert_non_null(c->file);
-        c->saved = dup(STDERR_FILENO);
-        assert_true(c->saved >= 0);
-        assert_true(dup2(fileno(c->file), STDERR_FILENO) >= 0);
-}
-
-/* Returns what was logged (caller frees). */
-static char *capture_end(struct capture *c) {
-        char *text;
-        long size;
-
-        fflush(stderr);
-        assert_true(dup2(c->saved, STDERR_FILENO) >= 0);
-        close(c->saved);
-        size = ftell(c->file);
-        assert_true(size >= 0);
-        text = calloc(1, (size_t) size + 1);
-        assert_non_null(text);
-        rewind(c->file);
-        assert_int_equal(fread(text, 1, (size_t) size, c->file), (size_t) size);
-        fclose(c->file);
-        return text;
-}
+/* The daemon's log (stderr) is where file:line goes. */
 
 /* Parses @text over the defaults; returns the error count, *ret_log what
  * was logged (caller frees). */
 static int parse_logged(struct config *c, const char *text, char **ret_log) {
-        struct capture cap;
+        struct stderr_capture cap;
         int r;
 
         config_init(c);
-        capture_begin(&cap);
+        stderr_capture_begin(&cap);
         r = config_parse(c, "test.conf", text);
-        *ret_log = capture_end(&cap);
+        *ret_log = stderr_capture_end(&cap);
         return r;
 }
 
@@ -213,14 +181,14 @@ static void test_overlong_line_is_an_error(void **state) {
 
 static void test_load_missing_file_is_fine_unless_required(void **state) {
         struct config c;
-        struct capture cap;
+        struct stderr_capture cap;
         _cleanup_(freep) char *log = NULL;
 
         config_init(&c);
         assert_int_equal(config_load(&c, "/nonexistent/memranged.conf", false), 0);
-        capture_begin(&cap);
+        stderr_capture_begin(&cap);
         assert_int_equal(config_load(&c, "/nonexistent/memranged.conf", true), -ENOENT);
-        log = capture_end(&cap);
+        log = stderr_capture_end(&cap);
         assert_non_null(strstr(log, "/nonexistent/memranged.conf"));
         config_done(&c);
 }
@@ -228,7 +196,7 @@ static void test_load_missing_file_is_fine_unless_required(void **state) {
 static void test_load_reads_a_file_and_refuses_oversized_or_nul(void **state) {
         struct scratch s;
         char path[512], big[CONFIG_FILE_MAX + 2];
-        struct capture cap;
+        struct stderr_capture cap;
         struct config c;
         _cleanup_(freep) char *log = NULL;
 
@@ -243,12 +211,12 @@ static void test_load_reads_a_file_and_refuses_oversized_or_nul(void **state) {
         assert_int_equal(config_load(&c, path, true), 0);
         assert_int_equal(c.quiet_window, 750 * USEC_PER_MSEC);
 
-        capture_begin(&cap);
+        stderr_capture_begin(&cap);
         snprintf(path, sizeof(path), "%s/big.conf", s.path);
         assert_int_equal(config_load(&c, path, true), -EFBIG);
         snprintf(path, sizeof(path), "%s/nul.conf", s.path);
         assert_int_equal(config_load(&c, path, true), 1);
-        log = capture_end(&cap);
+        log = stderr_capture_end(&cap);
         assert_non_null(strstr(log, "NUL"));
         assert_int_equal(c.log_level, LOG_INFO);
         config_done(&c);
@@ -309,7 +277,7 @@ static void test_size_and_log_level_syntax(void **state) {
 static void test_copy_is_deep_and_changes_are_logged(void **state) {
         struct config a, b;
         _cleanup_(freep) char *log = NULL;
-        struct capture cap;
+        struct stderr_capture cap;
 
         config_init(&a);
         assert_int_equal(config_parse(&a, "a.conf", "[Kdump]\nCommand=kdump-config reload\n"), 0);
@@ -318,10 +286,10 @@ static void test_copy_is_deep_and_changes_are_logged(void **state) {
         assert_string_equal(b.kdump.command, "kdump-config reload");
         assert_int_equal(config_parse(&b, "b.conf", "[Daemon]\nQuietWindowSec=500ms\n[Kdump]\nCommand=\n"), 0);
 
-        capture_begin(&cap);
+        stderr_capture_begin(&cap);
         assert_int_equal(config_log_changes(&a, &b), 2);
         assert_int_equal(config_log_changes(&a, &a), 0);
-        log = capture_end(&cap);
+        log = stderr_capture_end(&cap);
         assert_non_null(strstr(log, "[Daemon] QuietWindowSec: 250ms -> 500ms"));
         assert_non_null(strstr(log, "[Kdump] Command: kdump-config reload -> (unset)"));
         config_done(&a);

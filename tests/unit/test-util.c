@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "test-util.h"
 
@@ -114,4 +115,30 @@ void scratch_free(struct scratch *s) {
         if (s->path[0])
                 nftw(s->path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
         s->path[0] = '\0';
+}
+
+void stderr_capture_begin(struct stderr_capture *c) {
+        fflush(stderr);
+        c->file = tmpfile();
+        assert_non_null(c->file);
+        c->saved = dup(STDERR_FILENO);
+        assert_true(c->saved >= 0);
+        assert_true(dup2(fileno(c->file), STDERR_FILENO) >= 0);
+}
+
+char *stderr_capture_end(struct stderr_capture *c) {
+        char *text;
+        long size;
+
+        fflush(stderr);
+        assert_true(dup2(c->saved, STDERR_FILENO) >= 0);
+        close(c->saved);
+        size = ftell(c->file);
+        assert_true(size >= 0);
+        text = calloc(1, (size_t) size + 1);
+        assert_non_null(text);
+        rewind(c->file);
+        assert_int_equal(fread(text, 1, (size_t) size, c->file), (size_t) size);
+        fclose(c->file);
+        return text;
 }

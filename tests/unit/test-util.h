@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "memrange-private.h"
@@ -35,3 +36,13 @@ void scratch_free(struct scratch *s);
 /* Every fixture sysroot under FIXTURES_DIR (boot/, hotplug/, offline/ and
  * kdump-cases' root/), relative names, NULL-terminated static array. */
 extern const char *const all_fixtures[];
+
+/* stderr capture, for what a daemon or library logs ("file:line: ..."):
+ * everything written to stderr between begin and end is returned by end
+ * (caller frees). */
+struct stderr_capture {
+        FILE *file;
+        int saved;
+};
+void stderr_capture_begin(struct stderr_capture *c);
+char *stderr_capture_end(struct stderr_capture *c);
