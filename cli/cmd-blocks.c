@@ -52,19 +52,6 @@ static void help(void) {
         out_help_columns(columns, ELEMENTSOF(columns));
 }
 
-static const char *state_name(uint32_t state) {
-        switch (state) {
-        case MEMRANGE_BLOCK_ONLINE:
-                return "online";
-        case MEMRANGE_BLOCK_OFFLINE:
-                return "offline";
-        case MEMRANGE_BLOCK_GOING_OFFLINE:
-                return "going-offline";
-        default:
-                return "unknown";
-        }
-}
-
 /* 0/1 attribute as lsmem shows it; "" when the file is missing. */
 static const char *yes_no(int value) {
         return value < 0 ? "" : value ? "yes" : "no";
@@ -103,7 +90,7 @@ static const char *cell(size_t col, const void *row, const struct out_opts *o, c
         case COL_SIZE:
                 return out_format_size(b->end - b->start, o->bytes, buf, size);
         case COL_STATE:
-                return state_name(b->state);
+                return memrange_block_state_to_name(b->state) ?: "unknown";
         case COL_ONLINE:
                 return yes_no(b->online);
         case COL_ZONES:

@@ -15,15 +15,8 @@
 
 #define N_SOURCES 8
 
-static const char *const source_status_names[] = {
-        [MEMRANGE_SOURCE_ABSENT] = "absent",
-        [MEMRANGE_SOURCE_OK] = "ok",
-        [MEMRANGE_SOURCE_HIDDEN] = "hidden",
-        [MEMRANGE_SOURCE_ERROR] = "error",
-};
-
 static const char *source_status_name(uint32_t status) {
-        return status < ELEMENTSOF(source_status_names) ? source_status_names[status] : "unknown";
+        return memrange_source_status_to_name(status) ?: "unknown";
 }
 
 static void gather_findings(const struct cli_data *d, struct status *st) {

@@ -33,51 +33,6 @@
 /* The kernel leaves the first MiB out of its own headers. */
 #define KERNEL_SKIP_BELOW MIB(1)
 
-static const char *const policy_names[_MEMRANGE_DUMP_POLICY_MAX] = {
-        [MEMRANGE_DUMP_KEXEC_TOOLS_X86] = "kexec-tools-x86",
-        [MEMRANGE_DUMP_KEXEC_TOOLS_ARM64] = "kexec-tools-arm64",
-        [MEMRANGE_DUMP_KEXEC_TOOLS_PPC64] = "kexec-tools-ppc64",
-        [MEMRANGE_DUMP_KERNEL] = "kernel",
-        [MEMRANGE_DUMP_AUTO] = "auto",
-};
-
-static const struct {
-        const char *name;
-        enum memrange_arch arch;
-} arch_names[] = {
-        { "x86_64", MEMRANGE_ARCH_X86_64 },
-        { "arm64", MEMRANGE_ARCH_ARM64 },
-        { "ppc64", MEMRANGE_ARCH_PPC64 },
-        /* uname -m spellings */
-        { "aarch64", MEMRANGE_ARCH_ARM64 },
-        { "ppc64le", MEMRANGE_ARCH_PPC64 },
-};
-
-_public_ const char *memrange_dump_policy_to_name(enum memrange_dump_policy policy) {
-        return (unsigned) policy < _MEMRANGE_DUMP_POLICY_MAX ? policy_names[policy] : NULL;
-}
-
-_public_ int memrange_dump_policy_from_name(const char *name) {
-        for (size_t i = 0; name && i < ELEMENTSOF(policy_names); i++)
-                if (strcmp(policy_names[i], name) == 0)
-                        return (int) i;
-        return -EINVAL;
-}
-
-_public_ const char *memrange_arch_to_name(enum memrange_arch arch) {
-        for (size_t i = 0; i < ELEMENTSOF(arch_names); i++)
-                if (arch_names[i].arch == arch)
-                        return arch_names[i].name;
-        return NULL;
-}
-
-_public_ int memrange_arch_from_name(const char *name) {
-        for (size_t i = 0; name && i < ELEMENTSOF(arch_names); i++)
-                if (strcmp(arch_names[i].name, name) == 0)
-                        return (int) arch_names[i].arch;
-        return -EINVAL;
-}
-
 _public_ enum memrange_arch memrange_arch_detect(const struct memrange_sources *sources) {
         if (sources && sources->drmem)
                 return MEMRANGE_ARCH_PPC64;

@@ -9,16 +9,6 @@
 
 #include "reconcile.h"
 
-static const char *const severity_names[] = {
-        [MEMRANGE_SEVERITY_INFO] = "info",
-        [MEMRANGE_SEVERITY_WARNING] = "warning",
-        [MEMRANGE_SEVERITY_ERROR] = "error",
-};
-
-_public_ const char *memrange_severity_to_name(enum memrange_severity severity) {
-        return (unsigned) severity < ELEMENTSOF(severity_names) ? severity_names[severity] : NULL;
-}
-
 _public_ int memrange_findings_max_severity(const struct memrange_findings *findings) {
         int max = -1;
 

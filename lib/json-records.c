@@ -8,54 +8,6 @@
 
 #include "json-util.h"
 
-/* ---------------------------------------------------------------------------
- * Names of the small enumerations
- */
-
-static const char *const source_status_names[] = {
-        [MEMRANGE_SOURCE_ABSENT] = "absent",
-        [MEMRANGE_SOURCE_OK] = "ok",
-        [MEMRANGE_SOURCE_HIDDEN] = "hidden",
-        [MEMRANGE_SOURCE_ERROR] = "error",
-};
-
-static const char *const block_state_names[] = {
-        [MEMRANGE_BLOCK_UNKNOWN] = "unknown",
-        [MEMRANGE_BLOCK_ONLINE] = "online",
-        [MEMRANGE_BLOCK_OFFLINE] = "offline",
-        [MEMRANGE_BLOCK_GOING_OFFLINE] = "going-offline",
-};
-
-static int name_lookup(const char *const *names, size_t n, const char *name) {
-        for (size_t i = 0; name && i < n; i++)
-                if (strcmp(names[i], name) == 0)
-                        return (int) i;
-        return -EINVAL;
-}
-
-_public_ const char *memrange_source_status_to_name(enum memrange_source_status status) {
-        return (unsigned) status < ELEMENTSOF(source_status_names) ? source_status_names[status] : NULL;
-}
-
-_public_ int memrange_source_status_from_name(const char *name) {
-        return name_lookup(source_status_names, ELEMENTSOF(source_status_names), name);
-}
-
-_public_ const char *memrange_block_state_to_name(enum memrange_block_state state) {
-        return (unsigned) state < ELEMENTSOF(block_state_names) ? block_state_names[state] : NULL;
-}
-
-_public_ int memrange_block_state_from_name(const char *name) {
-        return name_lookup(block_state_names, ELEMENTSOF(block_state_names), name);
-}
-
-_public_ int memrange_severity_from_name(const char *name) {
-        for (int s = MEMRANGE_SEVERITY_INFO; s <= MEMRANGE_SEVERITY_ERROR; s++)
-                if (mr_streq(name, memrange_severity_to_name(s)))
-                        return s;
-        return -EINVAL;
-}
-
 static const char *source_name(uint32_t bit) {
         return memrange_source_to_name(bit);
 }

@@ -42,13 +42,9 @@ struct memrange_json_error {
         char reason[160]; /* "expected an unsigned integer" */
 };
 
-/* Names of the small enumerations as the wire spells them. to_name returns
- * NULL for a value out of range; from_name -EINVAL for an unknown name. */
-const char *memrange_source_status_to_name(enum memrange_source_status status); /* "ok", "absent", "hidden", "error" */
-int memrange_source_status_from_name(const char *name);
-const char *memrange_block_state_to_name(enum memrange_block_state state); /* "unknown", "online", ... */
-int memrange_block_state_from_name(const char *name);
-int memrange_severity_from_name(const char *name); /* "info", "warning", "error" */
+/* The enumerations travel as the names memrange.h gives them
+ * (memrange_source_status_to_name(), memrange_block_state_to_name(),
+ * memrange_severity_to_name()...). */
 
 /* ---- Range: {start, end, size, type, flags, node?, sources} ---- */
 int memrange_json_from_range(const struct memrange *r, struct json_object **ret_object);

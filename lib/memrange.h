@@ -272,6 +272,10 @@ enum memrange_block_state {
         MEMRANGE_BLOCK_OFFLINE,
         MEMRANGE_BLOCK_GOING_OFFLINE,
 };
+/* "online", "offline", "going-offline" (the kernel's spellings) and
+ * "unknown"; NULL out of range. from_name -EINVAL for other names. */
+const char *memrange_block_state_to_name(enum memrange_block_state state);
+int memrange_block_state_from_name(const char *name);
 struct memrange_block {
         uint64_t index;      /* N of memoryN */
         uint64_t start, end; /* index * block_size, exclusive end */
@@ -403,6 +407,10 @@ enum memrange_source_status {
         MEMRANGE_SOURCE_HIDDEN,     /* iomem with zeroed addresses (-EACCES) */
         MEMRANGE_SOURCE_ERROR,      /* present but unreadable or malformed */
 };
+/* "absent", "ok", "hidden", "error"; NULL out of range. from_name -EINVAL
+ * for other names. */
+const char *memrange_source_status_to_name(enum memrange_source_status status);
+int memrange_source_status_from_name(const char *name);
 
 /* Everything read from one machine. Plain data: any pointer may be NULL
  * (absent or failed source), so tests can build sources by hand. */
@@ -444,7 +452,10 @@ struct memrange_findings {
         struct memrange_finding *items;
 };
 struct memrange_findings *memrange_findings_free(struct memrange_findings *findings);
+/* "info", "warning", "error"; NULL out of range. from_name -EINVAL for
+ * other names. */
 const char *memrange_severity_to_name(enum memrange_severity severity);
+int memrange_severity_from_name(const char *name);
 /* Highest severity present, or -1 when there are no findings. */
 int memrange_findings_max_severity(const struct memrange_findings *findings);
 

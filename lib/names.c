@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Stable names of types, flags and sources: used by the CLI, JSON and logs. */
+/* Stable names of the library's enumerations (types, flags, sources, source
+ * status, block state, severity, architecture, dump policy): the one place
+ * the CLI, the JSON layer and the logs take them from. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +33,47 @@ static const char *const source_names[] = {
         "devicetree", "drmem", "numa", "crash",
 };
 
+static const char *const source_status_names[] = {
+        [MEMRANGE_SOURCE_ABSENT] = "absent",
+        [MEMRANGE_SOURCE_OK] = "ok",
+        [MEMRANGE_SOURCE_HIDDEN] = "hidden",
+        [MEMRANGE_SOURCE_ERROR] = "error",
+};
+
+static const char *const block_state_names[] = {
+        [MEMRANGE_BLOCK_UNKNOWN] = "unknown",
+        [MEMRANGE_BLOCK_ONLINE] = "online",
+        [MEMRANGE_BLOCK_OFFLINE] = "offline",
+        [MEMRANGE_BLOCK_GOING_OFFLINE] = "going-offline",
+};
+
+static const char *const severity_names[] = {
+        [MEMRANGE_SEVERITY_INFO] = "info",
+        [MEMRANGE_SEVERITY_WARNING] = "warning",
+        [MEMRANGE_SEVERITY_ERROR] = "error",
+};
+
+static const char *const policy_names[_MEMRANGE_DUMP_POLICY_MAX] = {
+        [MEMRANGE_DUMP_KEXEC_TOOLS_X86] = "kexec-tools-x86",
+        [MEMRANGE_DUMP_KEXEC_TOOLS_ARM64] = "kexec-tools-arm64",
+        [MEMRANGE_DUMP_KEXEC_TOOLS_PPC64] = "kexec-tools-ppc64",
+        [MEMRANGE_DUMP_KERNEL] = "kernel",
+        [MEMRANGE_DUMP_AUTO] = "auto",
+};
+
+/* The first name of an architecture is the one printed. */
+static const struct {
+        const char *name;
+        enum memrange_arch arch;
+} arch_names[] = {
+        { "x86_64", MEMRANGE_ARCH_X86_64 },
+        { "arm64", MEMRANGE_ARCH_ARM64 },
+        { "ppc64", MEMRANGE_ARCH_PPC64 },
+        /* uname -m spellings */
+        { "aarch64", MEMRANGE_ARCH_ARM64 },
+        { "ppc64le", MEMRANGE_ARCH_PPC64 },
+};
+
 static int bit_index(uint32_t bit) {
         if (bit == 0 || (bit & (bit - 1)))
                 return -1;
@@ -46,32 +89,54 @@ static int lookup(const char *const *names, size_t n, const char *name) {
         return -EINVAL;
 }
 
-_public_ const char *memrange_type_to_name(enum memrange_type type) {
-        return (unsigned) type < _MEMRANGE_TYPE_MAX ? type_names[type] : NULL;
+/* names[value] for an enumeration value, NULL when out of range. */
+static const char *value_name(const char *const *names, size_t n, unsigned value) {
+        return value < n ? names[value] : NULL;
 }
 
-_public_ int memrange_type_from_name(const char *name) {
-        return lookup(type_names, ELEMENTSOF(type_names), name);
+/* PREFIX_to_name() and PREFIX_from_name() of an enumeration whose values
+ * index @table. */
+#define DEFINE_NAME_TABLE_LOOKUP(prefix, type, table)                                   \
+        _public_ const char *prefix##_to_name(type value) {                             \
+                return value_name(table, ELEMENTSOF(table), value);                     \
+        }                                                                               \
+        _public_ int prefix##_from_name(const char *name) {                             \
+                return lookup(table, ELEMENTSOF(table), name);                          \
+        }
+
+/* The same for bit flags: @table is indexed by bit number, to_name takes
+ * one bit, from_name returns the bit. */
+#define DEFINE_BIT_NAME_LOOKUP(prefix, type, table)                                     \
+        _public_ const char *prefix##_to_name(type bit) {                               \
+                int i = bit_index(bit);                                                 \
+                return i < 0 ? NULL : value_name(table, ELEMENTSOF(table), (unsigned) i); \
+        }                                                                               \
+        _public_ int prefix##_from_name(const char *name) {                             \
+                int i = lookup(table, ELEMENTSOF(table), name);                         \
+                return i < 0 ? i : (int) (1u << i);                                     \
+        }
+
+DEFINE_NAME_TABLE_LOOKUP(memrange_type, enum memrange_type, type_names)
+DEFINE_NAME_TABLE_LOOKUP(memrange_source_status, enum memrange_source_status, source_status_names)
+DEFINE_NAME_TABLE_LOOKUP(memrange_block_state, enum memrange_block_state, block_state_names)
+DEFINE_NAME_TABLE_LOOKUP(memrange_severity, enum memrange_severity, severity_names)
+DEFINE_NAME_TABLE_LOOKUP(memrange_dump_policy, enum memrange_dump_policy, policy_names)
+
+DEFINE_BIT_NAME_LOOKUP(memrange_flag, enum memrange_flag, flag_names)
+DEFINE_BIT_NAME_LOOKUP(memrange_source, enum memrange_source, source_names)
+
+_public_ const char *memrange_arch_to_name(enum memrange_arch arch) {
+        for (size_t i = 0; i < ELEMENTSOF(arch_names); i++)
+                if (arch_names[i].arch == arch)
+                        return arch_names[i].name;
+        return NULL;
 }
 
-_public_ const char *memrange_flag_to_name(enum memrange_flag flag) {
-        int i = bit_index(flag);
-        return i >= 0 && (size_t) i < ELEMENTSOF(flag_names) ? flag_names[i] : NULL;
-}
-
-_public_ int memrange_flag_from_name(const char *name) {
-        int i = lookup(flag_names, ELEMENTSOF(flag_names), name);
-        return i < 0 ? i : (int) (1u << i);
-}
-
-_public_ const char *memrange_source_to_name(enum memrange_source src) {
-        int i = bit_index(src);
-        return i >= 0 && (size_t) i < ELEMENTSOF(source_names) ? source_names[i] : NULL;
-}
-
-_public_ int memrange_source_from_name(const char *name) {
-        int i = lookup(source_names, ELEMENTSOF(source_names), name);
-        return i < 0 ? i : (int) (1u << i);
+_public_ int memrange_arch_from_name(const char *name) {
+        for (size_t i = 0; name && i < ELEMENTSOF(arch_names); i++)
+                if (strcmp(arch_names[i].name, name) == 0)
+                        return (int) arch_names[i].arch;
+        return -EINVAL;
 }
 
 static char *format_bits(uint32_t bits, const char *const *names, size_t n, const char *sep,

@@ -63,15 +63,14 @@ static int read_optional_string(struct memrange_ctx *ctx, const char *path, char
         return r;
 }
 
+/* The kernel prints "online", "offline" or "going-offline"; our own
+ * "unknown" is not one of them. */
 static int parse_state(struct memrange_ctx *ctx, const char *path, const char *value, uint32_t *ret) {
-        if (strcmp(value, "online") == 0)
-                *ret = MEMRANGE_BLOCK_ONLINE;
-        else if (strcmp(value, "offline") == 0)
-                *ret = MEMRANGE_BLOCK_OFFLINE;
-        else if (strcmp(value, "going-offline") == 0)
-                *ret = MEMRANGE_BLOCK_GOING_OFFLINE;
-        else
+        int state = memrange_block_state_from_name(value);
+
+        if (state < 0 || state == MEMRANGE_BLOCK_UNKNOWN)
                 return mr_error_at(ctx, EBADMSG, path, 0, "unknown state '%.32s'", value);
+        *ret = (uint32_t) state;
         return 0;
 }
 

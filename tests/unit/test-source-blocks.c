@@ -341,7 +341,8 @@ static void missing_phys_index_is_malformed(void **state) {
 }
 
 static void unknown_state_is_rejected(void **state) {
-        static const char *const states[] = { "onlining\n", "Online\n", "\n", "online offline\n" };
+        /* "unknown" is the library's name for no state, never the kernel's. */
+        static const char *const states[] = { "onlining\n", "Online\n", "\n", "online offline\n", "unknown\n" };
 
         for (size_t i = 0; i < ELEMENTSOF(states); i++) {
                 struct scratch s;
