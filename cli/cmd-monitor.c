@@ -53,16 +53,11 @@ static int change_list(struct json_object *change, const char *key, struct memra
         struct json_object *array;
         int r;
 
-        if (varlink_json_get_array(change, key, &array) <= 0) {
-                snprintf(e->path, sizeof(e->path), "change.%s", key);
-                snprintf(e->reason, sizeof(e->reason), "expected an array");
-                return -EBADMSG;
-        }
+        if (varlink_json_get_array(change, key, &array) <= 0)
+                return mj_fail(e, key, "expected an array");
         r = memrange_json_to_list(array, ret, e);
-        if (r == -EBADMSG) {
-                cli_json_error_prefix(e, key);
-                cli_json_error_prefix(e, "change");
-        }
+        if (r == -EBADMSG)
+                mj_prefix(e, "%s", key);
         return r;
 }
 
@@ -71,21 +66,17 @@ static int change_parse(struct json_object *params, struct change *ret, struct m
         struct change c = {};
         int r;
 
-        if (varlink_json_get_object(params, "change", &change) <= 0) {
-                snprintf(e->path, sizeof(e->path), "change");
-                snprintf(e->reason, sizeof(e->reason), "expected an object");
-                return -EBADMSG;
-        }
+        if (varlink_json_get_object(params, "change", &change) <= 0)
+                return mj_fail(e, "change", "expected an object");
         if (varlink_json_get_uint64(change, "generation", &c.generation) <= 0 ||
-            varlink_json_get_string(change, "reason", &c.reason) <= 0) {
-                snprintf(e->path, sizeof(e->path), "change");
-                snprintf(e->reason, sizeof(e->reason), "needs an unsigned generation and a reason");
-                return -EBADMSG;
-        }
+            varlink_json_get_string(change, "reason", &c.reason) <= 0)
+                return mj_fail(e, "change", "needs an unsigned generation and a reason");
         r = change_list(change, "added", &c.added, e);
         if (r >= 0)
                 r = change_list(change, "removed", &c.removed, e);
         if (r < 0) {
+                if (r == -EBADMSG)
+                        mj_prefix(e, "change");
                 change_done(&c);
                 return r;
         }
@@ -127,17 +118,24 @@ static int print_json(const struct change *c) {
         _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
         struct json_object *added = NULL, *removed = NULL;
         const char *text;
+        int r;
 
-        if (!o || memrange_json_from_list(c->added, &added) < 0)
+        if (!o)
                 return -ENOMEM;
-        if (memrange_json_from_list(c->removed, &removed) < 0) {
-                json_object_put(added);
-                return -ENOMEM;
-        }
-        if (varlink_json_add(o, "generation", json_object_new_uint64(c->generation)) < 0 ||
-            varlink_json_add(o, "reason", json_object_new_string(c->reason)) < 0 ||
-            varlink_json_add(o, "added", added) < 0 || varlink_json_add(o, "removed", removed) < 0)
-                return -ENOMEM;
+        /* Each list goes into @o as soon as it exists, so none leaks. */
+        r = mj_add(o, "generation", json_object_new_uint64(c->generation));
+        if (r >= 0)
+                r = mj_add(o, "reason", json_object_new_string(c->reason));
+        if (r >= 0)
+                r = memrange_json_from_list(c->added, &added);
+        if (r >= 0)
+                r = mj_add(o, "added", added);
+        if (r >= 0)
+                r = memrange_json_from_list(c->removed, &removed);
+        if (r >= 0)
+                r = mj_add(o, "removed", removed);
+        if (r < 0)
+                return r;
         text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!text)
                 return -ENOMEM;

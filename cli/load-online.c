@@ -135,7 +135,7 @@ int cli_daemon_status_parse(struct json_object *params, struct cli_daemon_status
         r = memrange_json_to_sources_status(array, &sources, error);
         if (r < 0) {
                 if (r == -EBADMSG)
-                        cli_json_error_prefix(error, "sources");
+                        mj_prefix(error, "sources");
                 return r;
         }
         *ret_status = TAKE_PTR(s);
@@ -173,7 +173,7 @@ static int conversion_failed(struct load *l, const char *method, const char *mem
                 return EXIT_FINDINGS;
         }
         if (member && error == -EBADMSG)
-                cli_json_error_prefix(e, member);
+                mj_prefix(e, "%s", member);
         return cli_bad_reply(l->g, method, e);
 }
 

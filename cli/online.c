@@ -176,23 +176,12 @@ int cli_bad_reply(const struct cli_global *g, const char *method, const struct m
         return EXIT_NO_SOURCES;
 }
 
-void cli_json_error_prefix(struct memrange_json_error *error, const char *member) {
-        char path[sizeof(error->path)];
-        const char *sep = error->path[0] == '[' || error->path[0] == '\0' ? "" : ".";
-
-        /* Too long: keep the head, which says where in the reply. */
-        if (snprintf(path, sizeof(path), "%s%s%s", member, sep, error->path) < 0)
-                return;
-        memcpy(error->path, path, sizeof(path));
-}
-
 int cli_reply_u64(const struct cli_global *g, const char *method, struct json_object *params, const char *key,
                   uint64_t *ret) {
         struct memrange_json_error error = {};
 
         if (varlink_json_get_uint64(params, key, ret) > 0)
                 return 0;
-        snprintf(error.path, sizeof(error.path), "%s", key);
-        snprintf(error.reason, sizeof(error.reason), "expected an unsigned integer");
+        mj_fail(&error, key, "expected an unsigned integer");
         return cli_bad_reply(g, method, &error);
 }

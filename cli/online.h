@@ -44,10 +44,6 @@ int cli_call_stream(const struct cli_global *g, const char *method, struct json_
  * where and why, may be NULL) and returns the exit code for it. */
 int cli_bad_reply(const struct cli_global *g, const char *method, const struct memrange_json_error *error);
 
-/* Puts @member in front of the path of @error: "[3].end" of the array
- * "ranges" becomes "ranges[3].end", "end" of "change" "change.end". */
-void cli_json_error_prefix(struct memrange_json_error *error, const char *member);
-
 /* The unsigned integer member @key of a reply to @method: 0, or the exit
  * code (message printed) when it is missing or not one. */
 int cli_reply_u64(const struct cli_global *g, const char *method, struct json_object *params, const char *key,

@@ -330,13 +330,3 @@ const char *varlink_json_find_unknown_key(struct json_object *params, const char
         }
         return NULL;
 }
-
-int varlink_json_add(struct json_object *o, const char *key, struct json_object *value) {
-        if (!value)
-                return -ENOMEM;
-        if (json_object_object_add(o, key, value) < 0) {
-                json_object_put(value);
-                return -ENOMEM;
-        }
-        return 0;
-}

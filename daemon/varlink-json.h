@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "macro.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
+/* json_object_putp, mj_add() and the other json-c helpers the library,
+ * the daemon and memrangectl share. */
+#include "json-util.h"
 
 /* ASCII character classes for JSON tokens and varlink names: <ctype.h>
  * would follow the locale memrangectl sets. */
@@ -57,7 +57,9 @@ int varlink_json_get_object(struct json_object *params, const char *key, struct 
  * @known, or NULL when all are known (varlink rejects unknown fields). */
 const char *varlink_json_find_unknown_key(struct json_object *params, const char *const *known);
 
-/* Adds @value under @key of object @o, consuming @value; NULL @value (a
- * failed json_object_new_*()) gives -ENOMEM, so constructors can be
- * passed directly: varlink_json_add(o, "name", json_object_new_string(s)). */
-int varlink_json_add(struct json_object *o, const char *key, struct json_object *value);
+/* mj_add() under the name the daemon's handlers were written with: adds
+ * @value under @key of object @o, consuming @value; NULL @value (a failed
+ * json_object_new_*()) gives -ENOMEM. */
+static inline int varlink_json_add(struct json_object *o, const char *key, struct json_object *value) {
+        return mj_add(o, key, value);
+}

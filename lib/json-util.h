@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Internal helpers of the JSON conversions (json.c, json-records.c): typed
- * member getters that report failures into struct memrange_json_error, and
- * the name-array encoders shared by ranges, findings and filters. */
+/* The one home of the json-c helpers, internal to the project: the
+ * library's JSON conversions (json.c, json-records.c), the daemon's varlink
+ * code (through varlink-json.h) and memrangectl include it. Typed member
+ * getters that report failures into struct memrange_json_error, the
+ * consuming adders, and the name-array encoders shared by ranges, findings
+ * and filters. */
 #pragma once
 
 #include <stdbool.h>
