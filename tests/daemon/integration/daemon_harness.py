@@ -255,6 +255,12 @@ class Daemon:
     def pid(self):
         return self.proc.pid
 
+    def sanitized(self):
+        """True when the daemon runs with AddressSanitizer, whose quarantine
+        and shadow memory make its VmRSS meaningless."""
+        with open(f"/proc/{self.pid}/maps") as f:
+            return "libasan" in f.read()
+
     def running(self):
         return self.proc is not None and self.proc.poll() is None
 
@@ -344,11 +350,15 @@ class Context:
 
     def stop_all(self):
         """SIGTERM to every daemon still running; each must have exited 0
-        (also those the test stopped itself)."""
+        (also those the test stopped itself) without a sanitizer report in
+        its log (UBSan goes on after reporting)."""
         for d in self.daemons:
             code = d.stop()
             if code != 0:
                 raise TestFailure(f"{d.name} exited with {code} at the end of the test")
+            for report in ("runtime error:", "AddressSanitizer", "LeakSanitizer"):
+                if report in d.log():
+                    raise TestFailure(f"{d.name} logged a sanitizer report ({report!r})")
 
     def cleanup(self):
         for d in self.daemons:
