@@ -98,6 +98,13 @@ bool mr_dir_vanished(struct memrange_ctx *ctx, const char *path);
  * gets MEMRANGE_F_DRIVER_MANAGED for "System RAM (...)". */
 uint32_t mr_kernel_name_to_type(const char *name, uint32_t *ret_flags);
 
+/* ---- crash state (source-crash.c) ---- */
+/* memrange_crash_read() with the reservations taken from @iomem, already
+ * read (NULL: missing or hiding its addresses, so none are known), so that
+ * memrange_sources_read() reads /proc/iomem once. */
+int mr_crash_read_from_iomem(struct memrange_ctx *ctx, const struct memrange_iomem *iomem,
+                             struct memrange_crash **ret_crash);
+
 /* ---- big-endian device tree cells (source-devicetree.c) ---- */
 /* The value of @cells (1 or 2) big-endian 32-bit cells at @p. */
 uint64_t mr_be_cells(const uint8_t *p, unsigned cells);

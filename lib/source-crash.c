@@ -194,21 +194,13 @@ static void mark_low_reservation(struct memrange_list *list) {
                         list->ranges[i].flags |= MEMRANGE_F_CRASH_LOW;
 }
 
-/* The reservations from /proc/iomem. A missing or address-hiding iomem
- * leaves them empty; a malformed one fails the read. */
-static int read_reservations(struct crash_reader *c, struct memrange_crash *crash) {
-        _cleanup_(memrange_iomem_freep) struct memrange_iomem *iomem = NULL;
+/* The "Crash kernel" entries of @iomem (NULL: missing or hiding its
+ * addresses, so no reservation is known). */
+static int read_reservations(struct crash_reader *c, const struct memrange_iomem *iomem,
+                             struct memrange_crash *crash) {
         int r;
 
-        r = memrange_iomem_read(c->ctx, &iomem);
-        if (r == -ENOENT || r == -EACCES) {
-                /* Not a failure of this read: drop the message iomem left. */
-                mr_clear_error(c->ctx);
-                return 0;
-        }
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < iomem->n; i++) {
+        for (size_t i = 0; iomem && i < iomem->n; i++) {
                 struct memrange range = iomem->entries[i].range;
 
                 if (range.type != MEMRANGE_TYPE_CRASHKERNEL)
@@ -247,7 +239,8 @@ static int read_attributes(struct crash_reader *c, struct memrange_crash *crash)
         return r;
 }
 
-_public_ int memrange_crash_read(struct memrange_ctx *ctx, struct memrange_crash **ret_crash) {
+int mr_crash_read_from_iomem(struct memrange_ctx *ctx, const struct memrange_iomem *iomem,
+                             struct memrange_crash **ret_crash) {
         _cleanup_(memrange_crash_freep) struct memrange_crash *crash = NULL;
         struct crash_reader c = { .ctx = ctx };
         int r;
@@ -265,7 +258,7 @@ _public_ int memrange_crash_read(struct memrange_ctx *ctx, struct memrange_crash
         crash->crash_hotplug_cpu = -1;
         crash->crash_elfcorehdr_size = -1;
 
-        r = read_reservations(&c, crash);
+        r = read_reservations(&c, iomem, crash);
         if (r < 0)
                 return r;
         r = read_attributes(&c, crash);
@@ -282,6 +275,23 @@ _public_ int memrange_crash_read(struct memrange_ctx *ctx, struct memrange_crash
 
         *ret_crash = TAKE_PTR(crash);
         return 0;
+}
+
+/* A missing or address-hiding iomem leaves the reservations empty; a
+ * malformed one fails the read. */
+_public_ int memrange_crash_read(struct memrange_ctx *ctx, struct memrange_crash **ret_crash) {
+        _cleanup_(memrange_iomem_freep) struct memrange_iomem *iomem = NULL;
+        int r;
+
+        if (!ctx || !ret_crash)
+                return -EINVAL;
+        r = memrange_iomem_read(ctx, &iomem);
+        if (r == -ENOENT || r == -EACCES)
+                /* Not a failure of this read: drop the message iomem left. */
+                mr_clear_error(ctx);
+        else if (r < 0)
+                return r;
+        return mr_crash_read_from_iomem(ctx, iomem, ret_crash);
 }
 
 _public_ struct memrange_crash *memrange_crash_free(struct memrange_crash *crash) {

@@ -38,19 +38,59 @@ static int record_outcome(struct memrange_ctx *ctx, struct memrange_sources *sou
         return sources->error[i] ? 0 : -ENOMEM;
 }
 
-/* Each reader gets a clean error slot so that a message left by an earlier
- * reader is never attributed to the wrong source. Only -ENOMEM returns. */
-#define READ_SOURCE(ctx, sources, bit, reader, field)                                 \
-        do {                                                                          \
-                int _r;                                                               \
-                mr_clear_error(ctx);                                                  \
-                _r = record_outcome(ctx, sources, bit, reader(ctx, &(sources)->field)); \
-                if (_r < 0)                                                           \
-                        return _r;                                                    \
-        } while (0)
+/* The crash source takes its reservations from the iomem already read
+ * instead of reading /proc/iomem again. A malformed iomem fails it too,
+ * with iomem's message, as memrange_crash_read() would. */
+static int read_crash(struct memrange_ctx *ctx, const struct memrange_sources *sources,
+                      struct memrange_crash **ret_crash) {
+        unsigned i = source_index(MEMRANGE_SRC_IOMEM);
+
+        if (sources->status[i] == MEMRANGE_SOURCE_ERROR)
+                return mr_error_at(ctx, EBADMSG, NULL, 0, "%s", sources->error[i] ?: "proc/iomem: unreadable");
+        return mr_crash_read_from_iomem(ctx, sources->iomem, ret_crash);
+}
+
+/* Runs the reader of source @bit, storing what it read in @sources. */
+static int run_reader(struct memrange_ctx *ctx, enum memrange_source bit, struct memrange_sources *sources) {
+        switch (bit) {
+        case MEMRANGE_SRC_IOMEM:
+                return memrange_iomem_read(ctx, &sources->iomem);
+        case MEMRANGE_SRC_FIRMWARE_MEMMAP:
+                return memrange_memmap_read(ctx, &sources->memmap);
+        case MEMRANGE_SRC_MEMORY_BLOCKS:
+                return memrange_blocks_read(ctx, &sources->blocks);
+        case MEMRANGE_SRC_NUMA:
+                return memrange_numa_read(ctx, &sources->numa);
+        case MEMRANGE_SRC_MEMBLOCK:
+                return memrange_memblock_read(ctx, &sources->memblock);
+        case MEMRANGE_SRC_DEVICETREE:
+                return memrange_devicetree_read(ctx, &sources->devicetree);
+        case MEMRANGE_SRC_DRMEM:
+                return memrange_drmem_read(ctx, &sources->drmem);
+        case MEMRANGE_SRC_CRASH:
+                return read_crash(ctx, sources, &sources->crash);
+        default:
+                return -EINVAL;
+        }
+}
+
+/* Reads source @bit into @sources and records the outcome. The reader gets
+ * a clean error slot so that a message left by an earlier one is never
+ * attributed to the wrong source. Only -ENOMEM returns. */
+static int read_source(struct memrange_ctx *ctx, enum memrange_source bit, struct memrange_sources *sources) {
+        mr_clear_error(ctx);
+        return record_outcome(ctx, sources, bit, run_reader(ctx, bit, sources));
+}
+
+/* Crash after iomem: it takes iomem's reservations. */
+static const enum memrange_source read_order[] = {
+        MEMRANGE_SRC_IOMEM,    MEMRANGE_SRC_FIRMWARE_MEMMAP, MEMRANGE_SRC_MEMORY_BLOCKS, MEMRANGE_SRC_NUMA,
+        MEMRANGE_SRC_MEMBLOCK, MEMRANGE_SRC_DEVICETREE,      MEMRANGE_SRC_DRMEM,         MEMRANGE_SRC_CRASH,
+};
 
 _public_ int memrange_sources_read(struct memrange_ctx *ctx, struct memrange_sources **ret_sources) {
         _cleanup_(memrange_sources_freep) struct memrange_sources *s = NULL;
+        int r;
 
         if (!ctx || !ret_sources)
                 return -EINVAL;
@@ -58,14 +98,11 @@ _public_ int memrange_sources_read(struct memrange_ctx *ctx, struct memrange_sou
         if (!s)
                 return -ENOMEM;
 
-        READ_SOURCE(ctx, s, MEMRANGE_SRC_IOMEM, memrange_iomem_read, iomem);
-        READ_SOURCE(ctx, s, MEMRANGE_SRC_FIRMWARE_MEMMAP, memrange_memmap_read, memmap);
-        READ_SOURCE(ctx, s, MEMRANGE_SRC_MEMORY_BLOCKS, memrange_blocks_read, blocks);
-        READ_SOURCE(ctx, s, MEMRANGE_SRC_NUMA, memrange_numa_read, numa);
-        READ_SOURCE(ctx, s, MEMRANGE_SRC_MEMBLOCK, memrange_memblock_read, memblock);
-        READ_SOURCE(ctx, s, MEMRANGE_SRC_DEVICETREE, memrange_devicetree_read, devicetree);
-        READ_SOURCE(ctx, s, MEMRANGE_SRC_DRMEM, memrange_drmem_read, drmem);
-        READ_SOURCE(ctx, s, MEMRANGE_SRC_CRASH, memrange_crash_read, crash);
+        for (size_t i = 0; i < ELEMENTSOF(read_order); i++) {
+                r = read_source(ctx, read_order[i], s);
+                if (r < 0)
+                        return r;
+        }
 
         mr_clear_error(ctx);
         *ret_sources = TAKE_PTR(s);

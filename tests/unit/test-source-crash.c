@@ -57,12 +57,7 @@ static void assert_cpus_0_1(const struct memrange_idset *set) {
         assert_int_equal(set->ids[1], 1);
 }
 
-static void check_fixture(const struct crash_expect *e) {
-        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = fixture_ctx(e->fixture);
-        _cleanup_(memrange_crash_freep) struct memrange_crash *crash = NULL;
-
-        print_message("%s\n", e->fixture);
-        assert_int_equal(memrange_crash_read(ctx, &crash), 0);
+static void check_crash(const struct crash_expect *e, const struct memrange_crash *crash) {
         if (e->res_end == 0)
                 assert_int_equal(crash->reservations.n, 0);
         else {
@@ -95,6 +90,22 @@ static void check_fixture(const struct crash_expect *e) {
         assert_true(crash->has_vmcoreinfo);
         assert_int_equal(crash->vmcoreinfo_addr, e->vmcoreinfo_addr);
         assert_int_equal(crash->vmcoreinfo_size, e->vmcoreinfo_size);
+}
+
+/* Read alone and as part of every source (from the iomem read once): the
+ * same values. */
+static void check_fixture(const struct crash_expect *e) {
+        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = fixture_ctx(e->fixture);
+        _cleanup_(memrange_crash_freep) struct memrange_crash *crash = NULL;
+        _cleanup_(memrange_sources_freep) struct memrange_sources *sources = NULL;
+
+        print_message("%s\n", e->fixture);
+        assert_int_equal(memrange_crash_read(ctx, &crash), 0);
+        check_crash(e, crash);
+        assert_int_equal(memrange_sources_read(ctx, &sources), 0);
+        assert_int_equal(sources->status[7], MEMRANGE_SOURCE_OK);
+        assert_non_null(sources->crash);
+        check_crash(e, sources->crash);
 }
 
 static void every_fixture_reads_its_crash_state(void **state) {
@@ -269,6 +280,94 @@ static void malformed_iomem_fails_the_read(void **state) {
                        (size_t) -1, EBADMSG, "proc/iomem:2:");
 }
 
+/* memrange_sources_read() hands the crash reader the iomem it already
+ * read: the reservations come from that, not from a second read. */
+static void reservations_come_from_the_iomem_given(void **state) {
+        struct memrange_iomem_entry entry = {
+                .range = { .start = 0x40000000, .end = 0x48000000, .type = MEMRANGE_TYPE_CRASHKERNEL,
+                           .nid = MEMRANGE_NID_NONE, .sources = MEMRANGE_SRC_IOMEM },
+                .name = (char *) "Crash kernel",
+                .parent = -1,
+        };
+        const struct memrange_iomem given = { .n = 1, .entries = &entry };
+        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = NULL;
+        struct memrange_crash *crash = NULL;
+        struct scratch s;
+
+        /* The file says 2f000000-3effffff. */
+        base_tree(&s);
+        ctx = scratch_ctx(&s);
+        assert_int_equal(mr_crash_read_from_iomem(ctx, &given, &crash), 0);
+        assert_int_equal(crash->reservations.n, 1);
+        assert_int_equal(crash->reservations.ranges[0].start, 0x40000000);
+        assert_int_equal(crash->reservations.ranges[0].end, 0x48000000);
+        assert_int_equal(crash->reservations.ranges[0].flags, MEMRANGE_F_CRASHKERNEL);
+        assert_int_equal(crash->reservations.ranges[0].sources, MEMRANGE_SRC_IOMEM | MEMRANGE_SRC_CRASH);
+        assert_string_equal(crash->reservations.names[0], "Crash kernel");
+        assert_int_equal(crash->kexec_crash_loaded, 1);
+        crash = memrange_crash_free(crash);
+
+        /* No iomem (missing or hidden): no reservation, the rest is read. */
+        assert_int_equal(mr_crash_read_from_iomem(ctx, NULL, &crash), 0);
+        assert_int_equal(crash->reservations.n, 0);
+        assert_int_equal(crash->n_notes, 2);
+        crash = memrange_crash_free(crash);
+        scratch_free(&s);
+}
+
+static void count_iomem_messages(void *userdata, int priority, const char *file, int line, const char *fn,
+                                 const char *format, va_list args) {
+        char msg[512];
+
+        vsnprintf(msg, sizeof(msg), format, args);
+        if (strstr(msg, "proc/iomem"))
+                (*(unsigned *) userdata)++;
+}
+
+/* The iomem reader says once per read that proc/iomem is missing: reading
+ * every source reads it once, the crash source included. */
+static void sources_read_reads_iomem_once(void **state) {
+        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = NULL;
+        _cleanup_(memrange_sources_freep) struct memrange_sources *sources = NULL;
+        unsigned mentions = 0;
+        struct scratch s;
+        char path[512];
+
+        base_tree(&s);
+        snprintf(path, sizeof(path), "%s/proc/iomem", s.path);
+        assert_int_equal(unlink(path), 0);
+        ctx = scratch_ctx(&s);
+        memrange_ctx_set_log_fn(ctx, count_iomem_messages, &mentions);
+        memrange_ctx_set_log_priority(ctx, LOG_DEBUG);
+        assert_int_equal(memrange_sources_read(ctx, &sources), 0);
+        scratch_free(&s);
+        assert_int_equal(mentions, 1);
+        assert_int_equal(sources->status[7], MEMRANGE_SOURCE_OK);
+        assert_int_equal(sources->crash->reservations.n, 0);
+        assert_int_equal(sources->crash->kexec_crash_loaded, 1);
+}
+
+/* As memrange_crash_read() fails on it, the crash source of
+ * memrange_sources_read() fails on a malformed iomem, with its message. */
+static void malformed_iomem_fails_the_crash_source_too(void **state) {
+        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = NULL;
+        _cleanup_(memrange_sources_freep) struct memrange_sources *sources = NULL;
+        struct scratch s;
+
+        base_tree(&s);
+        scratch_write(&s, "proc/iomem", "00001000-7fffffff : System RAM\n  zz000000-3effffff : Crash kernel\n",
+                      (size_t) -1);
+        ctx = scratch_ctx(&s);
+        memrange_ctx_set_log_fn(ctx, NULL, NULL);
+        assert_int_equal(memrange_sources_read(ctx, &sources), 0);
+        scratch_free(&s);
+        assert_int_equal(sources->status[0], MEMRANGE_SOURCE_ERROR);
+        assert_int_equal(sources->status[7], MEMRANGE_SOURCE_ERROR);
+        assert_null(sources->crash);
+        assert_non_null(strstr(sources->error[0], "proc/iomem:2:"));
+        assert_string_equal(sources->error[7], sources->error[0]);
+}
+
 static void malformed_kexec_attributes_are_rejected(void **state) {
         expect_failure("sys/kernel/kexec_crash_loaded", "2\n", (size_t) -1, EBADMSG,
                        "sys/kernel/kexec_crash_loaded:1: expected 0 or 1, got '2'");
@@ -392,6 +491,9 @@ int main(void) {
                 cmocka_unit_test(low_reservation_may_end_at_4g),
                 cmocka_unit_test(hidden_or_missing_iomem_leaves_no_reservations),
                 cmocka_unit_test(malformed_iomem_fails_the_read),
+                cmocka_unit_test(reservations_come_from_the_iomem_given),
+                cmocka_unit_test(sources_read_reads_iomem_once),
+                cmocka_unit_test(malformed_iomem_fails_the_crash_source_too),
                 cmocka_unit_test(malformed_kexec_attributes_are_rejected),
                 cmocka_unit_test(malformed_cpu_lists_are_rejected),
                 cmocka_unit_test(malformed_crash_notes_are_rejected),
