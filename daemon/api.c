@@ -2,9 +2,10 @@
 /* io.memranged methods. Who sees what (DESIGN.md, daemon promise 6):
  * GetStatus is open to everyone and carries no address (source error
  * messages, which may quote file contents, only go to privileged callers);
- * ListRanges, ListBlocks, ListFindings and Subscribe answer
- * io.memranged.AddressesHidden unless the caller is root or in group
- * "memrange"; Rescan needs uid 0. */
+ * ListRanges, ListBlocks, ListFindings, Subscribe, GetCrashRanges and
+ * GetElfCoreHeader answer io.memranged.AddressesHidden unless the caller
+ * is root or in group "memrange"; Rescan and Reload need uid 0. The kdump
+ * methods and GetStatus's kdump member are in api-kdump.c. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -18,9 +19,9 @@
 #define PROJECT_VERSION "unknown"
 #endif
 
-static const char *const no_parameters[] = { NULL };
+const char *const api_no_parameters[] = { NULL };
 
-static int error_invalid_parameter(struct varlink_call *call, const char *parameter, const char *reason) {
+int api_error_invalid_parameter(struct varlink_call *call, const char *parameter, const char *reason) {
         struct json_object *p = json_object_new_object();
 
         if (!p || varlink_json_add(p, "parameter", json_object_new_string(parameter)) < 0 ||
@@ -33,17 +34,17 @@ static int error_invalid_parameter(struct varlink_call *call, const char *parame
 
 /* Refuses unknown parameters with io.memranged.InvalidParameter, as the
  * filters do: returns 1 when it replied. */
-static int refuse_unknown(struct varlink_call *call, struct json_object *parameters, const char *const *known,
+int api_refuse_unknown(struct varlink_call *call, struct json_object *parameters, const char *const *known,
                           int *ret) {
         const char *unknown = varlink_json_find_unknown_key(parameters, known);
 
         if (!unknown)
                 return 0;
-        *ret = error_invalid_parameter(call, unknown, "unknown parameter");
+        *ret = api_error_invalid_parameter(call, unknown, "unknown parameter");
         return 1;
 }
 
-static int error_internal(struct varlink_call *call, int error) {
+int api_error_internal(struct varlink_call *call, int error) {
         struct json_object *p = json_object_new_object();
 
         if (!p || varlink_json_add(p, "errno", json_object_new_int(abs(error))) < 0) {
@@ -54,7 +55,7 @@ static int error_internal(struct varlink_call *call, int error) {
 }
 
 /* Replies AddressesHidden (returning 1) unless the caller may see them. */
-static int refuse_unprivileged(struct manager *m, struct varlink_call *call, int *ret) {
+int api_refuse_unprivileged(struct manager *m, struct varlink_call *call, int *ret) {
         if (manager_call_is_privileged(m, call))
                 return 0;
         *ret = varlink_call_error(call, "io.memranged.AddressesHidden", NULL);
@@ -62,7 +63,7 @@ static int refuse_unprivileged(struct manager *m, struct varlink_call *call, int
 }
 
 /* {"generation": N} to which a method adds its members. */
-static struct json_object *reply_with_generation(const struct manager *m) {
+struct json_object *api_reply_with_generation(const struct manager *m) {
         struct json_object *p = json_object_new_object();
 
         if (p && varlink_json_add(p, "generation", json_object_new_uint64(m->state->generation)) < 0) {
@@ -181,22 +182,6 @@ static int add_uevents(struct json_object *p, const struct manager *m) {
         return varlink_json_add(p, "uevents", TAKE_PTR(o));
 }
 
-static int add_kdump(struct json_object *p, const struct kdump_status *k) {
-        _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-        int r;
-
-        if (!o)
-                return -ENOMEM;
-        r = varlink_json_add(o, "loaded", json_object_new_boolean(k->loaded));
-        if (r >= 0 && k->crash_hotplug >= 0)
-                r = varlink_json_add(o, "crash_hotplug", json_object_new_boolean(k->crash_hotplug > 0));
-        if (r >= 0)
-                r = varlink_json_add(o, "state", json_object_new_string(k->state));
-        if (r < 0)
-                return r;
-        return varlink_json_add(p, "kdump", TAKE_PTR(o));
-}
-
 static int method_get_status(struct varlink_call *call, struct json_object *parameters, void *userdata) {
         struct manager *m = userdata;
         const struct state *s = m->state;
@@ -204,9 +189,9 @@ static int method_get_status(struct varlink_call *call, struct json_object *para
         _cleanup_(json_object_putp) struct json_object *p = NULL;
         int r;
 
-        if (refuse_unknown(call, parameters, no_parameters, &r))
+        if (api_refuse_unknown(call, parameters, api_no_parameters, &r))
                 return r;
-        p = reply_with_generation(m);
+        p = api_reply_with_generation(m);
         if (!p)
                 return -ENOMEM;
         r = varlink_json_add(p, "version", json_object_new_string(PROJECT_VERSION));
@@ -221,7 +206,7 @@ static int method_get_status(struct varlink_call *call, struct json_object *para
         if (r >= 0)
                 r = add_uevents(p, m);
         if (r >= 0)
-                r = add_kdump(p, &m->kdump);
+                r = api_add_kdump(p, m, privileged);
         if (r >= 0 && s->last_error < 0 && privileged && s->last_error_message)
                 r = varlink_json_add(p, "last_error", json_object_new_string(s->last_error_message));
         if (r < 0)
@@ -241,14 +226,14 @@ static int method_list_ranges(struct varlink_call *call, struct json_object *par
         struct json_object *ranges;
         int r;
 
-        if (refuse_unprivileged(m, call, &r))
+        if (api_refuse_unprivileged(m, call, &r))
                 return r;
         r = memrange_json_filter_from_json(parameters, &filter, &error);
         if (r == -EBADMSG)
-                return error_invalid_parameter(call, error.path, error.reason);
+                return api_error_invalid_parameter(call, error.path, error.reason);
         if (r < 0)
                 return r;
-        p = reply_with_generation(m);
+        p = api_reply_with_generation(m);
         if (!p)
                 return -ENOMEM;
         r = memrange_json_from_table(m->state->table, &filter, &ranges);
@@ -266,7 +251,7 @@ static int method_list_blocks(struct varlink_call *call, struct json_object *par
         _cleanup_(json_object_putp) struct json_object *p = NULL;
         int r;
 
-        if (refuse_unprivileged(m, call, &r) || refuse_unknown(call, parameters, no_parameters, &r))
+        if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, api_no_parameters, &r))
                 return r;
         r = memrange_json_from_blocks(blocks ?: &none, &p);
         if (r < 0)
@@ -284,9 +269,9 @@ static int method_list_findings(struct varlink_call *call, struct json_object *p
         struct json_object *findings;
         int r;
 
-        if (refuse_unprivileged(m, call, &r) || refuse_unknown(call, parameters, no_parameters, &r))
+        if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, api_no_parameters, &r))
                 return r;
-        p = reply_with_generation(m);
+        p = api_reply_with_generation(m);
         if (!p)
                 return -ENOMEM;
         r = memrange_json_from_findings(m->state->findings ?: &none, &findings);
@@ -365,7 +350,7 @@ static int method_subscribe(struct varlink_call *call, struct json_object *param
         struct varlink_call **list;
         int r;
 
-        if (refuse_unprivileged(m, call, &r) || refuse_unknown(call, parameters, no_parameters, &r))
+        if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, api_no_parameters, &r))
                 return r;
         /* Nobody reads a oneway stream: keeping it would pile up calls
          * until the next change. */
@@ -398,7 +383,7 @@ void api_notify_change(struct manager *m, const struct state_change *change) {
                  * streams instead, they resubscribe for a fresh snapshot. */
                 log_error_errno(r, "Cannot encode generation %" PRIu64 " for subscribers: %m", change->generation);
                 for (size_t i = 0; i < m->n_subscribers; i++)
-                        (void) error_internal(m->subscribers[i], r);
+                        (void) api_error_internal(m->subscribers[i], r);
                 api_drop_subscribers(m);
                 return;
         }
@@ -430,14 +415,14 @@ static int method_rescan(struct varlink_call *call, struct json_object *paramete
         _cleanup_(json_object_putp) struct json_object *p = NULL;
         int r;
 
-        if (refuse_unknown(call, parameters, no_parameters, &r))
+        if (api_refuse_unknown(call, parameters, api_no_parameters, &r))
                 return r;
         if (varlink_call_peer_uid(call) != 0)
                 return varlink_call_error_permission_denied(call);
         r = manager_rescan(m);
         if (r < 0)
-                return error_internal(call, r);
-        p = reply_with_generation(m);
+                return api_error_internal(call, r);
+        p = api_reply_with_generation(m);
         if (!p || varlink_json_add(p, "changed", json_object_new_boolean(r > 0)) < 0)
                 return -ENOMEM;
         return varlink_call_reply(call, TAKE_PTR(p));
@@ -450,6 +435,9 @@ static const struct varlink_method methods[] = {
         { "ListFindings", method_list_findings, 0 },
         { "Subscribe", method_subscribe, VARLINK_METHOD_MORE_REQUIRED },
         { "Rescan", method_rescan, 0 },
+        { "GetCrashRanges", api_method_get_crash_ranges, 0 },
+        { "GetElfCoreHeader", api_method_get_elf_core_header, 0 },
+        { "Reload", api_method_reload, 0 },
         {},
 };
 

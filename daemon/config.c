@@ -46,6 +46,10 @@ static const struct setting settings[] = {
         { "Kdump", "Initrd", SETTING_STRING, AT(kdump.initrd), 0, 0 },
         { "Kdump", "CommandLine", SETTING_STRING, AT(kdump.command_line), 0, 0 },
         { "Kdump", "Command", SETTING_STRING, AT(kdump.command), 0, 0 },
+        { "Kdump", "ExtraArguments", SETTING_STRING, AT(kdump.extra_arguments), 0, 0 },
+        { "Kdump", "KexecPath", SETTING_STRING, AT(kdump.kexec_path), 0, 0 },
+        { "Kdump", "MaxBackoffSec", SETTING_TIMESPAN, AT(kdump.max_backoff), 0, SCHEDULER_TIMING_MAX },
+        { "Kdump", "TimeoutSec", SETTING_TIMESPAN, AT(kdump.timeout), 0, SCHEDULER_TIMING_MAX },
 };
 #undef AT
 
@@ -77,6 +81,8 @@ void config_init(struct config *c) {
                 .max_connections_per_user = VARLINK_DEFAULT_MAX_CONNECTIONS_PER_UID,
                 .max_message_size = VARLINK_DEFAULT_MAX_MESSAGE_SIZE,
                 .max_output_queue = VARLINK_DEFAULT_MAX_OUTPUT_QUEUE,
+                .kdump.max_backoff = CONFIG_KDUMP_MAX_BACKOFF_DEFAULT,
+                .kdump.timeout = CONFIG_KDUMP_TIMEOUT_DEFAULT,
         };
 }
 

@@ -5,8 +5,9 @@
  *   [Daemon]  QuietWindowSec=0.25  MaxDelaySec=2  LogLevel=info
  *   [Socket]  MaxConnections=256  MaxConnectionsPerUser=16
  *             MaxMessageSize=1M  MaxOutputQueue=4M
- *   [Kdump]   Mode=  Kernel=  Initrd=  CommandLine=  Command=
- *             (kept as strings for the kdump reload engine)
+ *   [Kdump]   Mode=  Kernel=  Initrd=  CommandLine=  ExtraArguments=
+ *             KexecPath=  Command=  MaxBackoffSec=5min  TimeoutSec=2min
+ *             (kept as given; kexec-plan.c works out what they mean)
  *
  * An unknown section or key is a warning naming file:line; a malformed
  * line or an invalid value is an error naming file:line, and that
@@ -31,7 +32,14 @@ struct config_kdump {
         char *initrd;       /* Initrd= */
         char *command_line; /* CommandLine= */
         char *command;      /* Command= (another loader, e.g. "kdumpctl reload") */
+        char *extra_arguments; /* ExtraArguments= (kexec options, shell quoting) */
+        char *kexec_path;   /* KexecPath= */
+        usec_t max_backoff; /* MaxBackoffSec=: longest wait between failed reloads */
+        usec_t timeout;     /* TimeoutSec=: a reload running longer is killed */
 };
+
+#define CONFIG_KDUMP_MAX_BACKOFF_DEFAULT (300 * USEC_PER_SEC)
+#define CONFIG_KDUMP_TIMEOUT_DEFAULT (120 * USEC_PER_SEC)
 
 struct config {
         /* [Daemon] */

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "macro.h"
+#include "reload-loop.h"
 #include "scheduler.h"
 #include "state.h"
 #include "uevent.h"
@@ -38,7 +39,9 @@ struct manager {
 
         struct memrange_ctx *ctx;
         struct state *state;
-        struct kdump_status kdump;
+        struct kdump_status kdump;         /* what the kernel says (loaded, crash_hotplug) */
+        struct reload_loop *reload;        /* the kdump reload engine */
+        const char *kdump_state;           /* its last state word, for the log */
 
         struct uevent_receiver *netlink;   /* kernel uevents, or NULL */
         struct uevent_receiver *test_uevents;
@@ -52,6 +55,7 @@ struct manager {
 
         sd_event_source *sigterm, *sigint, *sighup;
         bool stopping;
+        bool exit_when_idle;               /* stopping: waits for the kdump reload in flight */
 };
 
 /* Copies @options, loads the configuration (an explicit file that is
@@ -73,7 +77,15 @@ int manager_rescan(struct manager *m);
  * group MANAGER_GROUP. */
 bool manager_call_is_privileged(const struct manager *m, const struct varlink_call *call);
 
-/* The kdump hook: called once after every generation bump (and after the
- * first scan). It refreshes the kdump status from the crash source; the
- * reload engine will hang its decision here. */
+/* The kdump hook: called after every rebuild (the first scan included),
+ * whether or not the generation moved. It refreshes the kdump status from
+ * the crash source and hands the generation's dump ranges to the reload
+ * engine, which decides whether the crash image must be reloaded. */
 void manager_on_generation(struct manager *m);
+
+/* The dump ranges of the current table under @policy (MEMRANGE_DUMP_AUTO:
+ * the machine's; @arch MEMRANGE_ARCH_UNKNOWN: detected), for the engine
+ * and the GetCrashRanges method. -errno with the library's message in the
+ * context. */
+int manager_dump_ranges(struct manager *m, enum memrange_dump_policy policy, enum memrange_arch arch,
+                        struct memrange_dump_ranges **ret);

@@ -73,6 +73,12 @@ int mr_parse_bool01(const char *s, int *ret);              /* "0" or "1" */
  * and advances *cursor; NULL at end. */
 char *mr_next_line(char **cursor);
 
+/* Base64 (RFC 4648, padded) for binary data in JSON (the ELF core header
+ * of GetElfCoreHeader). Caller frees the result. decode: -EINVAL for a
+ * length that is not a multiple of 4 or a character outside the alphabet. */
+int mr_base64_encode(const void *data, size_t size, char **ret_text);
+int mr_base64_decode(const char *text, void **ret_data, size_t *ret_size);
+
 /* ---- sysfs helpers shared by the readers (parse.c) ---- */
 /* Reads a one-line attribute (at most MR_ATTR_MAX bytes) with its trailing
  * newline stripped. -ENOENT without a recorded error (absence is the

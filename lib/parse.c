@@ -202,3 +202,73 @@ int mr_list_indexed(struct memrange_ctx *ctx, const char *path, const char *pref
         *ret_n = n;
         return 0;
 }
+
+/* ---------------------------------------------------------------------------
+ * Base64 (RFC 4648, standard alphabet, padded): binary data in JSON
+ */
+
+static const char base64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+int mr_base64_encode(const void *data, size_t size, char **ret_text) {
+        const uint8_t *in = data;
+        char *out, *p;
+
+        if (size > (SIZE_MAX - 1) / 4 * 3 - 2)
+                return -E2BIG;
+        out = p = malloc((size + 2) / 3 * 4 + 1);
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < size; i += 3) {
+                uint32_t v = (uint32_t) in[i] << 16;
+                size_t left = size - i;
+
+                if (left > 1)
+                        v |= (uint32_t) in[i + 1] << 8;
+                if (left > 2)
+                        v |= in[i + 2];
+                *p++ = base64_alphabet[(v >> 18) & 63];
+                *p++ = base64_alphabet[(v >> 12) & 63];
+                *p++ = left > 1 ? base64_alphabet[(v >> 6) & 63] : '=';
+                *p++ = left > 2 ? base64_alphabet[v & 63] : '=';
+        }
+        *p = '\0';
+        *ret_text = out;
+        return 0;
+}
+
+static int base64_value(char c) {
+        const char *p = c ? strchr(base64_alphabet, c) : NULL;
+
+        return p ? (int) (p - base64_alphabet) : -1;
+}
+
+int mr_base64_decode(const char *text, void **ret_data, size_t *ret_size) {
+        size_t len = strlen(text), n = 0;
+        uint8_t *out;
+
+        if (len % 4 != 0)
+                return -EINVAL;
+        out = malloc(len / 4 * 3 + 1);
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < len; i += 4) {
+                int v[4];
+                bool last = i + 4 == len;
+                unsigned pad = last ? (text[i + 3] == '=') + (text[i + 2] == '=') : 0;
+
+                for (unsigned k = 0; k < 4; k++)
+                        v[k] = k >= 4 - pad ? 0 : base64_value(text[i + k]);
+                if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0 || (pad == 1 && text[i + 2] == '=')) {
+                        free(out);
+                        return -EINVAL;
+                }
+                out[n++] = (uint8_t) (v[0] << 2 | v[1] >> 4);
+                if (pad < 2)
+                        out[n++] = (uint8_t) ((v[1] & 15) << 4 | v[2] >> 2);
+                if (pad < 1)
+                        out[n++] = (uint8_t) ((v[2] & 3) << 6 | v[3]);
+        }
+        *ret_data = out;
+        *ret_size = n;
+        return 0;
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The reload engine on the event loop: it starts the attempts the engine
+ * asks for as kexec-run.c children with the table's iomem rendering, arms
+ * the backoff timer, logs every attempt (duration, exit status, the tail
+ * of its output) and answers the Reload calls waiting for an attempt. */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-event.h>
+
+#include "kexec-plan.h"
+#include "kexec-run.h"
+#include "reload.h"
+#include "varlink.h"
+
+struct reload_loop;
+
+/* What a Reload call gets. */
+struct reload_outcome {
+        bool attempted;                       /* an attempt ran for it */
+        const struct reload_attempt *attempt; /* that attempt, or the last one (NULL: none yet) */
+        enum reload_decision decision;        /* why none was needed, when !attempted */
+};
+
+struct reload_loop_ops {
+        /* Renders /proc/iomem of the newest generation (the one the engine
+         * loads). Caller of the hook frees *ret_text. */
+        int (*render)(void *userdata, char **ret_text, size_t *ret_len);
+        /* Answers one Reload call; the loop drops its reference after. */
+        void (*reply)(struct varlink_call *call, const struct reload_outcome *outcome, void *userdata);
+        /* Called when an attempt ended and none follows at once (shutdown
+         * waits for it). May be NULL. */
+        void (*idle)(void *userdata);
+};
+
+/* Takes over @plan (also on failure). -ENOMEM, or the timer's error. */
+int reload_loop_new(sd_event *event, struct kexec_plan *plan, const struct reload_loop_ops *ops, void *userdata,
+                    struct reload_loop **ret_loop);
+/* Kills an attempt in flight, drops waiting calls without an answer. */
+struct reload_loop *reload_loop_free(struct reload_loop *l);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct reload_loop *, reload_loop_free)
+
+/* A new plan (configuration reload), taken over; used from the next
+ * attempt on. */
+void reload_loop_set_plan(struct reload_loop *l, struct kexec_plan *plan);
+
+/* After every rebuild; @ranges taken over (see reload_engine_observe()).
+ * Starts an attempt when one is needed. */
+enum reload_decision reload_loop_observe(struct reload_loop *l, uint64_t generation, struct memrange_dump_ranges *ranges,
+                                         int crash_loaded, int crash_hotplug);
+
+/* The Reload method: takes a reference on @call and answers it when the
+ * attempt made for it ends (or at once when none is needed). -EOPNOTSUPP
+ * (nothing kept) when the plan cannot load. */
+int reload_loop_request(struct reload_loop *l, struct varlink_call *call, bool force);
+
+/* An attempt is running. */
+bool reload_loop_busy(const struct reload_loop *l);
+const struct reload_engine *reload_loop_engine(const struct reload_loop *l);
+const struct kexec_plan *reload_loop_plan(const struct reload_loop *l);
+
+/* Tests: cover this file instead of /proc/iomem. */
+void reload_loop_set_proc_iomem(struct reload_loop *l, const char *path);

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The reload command memranged builds: from kdump-tools' settings as
+ * Debian ships them, from memranged.conf piece by piece, from the running
+ * kernel in /boot, Command= mode, and when it tracks only. Never "-u". */
+#include <errno.h>
+#include <string.h>
+
+#include "kexec-plan.h"
+#include "test-util.h"
+
+#define RELEASE "6.1.0-56-amd64"
+#define APPEND "reset_devices systemd.unit=kdump-tools-dump.service nr_cpus=1 irqpoll nousb"
+/* x86_64-6.1-dimm/boot/proc/cmdline without crashkernel=256M. */
+#define DIMM_CMDLINE "console=ttyS0 panic=1 quiet scn=x86_61_dimm offline=33"
+
+static const char debian_settings[] = "USE_KDUMP=1\n"
+                                      "KDUMP_KERNEL=/var/lib/kdump/vmlinuz\n"
+                                      "KDUMP_INITRD=/var/lib/kdump/initrd.img\n"
+                                      "KDUMP_COREDIR=\"/var/crash\"\n";
+
+/* A scratch root with the DIMM machine's command line. */
+static struct memrange_ctx *machine(struct scratch *root) {
+        struct memrange_ctx *fixture = fixture_ctx("x86_64-6.1-dimm/boot");
+        char *cmdline;
+
+        assert_int_equal(mr_read_file(fixture, "proc/cmdline", 4096, &cmdline, NULL), 0);
+        scratch_init(root);
+        scratch_write(root, "proc/cmdline", cmdline, (size_t) -1);
+        free(cmdline);
+        memrange_ctx_unref(fixture);
+        return scratch_ctx(root);
+}
+
+/* The plan for memranged.conf @conf on @ctx (x86_64, RELEASE running). */
+static void plan_for(struct memrange_ctx *ctx, const char *conf, struct kexec_plan *ret) {
+        struct config c;
+
+        config_init(&c);
+        assert_int_equal(config_parse(&c, "memranged.conf", conf), 0);
+        assert_int_equal(kexec_plan_build(&(const struct kexec_plan_input) {
+                                                  .config = &c,
+                                                  .config_name = "memranged.conf",
+                                                  .ctx = ctx,
+                                                  .release = RELEASE,
+                                                  .arch = MEMRANGE_ARCH_X86_64,
+                                          },
+                                          ret),
+                         0);
+        config_done(&c);
+}
+
+static void assert_argv(const struct kexec_plan *p, const char *const *want) {
+        size_t i = 0;
+
+        assert_non_null(p->argv);
+        for (; want[i]; i++) {
+                if (!p->argv[i])
+                        fail_msg("argv ends at %zu, want '%s'", i, want[i]);
+                if (strcmp(p->argv[i], want[i]) != 0)
+                        fail_msg("argv[%zu] = '%s', want '%s'", i, p->argv[i], want[i]);
+        }
+        if (p->argv[i])
+                fail_msg("argv[%zu] = '%s', want the end", i, p->argv[i]);
+        /* Loading replaces the crash image: never unload first. */
+        for (i = 0; p->argv[i]; i++)
+                if (strcmp(p->argv[i], "-u") == 0 || strcmp(p->argv[i], "--unload") == 0)
+                        fail_msg("the command unloads: argv[%zu] = '%s'", i, p->argv[i]);
+}
+
+static void debian_kdump_tools_settings_give_kexec_p_c_with_the_cmdline_and_default_append(void **state) {
+        static const char *const want[] = {
+                "kexec", "-p", "-c", "--command-line=" DIMM_CMDLINE " " APPEND,
+                "--initrd=/var/lib/kdump/initrd.img", "/var/lib/kdump/vmlinuz", NULL,
+        };
+        struct scratch root;
+        struct memrange_ctx *ctx = machine(&root);
+        struct kexec_plan p;
+
+        scratch_write(&root, "etc/default/kdump-tools", debian_settings, (size_t) -1);
+        scratch_write(&root, "var/lib/kdump/initrd.img", "", 0);
+        plan_for(ctx, "", &p);
+        assert_int_equal(p.mode, RELOAD_MODE_KEXEC);
+        assert_false(p.owns_loading); /* kdump-tools loads at boot; memranged keeps it current */
+        assert_null(p.error);
+        assert_non_null(strstr(p.origin, "kdump-tools"));
+        assert_argv(&p, want);
+        assert_int_equal(p.method, LOAD_METHOD_KEXEC_LOAD);
+        assert_false(p.hotplug);
+        assert_int_equal(kexec_plan_dump_policy(&p), MEMRANGE_DUMP_AUTO);
+        assert_int_equal(p.backoff_max, 300 * USEC_PER_SEC);
+        assert_int_equal(p.timeout, 120 * USEC_PER_SEC);
+        kexec_plan_done(&p);
+
+        /* kdump-config passes KDUMP_INITRD only when the file exists. */
+        scratch_free(&root);
+        memrange_ctx_unref(ctx);
+        ctx = machine(&root);
+        scratch_write(&root, "etc/default/kdump-tools", debian_settings, (size_t) -1);
+        plan_for(ctx, "", &p);
+        assert_string_equal(p.argv[3], "--command-line=" DIMM_CMDLINE " " APPEND);
+        assert_string_equal(p.argv[4], "/var/lib/kdump/vmlinuz");
+        assert_null(p.argv[5]);
+        kexec_plan_done(&p);
+        memrange_ctx_unref(ctx);
+        scratch_free(&root);
+}
+
+static void kdump_tools_cmdline_append_and_kexec_args_are_used(void **state) {
+        static const char *const want[] = {
+                "kexec", "-p", "-c", "-d", "--elf64-core-headers", "--command-line=root=/dev/vda ro nr_cpus=1 irqpoll",
+                "/boot/vmlinuz-x", NULL,
+        };
+        struct scratch root;
+        struct memrange_ctx *ctx = machine(&root);
+        struct kexec_plan p;
+
+        scratch_write(&root, "etc/default/kdump-tools",
+                      "USE_KDUMP=1\nKDUMP_KERNEL=/boot/vmlinuz-x\nKDUMP_INITRD=/missing\n"
+                      "KDUMP_CMDLINE='root=/dev/vda ro'\nKDUMP_CMDLINE_APPEND=\"nr_cpus=1 irqpoll\"\n"
+                      "KDUMP_KEXEC_ARGS=\"-d --elf64-core-headers\"\n",
+                      (size_t) -1);
+        plan_for(ctx, "", &p);
+        assert_argv(&p, want);
+        kexec_plan_done(&p);
+        memrange_ctx_unref(ctx);
+        scratch_free(&root);
+}
+
+static void without_a_kernel_setting_the_running_kernel_in_boot_is_loaded(void **state) {
+        static const char *const want[] = {
+                "kexec", "-p", "-c", "--command-line=" DIMM_CMDLINE " " APPEND,
+                "--initrd=/boot/initrd.img-" RELEASE, "/boot/vmlinuz-" RELEASE, NULL,
+        };
+        struct scratch root;
+        struct memrange_ctx *ctx = machine(&root);
+        struct kexec_plan p;
+
+        /* USE_KDUMP=1 but no kernel anywhere: only tracking. */
+        scratch_write(&root, "etc/default/kdump-tools", "USE_KDUMP=1\n", (size_t) -1);
+        plan_for(ctx, "", &p);
+        assert_int_equal(p.mode, RELOAD_MODE_OFF);
+        assert_null(p.argv);
+        assert_non_null(strstr(p.origin, "/boot/vmlinuz-" RELEASE " is missing"));
+        kexec_plan_done(&p);
+
+        scratch_write(&root, "boot/vmlinuz-" RELEASE, "", 0);
+        scratch_write(&root, "boot/initrd.img-" RELEASE, "", 0);
+        plan_for(ctx, "", &p);
+        assert_int_equal(p.mode, RELOAD_MODE_KEXEC);
+        assert_argv(&p, want);
+        kexec_plan_done(&p);
+        memrange_ctx_unref(ctx);
+        scratch_free(&root);
+}
+
+static void without_kdump_tools_or_with_use_kdump_0_memranged_only_tracks(void **state) {
+        struct scratch root;
+        struct memrange_ctx *ctx = machine(&root);
+        struct kexec_plan p;
+
+        scratch_write(&root, "boot/vmlinuz-" RELEASE, "", 0);
+        plan_for(ctx, "", &p);
+        assert_int_equal(p.mode, RELOAD_MODE_OFF);
+        assert_null(p.argv);
+        assert_null(p.error);
+        assert_non_null(strstr(p.origin, "tracking only"));
+        kexec_plan_done(&p);
+
+        scratch_write(&root, "etc/default/kdump-tools", "USE_KDUMP=0\nKDUMP_KERNEL=/var/lib/kdump/vmlinuz\n",
+                      (size_t) -1);
+        plan_for(ctx, "", &p);
+        assert_int_equal(p.mode, RELOAD_MODE_OFF);
+        assert_non_null(strstr(p.origin, "USE_KDUMP"));
+        kexec_plan_done(&p);
+        memrange_ctx_unref(ctx);
+        scratch_free(&root);
+}
+
+static void memranged_conf_overrides_each_piece_and_owns_loading(void **state) {
+        static const char *const want[] = {
+                "/opt/fake-kexec", "-p", "-s", "--hotplug", "x y", "--command-line=root=/dev/sda1 irqpoll",
+                "--initrd=/i", "/k", NULL,
+        };
+        struct scratch root;
+        struct memrange_ctx *ctx = machine(&root);
+        struct kexec_plan p;
+
+        scratch_write(&root, "etc/default/kdump-tools", debian_settings, (size_t) -1);
+        plan_for(ctx,
+                 "[Kdump]\nMode=kexec\nKernel=/k\nInitrd=/i\nCommandLine=root=/dev/sda1 irqpoll\n"
+                 "ExtraArguments=-s --hotplug 'x y'\nKexecPath=/opt/fake-kexec\nMaxBackoffSec=30s\nTimeoutSec=5s\n",
+                 &p);
+        assert_int_equal(p.mode, RELOAD_MODE_KEXEC);
+        assert_true(p.owns_loading);
+        assert_string_equal(p.origin, "Mode=kexec in memranged.conf");
+        assert_argv(&p, want);
+        assert_int_equal(p.method, LOAD_METHOD_KEXEC_FILE_LOAD);
+        assert_true(p.hotplug);
+        assert_int_equal(kexec_plan_dump_policy(&p), MEMRANGE_DUMP_KERNEL);
+        assert_int_equal(p.backoff_max, 30 * USEC_PER_SEC);
+        assert_int_equal(p.timeout, 5 * USEC_PER_SEC);
+        kexec_plan_done(&p);
+
+        /* Kernel= alone is enough, the rest comes from kdump-tools. */
+        plan_for(ctx, "[Kdump]\nKernel=/k\n", &p);
+        assert_int_equal(p.mode, RELOAD_MODE_KEXEC);
+        assert_true(p.owns_loading);
+        assert_string_equal(p.argv[4], "/k");
+        assert_null(p.argv[5]);
+        kexec_plan_done(&p);
+        memrange_ctx_unref(ctx);
+        scratch_free(&root);
+}
+
+static void locked_down_kernel_is_loaded_with_kexec_file_load(void **state) {
+        struct scratch root;
+        struct memrange_ctx *ctx = machine(&root);
+        struct kexec_plan p;
+
+        scratch_write(&root, "sys/kernel/security/lockdown", "none [integrity] confidentiality\n", (size_t) -1);
+        plan_for(ctx, "[Kdump]\nKernel=/k\n", &p);
+        assert_string_equal(p.argv[2], "-s");
+        assert_int_equal(p.method, LOAD_METHOD_KEXEC_FILE_LOAD);
+        kexec_plan_done(&p);
+
+        /* An explicit choice is kept. */
+        plan_for(ctx, "[Kdump]\nKernel=/k\nExtraArguments=-c\n", &p);
+        assert_string_equal(p.argv[2], "-c");
+        assert_string_equal(p.argv[3], "--command-line=" DIMM_CMDLINE " " APPEND);
+        assert_int_equal(p.method, LOAD_METHOD_KEXEC_LOAD);
+        kexec_plan_done(&p);
+
+        scratch_write(&root, "sys/kernel/security/lockdown", "[none] integrity confidentiality\n", (size_t) -1);
+        plan_for(ctx, "[Kdump]\nKernel=/k\n", &p);
+        assert_string_equal(p.argv[2], "-c");
+        kexec_plan_done(&p);
+        memrange_ctx_unref(ctx);
+        scratch_free(&root);
+}
+
+static void command_mode_runs_the_command_through_sh(void **state) {
+        static const char *const want[] = { "/bin/sh", "-c", "kdump-config reload", NULL };
+        struct scratch root;
+        struct memrange_ctx *ctx = machine(&root);
+        struct kexec_plan p;
+
+        plan_for(ctx, "[Kdump]\nMode=command\nCommand=kdump-config reload\n", &p);
+        assert_int_equal(p.mode, RELOAD_MODE_COMMAND);
+        assert_true(p.owns_loading);
+        assert_argv(&p, want);
+        assert_int_equal(p.method, LOAD_METHOD_UNKNOWN);
+        kexec_plan_done(&p);
+
+        /* Command= alone picks the mode. */
+        plan_for(ctx, "[Kdump]\nCommand=kdump-config reload\n", &p);
+        assert_int_equal(p.mode, RELOAD_MODE_COMMAND);
+        assert_argv(&p, want);
+        kexec_plan_done(&p);
+
+        plan_for(ctx, "[Kdump]\nMode=command\n", &p);
+        assert_int_equal(p.mode, RELOAD_MODE_COMMAND);
+        assert_null(p.argv);
+        assert_string_equal(p.error, "Mode=command without Command=");
+        kexec_plan_done(&p);
+        memrange_ctx_unref(ctx);
+        scratch_free(&root);
+}
+
+static void incomplete_or_unknown_settings_leave_nothing_to_run_and_say_why(void **state) {
+        struct scratch root;
+        struct memrange_ctx *ctx = machine(&root);
+        struct kexec_plan p;
+
+        plan_for(ctx, "[Kdump]\nMode=kexec-tools\n", &p);
+        assert_int_equal(p.mode, RELOAD_MODE_OFF);
+        assert_null(p.argv);
+        assert_string_equal(p.error, "memranged.conf: [Kdump] Mode=kexec-tools is not kexec, command or off");
+        kexec_plan_done(&p);
+
+        plan_for(ctx, "[Kdump]\nMode=kexec\n", &p);
+        assert_int_equal(p.mode, RELOAD_MODE_KEXEC);
+        assert_null(p.argv);
+        assert_non_null(strstr(p.error, "no kernel to load"));
+        kexec_plan_done(&p);
+
+        plan_for(ctx, "[Kdump]\nKernel=/k\nExtraArguments=--append='x\n", &p);
+        assert_null(p.argv);
+        assert_non_null(strstr(p.error, "unterminated quote"));
+        kexec_plan_done(&p);
+
+        plan_for(ctx, "[Kdump]\nMode=off\nKernel=/k\n", &p);
+        assert_int_equal(p.mode, RELOAD_MODE_OFF);
+        assert_null(p.argv);
+        assert_null(p.error);
+        kexec_plan_done(&p);
+        memrange_ctx_unref(ctx);
+        scratch_free(&root);
+}
+
+static void engine_settings_follow_the_plan(void **state) {
+        struct scratch root;
+        struct memrange_ctx *ctx = machine(&root);
+        struct reload_engine_settings s;
+        struct kexec_plan p;
+
+        plan_for(ctx, "[Kdump]\nKernel=/k\nMaxBackoffSec=0\n", &p);
+        kexec_plan_engine_settings(&p, &s);
+        assert_int_equal(s.mode, RELOAD_MODE_KEXEC);
+        assert_true(s.can_load);
+        assert_true(s.owns_loading);
+        assert_int_equal(s.method, LOAD_METHOD_KEXEC_LOAD);
+        assert_int_equal(s.backoff_min, USEC_PER_SEC);
+        assert_int_equal(s.backoff_max, USEC_PER_SEC); /* at least the first delay */
+        kexec_plan_done(&p);
+        plan_for(ctx, "[Kdump]\nMode=kexec\n", &p);
+        kexec_plan_engine_settings(&p, &s);
+        assert_false(s.can_load);
+        kexec_plan_done(&p);
+        memrange_ctx_unref(ctx);
+        scratch_free(&root);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(debian_kdump_tools_settings_give_kexec_p_c_with_the_cmdline_and_default_append),
+                cmocka_unit_test(kdump_tools_cmdline_append_and_kexec_args_are_used),
+                cmocka_unit_test(without_a_kernel_setting_the_running_kernel_in_boot_is_loaded),
+                cmocka_unit_test(without_kdump_tools_or_with_use_kdump_0_memranged_only_tracks),
+                cmocka_unit_test(memranged_conf_overrides_each_piece_and_owns_loading),
+                cmocka_unit_test(locked_down_kernel_is_loaded_with_kexec_file_load),
+                cmocka_unit_test(command_mode_runs_the_command_through_sh),
+                cmocka_unit_test(incomplete_or_unknown_settings_leave_nothing_to_run_and_say_why),
+                cmocka_unit_test(engine_settings_follow_the_plan),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
