@@ -228,33 +228,6 @@ static int reread_blocks(struct state *s, const struct rebuild_work *work) {
         return 0;
 }
 
-/* Re-reads the crash and CPU state (cheap: a few attributes and iomem's
- * reservations), recording its outcome as memrange_sources_read() does.
- * Only -ENOMEM fails. */
-static int reread_crash(struct state *s) {
-        unsigned i = (unsigned) __builtin_ctz(MEMRANGE_SRC_CRASH);
-        struct memrange_crash *crash = NULL;
-        const char *msg;
-        int r;
-
-        mr_clear_error(s->ctx);
-        r = memrange_crash_read(s->ctx, &crash);
-        if (r == -ENOMEM)
-                return r;
-        memrange_crash_free(s->sources->crash);
-        s->sources->crash = crash;
-        free(s->sources->error[i]);
-        s->sources->error[i] = NULL;
-        s->sources->status[i] = r >= 0 ? MEMRANGE_SOURCE_OK : r == -ENOENT ? MEMRANGE_SOURCE_ABSENT : MEMRANGE_SOURCE_ERROR;
-        if (r < 0 && r != -ENOENT) {
-                msg = memrange_ctx_get_error(s->ctx);
-                s->sources->error[i] = strdup(msg ?: strerror(-r));
-                if (!s->sources->error[i])
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
 static bool needs_full_rescan(const struct state *s, const struct rebuild_work *work) {
         return !work || work->full_rescan || work->memory_layout_changed || work->nodes_changed || !s->table ||
                !s->sources || !s->sources->blocks || s->sources->blocks->block_size == 0;
@@ -270,7 +243,9 @@ static int incremental(struct state *s, const struct rebuild_work *work, enum ch
                 s->stats.escalations++;
                 return full_rescan(s, reason, now);
         }
-        r = reread_crash(s);
+        /* The crash and CPU state is cheap to read again (a few attributes;
+         * the reservations come from the iomem held). Only -ENOMEM fails. */
+        r = memrange_sources_reread(s->ctx, s->sources, MEMRANGE_SRC_CRASH);
         if (r < 0)
                 return record_failure(s, r, "reading the crash state", now);
         s->stats.incremental++;

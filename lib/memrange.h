@@ -431,6 +431,16 @@ struct memrange_sources {
 /* Reads every source that exists; a failing source is recorded in status[]
  * and error[] and does not fail the call. -ENOMEM only. */
 int memrange_sources_read(struct memrange_ctx *ctx, struct memrange_sources **ret_sources);
+/* Reads source @bit (one enum memrange_source bit) again into @sources,
+ * which stays the caller's: what @sources held for it (the record, its
+ * status[] and error[] entries) is freed, so pointers into it become
+ * invalid, and the new outcome is recorded as memrange_sources_read()
+ * records it (a failing source is recorded, not returned). The crash
+ * source takes its reservations from @sources->iomem: re-read
+ * MEMRANGE_SRC_IOMEM first when /proc/iomem may have changed. -EINVAL for
+ * a bad @bit; -ENOMEM, with @sources unchanged. */
+int memrange_sources_reread(struct memrange_ctx *ctx, struct memrange_sources *sources,
+                            enum memrange_source bit);
 struct memrange_sources *memrange_sources_free(struct memrange_sources *sources);
 
 enum memrange_severity {

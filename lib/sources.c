@@ -39,47 +39,102 @@ static int record_outcome(struct memrange_ctx *ctx, struct memrange_sources *sou
 }
 
 /* The crash source takes its reservations from the iomem already read
- * instead of reading /proc/iomem again. A malformed iomem fails it too,
- * with iomem's message, as memrange_crash_read() would. */
-static int read_crash(struct memrange_ctx *ctx, const struct memrange_sources *sources,
+ * (@done's) instead of reading /proc/iomem again. A malformed iomem fails
+ * it too, with iomem's message, as memrange_crash_read() would. */
+static int read_crash(struct memrange_ctx *ctx, const struct memrange_sources *done,
                       struct memrange_crash **ret_crash) {
         unsigned i = source_index(MEMRANGE_SRC_IOMEM);
 
-        if (sources->status[i] == MEMRANGE_SOURCE_ERROR)
-                return mr_error_at(ctx, EBADMSG, NULL, 0, "%s", sources->error[i] ?: "proc/iomem: unreadable");
-        return mr_crash_read_from_iomem(ctx, sources->iomem, ret_crash);
+        if (done->status[i] == MEMRANGE_SOURCE_ERROR)
+                return mr_error_at(ctx, EBADMSG, NULL, 0, "%s", done->error[i] ?: "proc/iomem: unreadable");
+        return mr_crash_read_from_iomem(ctx, done->iomem, ret_crash);
 }
 
-/* Runs the reader of source @bit, storing what it read in @sources. */
-static int run_reader(struct memrange_ctx *ctx, enum memrange_source bit, struct memrange_sources *sources) {
+/* Runs the reader of source @bit, storing what it read in @into; @done
+ * holds the sources read before (the same struct when reading them all). */
+static int run_reader(struct memrange_ctx *ctx, enum memrange_source bit, const struct memrange_sources *done,
+                      struct memrange_sources *into) {
         switch (bit) {
         case MEMRANGE_SRC_IOMEM:
-                return memrange_iomem_read(ctx, &sources->iomem);
+                return memrange_iomem_read(ctx, &into->iomem);
         case MEMRANGE_SRC_FIRMWARE_MEMMAP:
-                return memrange_memmap_read(ctx, &sources->memmap);
+                return memrange_memmap_read(ctx, &into->memmap);
         case MEMRANGE_SRC_MEMORY_BLOCKS:
-                return memrange_blocks_read(ctx, &sources->blocks);
+                return memrange_blocks_read(ctx, &into->blocks);
         case MEMRANGE_SRC_NUMA:
-                return memrange_numa_read(ctx, &sources->numa);
+                return memrange_numa_read(ctx, &into->numa);
         case MEMRANGE_SRC_MEMBLOCK:
-                return memrange_memblock_read(ctx, &sources->memblock);
+                return memrange_memblock_read(ctx, &into->memblock);
         case MEMRANGE_SRC_DEVICETREE:
-                return memrange_devicetree_read(ctx, &sources->devicetree);
+                return memrange_devicetree_read(ctx, &into->devicetree);
         case MEMRANGE_SRC_DRMEM:
-                return memrange_drmem_read(ctx, &sources->drmem);
+                return memrange_drmem_read(ctx, &into->drmem);
         case MEMRANGE_SRC_CRASH:
-                return read_crash(ctx, sources, &sources->crash);
+                return read_crash(ctx, done, &into->crash);
         default:
                 return -EINVAL;
         }
 }
 
-/* Reads source @bit into @sources and records the outcome. The reader gets
- * a clean error slot so that a message left by an earlier one is never
- * attributed to the wrong source. Only -ENOMEM returns. */
-static int read_source(struct memrange_ctx *ctx, enum memrange_source bit, struct memrange_sources *sources) {
+/* Reads source @bit into @into and records the outcome there. The reader
+ * gets a clean error slot so that a message left by an earlier one is
+ * never attributed to the wrong source. Only -ENOMEM returns. */
+static int read_source(struct memrange_ctx *ctx, enum memrange_source bit, const struct memrange_sources *done,
+                       struct memrange_sources *into) {
         mr_clear_error(ctx);
-        return record_outcome(ctx, sources, bit, run_reader(ctx, bit, sources));
+        return record_outcome(ctx, into, bit, run_reader(ctx, bit, done, into));
+}
+
+/* Frees what @dst holds for source @bit (data, error) and moves @src's in,
+ * leaving @src's slot empty. */
+#define REPLACE(dst, src, field, free_fn)                 \
+        do {                                              \
+                free_fn((dst)->field);                    \
+                (dst)->field = TAKE_PTR((src)->field);    \
+        } while (0)
+
+static void source_replace(struct memrange_sources *dst, struct memrange_sources *src, enum memrange_source bit) {
+        unsigned i = source_index(bit);
+
+        switch (bit) {
+        case MEMRANGE_SRC_IOMEM:
+                REPLACE(dst, src, iomem, memrange_iomem_free);
+                break;
+        case MEMRANGE_SRC_FIRMWARE_MEMMAP:
+                REPLACE(dst, src, memmap, memrange_list_free);
+                break;
+        case MEMRANGE_SRC_MEMORY_BLOCKS:
+                REPLACE(dst, src, blocks, memrange_blocks_free);
+                break;
+        case MEMRANGE_SRC_NUMA:
+                REPLACE(dst, src, numa, memrange_numa_free);
+                break;
+        case MEMRANGE_SRC_MEMBLOCK:
+                REPLACE(dst, src, memblock, memrange_memblock_free);
+                break;
+        case MEMRANGE_SRC_DEVICETREE:
+                REPLACE(dst, src, devicetree, memrange_devicetree_free);
+                break;
+        case MEMRANGE_SRC_DRMEM:
+                REPLACE(dst, src, drmem, memrange_drmem_free);
+                break;
+        case MEMRANGE_SRC_CRASH:
+                REPLACE(dst, src, crash, memrange_crash_free);
+                break;
+        default:
+                return;
+        }
+        free(dst->error[i]);
+        dst->error[i] = TAKE_PTR(src->error[i]);
+        dst->status[i] = src->status[i];
+        src->status[i] = MEMRANGE_SOURCE_ABSENT;
+}
+
+/* Frees what @sources holds for source @bit. */
+static void source_clear(struct memrange_sources *sources, enum memrange_source bit) {
+        struct memrange_sources none = {};
+
+        source_replace(sources, &none, bit);
 }
 
 /* Crash after iomem: it takes iomem's reservations. */
@@ -99,7 +154,7 @@ _public_ int memrange_sources_read(struct memrange_ctx *ctx, struct memrange_sou
                 return -ENOMEM;
 
         for (size_t i = 0; i < ELEMENTSOF(read_order); i++) {
-                r = read_source(ctx, read_order[i], s);
+                r = read_source(ctx, read_order[i], s, s);
                 if (r < 0)
                         return r;
         }
@@ -109,19 +164,30 @@ _public_ int memrange_sources_read(struct memrange_ctx *ctx, struct memrange_sou
         return 0;
 }
 
+_public_ int memrange_sources_reread(struct memrange_ctx *ctx, struct memrange_sources *sources,
+                                     enum memrange_source bit) {
+        struct memrange_sources fresh = {};
+        int r;
+
+        if (!ctx || !sources || bit == 0 || (bit & (bit - 1)) != 0 || !(bit & _MEMRANGE_SRC_ALL))
+                return -EINVAL;
+        /* Into a separate struct, so that running out of memory keeps
+         * what @sources held. */
+        r = read_source(ctx, bit, sources, &fresh);
+        if (r < 0) {
+                source_clear(&fresh, bit);
+                return r;
+        }
+        source_replace(sources, &fresh, bit);
+        mr_clear_error(ctx);
+        return 0;
+}
+
 _public_ struct memrange_sources *memrange_sources_free(struct memrange_sources *sources) {
         if (!sources)
                 return NULL;
-        memrange_iomem_free(sources->iomem);
-        memrange_list_free(sources->memmap);
-        memrange_blocks_free(sources->blocks);
-        memrange_numa_free(sources->numa);
-        memrange_memblock_free(sources->memblock);
-        memrange_devicetree_free(sources->devicetree);
-        memrange_drmem_free(sources->drmem);
-        memrange_crash_free(sources->crash);
-        for (size_t i = 0; i < ELEMENTSOF(sources->error); i++)
-                free(sources->error[i]);
+        for (size_t i = 0; i < ELEMENTSOF(read_order); i++)
+                source_clear(sources, read_order[i]);
         free(sources);
         return NULL;
 }
