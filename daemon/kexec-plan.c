@@ -308,7 +308,8 @@ static int choose_default_mode(const struct kexec_plan_input *in, int kt_read, c
         }
         plan->owns_loading = false;
         if (kt_read == -ENOENT)
-                return set_text(&plan->origin, "no /%s and no [Kdump] settings: tracking only", KDUMP_SETTINGS_PATH);
+                return set_text(&plan->origin, "no /%s and no Mode=, Kernel= or Command=: tracking only",
+                                KDUMP_SETTINGS_PATH);
         if (kt_read < 0)
                 return set_text(&plan->origin, "/%s cannot be read: tracking only", KDUMP_SETTINGS_PATH);
         if (!kt->use_kdump)
