@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "memrangectl.h"
+#include "online.h"
 
 enum {
         COL_START,
@@ -82,12 +82,8 @@ static int parse_dump_opt(const char *cmd, int c, const char *arg, struct dump_o
 
 /* Says on stderr which RAM the policy leaves out although a dump should
  * hold it (arm64 kexec-tools drops driver-managed RAM). */
-static void warn_dropped(const char *cmd, const struct cli_data *d, const struct memrange_dump_ranges *ranges) {
-        _cleanup_(memrange_list_freep) struct memrange_list *dropped = NULL;
-
-        if (memrange_dump_ranges_dropped(d->table, ranges, &dropped) < 0)
-                return;
-        for (size_t i = 0; i < dropped->n; i++) {
+static void warn_dropped(const char *cmd, const struct memrange_list *dropped, const struct memrange_dump_ranges *ranges) {
+        for (size_t i = 0; dropped && i < dropped->n; i++) {
                 char range[OUT_RANGE_MAX];
 
                 cli_error("%s: warning: %sRAM %s is not dumped under policy %s", cmd,
@@ -97,12 +93,19 @@ static void warn_dropped(const char *cmd, const struct cli_data *d, const struct
         }
 }
 
-/* Reads the sysroot and computes the ranges; an exit code on failure
- * (message printed), -1 on success. */
+/* The ranges, asking memranged or reading the sysroot; an exit code on
+ * failure (message printed), -1 on success. */
 static int compute(const struct cli_global *g, const char *cmd, const struct dump_opts *opts, struct cli_data *d,
                    struct memrange_dump_ranges **ret_ranges) {
+        _cleanup_(memrange_list_freep) struct memrange_list *dropped = NULL;
         int r;
 
+        if (!g->offline) {
+                r = cli_crash_ranges_online(g, cmd, opts->policy, opts->arch, ret_ranges, &dropped);
+                if (r < 0)
+                        warn_dropped(cmd, dropped, *ret_ranges);
+                return r;
+        }
         r = cli_data_load(g, NULL, d);
         if (r > 0)
                 return r;
@@ -112,7 +115,8 @@ static int compute(const struct cli_global *g, const char *cmd, const struct dum
                 cli_error("%s: %s", cmd, memrange_ctx_get_error(d->ctx) ?: strerror(-r));
                 return EXIT_FINDINGS;
         }
-        warn_dropped(cmd, d, *ret_ranges);
+        if (memrange_dump_ranges_dropped(d->table, *ret_ranges, &dropped) >= 0)
+                warn_dropped(cmd, dropped, *ret_ranges);
         return -1;
 }
 
@@ -132,8 +136,9 @@ static void help_crash_ranges(void) {
               " memrangectl [--sysroot DIR] crash-ranges [options]\n"
               "\n"
               "Show the RAM ranges a kdump crash dump would hold (the PT_LOAD segments\n"
-              "of /proc/vmcore, the kernel text left out) under a dump policy.\n"
-              "Offline only for now: reads the kernel files directly, never memranged.\n"
+              "of /proc/vmcore, the kernel text left out) under a dump policy, for\n"
+              "memranged's current table (or, with --offline or --sysroot, for the\n"
+              "kernel files read directly).\n"
               "\n"
               "Options:\n",
               stdout);
@@ -294,8 +299,8 @@ static void help_elfcorehdr(void) {
               "\n"
               "Write the ELF core header a capture kernel would receive: a PT_NOTE per\n"
               "CPU crash note, the vmcoreinfo note, the kernel text (from /proc/kcore,\n"
-              "when readable) and a PT_LOAD per crash range.\n"
-              "Offline only for now: reads the kernel files directly, never memranged.\n"
+              "when readable) and a PT_LOAD per crash range, for memranged's current\n"
+              "table (or, with --offline or --sysroot, for the kernel files read directly).\n"
               "\n"
               "Options:\n"
               " -o, --output <file>  write the header to <file> (mode 0600)\n",
@@ -336,17 +341,46 @@ static int write_file(const char *path, const void *buf, size_t size) {
         return close(TAKE_FD(fd)) < 0 ? negative_errno() : 0;
 }
 
-/* "3 PT_NOTE, 4 PT_LOAD": read back from the header itself. */
+/* "3 PT_NOTE, 4 PT_LOAD": read back from the header itself (online, with
+ * a context of our own for the parser's messages). */
 static void count_types(struct memrange_ctx *ctx, const void *buf, size_t size, size_t *notes, size_t *loads) {
         _cleanup_(memrange_elfcore_freep) struct memrange_elfcore *elf = NULL;
+        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *own = NULL;
 
         *notes = *loads = 0;
-        if (memrange_elfcore_parse(ctx, NULL, buf, size, &elf) < 0)
+        if (!ctx && memrange_ctx_new(NULL, &own) < 0)
+                return;
+        if (memrange_elfcore_parse(ctx ?: own, NULL, buf, size, &elf) < 0)
                 return;
         for (size_t i = 0; i < elf->n; i++) {
                 *notes += elf->phdrs[i].type == PT_NOTE;
                 *loads += elf->phdrs[i].type == PT_LOAD;
         }
+}
+
+/* The header from memranged, or built from the sysroot; its policy and
+ * arch in *info. An exit code on failure (message printed), -1 on
+ * success. */
+static int build_header(const struct cli_global *g, const struct dump_opts *opts,
+                        const struct memrange_elfcore_opts *elf_opts, struct cli_data *d, struct memrange_dump_ranges *info,
+                        void **ret_buf, size_t *ret_size) {
+        _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *ranges = NULL;
+        int r;
+
+        if (!g->offline)
+                return cli_elfcorehdr_online(g, "elfcorehdr", opts->policy, opts->arch, elf_opts, info, ret_buf,
+                                             ret_size);
+        r = compute(g, "elfcorehdr", opts, d, &ranges);
+        if (r >= 0)
+                return r;
+        r = memrange_elfcore_build(d->ctx, d->sources, ranges, elf_opts, ret_buf, ret_size);
+        if (r < 0) {
+                cli_error("elfcorehdr: %s", memrange_ctx_get_error(d->ctx) ?: strerror(-r));
+                return EXIT_FINDINGS;
+        }
+        info->policy = ranges->policy;
+        info->arch = ranges->arch;
+        return -1;
 }
 
 int cmd_elfcorehdr(const struct cli_global *g, int argc, char **argv) {
@@ -359,10 +393,10 @@ int cmd_elfcorehdr(const struct cli_global *g, int argc, char **argv) {
                 {},
         };
         _cleanup_(cli_data_done) struct cli_data d = {};
-        _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *ranges = NULL;
         _cleanup_(freep) void *buf = NULL;
         struct dump_opts opts = { .policy = MEMRANGE_DUMP_AUTO };
         struct memrange_elfcore_opts elf_opts = {};
+        struct memrange_dump_ranges info = {};
         const char *output = NULL;
         size_t size, notes, loads;
         char policy[96];
@@ -393,21 +427,16 @@ int cmd_elfcorehdr(const struct cli_global *g, int argc, char **argv) {
                 return EXIT_USAGE;
         }
 
-        r = compute(g, "elfcorehdr", &opts, &d, &ranges);
+        r = build_header(g, &opts, &elf_opts, &d, &info, &buf, &size);
         if (r >= 0)
                 return r;
-        r = memrange_elfcore_build(d.ctx, d.sources, ranges, &elf_opts, &buf, &size);
-        if (r < 0) {
-                cli_error("elfcorehdr: %s", memrange_ctx_get_error(d.ctx) ?: strerror(-r));
-                return EXIT_FINDINGS;
-        }
         r = write_file(output, buf, size);
         if (r < 0) {
                 cli_error("elfcorehdr: cannot write %s: %s", output, strerror(-r));
                 return EXIT_FINDINGS;
         }
         count_types(d.ctx, buf, size, &notes, &loads);
-        describe_policy(ranges, &opts, policy, sizeof(policy));
+        describe_policy(&info, &opts, policy, sizeof(policy));
         printf("Wrote %zu bytes to %s: %zu PT_NOTE, %zu PT_LOAD; policy %s\n", size, output, notes, loads, policy);
         return fflush(stdout) == 0 ? EXIT_OK : EXIT_FINDINGS;
 }

@@ -104,13 +104,52 @@ static void print_table_totals(const struct status *st, bool in_bytes) {
         }
 }
 
-void status_print_reservations(const struct memrange_list *reservations, bool in_bytes) {
+/* The crash kernel reservations as the table holds them, whichever source
+ * reported them (iomem's "Crash kernel" lines, the powerpc device tree), so
+ * that both modes show the same: runs of touching crashkernel ranges (the
+ * table splits one where its node or sources change) are one each. */
+static int table_reservations(const struct memrange_table *table, struct memrange_list *ret) {
+        struct memrange_list list = {};
+
+        memrange_table_foreach(r, table) {
+                struct memrange *last = list.n ? &list.ranges[list.n - 1] : NULL;
+                struct memrange res = {
+                        .start = r->start,
+                        .end = r->end,
+                        .type = MEMRANGE_TYPE_CRASHKERNEL,
+                        .flags = r->flags & MEMRANGE_F_CRASH_LOW,
+                        .nid = MEMRANGE_NID_NONE,
+                };
+
+                if (!cli_range_is_crashkernel(r))
+                        continue;
+                if (last && last->end == r->start && last->flags == res.flags) {
+                        last->end = r->end;
+                        continue;
+                }
+                if (memrange_list_append(&list, &res, NULL) < 0) {
+                        memrange_list_clear(&list);
+                        return -ENOMEM;
+                }
+        }
+        *ret = list;
+        return 0;
+}
+
+void status_print_reservations(const struct memrange_table *table, bool in_bytes) {
+        _cleanup_(memrange_list_clear) struct memrange_list list = {};
         char buf[256], size[32];
 
-        if (reservations->n == 0)
+        if (!table) {
+                printf("  %-24s hidden\n", "reservation");
+                return;
+        }
+        if (table_reservations(table, &list) < 0)
+                return;
+        if (list.n == 0)
                 printf("  %-24s none\n", "reservation");
-        for (size_t i = 0; i < reservations->n; i++) {
-                const struct memrange *r = &reservations->ranges[i];
+        for (size_t i = 0; i < list.n; i++) {
+                const struct memrange *r = &list.ranges[i];
 
                 printf("  %-24s %s (%s)%s\n", "reservation", out_format_range(r->start, r->end, buf, sizeof(buf)),
                        out_format_size(r->end - r->start, in_bytes, size, sizeof(size)),
@@ -118,11 +157,11 @@ void status_print_reservations(const struct memrange_list *reservations, bool in
         }
 }
 
-static void print_crash(const struct memrange_crash *c, bool in_bytes) {
+static void print_crash(const struct memrange_crash *c, const struct memrange_table *table, bool in_bytes) {
         char buf[256];
 
         puts("Crash kernel:");
-        status_print_reservations(&c->reservations, in_bytes);
+        status_print_reservations(table, in_bytes);
         status_print_optional("kexec_loaded", c->kexec_loaded);
         status_print_optional("kexec_crash_loaded", c->kexec_crash_loaded);
         status_print_optional("kexec_crash_size", c->kexec_crash_size);
@@ -149,7 +188,7 @@ static void print_text(const struct status *st, bool in_bytes) {
         if (d->daemon)
                 status_print_online_crash(d, in_bytes);
         else if (d->sources->crash)
-                print_crash(d->sources->crash, in_bytes);
+                print_crash(d->sources->crash, d->table, in_bytes);
         else
                 puts("Crash kernel: n/a");
         printf("Findings: %" PRIu64 " errors, %" PRIu64 " warnings, %" PRIu64 " info\n",
@@ -215,24 +254,28 @@ static struct json_object *json_table(const struct status *st) {
         return obj;
 }
 
-struct json_object *status_json_reservations(const struct memrange_list *list) {
-        struct json_object *arr = json_object_new_array();
+struct json_object *status_json_reservations(const struct memrange_table *table) {
+        _cleanup_(memrange_list_clear) struct memrange_list list = {};
+        struct json_object *arr;
 
-        for (size_t i = 0; arr && i < list->n; i++) {
+        if (!table || table_reservations(table, &list) < 0)
+                return NULL;
+        arr = json_object_new_array();
+        for (size_t i = 0; arr && i < list.n; i++) {
                 struct json_object *r = json_object_new_object();
 
                 if (!r)
                         continue;
-                add(r, "start", json_object_new_uint64(list->ranges[i].start));
-                add(r, "end", json_object_new_uint64(list->ranges[i].end - 1));
-                add(r, "size", json_object_new_uint64(list->ranges[i].end - list->ranges[i].start));
-                add(r, "low", json_object_new_boolean(!!(list->ranges[i].flags & MEMRANGE_F_CRASH_LOW)));
+                add(r, "start", json_object_new_uint64(list.ranges[i].start));
+                add(r, "end", json_object_new_uint64(list.ranges[i].end - 1));
+                add(r, "size", json_object_new_uint64(list.ranges[i].end - list.ranges[i].start));
+                add(r, "low", json_object_new_boolean(!!(list.ranges[i].flags & MEMRANGE_F_CRASH_LOW)));
                 json_object_array_add(arr, r);
         }
         return arr;
 }
 
-static struct json_object *json_crash(const struct memrange_crash *c) {
+static struct json_object *json_crash(const struct memrange_crash *c, const struct memrange_table *table) {
         struct json_object *obj;
         char buf[256];
 
@@ -241,7 +284,7 @@ static struct json_object *json_crash(const struct memrange_crash *c) {
         obj = json_object_new_object();
         if (!obj)
                 return NULL;
-        add(obj, "reservations", status_json_reservations(&c->reservations));
+        add(obj, "reservations", status_json_reservations(table));
         add(obj, "kexec_loaded", json_optional(c->kexec_loaded));
         add(obj, "kexec_crash_loaded", json_optional(c->kexec_crash_loaded));
         add(obj, "kexec_crash_size", json_optional(c->kexec_crash_size));
@@ -280,7 +323,7 @@ static int print_json(const struct status *st) {
         if (st->d->daemon)
                 add(root, "crash", status_json_online_crash(st->d));
         else
-                add(root, "crash", json_crash(st->d->sources->crash));
+                add(root, "crash", json_crash(st->d->sources->crash, st->d->table));
         add(root, "findings", json_findings(st));
 
         text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |

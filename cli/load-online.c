@@ -14,6 +14,7 @@ void cli_daemon_status_free(struct cli_daemon_status *s) {
                 return;
         free(s->version);
         free(s->kdump_state);
+        json_object_put(s->kdump);
         free(s->last_error);
         free(s);
 }
@@ -92,6 +93,39 @@ static int parse_counters(struct json_object *params, struct cli_daemon_status *
         return 0;
 }
 
+/* The optional members of the reload engine's status that status shows:
+ * absent is fine (an older daemon), mistyped is not. */
+static int check_reload_members(struct json_object *k, struct memrange_json_error *error) {
+        static const char *const strings[] = { "mode", "mode_reason", "mode_error", "loaded_by", "method", NULL };
+        static const char *const numbers[] = { "loaded_generation", "stale_since_usec", "retry_usec", "attempts",
+                                                "reloads", "failures", "skipped", "follow_ups", NULL };
+        static const char *const last_strings[] = { "result", "error", "namespace_error", NULL };
+        static const char *const last_numbers[] = { "generation", "started_usec", "duration_usec", NULL };
+        struct json_object *last = NULL;
+        const char *str;
+        uint64_t u;
+        bool b;
+        int r = 0;
+
+        for (size_t i = 0; r >= 0 && strings[i]; i++)
+                r = mj_get_string(k, strings[i], false, &str, error);
+        for (size_t i = 0; r >= 0 && numbers[i]; i++)
+                r = mj_get_u64(k, numbers[i], false, &u, error);
+        if (r >= 0)
+                r = mj_get_bool(k, "reloading", false, &b, error);
+        if (r >= 0 && varlink_json_get_object(k, "last_reload", &last) < 0)
+                r = mj_fail(error, "last_reload", "expected an object");
+        for (size_t i = 0; r >= 0 && last && last_strings[i]; i++)
+                r = mj_get_string(last, last_strings[i], false, &str, error);
+        for (size_t i = 0; r >= 0 && last && last_numbers[i]; i++)
+                r = mj_get_u64(last, last_numbers[i], false, &u, error);
+        if (r >= 0 && last)
+                r = mj_get_bool(last, "namespace", false, &b, error);
+        if (r < 0 && last)
+                mj_prefix(error, "last_reload");
+        return r;
+}
+
 static int parse_kdump(struct json_object *params, struct cli_daemon_status *s, struct memrange_json_error *error) {
         struct json_object *k;
         bool hotplug;
@@ -104,6 +138,12 @@ static int parse_kdump(struct json_object *params, struct cli_daemon_status *s, 
         if (r < 0)
                 return fail(error, "kdump", "crash_hotplug", "expected a boolean");
         s->kdump_crash_hotplug = r == 0 ? -1 : hotplug;
+        r = check_reload_members(k, error);
+        if (r < 0) {
+                mj_prefix(error, "kdump");
+                return r;
+        }
+        s->kdump = json_object_get(k);
         return 0;
 }
 

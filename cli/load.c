@@ -11,6 +11,10 @@ unsigned cli_source_index(uint32_t source_bit) {
         return source_bit ? (unsigned) __builtin_ctz(source_bit) : 0;
 }
 
+bool cli_range_is_crashkernel(const struct memrange *r) {
+        return r->type == MEMRANGE_TYPE_CRASHKERNEL || (r->flags & MEMRANGE_F_CRASHKERNEL);
+}
+
 bool cli_iomem_hidden(const struct cli_data *d) {
         return d->sources &&
                d->sources->status[cli_source_index(MEMRANGE_SRC_IOMEM)] == MEMRANGE_SOURCE_HIDDEN;

@@ -16,10 +16,10 @@ static const struct cli_command commands[] = {
         { "status", "show sources, totals, crash kernel state and findings", cmd_status, CLI_MODE_BOTH },
         { "monitor", "print the daemon's changes to the table as they happen", cmd_monitor, CLI_MODE_ONLINE_ONLY },
         { "rescan", "make the daemon re-read every source now (root only)", cmd_rescan, CLI_MODE_ONLINE_ONLY },
-        { "crash-ranges", "show the RAM a crash dump would hold (reads the files)", cmd_crash_ranges,
-          CLI_MODE_OFFLINE_ONLY },
-        { "elfcorehdr", "write the ELF core header of a crash dump (reads the files)", cmd_elfcorehdr,
-          CLI_MODE_OFFLINE_ONLY },
+        { "reload", "make the daemon reload the crash kernel if needed (root only)", cmd_reload,
+          CLI_MODE_ONLINE_ONLY },
+        { "crash-ranges", "show the RAM a crash dump would hold", cmd_crash_ranges, CLI_MODE_BOTH },
+        { "elfcorehdr", "write the ELF core header of a crash dump", cmd_elfcorehdr, CLI_MODE_BOTH },
 };
 
 void cli_error(const char *format, ...) {
@@ -75,8 +75,7 @@ static void help(FILE *out) {
               out);
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 fprintf(out, " %-12s %s\n", commands[i].name, commands[i].summary);
-        fputs("\nmonitor and rescan need memranged; crash-ranges and elfcorehdr always read\n"
-              "the kernel files (memranged does not offer them yet).\n"
+        fputs("\nmonitor, rescan and reload need memranged.\n"
               "\nRun 'memrangectl COMMAND --help' for the options of a command.\n"
               "For more details see memrangectl(1).\n",
               out);

@@ -57,6 +57,7 @@ int cmd_crash_ranges(const struct cli_global *g, int argc, char **argv);
 int cmd_elfcorehdr(const struct cli_global *g, int argc, char **argv);
 int cmd_monitor(const struct cli_global *g, int argc, char **argv);
 int cmd_rescan(const struct cli_global *g, int argc, char **argv);
+int cmd_reload(const struct cli_global *g, int argc, char **argv);
 
 /* Prints "memrangectl: message" (or "memrangectl: CMD: message") on stderr. */
 void cli_error(const char *format, ...) _printf_(1, 2);

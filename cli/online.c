@@ -98,8 +98,8 @@ static bool is_tolerated(const char *error, const char *const *tolerated) {
         return false;
 }
 
-int cli_call(const struct cli_global *g, const char *method, struct json_object *params,
-             const char *const *tolerated, struct json_object **ret_params) {
+int cli_call_tolerant(const struct cli_global *g, const char *method, struct json_object *params,
+                      const char *const *tolerated, struct json_object **ret_params, char **ret_error) {
         _cleanup_(json_object_putp) struct json_object *reply = NULL;
         _cleanup_(freep) char *error = NULL;
         char name[128];
@@ -110,12 +110,21 @@ int cli_call(const struct cli_global *g, const char *method, struct json_object 
         if (r < 0)
                 return report_transport(g, method, r, false);
         if (error) {
-                if (is_tolerated(error, tolerated))
-                        return CLI_TOLERATED;
-                return report_error_reply(g, method, error, reply);
+                if (!is_tolerated(error, tolerated))
+                        return report_error_reply(g, method, error, reply);
+                if (ret_error) {
+                        *ret_error = TAKE_PTR(error);
+                        *ret_params = TAKE_PTR(reply);
+                }
+                return CLI_TOLERATED;
         }
         *ret_params = TAKE_PTR(reply);
         return 0;
+}
+
+int cli_call(const struct cli_global *g, const char *method, struct json_object *params,
+             const char *const *tolerated, struct json_object **ret_params) {
+        return cli_call_tolerant(g, method, params, tolerated, ret_params, NULL);
 }
 
 struct stream {

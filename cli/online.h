@@ -29,6 +29,11 @@
  * failed and returns the exit code for it. */
 int cli_call(const struct cli_global *g, const char *method, struct json_object *params,
              const char *const *tolerated, struct json_object **ret_params);
+/* As cli_call(), but a tolerated error also hands out its name in
+ * *ret_error (caller frees) and its parameters in *ret_params (for errors
+ * whose parameters the command shows: ReloadFailed, DumpUnavailable). */
+int cli_call_tolerant(const struct cli_global *g, const char *method, struct json_object *params,
+                      const char *const *tolerated, struct json_object **ret_params, char **ret_error);
 
 /* Calls CLI_INTERFACE.@method with "more" and hands each reply's
  * parameters to @fn, without a timeout (a subscription waits for events).
@@ -49,6 +54,19 @@ int cli_bad_reply(const struct cli_global *g, const char *method, const struct m
 int cli_reply_u64(const struct cli_global *g, const char *method, struct json_object *params, const char *key,
                   uint64_t *ret);
 
+/* ---- crash dumps (crash-online.c) ----
+ * The dump ranges under @policy (and what the policy drops), or the ELF
+ * core header, of memranged's current table; @arch MEMRANGE_ARCH_UNKNOWN:
+ * the daemon's. Return -1 on success, else the exit code (message
+ * printed; a DumpUnavailable reason as "@cmd: reason"). The elfcorehdr
+ * call fills the policy and arch of *ret_info, the caller frees *ret_buf. */
+int cli_crash_ranges_online(const struct cli_global *g, const char *cmd, enum memrange_dump_policy policy,
+                            enum memrange_arch arch, struct memrange_dump_ranges **ret_ranges,
+                            struct memrange_list **ret_dropped);
+int cli_elfcorehdr_online(const struct cli_global *g, const char *cmd, enum memrange_dump_policy policy,
+                          enum memrange_arch arch, const struct memrange_elfcore_opts *opts,
+                          struct memrange_dump_ranges *ret_info, void **ret_buf, size_t *ret_size);
+
 /* memranged's GetStatus reply (daemon/io.memranged.varlink), checked. */
 struct cli_daemon_status {
         const char *socket;    /* where it was asked (borrowed from the options) */
@@ -63,6 +81,8 @@ struct cli_daemon_status {
         bool kdump_loaded;
         int kdump_crash_hotplug; /* 0/1, -1 when the daemon does not know */
         char *kdump_state;
+        struct json_object *kdump; /* the whole "kdump" member (a reference), its
+                                      reload members type-checked */
         bool addresses_hidden;   /* the methods with addresses refused us */
 };
 

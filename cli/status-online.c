@@ -100,6 +100,101 @@ static const char *crash_hotplug_name(int value) {
         return value < 0 ? "n/a" : value ? "1" : "0";
 }
 
+/* ---- the reload engine (members of "kdump" a daemon may not send) ---- */
+
+static const char *get_string(struct json_object *o, const char *key) {
+        const char *v = NULL;
+
+        (void) varlink_json_get_string(o, key, &v);
+        return v;
+}
+
+static bool get_u64(struct json_object *o, const char *key, uint64_t *ret) {
+        return o && varlink_json_get_uint64(o, key, ret) > 0;
+}
+
+/* "in 1.5 s" for a CLOCK_MONOTONIC time ahead, "now" when passed. */
+static const char *in(uint64_t usec, char *buf, size_t size) {
+        struct timespec ts;
+        uint64_t now;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        now = (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+        if (usec > now)
+                snprintf(buf, size, "in %.1f s", (double) (usec - now) / 1e6);
+        else
+                snprintf(buf, size, "now");
+        return buf;
+}
+
+static void print_image(const struct cli_daemon_status *s, struct json_object *k) {
+        const char *by = get_string(k, "loaded_by"), *method = get_string(k, "method");
+        uint64_t generation, usec;
+        char buf[64];
+
+        if (by)
+                printf("  %-24s %s%s%s%s\n", "loaded by", by, method ? " (" : "", method ?: "", method ? ")" : "");
+        if (get_u64(k, "loaded_generation", &generation))
+                printf("  %-24s %" PRIu64 " (current %" PRIu64 ")\n", "loaded generation", generation, s->generation);
+        if (get_u64(k, "stale_since_usec", &usec) && *ago(usec, buf, sizeof(buf)))
+                printf("  %-24s %s\n", "stale since", buf);
+}
+
+static void print_last_reload(struct json_object *k) {
+        struct json_object *last = NULL;
+        uint64_t generation = 0, duration = 0, started = 0;
+        const char *result, *error, *ns_error;
+        bool in_namespace = true;
+        char buf[64];
+
+        if (varlink_json_get_object(k, "last_reload", &last) <= 0)
+                return;
+        result = get_string(last, "result");
+        error = get_string(last, "error");
+        ns_error = get_string(last, "namespace_error");
+        (void) get_u64(last, "generation", &generation);
+        (void) get_u64(last, "duration_usec", &duration);
+        (void) varlink_json_get_bool(last, "namespace", &in_namespace);
+        buf[0] = '\0';
+        if (get_u64(last, "started_usec", &started))
+                (void) ago(started, buf, sizeof(buf));
+        printf("  %-24s generation %" PRIu64 ": %s in %.3f s%s%s\n", "last reload", generation, result ?: "?",
+               (double) duration / 1e6, buf[0] ? ", " : "", buf);
+        if (error)
+                printf("  %-24s %s\n", "last reload error", error);
+        if (!in_namespace)
+                printf("  %-24s no: %s\n", "with the table's iomem", ns_error ?: "not asked for");
+}
+
+static void print_reload(const struct cli_daemon_status *s) {
+        struct json_object *k = s->kdump;
+        uint64_t attempts = 0, reloads = 0, failures = 0, skipped = 0, follow_ups = 0, retry;
+        const char *mode = get_string(k, "mode"), *reason = get_string(k, "mode_reason");
+        const char *problem = get_string(k, "mode_error");
+        bool reloading = false;
+        char buf[64];
+
+        if (!mode) /* an older daemon */
+                return;
+        printf("  %-24s %s%s%s%s\n", "reload mode", mode, reason ? " (" : "", reason ?: "", reason ? ")" : "");
+        if (problem)
+                printf("  %-24s %s\n", "reload problem", problem);
+        print_image(s, k);
+        if (varlink_json_get_bool(k, "reloading", &reloading) > 0 && reloading)
+                printf("  %-24s yes\n", "reloading");
+        if (get_u64(k, "retry_usec", &retry))
+                printf("  %-24s %s\n", "next attempt", in(retry, buf, sizeof(buf)));
+        (void) get_u64(k, "attempts", &attempts);
+        (void) get_u64(k, "reloads", &reloads);
+        (void) get_u64(k, "failures", &failures);
+        (void) get_u64(k, "skipped", &skipped);
+        (void) get_u64(k, "follow_ups", &follow_ups);
+        printf("  %-24s %" PRIu64 " of %" PRIu64 " attempts (%" PRIu64 " failed, %" PRIu64 " follow-ups), %" PRIu64
+               " skipped\n",
+               "reloads", reloads, attempts, failures, follow_ups, skipped);
+        print_last_reload(k);
+}
+
 void status_print_online_crash(const struct cli_data *d, bool in_bytes) {
         const struct cli_daemon_status *s = d->daemon;
         struct memrange_list reservations = {};
@@ -114,6 +209,7 @@ void status_print_online_crash(const struct cli_data *d, bool in_bytes) {
         printf("  %-24s %s\n", "kdump loaded", yes_no(s->kdump_loaded));
         printf("  %-24s %s\n", "crash_hotplug", crash_hotplug_name(s->kdump_crash_hotplug));
         printf("  %-24s %s\n", "kdump state", s->kdump_state);
+        print_reload(s);
 }
 
 struct json_object *status_json_online_crash(const struct cli_data *d) {
@@ -132,6 +228,8 @@ struct json_object *status_json_online_crash(const struct cli_data *d) {
         status_json_add(obj, "crash_hotplug",
                         s->kdump_crash_hotplug < 0 ? NULL : json_object_new_boolean(s->kdump_crash_hotplug));
         status_json_add(obj, "kdump_state", json_object_new_string(s->kdump_state));
+        /* The reload engine's state as the daemon reports it. */
+        status_json_add(obj, "kdump", json_object_get(s->kdump));
         return obj;
 }
 

@@ -26,10 +26,12 @@ struct status {
 /* "  label                    value" lines; a negative @value (its kernel
  * file is missing) prints n/a. */
 void status_print_optional(const char *label, int64_t value);
-/* One "reservation" line per crash kernel reservation ("none" when empty). */
-void status_print_reservations(const struct memrange_list *reservations, bool in_bytes);
-/* [{start, end, size, low}] of the reservations. */
-struct json_object *status_json_reservations(const struct memrange_list *list);
+/* One "reservation" line per crash kernel reservation of @table ("none"
+ * when it has none, "hidden" when @table is NULL: addresses refused). */
+void status_print_reservations(const struct memrange_table *table, bool in_bytes);
+/* [{start, end, size, low}] of the reservations of @table; NULL (JSON null)
+ * when @table is NULL. */
+struct json_object *status_json_reservations(const struct memrange_table *table);
 /* Adds @value (consumed; NULL becomes JSON null) under @key. */
 void status_json_add(struct json_object *obj, const char *key, struct json_object *value);
 

@@ -13,10 +13,6 @@ struct table_totals {
         uint64_t reserved;
 };
 
-static bool range_is_crashkernel(const struct memrange *r) {
-        return r->type == MEMRANGE_TYPE_CRASHKERNEL || (r->flags & MEMRANGE_F_CRASHKERNEL);
-}
-
 /* The crash kernel and the kernel image are carved out of System RAM. */
 static bool range_is_ram(const struct memrange *r) {
         return r->type == MEMRANGE_TYPE_RAM || r->type == MEMRANGE_TYPE_KERNEL ||
@@ -33,7 +29,7 @@ static struct table_totals table_totals(const struct memrange_table *table) {
                         t.ram += size;
                 if (r->flags & MEMRANGE_F_DRIVER_MANAGED)
                         t.driver_managed += size;
-                if (range_is_crashkernel(r))
+                if (cli_range_is_crashkernel(r))
                         t.crashkernel += size;
                 if (r->type == MEMRANGE_TYPE_RESERVED)
                         t.reserved += size;

@@ -13,7 +13,7 @@
 #include "api.h"
 #include "kdump-settings.h"
 #include "log.h"
-#include "memrange-json.h"
+#include "json-util.h"
 #include "memrange-private.h"
 
 /* ---------------------------------------------------------------------------
@@ -193,6 +193,7 @@ static struct json_object *dump_reply(struct manager *m, const struct memrange_d
         return TAKE_PTR(p);
 }
 
+/* [DumpRange]: {start, end, size, backup}. */
 static int dump_ranges_to_json(const struct memrange_dump_ranges *ranges, struct json_object **ret) {
         _cleanup_(json_object_putp) struct json_object *a = json_object_new_array();
 
@@ -201,15 +202,18 @@ static int dump_ranges_to_json(const struct memrange_dump_ranges *ranges, struct
         for (size_t i = 0; i < ranges->n; i++) {
                 const struct memrange_dump_range *d = &ranges->ranges[i];
                 struct json_object *o = json_object_new_object();
+                int r;
 
-                if (!o || varlink_json_add(o, "start", json_object_new_uint64(d->start)) < 0 ||
-                    varlink_json_add(o, "end", json_object_new_uint64(d->end - 1)) < 0 ||
-                    varlink_json_add(o, "size", json_object_new_uint64(d->end - d->start)) < 0 ||
-                    varlink_json_add(o, "backup", json_object_new_boolean(d->flags & MEMRANGE_DUMP_F_BACKUP)) < 0 ||
-                    json_object_array_add(a, o) < 0) {
+                r = o ? mj_add_span(o, d->start, d->end, true) : -ENOMEM;
+                if (r >= 0)
+                        r = mj_add(o, "backup", json_object_new_boolean(d->flags & MEMRANGE_DUMP_F_BACKUP));
+                if (r < 0) {
                         json_object_put(o);
-                        return -ENOMEM;
+                        return r;
                 }
+                r = mj_append(a, o);
+                if (r < 0)
+                        return r;
         }
         *ret = TAKE_PTR(a);
         return 0;

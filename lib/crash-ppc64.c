@@ -3,8 +3,9 @@
  * The kexec-tools policy on ppc64: kexec-tools does not read /proc/iomem
  * there. Its memory is the device tree's memory nodes plus the drmem LMBs
  * that are assigned and not reserved, the crash region comes from
- * /chosen/linux,crashkernel-base and -size, and the first 64 KiB is backed
- * up into the crash region (its own PT_LOAD, pointing at the copy).
+ * /chosen/linux,crashkernel-base and -size (the device tree reader's
+ * crashkernel), and the first 64 KiB is backed up into the crash region
+ * (its own PT_LOAD, pointing at the copy).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,51 +16,12 @@
 #include "reconcile.h"
 
 #define PPC64_BACKUP_END (UINT64_C(64) << 10)
-#define CHOSEN "proc/device-tree/chosen/"
-
-/* A big-endian /chosen number of one or two cells. 0 when absent. */
-static int read_chosen_number(struct memrange_ctx *ctx, const char *path, bool *ret_found, uint64_t *ret) {
-        _cleanup_(freep) char *buf = NULL;
-        size_t len;
-        int r;
-
-        *ret_found = false;
-        r = mr_read_file(ctx, path, 8, &buf, &len);
-        if (r == -ENOENT)
+/* The crash region the ppc64 kernel publishes in /chosen: kexec-tools
+ * takes it from there whatever /proc/iomem (and so the table) says. */
+static int add_chosen_crash_region(const struct memrange_devicetree *dt, struct memrange_dump_ranges *out) {
+        if (!dt || !dt->has_crashkernel)
                 return 0;
-        if (r == -EFBIG)
-                return mr_error_at(ctx, EBADMSG, path, 0, "longer than 8 bytes");
-        if (r < 0)
-                return mr_error_at(ctx, r, path, 0, "cannot read: %s", strerror(-r));
-        if (len != 4 && len != 8)
-                return mr_error_at(ctx, EBADMSG, path, 0, "expected 4 or 8 bytes, got %zu", len);
-        *ret = mr_be_cells((const uint8_t *) buf, (unsigned) (len / 4));
-        *ret_found = true;
-        return 0;
-}
-
-/* The crash region the ppc64 kernel publishes in /chosen (it is not
- * always in /proc/iomem). */
-static int add_chosen_crash_region(struct memrange_ctx *ctx, struct memrange_dump_ranges *out) {
-        bool has_base, has_size;
-        uint64_t base = 0, size = 0;
-        int r;
-
-        if (!ctx)
-                return 0;
-        r = read_chosen_number(ctx, CHOSEN "linux,crashkernel-base", &has_base, &base);
-        if (r < 0)
-                return r;
-        r = read_chosen_number(ctx, CHOSEN "linux,crashkernel-size", &has_size, &size);
-        if (r < 0)
-                return r;
-        if (!has_base || !has_size || size == 0)
-                return 0;
-        if (base + size < base)
-                return mr_error_at(ctx, EBADMSG, CHOSEN "linux,crashkernel-size", 0,
-                                   "crash region 0x%" PRIx64 "+0x%" PRIx64 " passes the end of memory", base,
-                                   size);
-        return mr_dump_push(&out->excluded, &out->n_excluded, base, base + size, 0);
+        return mr_dump_push(&out->excluded, &out->n_excluded, dt->crashkernel.start, dt->crashkernel.end, 0);
 }
 
 /* Device tree memory (after its usable-memory limits) plus drmem memory. */
@@ -112,7 +74,7 @@ int mr_dump_compute_ppc64(struct memrange_ctx *ctx, const struct memrange_table 
         r = mr_dump_crash_runs(table, &out->excluded, &out->n_excluded);
         if (r < 0)
                 return r;
-        r = add_chosen_crash_region(ctx, out);
+        r = add_chosen_crash_region(sources->devicetree, out);
         if (r < 0)
                 return r;
         mr_dump_sort_merge(out->excluded, &out->n_excluded);

@@ -39,7 +39,7 @@ int mr_dump_crash_runs(const struct memrange_table *table, struct memrange_dump_
 
 /* kexec-tools on ppc64 (crash-ppc64.c): fills @out->ranges and ->excluded
  * from the device tree and drmem of @sources, minus the crash reservations
- * of @table and the crash region of /chosen, read through @ctx (skipped
- * when @ctx is NULL). */
+ * of @table and the device tree's /chosen crash region. @ctx (may be NULL)
+ * gets the error message. */
 int mr_dump_compute_ppc64(struct memrange_ctx *ctx, const struct memrange_table *table,
                           const struct memrange_sources *sources, struct memrange_dump_ranges *out);

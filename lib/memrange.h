@@ -347,6 +347,11 @@ struct memrange_devicetree {
         struct memrange_list usable_memory_range; /* /chosen/linux,usable-memory-range */
         bool has_elfcorehdr;
         struct memrange elfcorehdr;           /* /chosen/linux,elfcorehdr */
+        /* The crash kernel region the powerpc kernel publishes in
+         * /chosen/linux,crashkernel-base and -size (one or two cells each;
+         * both or neither), type crashkernel. A size of 0 is no region. */
+        bool has_crashkernel;
+        struct memrange crashkernel;
 };
 int memrange_devicetree_read(struct memrange_ctx *ctx, struct memrange_devicetree **ret_dt);
 struct memrange_devicetree *memrange_devicetree_free(struct memrange_devicetree *dt);
@@ -543,8 +548,9 @@ struct memrange_dump_ranges {
 
 /* The RAM PT_LOAD ranges (kernel text excluded) a dump made under @policy
  * would hold, computed from the authoritative @table and, where the table
- * cannot tell, @sources (crash_hotplug for auto; the device tree, drmem and
- * /chosen/linux,crashkernel-* for ppc64, the last read through @ctx).
+ * cannot tell, @sources (crash_hotplug for auto; the device tree with its
+ * /chosen crash region, and drmem, for ppc64). @ctx (may be NULL) gets the
+ * error message.
  *  - kexec-tools-x86: all RAM (driver-managed included) minus the crash
  *    reservations (at most 8); the first range ending at or below 640 KiB
  *    carries MEMRANGE_DUMP_F_BACKUP; at most 32768 ranges (-E2BIG beyond);

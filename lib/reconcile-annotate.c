@@ -285,6 +285,27 @@ static int annotate_crash(struct memrange_table *table, const struct memrange_cr
         return 0;
 }
 
+/* True when a usable /proc/iomem shows a "Crash kernel" entry. */
+static bool iomem_has_crash_entry(const struct memrange_sources *s) {
+        if (!rc_iomem_usable(s))
+                return false;
+        for (size_t i = 0; i < s->iomem->n; i++)
+                if (rc_is_crash_entry(&s->iomem->entries[i]))
+                        return true;
+        return false;
+}
+
+/* powerpc pseries reserves the crash kernel in the device tree only: its
+ * /chosen region marks the RAM when iomem has no "Crash kernel" entry. */
+static int annotate_chosen_crash(struct memrange_table *table, const struct memrange_sources *s) {
+        const struct memrange_devicetree *dt = s->devicetree;
+
+        if (!dt->has_crashkernel || iomem_has_crash_entry(s))
+                return 0;
+        return rc_annotate(table, dt->crashkernel.start, dt->crashkernel.end, RAM_ONLY, MEMRANGE_SRC_DEVICETREE,
+                           MEMRANGE_F_CRASHKERNEL, MEMRANGE_NID_NONE);
+}
+
 int rc_annotate_all(struct memrange_table *table, const struct memrange_sources *s) {
         int r = 0;
 
@@ -301,5 +322,7 @@ int rc_annotate_all(struct memrange_table *table, const struct memrange_sources 
                 r = annotate_drmem(table, s->drmem);
         if (r >= 0 && s->crash)
                 r = annotate_crash(table, s->crash);
+        if (r >= 0 && s->devicetree)
+                r = annotate_chosen_crash(table, s);
         return r;
 }

@@ -42,7 +42,9 @@
  *      so the links win;
  *    - device tree: its bit on RAM under the memory nodes (after
  *      linux,usable-memory limits); /reserved-memory no-map children set
- *      MEMRANGE_F_NOMAP;
+ *      MEMRANGE_F_NOMAP; the /chosen crash kernel region (powerpc) sets
+ *      its bit and MEMRANGE_F_CRASHKERNEL on the RAM under it when iomem
+ *      shows no "Crash kernel" entry (pseries keeps it out of iomem);
  *    - drmem: its bit on RAM under assigned, non-reserved LMBs, and
  *      MEMRANGE_F_HOTPLUG for HOTREMOVABLE ones;
  *    - crash state: its bit, MEMRANGE_F_CRASHKERNEL and (for the low

@@ -298,16 +298,12 @@ static int read_reserved_memory(struct memrange_ctx *ctx, struct memrange_device
         return 0;
 }
 
-/* Set by kexec in a capture kernel: the memory it may use, and where the
- * ELF core header of the crashed kernel lies (exactly one tuple). */
-static int read_chosen(struct memrange_ctx *ctx, struct memrange_devicetree *dt) {
-        static const char dir[] = DT_ROOT "/chosen";
-        static const char elfcorehdr_path[] = DT_ROOT "/chosen/linux,elfcorehdr";
-        static const struct memrange ram = {
-                .type = MEMRANGE_TYPE_RAM,
-                .nid = MEMRANGE_NID_NONE,
-                .sources = MEMRANGE_SRC_DEVICETREE,
-        };
+#define CHOSEN DT_ROOT "/chosen"
+
+/* Where the ELF core header of the crashed kernel lies: set by kexec in a
+ * capture kernel, exactly one tuple. */
+static int read_elfcorehdr(struct memrange_ctx *ctx, struct memrange_devicetree *dt) {
+        static const char elfcorehdr_path[] = CHOSEN "/linux,elfcorehdr";
         static const struct memrange reserved = {
                 .type = MEMRANGE_TYPE_RESERVED,
                 .nid = MEMRANGE_NID_NONE,
@@ -317,11 +313,6 @@ static int read_chosen(struct memrange_ctx *ctx, struct memrange_devicetree *dt)
         _cleanup_(freep) uint8_t *buf = NULL;
         size_t len, tuple = (size_t) (dt->address_cells + dt->size_cells) * 4;
         int r;
-
-        r = read_tuples(ctx, dir, "linux,usable-memory-range", dt->address_cells, dt->size_cells,
-                        &ram, "chosen", &dt->usable_memory_range);
-        if (r < 0 && r != -ENOENT)
-                return r;
 
         r = read_property(ctx, elfcorehdr_path, &buf, &len);
         if (r == -ENOENT)
@@ -340,6 +331,78 @@ static int read_chosen(struct memrange_ctx *ctx, struct memrange_devicetree *dt)
         dt->has_elfcorehdr = true;
         dt->elfcorehdr = hdr.ranges[0];
         return 0;
+}
+
+/* A number of one or two cells, whatever the root's cell counts: the
+ * powerpc kernel writes an unsigned long. -ENOENT (unrecorded) when
+ * absent. */
+static int read_chosen_number(struct memrange_ctx *ctx, const char *path, uint64_t *ret) {
+        _cleanup_(freep) uint8_t *buf = NULL;
+        size_t len;
+        int r;
+
+        r = read_property(ctx, path, &buf, &len);
+        if (r < 0)
+                return r;
+        if (len != 4 && len != 8)
+                return mr_error_at(ctx, EBADMSG, path, 0, "expected 4 or 8 bytes, got %zu", len);
+        *ret = mr_be_cells(buf, (unsigned) (len / 4));
+        return 0;
+}
+
+/* The crash kernel region powerpc publishes in /chosen (pseries keeps it
+ * out of /proc/iomem). The kernel writes both properties or neither. */
+static int read_crashkernel(struct memrange_ctx *ctx, struct memrange_devicetree *dt) {
+        static const char base_path[] = CHOSEN "/linux,crashkernel-base";
+        static const char size_path[] = CHOSEN "/linux,crashkernel-size";
+        uint64_t base = 0, size = 0;
+        int rb, rs;
+
+        rb = read_chosen_number(ctx, base_path, &base);
+        if (rb < 0 && rb != -ENOENT)
+                return rb;
+        rs = read_chosen_number(ctx, size_path, &size);
+        if (rs < 0 && rs != -ENOENT)
+                return rs;
+        if (rb == -ENOENT && rs == -ENOENT)
+                return 0;
+        if (rb == -ENOENT || rs == -ENOENT)
+                return mr_error_at(ctx, EBADMSG, rb == -ENOENT ? size_path : base_path, 0,
+                                   "present without linux,crashkernel-%s", rb == -ENOENT ? "base" : "size");
+        if (size == 0)
+                return 0;
+        if (size > UINT64_MAX - base)
+                return mr_error_at(ctx, EBADMSG, size_path, 0,
+                                   "crash region 0x%" PRIx64 "+0x%" PRIx64 " passes the end of memory", base, size);
+        dt->has_crashkernel = true;
+        dt->crashkernel = (struct memrange) {
+                .start = base,
+                .end = base + size,
+                .type = MEMRANGE_TYPE_CRASHKERNEL,
+                .nid = MEMRANGE_NID_NONE,
+                .sources = MEMRANGE_SRC_DEVICETREE,
+        };
+        return 0;
+}
+
+/* /chosen: the memory a capture kernel may use, its ELF core header, and
+ * the crash kernel region of powerpc. */
+static int read_chosen(struct memrange_ctx *ctx, struct memrange_devicetree *dt) {
+        static const struct memrange ram = {
+                .type = MEMRANGE_TYPE_RAM,
+                .nid = MEMRANGE_NID_NONE,
+                .sources = MEMRANGE_SRC_DEVICETREE,
+        };
+        int r;
+
+        r = read_tuples(ctx, CHOSEN, "linux,usable-memory-range", dt->address_cells, dt->size_cells, &ram,
+                        "chosen", &dt->usable_memory_range);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = read_elfcorehdr(ctx, dt);
+        if (r < 0)
+                return r;
+        return read_crashkernel(ctx, dt);
 }
 
 int mr_dt_root_cells(struct memrange_ctx *ctx, uint32_t *ret_address_cells, uint32_t *ret_size_cells) {

@@ -283,6 +283,14 @@ case_status() {
         expect_line ' +"crash_elfcorehdr_size": null,'
         expect_line ' +"start": 503316480,'
         python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out" || fail "status -J is not JSON"
+        # pseries keeps its crash region (/chosen/linux,crashkernel-base
+        # 0x20000000, -size 0x10000000) out of proc/iomem: status shows the
+        # table's reservation, as online, and so does the summary.
+        run --sysroot "$fixtures/ppc64le-6.1-pseries/boot" status
+        expect_rc 0
+        expect_line "  reservation +0x0000000020000000-0x000000002fffffff \(256M\)"
+        run --sysroot "$fixtures/ppc64le-6.1-pseries/boot" list --summary=only
+        expect_line "Crash kernel reservation: +256M"
 }
 
 # crash-ranges and elfcorehdr on the DIMM hot-add: System RAM minus the

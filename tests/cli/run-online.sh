@@ -101,18 +101,22 @@ case_modes() {
         run --offline rescan
         expect_rc 2
         expect_err "rescan needs memranged"
-        # crash-ranges and elfcorehdr never ask the daemon (yet).
+        # crash-ranges and elfcorehdr ask the daemon unless told not to.
         run --socket "$tmp/nothing-here" crash-ranges
+        expect_rc 3
+        expect_err "cannot reach memranged at $tmp/nothing-here"
+        run_as env MEMRANGED_SOCKET="$tmp/nothing-here" -- elfcorehdr -o "$tmp/hdr"
+        expect_rc 3
+        [ ! -e "$tmp/hdr" ] || fail "elfcorehdr wrote a file without an answer"
+        run --offline reload
         expect_rc 2
-        expect_err "this command reads the files itself"
-        run_as env MEMRANGED_SOCKET="$tmp/nothing-here" -- crash-ranges --help
-        expect_rc 0
-        expect_out "Offline only for now: reads the kernel files directly, never memranged."
+        expect_err "reload needs memranged"
         run --help
         expect_line " monitor +.*"
         expect_line " rescan +.*"
+        expect_line " reload +.*"
         expect_out "--socket <path>"
-        expect_out "crash-ranges and elfcorehdr always read"
+        expect_out "monitor, rescan and reload need memranged."
         run --timeout 0 list
         expect_rc 2
         expect_err "memrangectl: invalid timeout '0'"

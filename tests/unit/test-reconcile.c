@@ -593,6 +593,80 @@ static void zeroed_iomem_falls_back_to_devicetree_and_drmem(void **state) {
         result_free(&res);
 }
 
+/* pseries publishes its crash region in /chosen only: it marks the RAM
+ * when iomem has no "Crash kernel" entry, and iomem's entry wins when it
+ * has one. */
+static void devicetree_crash_region_marks_ram_unless_iomem_has_one(void **state) {
+        static const struct iomem_line ppc64_lines[] = {
+                { 0, 0x0, 0x80000000, RAM, 0, "System RAM" },
+        };
+        static const struct iomem_line with_crash[] = {
+                { 0, 0x0, 0x80000000, RAM, 0, "System RAM" },
+                { 1, 0x40000000, 0x48000000, MEMRANGE_TYPE_CRASHKERNEL, 0, "Crash kernel" },
+        };
+        const struct memrange dt_memory = SPAN(0x0, 0x80000000, RAM);
+        const struct memrange chosen = REC(0x20000000, 0x30000000, MEMRANGE_TYPE_CRASHKERNEL, 0, NONE, DT);
+
+        for (int iomem_has_crash = 0; iomem_has_crash <= 1; iomem_has_crash++) {
+                _cleanup_(memrange_sources_freep) struct memrange_sources *s = new_sources();
+                struct result res;
+
+                s->iomem = iomem_has_crash ? make_iomem(with_crash, ELEMENTSOF(with_crash))
+                                           : make_iomem(ppc64_lines, ELEMENTSOF(ppc64_lines));
+                s->status[0] = MEMRANGE_SOURCE_OK;
+                s->devicetree = make_devicetree();
+                list_fill(&s->devicetree->memory, &dt_memory, 1, "memory@0");
+                s->devicetree->has_crashkernel = true;
+                s->devicetree->crashkernel = chosen;
+                res = reconcile(s);
+
+                if (iomem_has_crash) {
+                        const struct memrange expected[] = {
+                                REC(0x0, 0x40000000, RAM, 0, NONE, I | DT),
+                                REC(0x40000000, 0x48000000, RAM, MEMRANGE_F_CRASHKERNEL, NONE, I | DT),
+                                REC(0x48000000, 0x80000000, RAM, 0, NONE, I | DT),
+                        };
+                        assert_table(res.table, expected, ELEMENTSOF(expected));
+                } else {
+                        const struct memrange expected[] = {
+                                REC(0x0, 0x20000000, RAM, 0, NONE, I | DT),
+                                REC(0x20000000, 0x30000000, RAM, MEMRANGE_F_CRASHKERNEL, NONE, I | DT),
+                                REC(0x30000000, 0x80000000, RAM, 0, NONE, I | DT),
+                        };
+                        assert_table(res.table, expected, ELEMENTSOF(expected));
+                }
+                assert_findings(res.findings, NULL, 0);
+                result_free(&res);
+        }
+}
+
+/* Without a usable iomem the table comes from the device tree; its crash
+ * region still marks the RAM. */
+static void devicetree_crash_region_marks_the_devicetree_table(void **state) {
+        static const struct iomem_line zeroed[] = {
+                { 0, 0, 0, RAM, 0, "System RAM" },
+        };
+        const struct memrange dt_memory = SPAN(0x0, 0x80000000, RAM);
+        _cleanup_(memrange_sources_freep) struct memrange_sources *s = new_sources();
+        struct result res;
+
+        s->iomem = make_iomem(zeroed, ELEMENTSOF(zeroed));
+        s->status[0] = MEMRANGE_SOURCE_HIDDEN;
+        s->devicetree = make_devicetree();
+        list_fill(&s->devicetree->memory, &dt_memory, 1, "memory@0");
+        s->devicetree->has_crashkernel = true;
+        s->devicetree->crashkernel = REC(0x20000000, 0x30000000, MEMRANGE_TYPE_CRASHKERNEL, 0, NONE, DT);
+        res = reconcile(s);
+
+        const struct memrange expected[] = {
+                REC(0x0, 0x20000000, RAM, 0, NONE, DT),
+                REC(0x20000000, 0x30000000, RAM, MEMRANGE_F_CRASHKERNEL, NONE, DT),
+                REC(0x30000000, 0x80000000, RAM, 0, NONE, DT),
+        };
+        assert_table(res.table, expected, ELEMENTSOF(expected));
+        result_free(&res);
+}
+
 static void without_iomem_blocks_come_before_the_memmap(void **state) {
         const struct block_spec specs[] = {
                 { 0, MEMRANGE_BLOCK_ONLINE, NONE },
@@ -1169,9 +1243,13 @@ static void ppc64_hotplug_drmem_covers_the_new_lmbs(void **state) {
         struct result res = reconcile_fixture("ppc64le-6.1-pseries/hotplug");
         /* memory@0 covers the boot 2 GiB; the 4 LMBs assigned by the
          * hot-add cover 0x80000000-0xbfffffff; no node column in 6.1
-         * memblock, so the nid comes from the node links. */
+         * memblock, so the nid comes from the node links. /chosen holds
+         * linux,crashkernel-base 0x20000000 and -size 0x10000000, which
+         * iomem does not show. */
         const struct memrange expected[] = {
-                REC(0x0, 0x80000000, RAM, 0, 0, I | B | MB | DT | N),
+                REC(0x0, 0x20000000, RAM, 0, 0, I | B | MB | DT | N),
+                REC(0x20000000, 0x30000000, RAM, MEMRANGE_F_CRASHKERNEL, 0, I | B | MB | DT | N),
+                REC(0x30000000, 0x80000000, RAM, 0, 0, I | B | MB | DT | N),
                 REC(0x80000000, 0xc0000000, RAM, 0, 0, I | B | MB | DR | N),
         };
 
@@ -1183,7 +1261,9 @@ static void ppc64_hotplug_drmem_covers_the_new_lmbs(void **state) {
 static void ppc64_boot_reserved_lmbs_are_not_drmem_memory(void **state) {
         struct result res = reconcile_fixture("ppc64le-6.1-pseries/boot");
         const struct memrange expected[] = {
-                REC(0x0, 0x80000000, RAM, 0, 0, I | B | MB | DT | N),
+                REC(0x0, 0x20000000, RAM, 0, 0, I | B | MB | DT | N),
+                REC(0x20000000, 0x30000000, RAM, MEMRANGE_F_CRASHKERNEL, 0, I | B | MB | DT | N),
+                REC(0x30000000, 0x80000000, RAM, 0, 0, I | B | MB | DT | N),
         };
 
         assert_table(res.table, expected, ELEMENTSOF(expected));
@@ -1218,6 +1298,8 @@ int main(void) {
                 cmocka_unit_test(driver_managed_ram_counts_for_block_coverage),
                 cmocka_unit_test(hidden_iomem_is_an_error_and_memblock_builds_the_table),
                 cmocka_unit_test(zeroed_iomem_falls_back_to_devicetree_and_drmem),
+                cmocka_unit_test(devicetree_crash_region_marks_ram_unless_iomem_has_one),
+                cmocka_unit_test(devicetree_crash_region_marks_the_devicetree_table),
                 cmocka_unit_test(without_iomem_blocks_come_before_the_memmap),
                 cmocka_unit_test(no_source_at_all_is_an_error),
                 cmocka_unit_test(crash_reservation_outside_ram_is_an_error),

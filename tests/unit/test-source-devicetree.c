@@ -39,6 +39,8 @@ static void arm64_memory_node_has_2g_at_1g(void **state) {
         assert_int_equal(dt->reserved_memory.n, 0);
         assert_int_equal(dt->usable_memory_range.n, 0);
         assert_false(dt->has_elfcorehdr);
+        /* crashkernel=256M is in iomem here; /chosen has no crash region. */
+        assert_false(dt->has_crashkernel);
 }
 
 /* pseries describes boot memory in memory@0; hot-added LMBs live only in
@@ -58,6 +60,10 @@ static void ppc64_memory_node_has_boot_memory_only(void **state) {
                 assert_string_equal(dt->memory.names[0], "memory@0");
                 assert_int_equal(dt->reserved_memory.n, 0);
                 assert_false(dt->has_elfcorehdr);
+                /* /chosen/linux,crashkernel-base 00000000 20000000 and
+                 * -size 00000000 10000000 (crashkernel=256M). */
+                assert_true(dt->has_crashkernel);
+                assert_range(&dt->crashkernel, 0x20000000, 0x30000000, MEMRANGE_TYPE_CRASHKERNEL, 0);
         }
 }
 
@@ -250,6 +256,70 @@ static void chosen_kdump_properties_are_read(void **state) {
         assert_range(&dt->elfcorehdr, 0x78e00000, 0x78e10000, MEMRANGE_TYPE_RESERVED, 0);
 }
 
+/* The powerpc kernel writes an unsigned long whatever the root's cells:
+ * 8 bytes on ppc64, 4 on a 32-bit kernel. */
+static void chosen_crash_region_takes_one_or_two_cells(void **state) {
+        for (int cells = 1; cells <= 2; cells++) {
+                _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = NULL;
+                _cleanup_(memrange_devicetree_freep) struct memrange_devicetree *dt = NULL;
+                struct scratch s;
+
+                base_tree(&s);
+                if (cells == 1) {
+                        PUT_CELLS(&s, DT "/chosen/linux,crashkernel-base", 0x08000000);
+                        PUT_CELLS(&s, DT "/chosen/linux,crashkernel-size", 0x10000000);
+                } else {
+                        PUT_CELLS(&s, DT "/chosen/linux,crashkernel-base", 0, 0x08000000);
+                        PUT_CELLS(&s, DT "/chosen/linux,crashkernel-size", 0, 0x10000000);
+                }
+                assert_int_equal(read_tree(&s, &ctx, &dt), 0);
+                assert_true(dt->has_crashkernel);
+                assert_range(&dt->crashkernel, 0x08000000, 0x18000000, MEMRANGE_TYPE_CRASHKERNEL, 0);
+        }
+}
+
+static void chosen_crash_region_of_size_zero_is_none(void **state) {
+        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = NULL;
+        _cleanup_(memrange_devicetree_freep) struct memrange_devicetree *dt = NULL;
+        struct scratch s;
+
+        base_tree(&s);
+        PUT_CELLS(&s, DT "/chosen/linux,crashkernel-base", 0, 0x08000000);
+        PUT_CELLS(&s, DT "/chosen/linux,crashkernel-size", 0, 0);
+        assert_int_equal(read_tree(&s, &ctx, &dt), 0);
+        assert_false(dt->has_crashkernel);
+}
+
+static void malformed_chosen_crash_region_is_rejected(void **state) {
+        static const uint8_t three[3] = { 0, 0x08, 0 };
+        struct scratch s;
+
+        base_tree(&s);
+        scratch_write(&s, DT "/chosen/linux,crashkernel-base", three, sizeof(three));
+        PUT_CELLS(&s, DT "/chosen/linux,crashkernel-size", 0, 0x10000000);
+        expect_failure(&s, EBADMSG, DT "/chosen/linux,crashkernel-base: expected 4 or 8 bytes, got 3");
+
+        base_tree(&s);
+        PUT_CELLS(&s, DT "/chosen/linux,crashkernel-base", 0, 0x08000000);
+        PUT_CELLS(&s, DT "/chosen/linux,crashkernel-size", 0, 0, 0x10000000);
+        expect_failure(&s, EBADMSG, DT "/chosen/linux,crashkernel-size: expected 4 or 8 bytes, got 12");
+
+        base_tree(&s);
+        PUT_CELLS(&s, DT "/chosen/linux,crashkernel-base", 0, 0x08000000);
+        expect_failure(&s, EBADMSG, DT "/chosen/linux,crashkernel-base: present without linux,crashkernel-size");
+
+        base_tree(&s);
+        PUT_CELLS(&s, DT "/chosen/linux,crashkernel-size", 0, 0x10000000);
+        expect_failure(&s, EBADMSG, DT "/chosen/linux,crashkernel-size: present without linux,crashkernel-base");
+
+        base_tree(&s);
+        PUT_CELLS(&s, DT "/chosen/linux,crashkernel-base", 0xffffffff, 0xf0000000);
+        PUT_CELLS(&s, DT "/chosen/linux,crashkernel-size", 0, 0x10000000);
+        expect_failure(&s, EBADMSG,
+                       DT "/chosen/linux,crashkernel-size: crash region 0xfffffffff0000000+0x10000000 passes "
+                          "the end of memory");
+}
+
 static void wrong_cell_counts_are_rejected(void **state) {
         struct scratch s;
 
@@ -361,6 +431,9 @@ int main(void) {
                 cmocka_unit_test(reg_not_a_multiple_of_the_tuple_is_rejected),
                 cmocka_unit_test(overflowing_tuple_is_rejected),
                 cmocka_unit_test(malformed_elfcorehdr_is_rejected),
+                cmocka_unit_test(chosen_crash_region_takes_one_or_two_cells),
+                cmocka_unit_test(chosen_crash_region_of_size_zero_is_none),
+                cmocka_unit_test(malformed_chosen_crash_region_is_rejected),
                 cmocka_unit_test(empty_reg_describes_nothing),
                 cmocka_unit_test(missing_device_tree_is_enoent),
         };
