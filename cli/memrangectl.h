@@ -110,6 +110,8 @@ void cli_daemon_status_free(struct cli_daemon_status *s);
 
 /* Bit index (0..7) of a single source bit, for sources->status[]/error[]. */
 unsigned cli_source_index(uint32_t source_bit);
+/* True when a table range is (in) a crash kernel reservation. */
+bool cli_range_is_crashkernel(const struct memrange *r);
 /* True when /proc/iomem was readable but showed zeroed addresses. */
 bool cli_iomem_hidden(const struct cli_data *d);
 /* For commands that show what they could read: one stderr line per source

@@ -61,41 +61,6 @@ void status_json_add_ram(struct json_object *table, const struct cli_daemon_stat
         status_json_add(table, "offline_ram", json_object_new_uint64(s->offline_ram));
 }
 
-static bool is_crashkernel(const struct memrange *r) {
-        return r->type == MEMRANGE_TYPE_CRASHKERNEL || (r->flags & MEMRANGE_F_CRASHKERNEL);
-}
-
-/* The crash kernel reservations as the table holds them: runs of touching
- * crashkernel ranges (the table splits one where its node or sources
- * change) become one reservation each. */
-static int table_reservations(const struct memrange_table *table, struct memrange_list *ret) {
-        struct memrange_list list = {};
-
-        memrange_table_foreach(r, table) {
-                struct memrange *last = list.n ? &list.ranges[list.n - 1] : NULL;
-                struct memrange res = {
-                        .start = r->start,
-                        .end = r->end,
-                        .type = MEMRANGE_TYPE_CRASHKERNEL,
-                        .flags = r->flags & MEMRANGE_F_CRASH_LOW,
-                        .nid = MEMRANGE_NID_NONE,
-                };
-
-                if (!is_crashkernel(r))
-                        continue;
-                if (last && last->end == r->start && last->flags == res.flags) {
-                        last->end = r->end;
-                        continue;
-                }
-                if (memrange_list_append(&list, &res, NULL) < 0) {
-                        memrange_list_clear(&list);
-                        return -ENOMEM;
-                }
-        }
-        *ret = list;
-        return 0;
-}
-
 static const char *crash_hotplug_name(int value) {
         return value < 0 ? "n/a" : value ? "1" : "0";
 }
@@ -197,15 +162,9 @@ static void print_reload(const struct cli_daemon_status *s) {
 
 void status_print_online_crash(const struct cli_data *d, bool in_bytes) {
         const struct cli_daemon_status *s = d->daemon;
-        struct memrange_list reservations = {};
 
         puts("Crash kernel:");
-        if (!d->table)
-                printf("  %-24s hidden\n", "reservation");
-        else if (table_reservations(d->table, &reservations) == 0) {
-                status_print_reservations(&reservations, in_bytes);
-                memrange_list_clear(&reservations);
-        }
+        status_print_reservations(d->table, in_bytes);
         printf("  %-24s %s\n", "kdump loaded", yes_no(s->kdump_loaded));
         printf("  %-24s %s\n", "crash_hotplug", crash_hotplug_name(s->kdump_crash_hotplug));
         printf("  %-24s %s\n", "kdump state", s->kdump_state);
@@ -214,16 +173,11 @@ void status_print_online_crash(const struct cli_data *d, bool in_bytes) {
 
 struct json_object *status_json_online_crash(const struct cli_data *d) {
         const struct cli_daemon_status *s = d->daemon;
-        struct memrange_list reservations = {};
         struct json_object *obj = json_object_new_object();
 
         if (!obj)
                 return NULL;
-        if (d->table && table_reservations(d->table, &reservations) == 0) {
-                status_json_add(obj, "reservations", status_json_reservations(&reservations));
-                memrange_list_clear(&reservations);
-        } else
-                status_json_add(obj, "reservations", NULL);
+        status_json_add(obj, "reservations", status_json_reservations(d->table));
         status_json_add(obj, "kdump_loaded", json_object_new_boolean(s->kdump_loaded));
         status_json_add(obj, "crash_hotplug",
                         s->kdump_crash_hotplug < 0 ? NULL : json_object_new_boolean(s->kdump_crash_hotplug));
