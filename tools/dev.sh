@@ -86,12 +86,12 @@ run_tests() {
         fixtures=$(fixtures_dir)
 
         say "build with -Werror, run every suite but vm"
-        setup build-test -Dwerror_ci=true -Dfixtures_dir="$fixtures"
+        setup build-test -Dwerror=true -Dfixtures_dir="$fixtures"
         ninja -C build-test
         meson test -C build-test --print-errorlogs --num-processes 2 --no-suite vm
 
         say "ASan+UBSan build, run every suite"
-        setup build-asan -Dwerror_ci=true -Dfixtures_dir="$fixtures" \
+        setup build-asan -Dwerror=true -Dfixtures_dir="$fixtures" \
                 -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
         ninja -C build-asan
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
