@@ -24,27 +24,22 @@ static int add_chosen_crash_region(const struct memrange_devicetree *dt, struct 
         return mr_dump_push(&out->excluded, &out->n_excluded, dt->crashkernel.start, dt->crashkernel.end, 0);
 }
 
-/* Device tree memory (after its usable-memory limits) plus drmem memory. */
+static int add_plain(void *table, uint64_t start, uint64_t end, uint32_t source) {
+        return rc_plain_add(table, start, end);
+}
+
+/* Device tree memory (after its usable-memory limits) plus drmem memory,
+ * as one set. */
 static int firmware_memory(const struct memrange_sources *sources, struct memrange_table **ret_memory) {
         _cleanup_(memrange_table_freep) struct memrange_table *memory = NULL;
-        const struct memrange_drmem *drmem = sources->drmem;
         int r;
 
-        if (sources->devicetree)
-                r = rc_devicetree_memory(sources->devicetree, &memory);
-        else
-                r = memrange_table_new(&memory);
+        r = memrange_table_new(&memory);
         if (r < 0)
                 return r;
-        for (size_t i = 0; drmem && i < drmem->n; i++) {
-                const struct memrange_lmb *lmb = &drmem->lmbs[i];
-
-                if (!memrange_lmb_is_memory(lmb))
-                        continue;
-                r = rc_plain_add(memory, lmb->base, lmb->base + drmem->lmb_size);
-                if (r < 0)
-                        return r;
-        }
+        r = rc_foreach_firmware_memory(sources, add_plain, memory);
+        if (r < 0)
+                return r;
         *ret_memory = TAKE_PTR(memory);
         return 0;
 }

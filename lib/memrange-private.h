@@ -103,6 +103,9 @@ bool mr_dir_vanished(struct memrange_ctx *ctx, const char *path);
  * "ACPI Tables"...), compared case-insensitively; *ret_flags (may be NULL)
  * gets MEMRANGE_F_DRIVER_MANAGED for "System RAM (...)". */
 uint32_t mr_kernel_name_to_type(const char *name, uint32_t *ret_flags);
+/* The name the kernel prints for a type ("System RAM", "ACPI Tables"...;
+ * "Unknown E820 type" for unknown or out-of-range types). */
+const char *mr_type_to_kernel_name(uint32_t type);
 
 /* ---- crash state (source-crash.c) ---- */
 /* memrange_crash_read() with the reservations taken from @iomem, already

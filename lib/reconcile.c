@@ -215,6 +215,34 @@ int rc_devicetree_memory(const struct memrange_devicetree *dt, struct memrange_t
         return 0;
 }
 
+int rc_foreach_firmware_memory(const struct memrange_sources *s,
+                               int (*fn)(void *userdata, uint64_t start, uint64_t end, uint32_t source),
+                               void *userdata) {
+        const struct memrange_drmem *drmem = s->drmem;
+        int r;
+
+        if (s->devicetree) {
+                _cleanup_(memrange_table_freep) struct memrange_table *memory = NULL;
+
+                r = rc_devicetree_memory(s->devicetree, &memory);
+                if (r < 0)
+                        return r;
+                memrange_table_foreach(m, memory) {
+                        r = fn(userdata, m->start, m->end, MEMRANGE_SRC_DEVICETREE);
+                        if (r < 0)
+                                return r;
+                }
+        }
+        for (size_t i = 0; drmem && i < drmem->n; i++) {
+                if (!memrange_lmb_is_memory(&drmem->lmbs[i]))
+                        continue;
+                r = fn(userdata, drmem->lmbs[i].base, drmem->lmbs[i].base + drmem->lmb_size, MEMRANGE_SRC_DRMEM);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 bool rc_is_crash_entry(const struct memrange_iomem_entry *e) {
         return e->range.type == MEMRANGE_TYPE_CRASHKERNEL;
 }
@@ -328,31 +356,12 @@ static int build_from_memblock(struct memrange_table *table, const struct memran
         return 0;
 }
 
+static int add_firmware_ram(void *table, uint64_t start, uint64_t end, uint32_t source) {
+        return add_ram(table, start, end, source);
+}
+
 static int build_from_firmware_tree(struct memrange_table *table, const struct memrange_sources *s) {
-        const struct memrange_drmem *drmem = s->drmem;
-        int r;
-
-        if (s->devicetree) {
-                _cleanup_(memrange_table_freep) struct memrange_table *memory = NULL;
-
-                r = rc_devicetree_memory(s->devicetree, &memory);
-                if (r < 0)
-                        return r;
-                memrange_table_foreach(m, memory) {
-                        r = add_ram(table, m->start, m->end, MEMRANGE_SRC_DEVICETREE);
-                        if (r < 0)
-                                return r;
-                }
-        }
-        for (size_t i = 0; drmem && i < drmem->n; i++) {
-                if (!memrange_lmb_is_memory(&drmem->lmbs[i]))
-                        continue;
-                r = add_ram(table, drmem->lmbs[i].base, drmem->lmbs[i].base + drmem->lmb_size,
-                            MEMRANGE_SRC_DRMEM);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return rc_foreach_firmware_memory(s, add_firmware_ram, table);
 }
 
 static int build_from_blocks(struct memrange_table *table, const struct memrange_sources *s) {

@@ -29,6 +29,13 @@ int rc_plain_add(struct memrange_table *table, uint64_t start, uint64_t end);
  * usable-memory where a node has one, else their reg, clipped to
  * /chosen/linux,usable-memory-range when present. Caller owns the table. */
 int rc_devicetree_memory(const struct memrange_devicetree *dt, struct memrange_table **ret_table);
+/* The memory the firmware describes on powerpc (and device tree machines):
+ * calls @fn with each piece of the device tree's memory (rc_devicetree_memory,
+ * @source MEMRANGE_SRC_DEVICETREE), then each drmem LMB that is memory
+ * (MEMRANGE_SRC_DRMEM). Stops at and returns the first negative return. */
+int rc_foreach_firmware_memory(const struct memrange_sources *s,
+                               int (*fn)(void *userdata, uint64_t start, uint64_t end, uint32_t source),
+                               void *userdata);
 
 /* ---- walking a table over an address window (reconcile.c) ---- */
 enum rc_cover {

@@ -21,19 +21,6 @@
 
 #include "crash.h"
 
-static const char *const type_names[_MEMRANGE_TYPE_MAX] = {
-        [MEMRANGE_TYPE_UNKNOWN] = "Unknown E820 type",
-        [MEMRANGE_TYPE_RAM] = "System RAM",
-        [MEMRANGE_TYPE_RESERVED] = "Reserved",
-        [MEMRANGE_TYPE_ACPI] = "ACPI Tables",
-        [MEMRANGE_TYPE_ACPI_NVS] = "ACPI Non-volatile Storage",
-        [MEMRANGE_TYPE_PMEM] = "Persistent Memory",
-        [MEMRANGE_TYPE_PMEM_LEGACY] = "Persistent Memory (legacy)",
-        [MEMRANGE_TYPE_SOFT_RESERVED] = "Soft Reserved",
-        [MEMRANGE_TYPE_UNUSABLE] = "Unusable memory",
-        [MEMRANGE_TYPE_CRASHKERNEL] = "Crash kernel",
-        [MEMRANGE_TYPE_KERNEL] = "Kernel code",
-};
 #define DRIVER_MANAGED_NAME "System RAM (driver)"
 
 /* iomem entries that lend their names or are copied, sorted by start. */
@@ -108,11 +95,11 @@ static const char *line_name(struct render *rd) {
                 return DRIVER_MANAGED_NAME;
         }
         if (rd->type == MEMRANGE_TYPE_RAM)
-                return type_names[MEMRANGE_TYPE_RAM];
+                return mr_type_to_kernel_name(MEMRANGE_TYPE_RAM);
         e = index_seek(&rd->toplevel, rd->start);
         if (e && e->range.start == rd->start && e->range.end == rd->end && e->range.type == rd->type)
                 return e->name;
-        return rd->type < _MEMRANGE_TYPE_MAX ? type_names[rd->type] : type_names[MEMRANGE_TYPE_UNKNOWN];
+        return mr_type_to_kernel_name(rd->type);
 }
 
 static void print_line(FILE *out, unsigned depth, uint64_t start, uint64_t end, const char *name) {
@@ -131,7 +118,8 @@ static void print_children(struct render *rd) {
                 if (rd->kernel.cursor < rd->kernel.n && rd->kernel.entries[rd->kernel.cursor]->range.start < rd->end)
                         k = rd->kernel.entries[rd->kernel.cursor];
                 if (c < rd->n_crash && (!k || rd->crash[c].start <= k->range.start)) {
-                        print_line(rd->out, 1, rd->crash[c].start, rd->crash[c].end, type_names[MEMRANGE_TYPE_CRASHKERNEL]);
+                        print_line(rd->out, 1, rd->crash[c].start, rd->crash[c].end,
+                                   mr_type_to_kernel_name(MEMRANGE_TYPE_CRASHKERNEL));
                         c++;
                         continue;
                 }

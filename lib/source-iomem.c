@@ -18,7 +18,8 @@
 
 /* Resource names the kernel and the firmware use for memory. Compared
  * case-insensitively: "Reserved" and "reserved" both occur, and older
- * kernels spelled some e820 names in lowercase. */
+ * kernels spelled some e820 names in lowercase. The first name of a type
+ * is the one the kernel prints for it. */
 static const struct {
         const char *name;
         uint32_t type;
@@ -36,6 +37,7 @@ static const struct {
         { "Persistent Memory (legacy)", MEMRANGE_TYPE_PMEM_LEGACY },
         { "Soft Reserved", MEMRANGE_TYPE_SOFT_RESERVED },
         { "Unusable memory", MEMRANGE_TYPE_UNUSABLE },
+        { "Unknown E820 type", MEMRANGE_TYPE_UNKNOWN },
 };
 
 /* "System RAM (kmem)", "System RAM (virtio_mem)": RAM added by a driver. */
@@ -62,6 +64,13 @@ uint32_t mr_kernel_name_to_type(const char *name, uint32_t *ret_flags) {
         if (ret_flags)
                 *ret_flags = flags;
         return type;
+}
+
+const char *mr_type_to_kernel_name(uint32_t type) {
+        for (size_t i = 0; i < ELEMENTSOF(kernel_type_names); i++)
+                if (kernel_type_names[i].type == type)
+                        return kernel_type_names[i].name;
+        return mr_type_to_kernel_name(MEMRANGE_TYPE_UNKNOWN);
 }
 
 _public_ struct memrange_iomem *memrange_iomem_free(struct memrange_iomem *iomem) {
