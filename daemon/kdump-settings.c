@@ -2,6 +2,7 @@
 /* /etc/default/kdump-tools without a shell: the assignment subset of
  * POSIX sh that the file uses, and kdump-config's command line rules. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -421,98 +422,21 @@ int kdump_settings_parse(const char *name, const char *text, struct kdump_settin
 }
 
 int kdump_settings_read(struct memrange_ctx *ctx, const char *path, struct kdump_settings *ret) {
-        _cleanup_(freep) char *text = NULL;
+        _cleanup_(freep) char *text = NULL, *name = NULL;
         size_t len;
         int r;
 
+        /* Messages name the file as the machine does: /etc/default/... */
+        if (asprintf(&name, "/%s", path + strspn(path, "/")) < 0)
+                return -ENOMEM;
         r = mr_read_file(ctx, path, KDUMP_SETTINGS_FILE_MAX, &text, &len);
         if (r == -ENOENT)
                 return r;
         if (r == -EFBIG)
-                return log_error_errno(r, "%s: larger than %u bytes, ignoring it", path, KDUMP_SETTINGS_FILE_MAX);
+                return log_error_errno(r, "%s: larger than %u bytes, ignoring it", name, KDUMP_SETTINGS_FILE_MAX);
         if (r < 0)
-                return log_error_errno(r, "Cannot read %s: %m", path);
+                return log_error_errno(r, "Cannot read %s: %m", name);
         if (memchr(text, '\0', len))
-                return log_error_errno(EBADMSG, "%s: contains a NUL byte, ignoring it", path);
-        return kdump_settings_parse(path, text, ret);
-}
-
-/* ---------------------------------------------------------------------------
- * The capture kernel's command line
- */
-
-/* Parameters kdump-config drops from /proc/cmdline (kdump_load()). */
-static const char *const dropped_everywhere[] = { "crashkernel", "hugepages", "hugepagesz", "abm", NULL };
-static const char *const dropped_x86_arm64[] = {
-        "isolcpus", "default_hugepagesz", "edac_core.edac_report", "edac_report", "BOOT_IMAGE",
-        "processor.max_cstate", NULL,
-};
-static const char *const dropped_x86[] = { "intel_iommu", "iommu", "intel_idle.max_cstate", NULL };
-
-static bool in_list(const char *const *list, const char *key, size_t len) {
-        for (; *list; list++)
-                if (strlen(*list) == len && strncmp(*list, key, len) == 0)
-                        return true;
-        return false;
-}
-
-/* Only "key=value" words are dropped, as kdump-config's sed matches
- * "key=". */
-static bool dropped(const char *word, size_t len, enum memrange_arch arch) {
-        const char *eq = memchr(word, '=', len);
-        size_t key = eq ? (size_t) (eq - word) : 0;
-
-        if (!eq)
-                return false;
-        if (in_list(dropped_everywhere, word, key))
-                return true;
-        if (arch == MEMRANGE_ARCH_X86_64)
-                return in_list(dropped_x86_arm64, word, key) || in_list(dropped_x86, word, key);
-        if (arch == MEMRANGE_ARCH_ARM64)
-                return in_list(dropped_x86_arm64, word, key) || strncmp(word, "iommu.", 6) == 0;
-        return false;
-}
-
-/* Length of the parameter at @p: up to a blank outside double quotes, as
- * the kernel splits its command line. */
-static size_t parameter_length(const char *p) {
-        bool quoted = false;
-        size_t n = 0;
-
-        for (; p[n] && (quoted || !strchr(" \t\n", p[n])); n++)
-                if (p[n] == '"')
-                        quoted = !quoted;
-        return n;
-}
-
-int kdump_cmdline_filter(const char *cmdline, enum memrange_arch arch, char **ret) {
-        struct strbuf out = {};
-        const char *p = cmdline;
-        char *text;
-
-        for (;;) {
-                size_t len;
-
-                while (*p && strchr(" \t\n", *p))
-                        p++;
-                if (!*p)
-                        break;
-                len = parameter_length(p);
-                if (!dropped(p, len, arch)) {
-                        if (out.len > 0 && sb_putc(&out, ' ') < 0)
-                                goto oom;
-                        for (size_t i = 0; i < len; i++)
-                                if (sb_putc(&out, p[i]) < 0)
-                                        goto oom;
-                }
-                p += len;
-        }
-        text = sb_take(&out);
-        if (!text)
-                return -ENOMEM;
-        *ret = text;
-        return 0;
-oom:
-        free(out.s);
-        return -ENOMEM;
+                return log_error_errno(EBADMSG, "%s: contains a NUL byte, ignoring it", name);
+        return kdump_settings_parse(name, text, ret);
 }

@@ -63,10 +63,3 @@ size_t strv_length(char *const *v);
 /* The words joined by single spaces, each quoted when it holds a blank or
  * a quote (for the log). Caller frees; NULL on ENOMEM. */
 char *strv_join_quoted(char *const *v);
-
-/* The capture kernel's command line from the running one, as kdump-config
- * builds it when KDUMP_CMDLINE is unset: every crashkernel= (the capture
- * kernel must not reserve again), BOOT_IMAGE=, hugepages... parameter
- * removed, per @arch as kdump-config does; the rest in order, single
- * spaces. Caller frees *ret. */
-int kdump_cmdline_filter(const char *cmdline, enum memrange_arch arch, char **ret);

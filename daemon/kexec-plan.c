@@ -135,6 +135,81 @@ static int running_kernel(struct memrange_ctx *ctx, const char *release, char **
 }
 
 /* ---------------------------------------------------------------------------
+ * The capture kernel's command line
+ */
+
+/* Parameters kdump-config drops from /proc/cmdline (kdump_load()). */
+static const char *const dropped_everywhere[] = { "crashkernel", "hugepages", "hugepagesz", "abm", NULL };
+static const char *const dropped_x86_arm64[] = {
+        "isolcpus", "default_hugepagesz", "edac_core.edac_report", "edac_report", "BOOT_IMAGE",
+        "processor.max_cstate", NULL,
+};
+static const char *const dropped_x86[] = { "intel_iommu", "iommu", "intel_idle.max_cstate", NULL };
+
+static bool in_list(const char *const *list, const char *key, size_t len) {
+        for (; *list; list++)
+                if (strlen(*list) == len && strncmp(*list, key, len) == 0)
+                        return true;
+        return false;
+}
+
+/* Only "key=value" words are dropped, as kdump-config's sed matches
+ * "key=". */
+static bool dropped(const char *word, size_t len, enum memrange_arch arch) {
+        const char *eq = memchr(word, '=', len);
+        size_t key = eq ? (size_t) (eq - word) : 0;
+
+        if (!eq)
+                return false;
+        if (in_list(dropped_everywhere, word, key))
+                return true;
+        if (arch == MEMRANGE_ARCH_X86_64)
+                return in_list(dropped_x86_arm64, word, key) || in_list(dropped_x86, word, key);
+        if (arch == MEMRANGE_ARCH_ARM64)
+                return in_list(dropped_x86_arm64, word, key) || strncmp(word, "iommu.", 6) == 0;
+        return false;
+}
+
+/* Length of the parameter at @p: up to a blank outside double quotes, as
+ * the kernel splits its command line. */
+static size_t parameter_length(const char *p) {
+        bool quoted = false;
+        size_t n = 0;
+
+        for (; p[n] && (quoted || !strchr(" \t\n", p[n])); n++)
+                if (p[n] == '"')
+                        quoted = !quoted;
+        return n;
+}
+
+int kdump_cmdline_filter(const char *cmdline, enum memrange_arch arch, char **ret) {
+        /* The result is never longer than the input. */
+        char *out = malloc(strlen(cmdline) + 1), *q = out;
+
+        if (!out)
+                return -ENOMEM;
+        for (const char *p = cmdline;;) {
+                size_t len;
+
+                while (*p && strchr(" \t\n", *p))
+                        p++;
+                if (!*p)
+                        break;
+                len = parameter_length(p);
+                if (!dropped(p, len, arch)) {
+                        if (q > out)
+                                *q++ = ' ';
+                        memcpy(q, p, len);
+                        q += len;
+                }
+                p += len;
+        }
+        *q = '\0';
+        *ret = out;
+        return 0;
+}
+
+/* ---------------------------------------------------------------------------
  * The pieces of the kexec command
  */
 

@@ -69,6 +69,13 @@ struct kexec_plan_input {
  * -ENOMEM only. Caller frees with kexec_plan_done(). */
 int kexec_plan_build(const struct kexec_plan_input *in, struct kexec_plan *ret);
 
+/* The capture kernel's command line from the running one, as kdump-config
+ * builds it when KDUMP_CMDLINE is unset: every crashkernel= (the capture
+ * kernel must not reserve again), BOOT_IMAGE=, hugepages=... parameter
+ * removed, per @arch as kdump-config does; the rest in order, single
+ * spaces. Caller frees *ret. */
+int kdump_cmdline_filter(const char *cmdline, enum memrange_arch arch, char **ret);
+
 /* The engine's view of @p. */
 void kexec_plan_engine_settings(const struct kexec_plan *p, struct reload_engine_settings *ret);
 

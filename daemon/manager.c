@@ -10,17 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "api.h"
-#include "kdump-settings.h"
-#include "kexec-plan.h"
 #include "log.h"
 #include "manager.h"
-#include "memrange-private.h"
 
 #ifndef PROJECT_VERSION
 #define PROJECT_VERSION "unknown"
@@ -40,44 +36,12 @@ static usec_t now_monotonic(const struct manager *m) {
  * Status and the generation hook
  */
 
-/* The kdump state word of status lines ("up to date", "stale"...). */
-static const char *kdump_state(const struct manager *m) {
-        return m->reload ? reload_engine_state(reload_loop_engine(m->reload)) : m->kdump.state;
-}
-
-static void notify_status(const struct manager *m) {
+void manager_notify_status(const struct manager *m) {
         const struct state *s = m->state;
 
         (void) sd_notifyf(false, "STATUS=generation %" PRIu64 ", %zu ranges, kdump: %s%s", s->generation,
-                          s->table ? memrange_table_count(s->table) : 0, kdump_state(m),
+                          s->table ? memrange_table_count(s->table) : 0, manager_kdump_state(m),
                           s->last_error < 0 ? " (last rebuild failed)" : "");
-}
-
-int manager_dump_ranges(struct manager *m, enum memrange_dump_policy policy, enum memrange_arch arch,
-                        struct memrange_dump_ranges **ret) {
-        if (!m->state->table)
-                return -ENODATA;
-        mr_clear_error(m->ctx);
-        return memrange_dump_ranges_compute(m->ctx, m->state->table, m->state->sources, policy, arch, ret);
-}
-
-void manager_on_generation(struct manager *m) {
-        const struct memrange_crash *c = m->state->sources ? m->state->sources->crash : NULL;
-        enum memrange_dump_policy policy = kexec_plan_dump_policy(reload_loop_plan(m->reload));
-        struct memrange_dump_ranges *ranges = NULL;
-        const char *old = m->kdump_state;
-        int r;
-
-        kdump_status_from_sources(m->state->sources, &m->kdump);
-        r = manager_dump_ranges(m, policy, MEMRANGE_ARCH_UNKNOWN, &ranges);
-        if (r < 0 && r != -ENODATA)
-                log_debug_errno(r, "No dump ranges for generation %" PRIu64 ": %m", m->state->generation);
-        /* The engine takes the ranges and may start a reload at once. */
-        (void) reload_loop_observe(m->reload, m->state->generation, r < 0 ? NULL : ranges,
-                                   c ? c->kexec_crash_loaded : -1, c ? c->crash_hotplug_memory : -1);
-        m->kdump_state = kdump_state(m);
-        if (!old || strcmp(old, m->kdump_state) != 0)
-                log_info("kdump: %s", m->kdump_state);
 }
 
 static void log_change(const struct state *s) {
@@ -102,7 +66,7 @@ static int manager_rebuild(struct manager *m, const struct rebuild_work *work, e
         /* Also when unchanged: a rescan may be how we learn of a new load. */
         if (r >= 0)
                 manager_on_generation(m);
-        notify_status(m);
+        manager_notify_status(m);
         return r;
 }
 
@@ -218,93 +182,6 @@ static void apply_log_level(struct manager *m) {
                 memrange_ctx_set_log_priority(m->ctx, level);
 }
 
-/* ---------------------------------------------------------------------------
- * kdump reload
- */
-
-/* kdump-config's ARCH=$(uname -m): the running kernel's rules. */
-static enum memrange_arch running_arch(void) {
-        struct utsname u;
-        int arch;
-
-        if (uname(&u) < 0)
-                return MEMRANGE_ARCH_UNKNOWN;
-        arch = memrange_arch_from_name(u.machine);
-        return arch < 0 ? MEMRANGE_ARCH_UNKNOWN : arch;
-}
-
-static int build_plan(struct manager *m, struct kexec_plan *ret) {
-        const struct kexec_plan_input in = {
-                .config = &m->config,
-                .config_name = m->options.config_path ?: CONFIG_DEFAULT_PATH,
-                .ctx = m->ctx,
-                .arch = running_arch(),
-        };
-        int r;
-
-        r = kexec_plan_build(&in, ret);
-        if (r < 0)
-                return log_error_errno(r, "Cannot work out how to reload kdump: %m");
-        if (ret->error)
-                log_warning("kdump reload: %s (%s)", ret->error, ret->origin ?: "");
-        else
-                log_info("kdump reload: %s, %s", reload_mode_to_string(ret->mode), ret->origin);
-        if (ret->argv) {
-                _cleanup_(freep) char *command = strv_join_quoted(ret->argv);
-
-                log_info("kdump reload command: %s", command ?: ret->argv[0]);
-        }
-        return 0;
-}
-
-/* Renders the current table for kexec-tools (the engine loads the newest
- * generation, which is the current one). */
-static int render_iomem(void *userdata, char **ret_text, size_t *ret_len) {
-        struct manager *m = userdata;
-
-        if (!m->state->table)
-                return -ENODATA;
-        return memrange_render_iomem(m->state->table, m->state->sources ? m->state->sources->iomem : NULL, ret_text,
-                                     ret_len);
-}
-
-static void on_reload_idle(void *userdata) {
-        struct manager *m = userdata;
-
-        notify_status(m);
-        if (m->exit_when_idle) {
-                log_info("The kdump reload ended, stopping");
-                (void) sd_event_exit(m->event, 0);
-        }
-}
-
-static const struct reload_loop_ops reload_ops = {
-        .render = render_iomem,
-        .reply = api_reply_reload,
-        .idle = on_reload_idle,
-};
-
-static int start_reload_engine(struct manager *m) {
-        struct kexec_plan plan;
-        int r;
-
-        r = kexec_run_block_sigchld();
-        if (r < 0)
-                return log_error_errno(r, "Cannot block SIGCHLD: %m");
-        r = build_plan(m, &plan);
-        if (r < 0)
-                return r;
-        return reload_loop_new(m->event, &plan, &reload_ops, m, &m->reload);
-}
-
-/* SIGHUP: the [Kdump] settings, kdump-tools' file and /boot again. */
-static void replan_reload(struct manager *m) {
-        struct kexec_plan plan;
-
-        if (build_plan(m, &plan) >= 0)
-                reload_loop_set_plan(m->reload, &plan);
-}
-
 static bool socket_limits_differ(const struct config *a, const struct config *b) {
         return a->max_connections != b->max_connections || a->max_connections_per_user != b->max_connections_per_user ||
                a->max_message_size != b->max_message_size || a->max_output_queue != b->max_output_queue;
@@ -337,7 +214,7 @@ static void reload_config(struct manager *m) {
         m->config = new;
         apply_log_level(m);
         lookup_group(m);
-        replan_reload(m);
+        manager_replan_reload(m);
 }
 
 /* ---------------------------------------------------------------------------
@@ -365,7 +242,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 
         log_info("Received SIGHUP, reloading %s", config_path(m));
         reload_config(m);
-        notify_status(m);
+        manager_notify_status(m);
         return 0;
 }
 
@@ -516,7 +393,7 @@ int manager_new(const struct manager_options *options, struct manager **ret_mana
         r = scheduler_new(m->event, m->config.quiet_window, m->config.max_delay, on_rebuild, m, &m->scheduler);
         if (r < 0)
                 return log_error_errno(r, "Cannot create the rebuild scheduler: %m");
-        r = start_reload_engine(m);
+        r = manager_start_reload_engine(m);
         if (r < 0)
                 return r;
         lookup_group(m);
@@ -546,9 +423,9 @@ int manager_start(struct manager *m) {
                 return r;
 
         (void) sd_notifyf(false, "READY=1\nSTATUS=generation %" PRIu64 ", %zu ranges, kdump: %s",
-                          m->state->generation, memrange_table_count(m->state->table), kdump_state(m));
+                          m->state->generation, memrange_table_count(m->state->table), manager_kdump_state(m));
         log_info("Ready: generation %" PRIu64 ", %zu ranges, kdump: %s", m->state->generation,
-                 memrange_table_count(m->state->table), kdump_state(m));
+                 memrange_table_count(m->state->table), manager_kdump_state(m));
         return 0;
 }
 

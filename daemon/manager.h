@@ -77,6 +77,20 @@ int manager_rescan(struct manager *m);
  * group MANAGER_GROUP. */
 bool manager_call_is_privileged(const struct manager *m, const struct varlink_call *call);
 
+/* STATUS= for systemd: generation, ranges, kdump state. */
+void manager_notify_status(const struct manager *m);
+
+/* ---- kdump (manager-kdump.c) ---- */
+
+/* Works out the reload plan and creates the reload loop (SIGCHLD is
+ * blocked for its children). */
+int manager_start_reload_engine(struct manager *m);
+/* SIGHUP: the plan again from [Kdump], kdump-tools' settings and /boot;
+ * it applies from the next attempt. */
+void manager_replan_reload(struct manager *m);
+/* The kdump state word of status lines ("up to date", "stale"...). */
+const char *manager_kdump_state(const struct manager *m);
+
 /* The kdump hook: called after every rebuild (the first scan included),
  * whether or not the generation moved. It refreshes the kdump status from
  * the crash source and hands the generation's dump ranges to the reload

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kdump-settings.h"
+#include "kexec-plan.h"
 #include "test-util.h"
 
 /* Parses @text as "test.conf"; returns the error count, *ret_log what was
