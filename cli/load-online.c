@@ -20,75 +20,58 @@ void cli_daemon_status_free(struct cli_daemon_status *s) {
 }
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct cli_daemon_status *, cli_daemon_status_free)
 
-/* Records "@object.@key" and @reason; returns -EBADMSG. */
-static int fail(struct memrange_json_error *error, const char *object, const char *key, const char *reason) {
-        snprintf(error->path, sizeof(error->path), "%s%s%s", object, *object ? "." : "", key);
-        snprintf(error->reason, sizeof(error->reason), "%s", reason);
-        return -EBADMSG;
-}
-
-/* Required members of GetStatus: 0, or -EBADMSG naming the member. */
-static int need_u64(struct json_object *o, const char *object, const char *key, uint64_t *ret,
-                    struct memrange_json_error *error) {
-        int r = varlink_json_get_uint64(o, key, ret);
-
-        return r > 0 ? 0 : fail(error, object, key, r == 0 ? "missing" : "expected an unsigned integer");
-}
-
-static int need_bool(struct json_object *o, const char *object, const char *key, bool *ret,
-                     struct memrange_json_error *error) {
-        int r = varlink_json_get_bool(o, key, ret);
-
-        return r > 0 ? 0 : fail(error, object, key, r == 0 ? "missing" : "expected a boolean");
-}
-
-static int need_string(struct json_object *o, const char *object, const char *key, char **ret,
-                       struct memrange_json_error *error) {
-        const char *s;
-        int r = varlink_json_get_string(o, key, &s);
-
-        if (r <= 0)
-                return fail(error, object, key, r == 0 ? "missing" : "expected a string");
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
-}
-
-static int optional_string(struct json_object *o, const char *key, char **ret, struct memrange_json_error *error) {
-        const char *s;
-        int r = varlink_json_get_string(o, key, &s);
-
-        if (r < 0)
-                return fail(error, "", key, "expected a string");
-        if (r == 0)
-                return 0;
-        *ret = strdup(s);
-        return *ret ? 0 : -ENOMEM;
-}
-
-static int need_object(struct json_object *o, const char *key, struct json_object **ret,
-                       struct memrange_json_error *error) {
-        int r = varlink_json_get_object(o, key, ret);
-
-        return r > 0 ? 0 : fail(error, "", key, r == 0 ? "missing" : "expected an object");
-}
-
-static int parse_counters(struct json_object *params, struct cli_daemon_status *s,
+/* The string member @key of @o, copied; *ret untouched when it is
+ * optional and absent. */
+static int get_string_dup(struct json_object *o, const char *key, bool required, char **ret,
                           struct memrange_json_error *error) {
-        struct json_object *f, *u;
+        const char *value;
         int r;
 
-        if ((r = need_object(params, "findings", &f, error)) < 0 ||
-            (r = need_u64(f, "findings", "errors", &s->findings[MEMRANGE_SEVERITY_ERROR], error)) < 0 ||
-            (r = need_u64(f, "findings", "warnings", &s->findings[MEMRANGE_SEVERITY_WARNING], error)) < 0 ||
-            (r = need_u64(f, "findings", "infos", &s->findings[MEMRANGE_SEVERITY_INFO], error)) < 0)
+        r = mj_get_string(o, key, required, &value, error);
+        if (r <= 0)
                 return r;
-        if ((r = need_object(params, "uevents", &u, error)) < 0 ||
-            (r = need_u64(u, "uevents", "received", &s->uevents_received, error)) < 0 ||
-            (r = need_u64(u, "uevents", "ignored", &s->uevents_ignored, error)) < 0 ||
-            (r = need_u64(u, "uevents", "lost", &s->uevents_lost, error)) < 0 ||
-            (r = need_u64(u, "uevents", "rebuilds", &s->rebuilds, error)) < 0 ||
-            (r = need_u64(u, "uevents", "full_rescans", &s->full_rescans, error)) < 0 ||
-            (r = need_bool(u, "uevents", "pending", &s->rebuild_pending, error)) < 0)
+        *ret = strdup(value);
+        return *ret ? 0 : -ENOMEM;
+}
+
+typedef int (*member_parse_fn)(struct json_object *object, struct cli_daemon_status *s,
+                               struct memrange_json_error *error);
+
+/* Hands the required object member @key of @o to @parse; a failure inside
+ * it is named by its path ("uevents.pending"). */
+static int parse_member(struct json_object *o, const char *key, member_parse_fn parse, struct cli_daemon_status *s,
+                        struct memrange_json_error *error) {
+        struct json_object *member = NULL;
+        int r;
+
+        r = mj_get_object(o, key, true, &member, error);
+        if (r < 0)
+                return r;
+        r = parse(member, s, error);
+        if (r == -EBADMSG)
+                mj_prefix(error, "%s", key);
+        return r;
+}
+
+static int parse_findings(struct json_object *f, struct cli_daemon_status *s, struct memrange_json_error *error) {
+        int r;
+
+        if ((r = mj_get_u64(f, "errors", true, &s->findings[MEMRANGE_SEVERITY_ERROR], error)) < 0 ||
+            (r = mj_get_u64(f, "warnings", true, &s->findings[MEMRANGE_SEVERITY_WARNING], error)) < 0 ||
+            (r = mj_get_u64(f, "infos", true, &s->findings[MEMRANGE_SEVERITY_INFO], error)) < 0)
+                return r;
+        return 0;
+}
+
+static int parse_uevents(struct json_object *u, struct cli_daemon_status *s, struct memrange_json_error *error) {
+        int r;
+
+        if ((r = mj_get_u64(u, "received", true, &s->uevents_received, error)) < 0 ||
+            (r = mj_get_u64(u, "ignored", true, &s->uevents_ignored, error)) < 0 ||
+            (r = mj_get_u64(u, "lost", true, &s->uevents_lost, error)) < 0 ||
+            (r = mj_get_u64(u, "rebuilds", true, &s->rebuilds, error)) < 0 ||
+            (r = mj_get_u64(u, "full_rescans", true, &s->full_rescans, error)) < 0 ||
+            (r = mj_get_bool(u, "pending", true, &s->rebuild_pending, error)) < 0)
                 return r;
         return 0;
 }
@@ -113,8 +96,8 @@ static int check_reload_members(struct json_object *k, struct memrange_json_erro
                 r = mj_get_u64(k, numbers[i], false, &u, error);
         if (r >= 0)
                 r = mj_get_bool(k, "reloading", false, &b, error);
-        if (r >= 0 && varlink_json_get_object(k, "last_reload", &last) < 0)
-                r = mj_fail(error, "last_reload", "expected an object");
+        if (r >= 0)
+                r = mj_get_object(k, "last_reload", false, &last, error);
         for (size_t i = 0; r >= 0 && last && last_strings[i]; i++)
                 r = mj_get_string(last, last_strings[i], false, &str, error);
         for (size_t i = 0; r >= 0 && last && last_numbers[i]; i++)
@@ -126,23 +109,20 @@ static int check_reload_members(struct json_object *k, struct memrange_json_erro
         return r;
 }
 
-static int parse_kdump(struct json_object *params, struct cli_daemon_status *s, struct memrange_json_error *error) {
-        struct json_object *k;
+static int parse_kdump(struct json_object *k, struct cli_daemon_status *s, struct memrange_json_error *error) {
         bool hotplug;
         int r;
 
-        if ((r = need_object(params, "kdump", &k, error)) < 0 || (r = need_bool(k, "kdump", "loaded", &s->kdump_loaded, error)) < 0 ||
-            (r = need_string(k, "kdump", "state", &s->kdump_state, error)) < 0)
+        if ((r = mj_get_bool(k, "loaded", true, &s->kdump_loaded, error)) < 0 ||
+            (r = get_string_dup(k, "state", true, &s->kdump_state, error)) < 0)
                 return r;
-        r = varlink_json_get_bool(k, "crash_hotplug", &hotplug);
+        r = mj_get_bool(k, "crash_hotplug", false, &hotplug, error);
         if (r < 0)
-                return fail(error, "kdump", "crash_hotplug", "expected a boolean");
+                return r;
         s->kdump_crash_hotplug = r == 0 ? -1 : hotplug;
         r = check_reload_members(k, error);
-        if (r < 0) {
-                mj_prefix(error, "kdump");
+        if (r < 0)
                 return r;
-        }
         s->kdump = json_object_get(k);
         return 0;
 }
@@ -157,21 +137,19 @@ int cli_daemon_status_parse(struct json_object *params, struct cli_daemon_status
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        if ((r = need_string(params, "", "version", &s->version, error)) < 0 ||
-            (r = need_u64(params, "", "generation", &s->generation, error)) < 0 ||
-            (r = need_u64(params, "", "changed_usec", &s->changed_usec, error)) < 0 ||
-            (r = need_u64(params, "", "ranges", &s->ranges, error)) < 0 ||
-            (r = need_u64(params, "", "total_ram", &s->total_ram, error)) < 0 ||
-            (r = need_u64(params, "", "online_ram", &s->online_ram, error)) < 0 ||
-            (r = need_u64(params, "", "offline_ram", &s->offline_ram, error)) < 0 ||
-            (r = parse_counters(params, s, error)) < 0 || (r = parse_kdump(params, s, error)) < 0)
+        if ((r = get_string_dup(params, "version", true, &s->version, error)) < 0 ||
+            (r = mj_get_u64(params, "generation", true, &s->generation, error)) < 0 ||
+            (r = mj_get_u64(params, "changed_usec", true, &s->changed_usec, error)) < 0 ||
+            (r = mj_get_u64(params, "ranges", true, &s->ranges, error)) < 0 ||
+            (r = mj_get_u64(params, "total_ram", true, &s->total_ram, error)) < 0 ||
+            (r = mj_get_u64(params, "online_ram", true, &s->online_ram, error)) < 0 ||
+            (r = mj_get_u64(params, "offline_ram", true, &s->offline_ram, error)) < 0 ||
+            (r = parse_member(params, "findings", parse_findings, s, error)) < 0 ||
+            (r = parse_member(params, "uevents", parse_uevents, s, error)) < 0 ||
+            (r = parse_member(params, "kdump", parse_kdump, s, error)) < 0 ||
+            (r = get_string_dup(params, "last_error", false, &s->last_error, error)) < 0 ||
+            (r = mj_get_array(params, "sources", true, &array, error)) < 0)
                 return r;
-
-        r = optional_string(params, "last_error", &s->last_error, error);
-        if (r < 0)
-                return r;
-        if (varlink_json_get_array(params, "sources", &array) <= 0)
-                return fail(error, "", "sources", "expected an array");
         r = memrange_json_to_sources_status(array, &sources, error);
         if (r < 0) {
                 if (r == -EBADMSG)
@@ -261,7 +239,7 @@ static int load_table(struct load *l, unsigned want, const struct memrange_json_
         if (r != 0 || !params)
                 return r;
         if (varlink_json_get_array(params, "ranges", &ranges) <= 0)
-                return conversion_failed(l, "ListRanges", "ranges", fail(&e, "", "", "expected an array"), &e);
+                return conversion_failed(l, "ListRanges", "ranges", mj_fail(&e, "", "expected an array"), &e);
         r = memrange_json_to_table(ranges, &l->d->table, &e);
         return r < 0 ? conversion_failed(l, "ListRanges", "ranges", r, &e) : 0;
 }
@@ -288,8 +266,7 @@ static int load_findings(struct load *l, unsigned want) {
         if (r != 0 || !params)
                 return r;
         if (varlink_json_get_array(params, "findings", &findings) <= 0)
-                return conversion_failed(l, "ListFindings", "findings", fail(&e, "", "", "expected an array"),
-                                         &e);
+                return conversion_failed(l, "ListFindings", "findings", mj_fail(&e, "", "expected an array"), &e);
         r = memrange_json_to_findings(findings, &l->d->findings, &e);
         return r < 0 ? conversion_failed(l, "ListFindings", "findings", r, &e) : 0;
 }

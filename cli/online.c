@@ -189,8 +189,7 @@ int cli_reply_u64(const struct cli_global *g, const char *method, struct json_ob
                   uint64_t *ret) {
         struct memrange_json_error error = {};
 
-        if (varlink_json_get_uint64(params, key, ret) > 0)
+        if (mj_get_u64(params, key, true, ret, &error) > 0)
                 return 0;
-        mj_fail(&error, key, "expected an unsigned integer");
         return cli_bad_reply(g, method, &error);
 }

@@ -39,6 +39,8 @@ int mj_get_string(struct json_object *o, const char *key, bool required, const c
                   struct memrange_json_error *error);
 int mj_get_array(struct json_object *o, const char *key, bool required, struct json_object **ret,
                  struct memrange_json_error *error);
+int mj_get_object(struct json_object *o, const char *key, bool required, struct json_object **ret,
+                  struct memrange_json_error *error);
 
 /* The unsigned integer @v (a JSON integer >= 0) in *ret, else -EBADMSG
  * with @path. */

@@ -150,6 +150,11 @@ int mj_get_array(struct json_object *o, const char *key, bool required, struct j
         return member_typed(o, key, required, json_type_array, "an array", ret, error);
 }
 
+int mj_get_object(struct json_object *o, const char *key, bool required, struct json_object **ret,
+                  struct memrange_json_error *error) {
+        return member_typed(o, key, required, json_type_object, "an object", ret, error);
+}
+
 int mj_get_span(struct json_object *o, bool with_size, uint64_t *ret_start, uint64_t *ret_end,
                 struct memrange_json_error *error) {
         uint64_t start, last, size;
