@@ -45,7 +45,7 @@ static void help(void) {
               "\n"
               "Options:\n",
               stdout);
-        out_help_options();
+        out_help_options(true);
         fputs("     --summary[=when] print summary information (never, always or only)\n"
               " -h, --help           display this help\n",
               stdout);
@@ -111,16 +111,7 @@ static const char *cell(size_t col, const void *row, const struct out_opts *o, c
 
 static int print_table(const struct memrange_blocks *blocks, const struct out_selection *sel,
                        const struct out_opts *o) {
-        struct libscols_table *tb = out_table_new("blocks", columns, sel, o);
-
-        if (!tb)
-                return -ENOMEM;
-        for (size_t b = 0; b < blocks->n; b++)
-                if (out_add_row(tb, sel, cell, &blocks->blocks[b], o) < 0) {
-                        scols_unref_table(tb);
-                        return -ENOMEM;
-                }
-        return out_table_print(tb);
+        return out_print_rows("blocks", columns, sel, o, cell, blocks->blocks, blocks->n, sizeof(*blocks->blocks));
 }
 
 static int parse_args(int argc, char **argv, struct out_opts *o, enum out_summary *summary) {

@@ -143,7 +143,7 @@ static void help_crash_ranges(void) {
               "Options:\n",
               stdout);
         help_dump_options();
-        out_help_options();
+        out_help_options(true);
         fputs(" -h, --help           display this help\n", stdout);
         out_help_columns(columns, ELEMENTSOF(columns));
 }
@@ -167,16 +167,7 @@ static const char *cell(size_t col, const void *row, const struct out_opts *o, c
 
 static int print_table(const struct memrange_dump_ranges *ranges, const struct out_selection *sel,
                        const struct out_opts *o) {
-        struct libscols_table *tb = out_table_new("crash-ranges", columns, sel, o);
-
-        if (!tb)
-                return -ENOMEM;
-        for (size_t i = 0; i < ranges->n; i++)
-                if (out_add_row(tb, sel, cell, &ranges->ranges[i], o) < 0) {
-                        scols_unref_table(tb);
-                        return -ENOMEM;
-                }
-        return out_table_print(tb);
+        return out_print_rows("crash-ranges", columns, sel, o, cell, ranges->ranges, ranges->n, sizeof(*ranges->ranges));
 }
 
 static struct json_object *json_cell(size_t col, const struct memrange_dump_range *r, const struct out_opts *o) {

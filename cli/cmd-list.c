@@ -40,7 +40,7 @@ static void help(void) {
               "\n"
               "Options:\n",
               stdout);
-        out_help_options();
+        out_help_options(true);
         fputs("     --summary[=when] print summary information (never, always or only)\n"
               " -t, --type <list>    show only ranges of these types (comma-separated)\n"
               " -N, --node <node>    show only ranges on this NUMA node\n"

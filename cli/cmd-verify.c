@@ -32,14 +32,10 @@ static void help(void) {
               "Compare the kernel's descriptions of physical memory and report where\n"
               "they disagree. Exits 1 when any finding is an error.\n"
               "\n"
-              "Options:\n"
-              " -J, --json           use JSON output format\n"
-              " -n, --noheadings     don't print headings\n"
-              " -o, --output <list>  output columns (\"+LIST\" adds to the default columns)\n"
-              "     --output-all     output all columns\n"
-              " -r, --raw            use raw output format\n"
-              " -h, --help           display this help\n",
+              "Options:\n",
               stdout);
+        out_help_options(false);
+        fputs(" -h, --help           display this help\n", stdout);
         out_help_columns(columns, ELEMENTSOF(columns));
 }
 

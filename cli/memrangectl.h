@@ -171,8 +171,9 @@ enum {
 
 /* Applies one shared option; false when @c is not one of them. */
 bool out_parse_opt(int c, const char *arg, struct out_opts *o);
-/* Help text of the shared options and the list of columns. */
-void out_help_options(void);
+/* Help text of the shared options (-b only when the command shows sizes:
+ * @bytes) and the list of columns. */
+void out_help_options(bool bytes);
 void out_help_columns(const struct out_column *cols, size_t n_cols);
 
 /* Resolves -o/--output-all against the command's columns: "A,B" replaces
@@ -194,6 +195,10 @@ int out_add_row(struct libscols_table *tb, const struct out_selection *sel, out_
                 const void *row, const struct out_opts *o);
 /* Prints and releases the table; -errno on failure. */
 int out_table_print(struct libscols_table *tb);
+/* The whole table at once: a row for each of the @n rows of @size bytes
+ * at @rows, then printed. -errno on failure. */
+int out_print_rows(const char *json_name, const struct out_column *cols, const struct out_selection *sel,
+                   const struct out_opts *o, out_cell_fn cell, const void *rows, size_t n, size_t size);
 
 /* Cell formatting into caller buffers; each returns @buf. */
 #define OUT_RANGE_MAX 40

@@ -35,10 +35,11 @@ bool out_parse_opt(int c, const char *arg, struct out_opts *o) {
         }
 }
 
-void out_help_options(void) {
-        fputs(" -J, --json           use JSON output format\n"
-              " -b, --bytes          print SIZE in bytes rather than in human readable format\n"
-              " -n, --noheadings     don't print headings\n"
+void out_help_options(bool bytes) {
+        fputs(" -J, --json           use JSON output format\n", stdout);
+        if (bytes)
+                fputs(" -b, --bytes          print SIZE in bytes rather than in human readable format\n", stdout);
+        fputs(" -n, --noheadings     don't print headings\n"
               " -o, --output <list>  output columns (\"+LIST\" adds to the default columns)\n"
               "     --output-all     output all columns\n"
               " -r, --raw            use raw output format\n",
@@ -184,6 +185,20 @@ int out_table_print(struct libscols_table *tb) {
         if (fflush(stdout) != 0 || ferror(stdout))
                 return -EIO;
         return r < 0 ? r : 0;
+}
+
+int out_print_rows(const char *json_name, const struct out_column *cols, const struct out_selection *sel,
+                   const struct out_opts *o, out_cell_fn cell, const void *rows, size_t n, size_t size) {
+        struct libscols_table *tb = out_table_new(json_name, cols, sel, o);
+
+        if (!tb)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (out_add_row(tb, sel, cell, (const char *) rows + i * size, o) < 0) {
+                        scols_unref_table(tb);
+                        return -ENOMEM;
+                }
+        return out_table_print(tb);
 }
 
 char *out_format_range(uint64_t start, uint64_t end_exclusive, char *buf, size_t size) {
