@@ -29,6 +29,13 @@
 #define DT_DEFAULT_ADDRESS_CELLS 1u
 #define DT_DEFAULT_SIZE_CELLS 1u
 
+/* What the memory nodes and /chosen's usable-memory-range describe. */
+static const struct memrange dt_ram = {
+        .type = MEMRANGE_TYPE_RAM,
+        .nid = MEMRANGE_NID_NONE,
+        .sources = MEMRANGE_SRC_DEVICETREE,
+};
+
 uint64_t mr_be_cells(const uint8_t *p, unsigned cells) {
         uint64_t v = 0;
 
@@ -222,11 +229,6 @@ static int list_subnodes(struct memrange_ctx *ctx, const char *dir, char ***ret_
 
 /* Top-level nodes whose device_type is "memory": reg and linux,usable-memory. */
 static int read_memory_nodes(struct memrange_ctx *ctx, struct memrange_devicetree *dt) {
-        static const struct memrange ram = {
-                .type = MEMRANGE_TYPE_RAM,
-                .nid = MEMRANGE_NID_NONE,
-                .sources = MEMRANGE_SRC_DEVICETREE,
-        };
         _cleanup_(strv_freep) char **nodes = NULL;
         int r;
 
@@ -241,12 +243,12 @@ static int read_memory_nodes(struct memrange_ctx *ctx, struct memrange_devicetre
                         return r;
                 if (!property_equals(ctx, dir, "device_type", "memory") || !node_is_available(ctx, dir))
                         continue;
-                r = read_tuples(ctx, dir, "reg", dt->address_cells, dt->size_cells, &ram, *node,
+                r = read_tuples(ctx, dir, "reg", dt->address_cells, dt->size_cells, &dt_ram, *node,
                                 &dt->memory);
                 if (r < 0 && r != -ENOENT)
                         return r;
                 r = read_tuples(ctx, dir, "linux,usable-memory", dt->address_cells, dt->size_cells,
-                                &ram, *node, &dt->usable_memory);
+                                &dt_ram, *node, &dt->usable_memory);
                 if (r < 0 && r != -ENOENT)
                         return r;
         }
@@ -388,14 +390,9 @@ static int read_crashkernel(struct memrange_ctx *ctx, struct memrange_devicetree
 /* /chosen: the memory a capture kernel may use, its ELF core header, and
  * the crash kernel region of powerpc. */
 static int read_chosen(struct memrange_ctx *ctx, struct memrange_devicetree *dt) {
-        static const struct memrange ram = {
-                .type = MEMRANGE_TYPE_RAM,
-                .nid = MEMRANGE_NID_NONE,
-                .sources = MEMRANGE_SRC_DEVICETREE,
-        };
         int r;
 
-        r = read_tuples(ctx, CHOSEN, "linux,usable-memory-range", dt->address_cells, dt->size_cells, &ram,
+        r = read_tuples(ctx, CHOSEN, "linux,usable-memory-range", dt->address_cells, dt->size_cells, &dt_ram,
                         "chosen", &dt->usable_memory_range);
         if (r < 0 && r != -ENOENT)
                 return r;
