@@ -58,6 +58,13 @@ class PolicyTest(unittest.TestCase):
         self.assertEqual(dump.kexec_tools_x86(iomem)[0], (0x1000, 0x9fbff))
         self.assertEqual(dump.kernel(iomem)[0], (0x100000, 0x2effffff))
 
+    def test_merged_joins_touching_ranges_but_keeps_holes(self):
+        dimms = [(0x100000000, 0x13fffffff), (0x140000000, 0x17fffffff)]
+        self.assertEqual(dump.merged(dimms), [(0x100000000, 0x17fffffff)])
+        # The crash kernel hole stays a hole.
+        self.assertEqual(dump.merged([(0x3f000000, 0x3ffdffff), (0x100000, 0x2effffff)]),
+                         [(0x100000, 0x2effffff), (0x3f000000, 0x3ffdffff)])
+
     def test_covers_needs_the_whole_range(self):
         self.assertTrue(dump.covers([(0, 9), (10, 19)], 5, 15))
         self.assertFalse(dump.covers([(0, 9), (11, 19)], 5, 15))

@@ -115,6 +115,18 @@ def ram_loads(phdrs):
     return [(p[2], p[5]) for p in loads[1:]]
 
 
+def merged(ranges):
+    """@ranges sorted, touching and overlapping ones joined: the memory
+    they cover, whatever the segmentation."""
+    out = []
+    for s, e in sorted(ranges):
+        if out and s <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
 def covers(ranges, start, end):
     """True when the union of @ranges covers [start, end] completely."""
     pos = start
