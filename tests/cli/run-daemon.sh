@@ -5,7 +5,9 @@
 #
 # compare FIXTURE: `memrangectl --socket S CMD` prints exactly what
 #         `memrangectl --sysroot FIXTURE CMD` prints, with the same exit
-#         code, for list -J, list, blocks -J, blocks and verify (-J).
+#         code, for list -J, list, blocks -J, blocks, verify (-J),
+#         crash-ranges -J and --policy kernel, and elfcorehdr (whose header
+#         files are the same bytes too).
 # damaged: the same comparison on copies of x86_64-6.1-dimm/hotplug with a
 #         malformed firmware memmap entry (a warning, a source-unreadable
 #         error finding and exit code 1 from verify) and with /proc/iomem
@@ -68,6 +70,13 @@ case_compare() {
         same_as_offline "$sock" "$sysroot" blocks
         same_as_offline "$sock" "$sysroot" verify
         same_as_offline "$sock" "$sysroot" verify -J
+        # The crash dump of the daemon's table is the one of the files.
+        same_as_offline "$sock" "$sysroot" crash-ranges -J
+        same_as_offline "$sock" "$sysroot" crash-ranges --policy kernel -b
+        run --socket "$sock" elfcorehdr -o "$tmp/hdr"
+        mv "$tmp/hdr" "$tmp/daemon.hdr"
+        same_as_offline "$sock" "$sysroot" elfcorehdr -o "$tmp/hdr" # the offline run writes last
+        cmp -s "$tmp/daemon.hdr" "$tmp/hdr" || fail "the header from memranged differs from the one of the files"
         run --socket "$sock" status
         expect_rc 0
         expect_line "Daemon: memranged [0-9.]+ at $sock"
