@@ -53,6 +53,8 @@ if [ "$left" -gt 0 ]; then
         echo "Could not load the crash kernel: kexec_load failed: Operation not permitted" >&2
         exit 1
 fi
+if [ -e "$dir/sleep" ]; then sleep "$(cat "$dir/sleep")"; fi
+: > "$dir/done.$n"
 echo "loaded"
 """
 
@@ -95,6 +97,13 @@ class FakeKexec:
 
     def time(self, n):
         return float(self._read(f"time.{n}"))
+
+    def done(self, n):
+        return os.path.exists(os.path.join(self.dir, f"done.{n}"))
+
+    def sleep(self, seconds):
+        with open(os.path.join(self.dir, "sleep"), "w") as f:
+            f.write(f"{seconds}\n")
 
 
 def hot_add_events(seq=FIRST_SEQNUM):
@@ -312,6 +321,34 @@ def test_reload_method_and_the_dump_methods(ctx):
               "what another user gets")
 
 
+def test_memranged_loads_when_its_configuration_owns_kdump(ctx):
+    """Mode= set and nothing loaded: memranged loads generation 1 itself."""
+    h.require_root("the fake kexec must run in a private mount namespace")
+    kexec = FakeKexec(ctx)
+    root = dimm_root(ctx, kdump_tools=False)
+    write(root, "sys/kernel/kexec_crash_loaded", "0\n")
+    d = ctx.daemon(sysroot=root, config=f"[Kdump]\nMode=kexec\nKernel=/boot/vmlinuz-test\n"
+                                         f"CommandLine=console=ttyS0 nr_cpus=1\nKexecPath={kexec.path}\n")
+    k = wait_kdump(d, lambda k: k["reloads"] == 1, "the first load")
+    expect_eq((k["loaded"], k["loaded_by"], k["loaded_generation"], k["state"]), (True, "memranged", 1, "up to date"),
+              "kdump after the first load")
+    expect_eq(kexec.args(1), ["-p", "-c", "--command-line=console=ttyS0 nr_cpus=1", "/boot/vmlinuz-test"], "kexec args")
+
+
+def test_stopping_waits_for_the_reload_in_flight(ctx):
+    h.require_root("the fake kexec must run in a private mount namespace")
+    kexec = FakeKexec(ctx)
+    kexec.sleep(1)
+    root = dimm_root(ctx)
+    d = ctx.daemon(sysroot=root, config=f"[Kdump]\nKexecPath={kexec.path}\n")
+    swap(root, "x86_64-6.1-dimm/hotplug")
+    d.send_uevents(hot_add_events())
+    wait_kdump(d, lambda k: k["reloading"], "the reload running")
+    expect_eq(d.stop(timeout=10), 0, "exit code after SIGTERM during a reload")
+    expect(kexec.done(1), "memranged stopped before kexec ended")
+    expect("Waiting for the kdump reload in flight" in d.log(), "the wait is not logged")
+
+
 def test_reload_is_unavailable_when_tracking_only(ctx):
     root = dimm_root(ctx, kdump_tools=False)
     d = ctx.daemon(sysroot=root, config="")
@@ -335,5 +372,7 @@ if __name__ == "__main__":
         test_crash_hotplug_1_never_runs_kexec,
         test_failing_kexec_is_retried_with_backoff_then_succeeds,
         test_reload_method_and_the_dump_methods,
+        test_memranged_loads_when_its_configuration_owns_kdump,
+        test_stopping_waits_for_the_reload_in_flight,
         test_reload_is_unavailable_when_tracking_only,
     ])
