@@ -39,7 +39,17 @@ class cache_lock:
     def __enter__(self):
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         fcntl.flock(self.fd, fcntl.LOCK_EX)
+        self._remove_leftovers()
         return self
+
+    def _remove_leftovers(self):
+        """Temporary entries of an interrupted run (nobody else holds the lock)."""
+        cache = os.path.dirname(self.path)
+        for sub in ("debs", "root"):
+            d = os.path.join(cache, sub)
+            for name in os.listdir(d) if os.path.isdir(d) else []:
+                if name.startswith((".download-", ".unpack-")):
+                    shutil.rmtree(os.path.join(d, name), ignore_errors=True)
 
     def __exit__(self, *exc):
         os.close(self.fd)
