@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Strict whole-string number parsers for kernel files, and the small sysfs
- * helpers the readers share (one-line attributes, numbered entries). */
+/* Strict whole-string number parsers for kernel files, line splitting and
+ * base64: pure helpers, part of the "basic" library the tools link too. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -100,107 +100,6 @@ char *mr_next_line(char **cursor) {
         } else
                 *cursor = line + strlen(line);
         return line;
-}
-
-/* ---- sysfs helpers shared by the readers ---- */
-
-int mr_read_attr_line(struct memrange_ctx *ctx, const char *path, char **ret_value) {
-        _cleanup_(freep) char *buf = NULL;
-        size_t len;
-        int r;
-
-        r = mr_read_file(ctx, path, MR_ATTR_MAX, &buf, &len);
-        if (r == -ENOENT)
-                return r;
-        if (r == -EFBIG)
-                return mr_error_at(ctx, r, path, 0, "larger than %u bytes", MR_ATTR_MAX);
-        if (r < 0)
-                return mr_error_at(ctx, r, path, 0, "cannot read: %s", strerror(-r));
-        if (len > 0 && buf[len - 1] == '\n')
-                buf[--len] = '\0';
-        /* A NUL would silently cut the value short; a newline means a second
-         * line; anything else below 0x20 is binary junk. */
-        for (size_t i = 0; i < len; i++) {
-                unsigned char c = (unsigned char) buf[i];
-                if (c < 0x20 || c == 0x7f)
-                        return mr_error_at(ctx, EBADMSG, path, 0, "control character 0x%02x at byte %zu",
-                                           c, i + 1);
-        }
-        *ret_value = TAKE_PTR(buf);
-        return 0;
-}
-
-int mr_parse_index_name(const char *name, const char *prefix, uint64_t *ret) {
-        size_t plen = strlen(prefix), n;
-        const char *digits;
-
-        if (strncmp(name, prefix, plen) != 0)
-                return -EINVAL;
-        digits = name + plen;
-        n = strspn(digits, "0123456789");
-        /* Only the kernel's spelling: no sign, no leading zero, nothing after. */
-        if (n == 0 || digits[n] != '\0' || (digits[0] == '0' && n > 1))
-                return -EINVAL;
-        return mr_parse_dec_u64(digits, ret);
-}
-
-bool mr_dir_vanished(struct memrange_ctx *ctx, const char *path) {
-        int fd = mr_open(ctx, path, O_RDONLY | O_DIRECTORY);
-
-        if (fd < 0)
-                return fd == -ENOENT;
-        close(fd);
-        return false;
-}
-
-static int cmp_u64(const void *a, const void *b) {
-        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-        return x < y ? -1 : x > y;
-}
-
-int mr_list_indexed(struct memrange_ctx *ctx, const char *path, const char *prefix, size_t max,
-                    uint64_t **ret_indices, size_t *ret_n) {
-        _cleanup_(closedirp) DIR *dir = NULL;
-        _cleanup_(freep) uint64_t *indices = NULL;
-        size_t n = 0, cap = 0;
-        int r;
-
-        r = mr_opendir(ctx, path, &dir);
-        if (r == -ENOENT)
-                return r;
-        if (r < 0)
-                return mr_error_at(ctx, r, path, 0, "cannot open directory: %s", strerror(-r));
-        for (;;) {
-                struct dirent *de;
-                uint64_t index;
-
-                errno = 0;
-                de = readdir(dir);
-                if (!de) {
-                        if (errno != 0)
-                                return mr_error_at(ctx, errno, path, 0, "cannot list directory: %s",
-                                                   strerror(errno));
-                        break;
-                }
-                if (mr_parse_index_name(de->d_name, prefix, &index) < 0)
-                        continue;
-                if (n == max)
-                        return mr_error_at(ctx, EFBIG, path, 0, "more than %zu %sN entries", max, prefix);
-                if (n == cap) {
-                        size_t bigger = cap ? cap * 2 : 32;
-                        uint64_t *p = realloc(indices, bigger * sizeof(*p));
-                        if (!p)
-                                return -ENOMEM;
-                        indices = p;
-                        cap = bigger;
-                }
-                indices[n++] = index;
-        }
-        if (n > 0)
-                qsort(indices, n, sizeof(*indices), cmp_u64);
-        *ret_indices = TAKE_PTR(indices);
-        *ret_n = n;
-        return 0;
 }
 
 /* ---------------------------------------------------------------------------
