@@ -17,12 +17,10 @@
  *                               self-test uses) */
 #include <elf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "memrange-private.h"
 
@@ -30,52 +28,36 @@
  * (PN_XNUM is rejected by the parser). */
 #define HEADER_MAX (sizeof(Elf64_Ehdr) + 65535u * sizeof(Elf64_Phdr))
 
-static int read_at(int fd, void *buf, size_t size, off_t offset, size_t *ret_read) {
-        size_t done = 0;
-
-        while (done < size) {
-                ssize_t n = pread(fd, (uint8_t *) buf + done, size - done, offset + (off_t) done);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                done += (size_t) n;
-        }
-        *ret_read = done;
-        return 0;
-}
-
 /* Reads the ELF header and the program header table that follows it
  * (kernels and kexec-tools put the table right after the header; a table
- * elsewhere is read up to its end, within HEADER_MAX). */
+ * elsewhere is read up to its end, within HEADER_MAX). stdio retries short
+ * reads for us. */
 static int read_header(const char *path, void **ret_buf, size_t *ret_size) {
-        _cleanup_(closep) int fd = -EBADF;
+        _cleanup_(fclosep) FILE *f = NULL;
         _cleanup_(freep) uint8_t *buf = NULL;
         Elf64_Ehdr eh = {};
         uint64_t want;
         size_t got;
-        int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        r = read_at(fd, &eh, sizeof(eh), 0, &got);
-        if (r < 0)
-                return r;
+        f = fopen(path, "re");
+        if (!f)
+                return negative_errno();
+        got = fread(&eh, 1, sizeof(eh), f);
+        if (ferror(f))
+                return negative_errno();
         want = eh.e_phoff + (uint64_t) eh.e_phnum * eh.e_phentsize;
-        /* A short file, a table out of bounds or no ELF file at all: read
-         * the header alone and let the parser say what is wrong with it. */
+        /* A short file, a table out of bounds or no ELF file at all: the
+         * header alone, and the parser says what is wrong with it. */
         if (got < sizeof(eh) || eh.e_phoff > HEADER_MAX || want > HEADER_MAX || want < sizeof(eh))
                 want = sizeof(eh);
         buf = malloc(want);
         if (!buf)
                 return -ENOMEM;
-        r = read_at(fd, buf, want, 0, &got);
-        if (r < 0)
-                return r;
+        memcpy(buf, &eh, got);
+        if (got == sizeof(eh))
+                got += fread(buf + got, 1, want - got, f);
+        if (ferror(f))
+                return negative_errno();
         /* A short read is left to the parser, which names what is missing. */
         *ret_size = got;
         *ret_buf = TAKE_PTR(buf);

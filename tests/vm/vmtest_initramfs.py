@@ -3,11 +3,10 @@
 
 capture_image() holds what the kdump capture kernel runs: busybox, the init
 script and the static vmcore-phdrs. first_image() adds kexec, memranged,
-memrangectl (each with its shared libraries and the dynamic loader, at the
-paths ldd resolves them to on the build machine), shared/tools'
-capture-sysroot.sh as /bin/capture-sysroot, the kernel as /boot/vmlinuz and
-the capture image as /boot/capture.img, so the guest can load the same
-kernel as its crash kernel.
+memrangectl (each with its shared libraries and the dynamic loader, see
+add_program()), shared/tools' capture-sysroot.sh as /bin/capture-sysroot,
+the kernel as /boot/vmlinuz and the capture image as /boot/capture.img, so
+the guest can load the same kernel as its crash kernel.
 """
 
 import gzip
@@ -119,11 +118,19 @@ def add_busybox(archive, busybox):
         archive.add_symlink(applet, "../" * depth + "bin/busybox")
 
 
+# Where the guest's dynamic loader looks without an ld.so.cache (Debian's
+# multiarch directory is one of its built-in ones).
+GUEST_LIBDIR = "usr/lib/x86_64-linux-gnu"
+
+
 def add_program(archive, path, binary):
-    """@binary at @path, with its shared libraries at their host paths."""
+    """@binary at @path, with its shared libraries: system ones at their
+    host paths, the build tree's own (libmemrange.so, found through a
+    $ORIGIN run path that means nothing in the guest) in GUEST_LIBDIR."""
     archive.add_file(path, binary, 0o755)
     for lib in shared_libraries(binary):
-        archive.add_file(lib, os.path.realpath(lib), 0o755)
+        guest = lib if lib.startswith(("/lib", "/usr/lib")) else f"{GUEST_LIBDIR}/{os.path.basename(lib)}"
+        archive.add_file(guest, os.path.realpath(lib), 0o755)
 
 
 def _base(init, busybox):
