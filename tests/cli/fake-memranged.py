@@ -23,7 +23,9 @@ says how to answer that method:
 
 A method missing from FILE gets org.varlink.service.MethodNotFound. Every
 call received is appended to the --log file as one JSON line. The server
-runs until SIGTERM or SIGINT. Standard library only.
+runs until SIGTERM or SIGINT. PATH appears only once the server listens
+(bound under another name, then renamed), so waiting for it to exist is
+waiting for readiness. Standard library only.
 """
 
 import argparse
@@ -129,7 +131,16 @@ def main():
     for path in args.replies:
         with open(path, encoding="utf-8") as f:
             replies.update(json.load(f))
-    server = Server(args.socket, replies, args.log)
+
+    # A stop asked for during start-up waits until the socket can be
+    # removed again: SIGTERM's default action would leave it behind, and
+    # the next fake could not bind there.
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    # Bound under a temporary name and renamed once listening (as memranged
+    # does), so that a client seeing the path is never refused.
+    bound = f"{args.socket}.{os.getpid()}.tmp"
+    server = Server(bound, replies, args.log)
+    os.rename(bound, args.socket)
 
     def stop(signum, frame):
         # shutdown() waits for serve_forever(), which runs in this thread.
@@ -137,7 +148,10 @@ def main():
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    server.serve_forever()
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    # Polling often makes a stop take milliseconds: the tests start and
+    # stop many fakes.
+    server.serve_forever(poll_interval=0.05)
     server.server_close()
     os.unlink(args.socket)
     return 0

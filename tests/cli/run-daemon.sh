@@ -31,6 +31,7 @@ tmp=$(mktemp -d)
 sock=$tmp/io.memranged
 daemon_pid=
 cleanup() {
+        main_shell_only || return 0
         stop_daemon
         rm -rf "$tmp"
 }

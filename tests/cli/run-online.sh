@@ -25,6 +25,7 @@ tmp=$(mktemp -d)
 sock=$tmp/io.memranged
 fake_pid=
 cleanup() {
+        main_shell_only || return 0
         if [ -n "$fake_pid" ]; then
                 kill "$fake_pid" 2>/dev/null || true
                 wait "$fake_pid" 2>/dev/null || true
@@ -43,7 +44,9 @@ start_fake() {
                 args+=(--replies "$tmp/override.json")
         fi
         stop_fake
-        rm -f "$tmp/calls"
+        # Never a socket left behind: waiting for the path to exist is
+        # waiting for the new fake to listen.
+        rm -f "$tmp/calls" "$sock"
         python3 "$here/fake-memranged.py" "${args[@]}" &
         fake_pid=$!
         wait_for_socket "$sock" "$fake_pid" && return 0

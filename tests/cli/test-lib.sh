@@ -5,6 +5,7 @@
 # --leak-check=full") under which every memrangectl run happens.
 
 wrap=${MEMRANGE_CLI_WRAP:-}
+main_pid=$BASHPID
 failures=0
 out= err= rc= last=
 
@@ -67,15 +68,30 @@ same_as_offline() {
         [ -s "$tmp/out" ] || [ -s "$tmp/err" ] || fail "no output at all"
 }
 
-# wait_for_socket PATH PID: until the server PID listens on PATH (10 s).
+# How long a test waits for something that normally takes milliseconds
+# (a server starting, a monitor printing): generous, since a machine
+# loaded by parallel tests or sanitizers may take seconds. Waiting polls,
+# so the margin costs nothing when things are fast.
+WAIT_SECONDS=${MEMRANGE_TEST_WAIT_SECONDS:-20}
+
+# wait_for_socket PATH PID: until the server PID listens on PATH. Both
+# memranged and fake-memranged.py create PATH only once listening (bound
+# under another name, then renamed), so its existence means readiness.
 wait_for_socket() {
-        for _ in $(seq 200); do
-                [ -S "$1" ] && return 0
+        local deadline=$((SECONDS + WAIT_SECONDS))
+        while [ "$SECONDS" -le "$deadline" ]; do
                 kill -0 "$2" 2>/dev/null || return 1
+                [ -S "$1" ] && return 0
                 sleep 0.05
         done
         return 1
 }
+
+# main_shell_only: true in the script's own shell. The EXIT trap's cleanup
+# starts with it: a background job signalled before it has exec'd its
+# program is still a copy of this shell, and bash runs the EXIT trap there
+# too, which would remove $tmp under the test's feet.
+main_shell_only() { [ "$BASHPID" = "$main_pid" ]; }
 
 # run_case CASE [WHAT]: calls case_CASE and reports the verdict.
 run_case() {
@@ -97,17 +113,28 @@ run_case() {
 monitor_start() {
         local socket=$1
         shift
-        $wrap "$tool" --socket "$socket" monitor "$@" >"$tmp/mon" 2>"$tmp/mon.err" &
+        # Emptied here, not by the job's redirection, which may come late:
+        # monitor_wait_lines must never count a previous monitor's lines.
+        : >"$tmp/mon"
+        : >"$tmp/mon.err"
+        $wrap "$tool" --socket "$socket" monitor "$@" >>"$tmp/mon" 2>>"$tmp/mon.err" &
         mon_pid=$!
         mon_last="memrangectl monitor $*"
 }
 
-# monitor_wait_lines N: until the monitor printed N lines (10 s at most).
+# monitor_wait_lines N: until the monitor printed N lines ($WAIT_SECONDS
+# at most; a monitor that exited prints no more).
 monitor_wait_lines() {
-        for _ in $(seq 200); do
+        local deadline=$((SECONDS + WAIT_SECONDS))
+        while [ "$SECONDS" -le "$deadline" ]; do
                 [ "$(wc -l <"$tmp/mon")" -ge "$1" ] && return 0
+                kill -0 "$mon_pid" 2>/dev/null || break
                 sleep 0.05
         done
+        [ "$(wc -l <"$tmp/mon")" -ge "$1" ] && return 0
+        out=$(cat "$tmp/mon")
+        err=$(cat "$tmp/mon.err")
+        last=$mon_last
         fail "monitor printed $(wc -l <"$tmp/mon") lines, not $1"
 }
 
