@@ -13,6 +13,13 @@ D > max_delay.
 The sysroot is x86_64-6.18-microvm/boot (192 memory blocks, all online)
 and is never changed: every rebuild re-reads the blocks and finds the table
 as it was, so the generation stays 1.
+
+Both bounds hold only while no gap between events reaches the quiet
+window. On a loaded machine the sender, or the daemon, can be descheduled
+for longer than that (a stalled daemon shows as a blocked send: the
+receive queue of a datagram socket is short, net.unix.max_dgram_qlen). Such
+a storm checks nothing, so it is sent again on a fresh daemon, a few times
+at most, rather than failing the test or passing it unchecked.
 """
 import math
 import os
@@ -23,6 +30,7 @@ from daemon_harness import expect, expect_eq
 
 FIXTURE = "x86_64-6.18-microvm/boot"
 STORM = 2000
+ATTEMPTS = 4
 
 
 def block_indices():
@@ -62,19 +70,34 @@ def wait_storm_done(d):
     return d.wait_idle(lambda s: s["uevents"]["delivered"] == STORM, f"{STORM} events delivered", timeout=20)
 
 
+def undisturbed_storm(ctx, quiet, bursts, period, **daemon_args):
+    """Sends the storm to a fresh daemon until no gap between sends
+    reached @quiet (ATTEMPTS at most); returns (status before, status
+    after, duration, longest gap) of that storm."""
+    for attempt in range(1, ATTEMPTS + 1):
+        d = ctx.daemon(sysroot=h.fixture(FIXTURE), log_level="info", **daemon_args)
+        before = d.status()
+        duration, gap = send_paced(d, storm_events(), bursts=bursts, period=period)
+        after = wait_storm_done(d)
+        print(f"storm of {STORM} events over {duration:.3f} s (longest gap {gap * 1000:.0f} ms), "
+              f"{after['uevents']['rebuilds'] - before['uevents']['rebuilds']} rebuild(s)")
+        expect_eq(d.stop(), 0, "exit code of memranged after the storm")
+        if gap < quiet:
+            return before, after, duration, gap
+        print(f"attempt {attempt}: the sender stalled {gap:.3f} s, not less than the quiet window "
+              f"({quiet} s): this storm proves nothing, sending it again")
+    raise h.TestFailure(f"the sender stalled longer than the quiet window in each of {ATTEMPTS} storms: "
+                        "no bound to check")
+
+
 def test_storm_of_2000_block_events_gives_one_rebuild(ctx):
     # Spread over half a second, 50 bursts 10 ms apart: without coalescing
     # that is dozens of rebuilds; with the default quiet window (250 ms)
     # and maximum delay (2 s) it is one.
     quiet, max_delay = 0.25, 2.0
-    d = ctx.daemon(sysroot=h.fixture(FIXTURE), log_level="info")
-    before = d.status()
-    duration, gap = send_paced(d, storm_events(), bursts=50, period=0.01)
-    s = wait_storm_done(d)
+    before, s, duration, gap = undisturbed_storm(ctx, quiet, bursts=50, period=0.01)
     u = s["uevents"]
     rebuilds = u["rebuilds"] - before["uevents"]["rebuilds"]
-    print(f"storm of {STORM} events over {duration:.3f} s (longest gap {gap * 1000:.0f} ms), {rebuilds} rebuild(s)")
-    expect(gap < quiet, f"the sender stalled {gap:.3f} s, longer than the quiet window: no bound to check")
     if duration < max_delay:
         expect_eq(rebuilds, 1, f"rebuilds for {STORM} events over {duration:.3f} s")
     else:
@@ -93,19 +116,16 @@ def test_storm_outlasting_max_delay_rebuilds_within_the_bound(ctx):
     # A short maximum delay keeps the test short; the quiet window stays
     # the default, 20 times the pacing period.
     max_delay, quiet, period = 0.5, 0.25, 0.0125
-    d = ctx.daemon(sysroot=h.fixture(FIXTURE), config="[Daemon]\nMaxDelaySec=0.5\n", log_level="info")
-    before = d.status()["uevents"]["rebuilds"]
-    duration, gap = send_paced(d, storm_events(), bursts=100, period=period)
-    s = wait_storm_done(d)
-    rebuilds = s["uevents"]["rebuilds"] - before
-    print(f"storm of {STORM} events over {duration:.3f} s (longest gap {gap * 1000:.0f} ms), {rebuilds} rebuild(s)")
+    before, s, duration, gap = undisturbed_storm(ctx, quiet, bursts=100, period=period,
+                                                 config="[Daemon]\nMaxDelaySec=0.5\n")
+    rebuilds = s["uevents"]["rebuilds"] - before["uevents"]["rebuilds"]
     expect(duration > max_delay, f"the storm lasted {duration:.3f} s, not more than the max delay")
-    expect(gap < quiet, f"the sender stalled {gap:.3f} s, longer than the quiet window: no bound to check")
     expect(2 <= rebuilds <= math.floor(duration / max_delay) + 1,
            f"{rebuilds} rebuilds for a storm of {duration:.3f} s with max delay {max_delay} s")
     expect_eq(s["generation"], 1, "generation")
 
 
 if __name__ == "__main__":
+    # Each test may send its storm ATTEMPTS times.
     h.run([test_storm_of_2000_block_events_gives_one_rebuild,
-           test_storm_outlasting_max_delay_rebuilds_within_the_bound])
+           test_storm_outlasting_max_delay_rebuilds_within_the_bound], time_limit=60)
