@@ -15,6 +15,9 @@
 #include "varlink.h"
 
 #define SECOND (1000u * 1000u)
+/* The bound of calls whose timing is not the point: generous, since the
+ * server child may be slow (valgrind, a loaded machine). */
+#define CALL_TIMEOUT (10u * SECOND)
 
 struct child_state {
         sd_event *event;
@@ -33,6 +36,18 @@ static int method_count(struct varlink_call *call, struct json_object *params, v
         struct json_object *p = json_object_new_object();
 
         if (varlink_json_add(p, "count", json_object_new_int64(++st->counter)) < 0) {
+                json_object_put(p);
+                return -ENOMEM;
+        }
+        return varlink_call_reply(call, p);
+}
+
+/* The count without counting this call. */
+static int method_peek(struct varlink_call *call, struct json_object *params, void *userdata) {
+        struct child_state *st = userdata;
+        struct json_object *p = json_object_new_object();
+
+        if (varlink_json_add(p, "count", json_object_new_int64(st->counter)) < 0) {
                 json_object_put(p);
                 return -ENOMEM;
         }
@@ -67,6 +82,7 @@ static int method_hang(struct varlink_call *call, struct json_object *params, vo
 static const struct varlink_method client_test_methods[] = {
         { "Quit", method_quit, 0 },
         { "Count", method_count, 0 },
+        { "Peek", method_peek, 0 },
         { "Stream", method_stream, VARLINK_METHOD_MORE_REQUIRED },
         { "Hang", method_hang, 0 },
         {},
@@ -117,10 +133,10 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
 }
 
-/* One call with a one-second timeout. */
+/* One call with the generous timeout. */
 static int call_one(const char *path, const char *method, struct json_object **ret_params,
                     char **ret_error) {
-        return varlink_client_call_one(path, method, NULL, SECOND, ret_params, ret_error);
+        return varlink_client_call_one(path, method, NULL, CALL_TIMEOUT, ret_params, ret_error);
 }
 
 static int group_setup(void **state) {
@@ -158,7 +174,7 @@ static int group_teardown(void **state) {
         struct group *g = *state;
         int status = 0, r;
 
-        r = varlink_client_call(g->path, "org.example.client.Quit", NULL, VARLINK_CLIENT_ONEWAY, SECOND,
+        r = varlink_client_call(g->path, "org.example.client.Quit", NULL, VARLINK_CLIENT_ONEWAY, CALL_TIMEOUT,
                                 NULL, NULL);
         if (r < 0)
                 kill(g->child, SIGKILL);
@@ -223,7 +239,7 @@ static void call_with_more_delivers_the_whole_stream(void **state) {
         struct collected c = {};
 
         assert_int_equal(varlink_client_call(g->path, "org.example.client.Stream", NULL, VARLINK_CLIENT_MORE,
-                                             SECOND, collect, &c),
+                                             CALL_TIMEOUT, collect, &c),
                          0);
         assert_int_equal(c.n, 3);
         for (int k = 0; k < 3; k++) {
@@ -237,9 +253,29 @@ static void callback_can_stop_a_stream(void **state) {
         struct collected c = { .stop_with = -ECANCELED };
 
         assert_int_equal(varlink_client_call(g->path, "org.example.client.Stream", NULL, VARLINK_CLIENT_MORE,
-                                             SECOND, collect, &c),
+                                             CALL_TIMEOUT, collect, &c),
                          -ECANCELED);
         assert_int_equal(c.n, 1);
+}
+
+/* Until Peek says @count (10 s at most). */
+static void wait_for_count(const struct group *g, int count) {
+        uint64_t deadline = now_usec() + 10u * SECOND;
+
+        for (;;) {
+                _cleanup_(json_object_putp) struct json_object *p = NULL;
+                _cleanup_(freep) char *error = NULL;
+                struct json_object *v;
+
+                assert_int_equal(call_one(g->path, "org.example.client.Peek", &p, &error), 0);
+                assert_null(error);
+                assert_true(json_object_object_get_ex(p, "count", &v));
+                if (json_object_get_int(v) == count)
+                        return;
+                assert_true(json_object_get_int(v) < count);
+                assert_true(now_usec() < deadline);
+                usleep(10000);
+        }
 }
 
 static void oneway_call_returns_without_reply(void **state) {
@@ -249,11 +285,11 @@ static void oneway_call_returns_without_reply(void **state) {
         struct json_object *v;
 
         assert_int_equal(varlink_client_call(g->path, "org.example.client.Count", NULL,
-                                             VARLINK_CLIENT_ONEWAY, SECOND, NULL, NULL),
+                                             VARLINK_CLIENT_ONEWAY, CALL_TIMEOUT, NULL, NULL),
                          0);
-        /* The oneway call came on its own connection: let the server get
-         * to it before the second connection's call. */
-        usleep(100u * 1000u);
+        /* The oneway call came on its own connection, which the server may
+         * read after the next one: wait until it has counted it. */
+        wait_for_count(g, 1);
         assert_int_equal(call_one(g->path, "org.example.client.Count", &p, &error),
                          0);
         assert_null(error);
