@@ -17,7 +17,7 @@
 
 /* The kdump state word of status lines ("up to date", "stale"...). */
 const char *manager_kdump_state(const struct manager *m) {
-        return m->reload ? reload_engine_state(reload_loop_engine(m->reload)) : m->kdump.state;
+        return reload_engine_state(reload_loop_engine(m->reload));
 }
 
 int manager_dump_ranges(struct manager *m, enum memrange_dump_policy policy, enum memrange_arch arch,
@@ -35,7 +35,6 @@ void manager_on_generation(struct manager *m) {
         const char *old = m->kdump_state;
         int r;
 
-        kdump_status_from_sources(m->state->sources, &m->kdump);
         r = manager_dump_ranges(m, policy, MEMRANGE_ARCH_UNKNOWN, &ranges);
         if (r < 0 && r != -ENODATA)
                 log_debug_errno(r, "No dump ranges for generation %" PRIu64 ": %m", m->state->generation);

@@ -39,7 +39,6 @@ struct manager {
 
         struct memrange_ctx *ctx;
         struct state *state;
-        struct kdump_status kdump;         /* what the kernel says (loaded, crash_hotplug) */
         struct reload_loop *reload;        /* the kdump reload engine */
         const char *kdump_state;           /* its last state word, for the log */
 
@@ -92,9 +91,10 @@ void manager_replan_reload(struct manager *m);
 const char *manager_kdump_state(const struct manager *m);
 
 /* The kdump hook: called after every rebuild (the first scan included),
- * whether or not the generation moved. It refreshes the kdump status from
- * the crash source and hands the generation's dump ranges to the reload
- * engine, which decides whether the crash image must be reloaded. */
+ * whether or not the generation moved. It hands the generation's dump
+ * ranges and the crash source's kexec_crash_loaded and crash_hotplug to
+ * the reload engine, which decides whether the crash image must be
+ * reloaded. */
 void manager_on_generation(struct manager *m);
 
 /* The dump ranges of the current table under @policy (MEMRANGE_DUMP_AUTO:

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Rebuilds of the authoritative table: full or incremental re-reads, the
- * record-by-record comparison that decides whether the generation moves,
- * and the kdump status derived from the crash source. */
+/* Rebuilds of the authoritative table: full or incremental re-reads and
+ * the record-by-record comparison that decides whether the generation
+ * moves. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,24 +259,4 @@ int state_rebuild(struct state *s, const struct rebuild_work *work, enum change_
         if (needs_full_rescan(s, work))
                 return full_rescan(s, reason, now);
         return incremental(s, work, reason, now);
-}
-
-/* ---------------------------------------------------------------------------
- * kdump status
- */
-
-void kdump_status_from_sources(const struct memrange_sources *sources, struct kdump_status *ret) {
-        const struct memrange_crash *c = sources ? sources->crash : NULL;
-
-        *ret = (struct kdump_status) { .crash_hotplug = -1, .state = "unavailable" };
-        if (!c || c->kexec_crash_loaded < 0)
-                return;
-        ret->crash_hotplug = c->crash_hotplug_memory;
-        ret->loaded = c->kexec_crash_loaded == 1;
-        if (!ret->loaded)
-                ret->state = "not loaded";
-        else if (c->crash_hotplug_memory == 1)
-                ret->state = "kernel keeps it current";
-        else
-                ret->state = "loaded, reload engine not configured";
 }

@@ -94,14 +94,3 @@ int state_apply_sources(struct state *s, struct memrange_sources *sources, enum 
  * added). Returns the number of differences, or -ENOMEM. */
 int state_diff(const struct memrange_table *old, const struct memrange_table *new, struct memrange_list *added,
                struct memrange_list *removed);
-
-/* ---- kdump status, from the crash source ---- */
-struct kdump_status {
-        bool loaded;          /* kexec_crash_loaded reads 1 */
-        int crash_hotplug;    /* memory/crash_hotplug: 0/1, -1 unknown */
-        const char *state;    /* static text, see kdump_status_from_sources() */
-};
-/* "unavailable" (no crash state on this machine), "not loaded",
- * "kernel keeps it current" (crash_hotplug reads 1), or "loaded, reload
- * engine not configured". @sources may be NULL. */
-void kdump_status_from_sources(const struct memrange_sources *sources, struct kdump_status *ret);

@@ -2,7 +2,7 @@
 /* The daemon's state: the record-by-record diff, generation bumps only on
  * change, incremental re-reads of single blocks against a copy of a real
  * fixture tree (the offline transition of x86_64-6.1-dimm), escalation to
- * a full rescan, failed rebuilds that keep everything, kdump status. */
+ * a full rescan, failed rebuilds that keep everything. */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
 #include <ftw.h>
@@ -362,36 +362,6 @@ static void test_layout_change_and_lost_events_rescan_everything(void **state) {
         assert_non_null(s->sources->crash);
 }
 
-/* ---------------------------------------------------------------------------
- * kdump status
- */
-
-static void assert_kdump(const char *fixture, bool loaded, int crash_hotplug, const char *text) {
-        _cleanup_(memrange_sources_freep) struct memrange_sources *s = read_fixture(fixture);
-        struct kdump_status k;
-
-        kdump_status_from_sources(s, &k);
-        assert_int_equal(k.loaded, loaded);
-        assert_int_equal(k.crash_hotplug, crash_hotplug);
-        assert_string_equal(k.state, text);
-}
-
-static void test_kdump_status_of_the_kdump_cases(void **state) {
-        struct memrange_crash crash = { .kexec_crash_loaded = 0, .crash_hotplug_memory = -1 };
-        struct memrange_sources hand = { .crash = &crash };
-        struct kdump_status k;
-
-        assert_kdump("kdump-cases/x86_64-6.1-kexec_load-noreload/root", true, -1,
-                     "loaded, reload engine not configured");
-        assert_kdump("kdump-cases/x86_64-6.12-kexec_file-noreload/root", true, 1, "kernel keeps it current");
-        kdump_status_from_sources(&hand, &k);
-        assert_false(k.loaded);
-        assert_string_equal(k.state, "not loaded");
-        kdump_status_from_sources(NULL, &k);
-        assert_string_equal(k.state, "unavailable");
-        assert_int_equal(k.crash_hotplug, -1);
-}
-
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_diff_of_equal_tables_is_empty),
@@ -402,7 +372,6 @@ int main(void) {
                 cmocka_unit_test(test_incremental_offline_matches_the_kernels_offline_tree),
                 cmocka_unit_test(test_vanished_or_unknown_block_escalates_to_full_rescan),
                 cmocka_unit_test(test_layout_change_and_lost_events_rescan_everything),
-                cmocka_unit_test(test_kdump_status_of_the_kdump_cases),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
