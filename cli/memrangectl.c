@@ -157,17 +157,14 @@ static int resolve_mode(const struct cli_command *cmd, struct cli_global *g) {
 
         if (g->sysroot)
                 g->offline = true;
-        if (explicit_socket && (g->offline || cmd->mode == CLI_MODE_OFFLINE_ONLY)) {
-                cli_error("--socket asks memranged, but %s", g->offline ? "--offline/--sysroot read the files"
-                                                                       : "this command reads the files itself");
+        if (explicit_socket && g->offline) {
+                cli_error("--socket asks memranged, but --offline/--sysroot read the files");
                 return EXIT_USAGE;
         }
         if (cmd->mode == CLI_MODE_ONLINE_ONLY && g->offline) {
                 cli_error("%s needs memranged: it cannot work with --offline or --sysroot", cmd->name);
                 return EXIT_USAGE;
         }
-        if (cmd->mode == CLI_MODE_OFFLINE_ONLY)
-                g->offline = true;
         if (!g->socket) {
                 const char *env = getenv(CLI_SOCKET_ENV);
 

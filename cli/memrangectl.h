@@ -35,9 +35,8 @@ struct cli_global {
 
 /* Where a command gets its data. */
 enum cli_mode {
-        CLI_MODE_BOTH,         /* asks memranged unless --offline or --sysroot */
-        CLI_MODE_OFFLINE_ONLY, /* always reads the files (no daemon method yet) */
-        CLI_MODE_ONLINE_ONLY,  /* only memranged can do it (monitor, rescan) */
+        CLI_MODE_BOTH,        /* asks memranged unless --offline or --sysroot */
+        CLI_MODE_ONLINE_ONLY, /* only memranged can do it (monitor, rescan, reload) */
 };
 
 /* One entry of the command table: @run gets argv starting at the command
