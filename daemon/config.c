@@ -258,7 +258,7 @@ static int apply(const struct setting *s, struct config *c, const char *value, c
         }
         switch (s->kind) {
         case SETTING_TIMESPAN:
-                *ret_why = "a time span such as 0.25, 250ms or 2s, at most 1h";
+                *ret_why = "a time span such as 0.25, 250ms, 2s or 1.5min, at most 60min";
                 r = config_parse_timespan(value, &t);
                 if (r >= 0)
                         *(usec_t *) field(c, s) = t;
