@@ -14,7 +14,7 @@ int log_get_max_priority(void);
 /* Returns -abs(error) when error != 0, else 0, so callers can write
  * `return log_error_errno(r, "...: %m")` (%m prints strerror(-r)). */
 int log_full_errno(int priority, int error, const char *format, ...) _printf_(3, 4);
-void log_fullv(int priority, int error, const char *format, va_list ap);
+void log_fullv(int priority, int error, const char *format, va_list ap) _printf_(3, 0);
 
 #define log_debug(...) log_full_errno(LOG_DEBUG, 0, __VA_ARGS__)
 #define log_info(...) log_full_errno(LOG_INFO, 0, __VA_ARGS__)
@@ -28,4 +28,4 @@ void log_fullv(int priority, int error, const char *format, va_list ap);
 /* Adapter for memrange_ctx_set_log_fn(): library messages go to the same
  * stream. */
 void log_memrange(void *userdata, int priority, const char *file, int line, const char *fn,
-                  const char *format, va_list args);
+                  const char *format, va_list args) _printf_(6, 0);

@@ -144,8 +144,11 @@ static void kernel_event_from_a_uevent_file_is_received(void **state) {
         int fd;
 
         if (!mr_streq(getenv("MEMRANGED_TEST_KERNEL_UEVENT"), "1") || geteuid() != 0 ||
-            access(trigger, W_OK) < 0 || !open_netlink(&rc, &e, &r))
+            access(trigger, W_OK) < 0 || !open_netlink(&rc, &e, &r)) {
+                /* cmocka 1.1's skip() is not declared noreturn. */
                 skip();
+                return;
+        }
         fd = open(trigger, O_WRONLY | O_CLOEXEC);
         assert_true(fd >= 0);
         assert_int_equal(write(fd, "change", 6), 6);

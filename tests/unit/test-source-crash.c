@@ -316,6 +316,8 @@ static void reservations_come_from_the_iomem_given(void **state) {
 }
 
 static void count_iomem_messages(void *userdata, int priority, const char *file, int line, const char *fn,
+                                 const char *format, va_list args) _printf_(6, 0);
+static void count_iomem_messages(void *userdata, int priority, const char *file, int line, const char *fn,
                                  const char *format, va_list args) {
         char msg[512];
 

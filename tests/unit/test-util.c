@@ -38,6 +38,8 @@ const char *fixture_path(const char *relative) {
 }
 
 static void log_to_stderr(void *userdata, int priority, const char *file, int line,
+                          const char *fn, const char *format, va_list args) _printf_(6, 0);
+static void log_to_stderr(void *userdata, int priority, const char *file, int line,
                           const char *fn, const char *format, va_list args) {
         fprintf(stderr, "libmemrange <%d> %s: ", priority, fn);
         vfprintf(stderr, format, args);
