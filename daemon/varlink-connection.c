@@ -22,6 +22,10 @@
 #define READ_CHUNK (64u * 1024u)
 /* An idle connection gives back a large output buffer. */
 #define OUT_KEEP_IDLE (64u * 1024u)
+/* Calls answered per connection before the others get their turn: a
+ * client that pipelines thousands of calls (or never reads its replies
+ * until it is cut off) must not hold the loop while everyone waits. */
+#define CALLS_PER_TURN 1u
 
 #define PEER_FMT "pid %d uid %u"
 #define PEER_ARGS(c) (int) (c)->cred.pid, (unsigned) (c)->cred.uid
@@ -61,6 +65,11 @@ void varlink_connection_schedule(struct varlink_connection *c) {
 
 static size_t conn_unsent(const struct varlink_connection *c) {
         return c->out_end - c->out_start;
+}
+
+/* The client shut down its sending side and every call it sent is over. */
+static bool conn_input_done(struct varlink_connection *c) {
+        return c->read_eof && !c->current && !varlink_frame_has_message(&c->input);
 }
 
 /* Writes as much of the output queue as the socket takes now. */
@@ -153,9 +162,10 @@ static void conn_update_events(struct varlink_connection *c) {
 
         if (c->dead || !c->server)
                 return;
-        /* Stop reading while a call is open: pipelined calls wait in the
-         * kernel's socket buffer, which keeps ours bounded. */
-        if (!c->current && !c->read_eof)
+        /* Stop reading while a call is open or calls wait for their turn:
+         * pipelined calls wait in the kernel's socket buffer, which keeps
+         * ours bounded. */
+        if (!c->current && !c->read_eof && !varlink_frame_has_message(&c->input))
                 events |= EPOLLIN;
         if (conn_unsent(c) > 0)
                 events |= EPOLLOUT;
@@ -204,15 +214,44 @@ static void conn_handle_message(struct varlink_connection *c, const char *text, 
                 call->finished = true;
 }
 
-/* Handles every complete message buffered, in order, stopping while a call
- * is open. */
+static int on_turn(sd_event_source *source, void *userdata) {
+        struct varlink_connection *c = userdata;
+
+        c->turn_source = sd_event_source_disable_unref(c->turn_source);
+        if (!c->dead)
+                conn_process(c);
+        return 0;
+}
+
+/* Queues the connection's next turn behind every source pending now. A
+ * new defer source each time: sd-event keeps a re-enabled defer source's
+ * first pending iteration, so re-arming defer_source would put it ahead
+ * of the other clients for ever. */
+static void conn_yield(struct varlink_connection *c) {
+        if (c->turn_source)
+                return;
+        if (sd_event_add_defer(c->server->event, &c->turn_source, on_turn, c) < 0)
+                varlink_connection_schedule(c);
+}
+
+/* Handles the complete messages buffered, in order, stopping while a call
+ * is open; after CALLS_PER_TURN calls the rest waits for the next turn. */
 static void conn_process(struct varlink_connection *c) {
+        unsigned handled = 0;
+
         varlink_connection_ref(c);
         c->dispatching = true;
         while (!c->dead && c->server && !c->current) {
                 char *text;
                 size_t len;
-                int r = varlink_frame_next(&c->input, &text, &len);
+                int r;
+
+                if (handled == CALLS_PER_TURN) {
+                        if (varlink_frame_has_message(&c->input))
+                                conn_yield(c);
+                        break;
+                }
+                r = varlink_frame_next(&c->input, &text, &len);
 
                 if (r == -EMSGSIZE) {
                         log_warning("varlink: message from " PEER_FMT " exceeds %zu bytes, disconnecting",
@@ -222,10 +261,11 @@ static void conn_process(struct varlink_connection *c) {
                 if (r <= 0)
                         break;
                 conn_handle_message(c, text, len);
+                handled++;
         }
         c->dispatching = false;
 
-        if (!c->dead && c->server && !c->current && c->read_eof) {
+        if (!c->dead && c->server && conn_input_done(c)) {
                 /* The client said all it had to say: finish once the replies
                  * are out. Leftover bytes were a message without its NUL. */
                 if (varlink_frame_pending(&c->input) > 0) {
@@ -278,7 +318,7 @@ static int on_io(sd_event_source *source, int fd, uint32_t revents, void *userda
         if (revents & EPOLLOUT) {
                 conn_flush(c);
                 /* Half-closed clients are done once their replies are out. */
-                if (c->read_eof && !c->current && conn_unsent(c) == 0)
+                if (conn_input_done(c) && conn_unsent(c) == 0)
                         varlink_connection_disconnect(c);
                 conn_update_events(c);
         }
@@ -377,6 +417,7 @@ void varlink_connection_close(struct varlink_connection *c) {
         c->io_source = sd_event_source_disable_unref(c->io_source); /* closes fd */
         c->fd = -1;
         c->defer_source = sd_event_source_disable_unref(c->defer_source);
+        c->turn_source = sd_event_source_disable_unref(c->turn_source);
         if (c->prev)
                 c->prev->next = c->next;
         else

@@ -40,6 +40,7 @@ struct varlink_connection {
         int fd;                        /* owned by io_source */
         sd_event_source *io_source;
         sd_event_source *defer_source; /* continues work outside the I/O callback */
+        sd_event_source *turn_source;  /* one-shot: the next buffered call's turn */
         struct ucred cred;
         gid_t *groups;
         size_t n_groups;

@@ -341,6 +341,66 @@ static void message_without_nul_at_eof_is_dropped(void **state) {
         fx_stop(&fx);
 }
 
+/* ---- tests: fairness ---- */
+
+/* Replies waiting in @c's socket, read without stepping the server. */
+static unsigned client_count_arrived(struct client *c) {
+        unsigned n = 0;
+        char buf[4096];
+        ssize_t k;
+
+        while ((k = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+                for (ssize_t i = 0; i < k; i++)
+                        n += buf[i] == '\0';
+        return n;
+}
+
+static void pipelined_calls_take_turns_with_other_clients(void **state) {
+        enum { PIPELINED = 200 };
+        static const char one[] = ADD_2_3;
+        _cleanup_(freep) char *many = malloc(sizeof(one) * PIPELINED);
+        struct fx fx;
+        struct client greedy, other;
+        unsigned before;
+
+        assert_non_null(many);
+        for (unsigned i = 0; i < PIPELINED; i++)
+                memcpy(many + i * sizeof(one), one, sizeof(one)); /* each with its NUL */
+        fx_start(&fx, NULL);
+        client_open(&fx, &greedy);
+        client_open(&fx, &other);
+        assert_int_equal(client_write(&fx, &greedy, many, sizeof(one) * PIPELINED), 0);
+        pump(&fx, 3); /* the server reads every call of the greedy client */
+        client_call(&fx, &other, "{\"method\":\"org.example.test.Add\",\"parameters\":{\"a\":40,\"b\":2}}");
+        assert_sum(client_recv(&fx, &other), 42);
+        /* One call per turn: the other client waited a few turns, not 200. */
+        before = client_count_arrived(&greedy);
+        assert_true(before < 10);
+
+        /* The greedy client still gets every reply, in order. */
+        for (unsigned i = before; i < PIPELINED; i++)
+                assert_sum(client_recv(&fx, &greedy), 5);
+        client_close(&greedy);
+        client_close(&other);
+        fx_stop(&fx);
+}
+
+static void half_closed_client_gets_every_pipelined_reply(void **state) {
+        static const char three[] = ADD_2_3 "\0" ADD_2_3 "\0" ADD_2_3;
+        struct fx fx;
+        struct client c;
+
+        fx_start(&fx, NULL);
+        client_open(&fx, &c);
+        assert_int_equal(client_write(&fx, &c, three, sizeof(three)), 0);
+        assert_int_equal(shutdown(c.fd, SHUT_WR), 0);
+        for (int i = 0; i < 3; i++)
+                assert_sum(client_recv(&fx, &c), 5);
+        assert_true(client_sees_close(&fx, &c));
+        client_close(&c);
+        fx_stop(&fx);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(get_info_lists_service_and_interfaces),
@@ -359,6 +419,8 @@ int main(void) {
                 cmocka_unit_test(message_split_across_three_writes_is_reassembled),
                 cmocka_unit_test(half_closed_client_still_gets_its_reply),
                 cmocka_unit_test(message_without_nul_at_eof_is_dropped),
+                cmocka_unit_test(pipelined_calls_take_turns_with_other_clients),
+                cmocka_unit_test(half_closed_client_gets_every_pipelined_reply),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
