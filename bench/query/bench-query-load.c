@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Load generator for io.memranged.ListRanges (issue 6, figure 4).
+ *
+ * N client threads, each on its own persistent connection, call
+ * ListRanges in a loop (send, wait for the whole reply, send again) until
+ * the duration ends, timing every call. Optionally one more client sends
+ * pipelined ListRanges calls and never reads a reply: the daemon must cut
+ * it off alone; this client reconnects every time, so it keeps stalling
+ * for the whole run.
+ *
+ * Every reply is checked. The first one, taken before the clock starts,
+ * is parsed strictly (varlink envelope, no error, every Range well formed
+ * and in order through memrange_json_to_table()) and must hold
+ * --expect-ranges ranges; the table does not change during a run, so
+ * every later reply must be the same bytes, and one that differs is
+ * parsed and counted again before it is accepted.
+ *
+ * Prints "key=value" lines for bench-query.py: clients, calls, errors,
+ * seconds, calls_per_sec, p50_usec, p99_usec, max_usec, reply_bytes,
+ * ranges, and stall_cutoffs/stall_calls_sent with --stall. Exits non-zero
+ * when a reply was wrong or a client failed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "memrange-json.h"
+#include "varlink-client.h"
+#include "varlink-protocol.h"
+
+#define READ_CHUNK (256u * 1024u)
+#define CALL_TEXT "{\"method\":\"io.memranged.ListRanges\",\"parameters\":{}}"
+
+struct options {
+        const char *socket_path;
+        unsigned clients;
+        double duration;
+        bool stall;
+        long expect_ranges; /* < 0: not checked */
+};
+
+/* The reference reply every later reply is compared with. */
+static char *reference;
+static size_t reference_len;
+static long expected_ranges = -1;
+
+static uint64_t now_nsec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------------------
+ * One connection
+ */
+
+struct conn {
+        int fd;
+        struct varlink_frame frame;
+};
+
+static int conn_open(const char *path, bool nonblocking, struct conn *ret) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        int fd;
+
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        strcpy(sa.sun_path, path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (const struct sockaddr *) &sa, sizeof(sa)) < 0) {
+                int r = -errno;
+
+                close(fd);
+                return r;
+        }
+        ret->fd = fd;
+        varlink_frame_init(&ret->frame, VARLINK_CLIENT_MAX_REPLY);
+        return 0;
+}
+
+static void conn_close(struct conn *c) {
+        if (c->fd >= 0)
+                close(c->fd);
+        c->fd = -1;
+        varlink_frame_done(&c->frame);
+}
+
+static int send_all(int fd, const char *buf, size_t len) {
+        while (len > 0) {
+                ssize_t k = send(fd, buf, len, MSG_NOSIGNAL);
+
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                buf += k;
+                len -= (size_t) k;
+        }
+        return 0;
+}
+
+/* Sends one call (with its NUL) and returns its reply, valid until the
+ * next call on @c. */
+static int conn_call(struct conn *c, char **ret_text, size_t *ret_len) {
+        int r = send_all(c->fd, CALL_TEXT, sizeof(CALL_TEXT)); /* the NUL included */
+
+        if (r < 0)
+                return r;
+        for (;;) {
+                char *space;
+                size_t room;
+                ssize_t k;
+
+                r = varlink_frame_next(&c->frame, ret_text, ret_len);
+                if (r != 0)
+                        return r < 0 ? r : 0;
+                r = varlink_frame_get_space(&c->frame, READ_CHUNK, &space, &room);
+                if (r < 0)
+                        return r;
+                k = recv(c->fd, space, room, 0);
+                if (k == 0)
+                        return -ECONNRESET;
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                varlink_frame_commit(&c->frame, (size_t) k);
+        }
+}
+
+/* ---------------------------------------------------------------------------
+ * Reply checks
+ */
+
+/* Parses a reply strictly: a ListRanges reply without error whose ranges
+ * are all valid and ascending. Returns the number of ranges or < 0 (with a
+ * message on stderr). */
+static long reply_count_ranges(const char *text, size_t len) {
+        _cleanup_(varlink_reply_message_done) struct varlink_reply_message reply = {};
+        struct memrange_json_error error = {};
+        struct memrange_table *table = NULL;
+        struct json_object *ranges;
+        const char *detail = "";
+        uint64_t generation;
+        long n;
+        int r;
+
+        r = varlink_reply_message_parse(text, len, VARLINK_CLIENT_MAX_DEPTH, &reply, &detail);
+        if (r < 0) {
+                fprintf(stderr, "bench-query-load: malformed reply: %s\n", detail);
+                return r;
+        }
+        if (reply.error || reply.continues) {
+                fprintf(stderr, "bench-query-load: reply is %s\n", reply.error ?: "a stream");
+                return -EBADMSG;
+        }
+        r = mj_get_u64(reply.parameters, "generation", true, &generation, &error);
+        if (r >= 0)
+                r = mj_get_array(reply.parameters, "ranges", true, &ranges, &error);
+        if (r >= 0)
+                r = memrange_json_to_table(ranges, &table, &error);
+        if (r < 0) {
+                fprintf(stderr, "bench-query-load: bad reply: %s: %s\n", error.path, error.reason);
+                return r;
+        }
+        memrange_table_free(table);
+        n = (long) json_object_array_length(ranges);
+        if (expected_ranges >= 0 && n != expected_ranges) {
+                fprintf(stderr, "bench-query-load: reply has %ld ranges, expected %ld\n", n, expected_ranges);
+                return -EBADMSG;
+        }
+        return n;
+}
+
+static bool reply_is_correct(const char *text, size_t len) {
+        if (len == reference_len && memcmp(text, reference, len) == 0)
+                return true;
+        return reply_count_ranges(text, len) >= 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Clients
+ */
+
+struct client {
+        pthread_t thread;
+        struct conn conn;
+        uint64_t *latencies; /* nanoseconds, one per completed call */
+        size_t n_latencies, size_latencies;
+        uint64_t errors;
+        uint64_t last_end;
+        int failure; /* < 0: the connection failed */
+};
+
+static pthread_barrier_t start_barrier;
+static uint64_t deadline;
+static atomic_bool stop_stalling;
+
+static int client_record(struct client *c, uint64_t latency) {
+        if (c->n_latencies == c->size_latencies) {
+                size_t size = c->size_latencies ? c->size_latencies * 2 : 4096;
+                uint64_t *p = reallocarray(c->latencies, size, sizeof(*p));
+
+                if (!p)
+                        return -ENOMEM;
+                c->latencies = p;
+                c->size_latencies = size;
+        }
+        c->latencies[c->n_latencies++] = latency;
+        return 0;
+}
+
+static void *client_run(void *userdata) {
+        struct client *c = userdata;
+
+        pthread_barrier_wait(&start_barrier);
+        for (;;) {
+                uint64_t t0 = now_nsec(), t1;
+                char *text;
+                size_t len;
+                int r;
+
+                if (t0 >= deadline)
+                        break;
+                r = conn_call(&c->conn, &text, &len);
+                t1 = now_nsec();
+                if (r < 0) {
+                        c->failure = r;
+                        break;
+                }
+                if (!reply_is_correct(text, len))
+                        c->errors++;
+                if (client_record(c, t1 - t0) < 0) {
+                        c->failure = -ENOMEM;
+                        break;
+                }
+                c->last_end = t1;
+        }
+        return NULL;
+}
+
+struct staller {
+        pthread_t thread;
+        const char *path;
+        uint64_t cutoffs, calls_sent;
+        int failure;
+};
+
+/* Pipelines calls and never reads; when the daemon cuts it off, connects
+ * again and goes on until the clients are done. */
+static void *staller_run(void *userdata) {
+        struct staller *s = userdata;
+        struct conn c = { .fd = -1 };
+
+        pthread_barrier_wait(&start_barrier);
+        while (!atomic_load(&stop_stalling)) {
+                ssize_t k;
+
+                if (c.fd < 0 && (s->failure = conn_open(s->path, true, &c)) < 0)
+                        break;
+                k = send(c.fd, CALL_TEXT, sizeof(CALL_TEXT), MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (k == (ssize_t) sizeof(CALL_TEXT)) {
+                        s->calls_sent++;
+                        continue;
+                }
+                if (k >= 0 || errno == EAGAIN) {
+                        /* A partial call stays partial: the daemon frames
+                         * the rest when the socket takes it. Wait a little. */
+                        struct pollfd p = { .fd = c.fd, .events = POLLOUT };
+
+                        (void) poll(&p, 1, 10);
+                        continue;
+                }
+                if (errno == EPIPE || errno == ECONNRESET) {
+                        s->cutoffs++;
+                        conn_close(&c);
+                        continue;
+                }
+                s->failure = -errno;
+                break;
+        }
+        conn_close(&c);
+        return NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * Results
+ */
+
+static int compare_u64(const void *a, const void *b) {
+        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+
+        return x < y ? -1 : x > y;
+}
+
+/* The nearest-rank percentile @p (0..100) of the sorted @v. */
+static uint64_t percentile(const uint64_t *v, size_t n, double p) {
+        size_t rank;
+
+        if (n == 0)
+                return 0;
+        rank = (size_t) ((p / 100.0) * (double) n + 0.999999);
+        return v[rank == 0 ? 0 : rank - 1];
+}
+
+static int report(struct client *clients, unsigned n, uint64_t start, const struct staller *staller) {
+        _cleanup_(freep) uint64_t *all = NULL;
+        uint64_t errors = 0, end = start;
+        size_t total = 0, k = 0;
+        double seconds;
+
+        for (unsigned i = 0; i < n; i++) {
+                total += clients[i].n_latencies;
+                errors += clients[i].errors;
+                if (clients[i].last_end > end)
+                        end = clients[i].last_end;
+        }
+        all = calloc(total ? total : 1, sizeof(*all));
+        if (!all)
+                return -ENOMEM;
+        for (unsigned i = 0; i < n; i++) {
+                memcpy(all + k, clients[i].latencies, clients[i].n_latencies * sizeof(*all));
+                k += clients[i].n_latencies;
+        }
+        qsort(all, total, sizeof(*all), compare_u64);
+        seconds = (double) (end - start) / 1e9;
+
+        printf("clients=%u\ncalls=%zu\nerrors=%" PRIu64 "\nseconds=%.3f\n", n, total, errors, seconds);
+        printf("calls_per_sec=%.0f\n", seconds > 0 ? (double) total / seconds : 0.0);
+        printf("p50_usec=%.1f\np99_usec=%.1f\nmax_usec=%.1f\n", percentile(all, total, 50) / 1e3,
+               percentile(all, total, 99) / 1e3, total ? all[total - 1] / 1e3 : 0.0);
+        printf("reply_bytes=%zu\nranges=%ld\n", reference_len, expected_ranges);
+        if (staller)
+                printf("stall_cutoffs=%" PRIu64 "\nstall_calls_sent=%" PRIu64 "\n", staller->cutoffs,
+                       staller->calls_sent);
+        return 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Main
+ */
+
+static void usage(FILE *f) {
+        fputs("Usage: bench-query-load --socket PATH [--clients N] [--duration SEC] [--stall]\n"
+              "                        [--expect-ranges N]\n", f);
+}
+
+static int parse_options(int argc, char **argv, struct options *o) {
+        static const struct option longopts[] = {
+                { "socket", required_argument, NULL, 's' },
+                { "clients", required_argument, NULL, 'c' },
+                { "duration", required_argument, NULL, 'd' },
+                { "stall", no_argument, NULL, 'S' },
+                { "expect-ranges", required_argument, NULL, 'e' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        int opt;
+
+        *o = (struct options) { .clients = 1, .duration = 1.0, .expect_ranges = -1 };
+        while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) >= 0) {
+                char *end = NULL;
+
+                errno = 0;
+                switch (opt) {
+                case 's': o->socket_path = optarg; break;
+                case 'c': o->clients = (unsigned) strtoul(optarg, &end, 10); break;
+                case 'd': o->duration = strtod(optarg, &end); break;
+                case 'S': o->stall = true; break;
+                case 'e': o->expect_ranges = strtol(optarg, &end, 10); break;
+                case 'h': usage(stdout); exit(EXIT_SUCCESS);
+                default: return -EINVAL;
+                }
+                if (end && (*end || errno || end == optarg)) {
+                        fprintf(stderr, "bench-query-load: invalid number '%s'\n", optarg);
+                        return -EINVAL;
+                }
+        }
+        if (!o->socket_path || o->clients == 0 || o->clients > 4096 || !(o->duration > 0) || optind < argc) {
+                usage(stderr);
+                return -EINVAL;
+        }
+        return 0;
+}
+
+/* The first reply, parsed strictly, becomes the reference. */
+static int take_reference(const char *path) {
+        struct conn c;
+        char *text;
+        size_t len;
+        long n = 0;
+        int r;
+
+        r = conn_open(path, false, &c);
+        if (r < 0) {
+                fprintf(stderr, "bench-query-load: cannot connect to %s: %s\n", path, strerror(-r));
+                return r;
+        }
+        r = conn_call(&c, &text, &len);
+        if (r >= 0) {
+                n = reply_count_ranges(text, len);
+                r = n < 0 ? (int) n : 0;
+        }
+        if (r >= 0) {
+                reference = malloc(len);
+                r = reference ? 0 : -ENOMEM;
+        }
+        if (r >= 0) {
+                memcpy(reference, text, len);
+                reference_len = len;
+                expected_ranges = n;
+        }
+        conn_close(&c);
+        return r;
+}
+
+int main(int argc, char **argv) {
+        struct options o;
+        struct client *clients;
+        struct staller staller = {};
+        uint64_t start, errors = 0;
+        int r, failure = 0;
+
+        if (parse_options(argc, argv, &o) < 0)
+                return 2;
+        expected_ranges = o.expect_ranges;
+        if (take_reference(o.socket_path) < 0)
+                return EXIT_FAILURE;
+
+        clients = calloc(o.clients, sizeof(*clients));
+        if (!clients)
+                return EXIT_FAILURE;
+        for (unsigned i = 0; i < o.clients; i++) {
+                r = conn_open(o.socket_path, false, &clients[i].conn);
+                if (r < 0) {
+                        fprintf(stderr, "bench-query-load: client %u cannot connect: %s\n", i, strerror(-r));
+                        return EXIT_FAILURE;
+                }
+        }
+        pthread_barrier_init(&start_barrier, NULL, o.clients + 1 + o.stall);
+        for (unsigned i = 0; i < o.clients; i++)
+                if (pthread_create(&clients[i].thread, NULL, client_run, &clients[i]) != 0)
+                        return EXIT_FAILURE;
+        staller.path = o.socket_path;
+        if (o.stall && pthread_create(&staller.thread, NULL, staller_run, &staller) != 0)
+                return EXIT_FAILURE;
+
+        start = now_nsec();
+        deadline = start + (uint64_t) (o.duration * 1e9);
+        pthread_barrier_wait(&start_barrier);
+        for (unsigned i = 0; i < o.clients; i++)
+                pthread_join(clients[i].thread, NULL);
+        atomic_store(&stop_stalling, true);
+        if (o.stall)
+                pthread_join(staller.thread, NULL);
+
+        for (unsigned i = 0; i < o.clients; i++) {
+                if (clients[i].failure < 0) {
+                        fprintf(stderr, "bench-query-load: client %u failed: %s\n", i,
+                                strerror(-clients[i].failure));
+                        failure = 1;
+                }
+                errors += clients[i].errors;
+        }
+        if (staller.failure < 0) {
+                fprintf(stderr, "bench-query-load: stalled client failed: %s\n", strerror(-staller.failure));
+                failure = 1;
+        }
+        if (report(clients, o.clients, start, o.stall ? &staller : NULL) < 0)
+                failure = 1;
+
+        for (unsigned i = 0; i < o.clients; i++) {
+                conn_close(&clients[i].conn);
+                free(clients[i].latencies);
+        }
+        free(clients);
+        free(reference);
+        pthread_barrier_destroy(&start_barrier);
+        return failure || errors > 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Figure 4 of issue 6: io.memranged.ListRanges under load.
+
+Starts memranged from the build tree on SYSROOTS/boot (the synthetic 1 TiB
+machine), then per run:
+  a) one client calling ListRanges sequentially: calls/s (target >= 20,000);
+  b) 64 concurrent clients: p50/p99 latency (target p99 <= 5 ms), calls/s;
+  c) the same 64 plus one client that pipelines calls and never reads
+     (reconnecting whenever the daemon cuts it off): the others' p99 must
+     stay within 20% of (b).
+Every reply is checked by bench-query-load against the range count that
+memrangectl reads offline from the same sysroot.
+
+Prints "RESULT<TAB>id<TAB>figure<TAB>target<TAB>measured<TAB>PASS|FAIL|INFO"
+lines (medians over --runs); other lines start with "#". Needs root: the
+daemon answers io.memranged.AddressesHidden to unprivileged callers.
+--smoke: four clients, 0.2 s per phase, targets reported as INFO.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TARGET_CALLS_PER_SEC = 20000
+TARGET_P99_MS = 5.0
+TARGET_STALL_RATIO = 1.2
+
+
+def fail(message):
+    print(f"bench-query: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def expected_ranges(build, sysroot):
+    """The table as the library reads the files, without the daemon."""
+    out = subprocess.run([os.path.join(build, "cli", "memrangectl"), "--sysroot", sysroot, "list", "-J", "-b"],
+                         check=True, capture_output=True, text=True).stdout
+    return len(json.loads(out)["ranges"])
+
+
+class Daemon:
+    def __init__(self, build, sysroot):
+        self.dir = tempfile.mkdtemp(prefix="bench-query.")
+        self.socket = os.path.join(self.dir, "io.memranged")
+        config = os.path.join(self.dir, "memranged.conf")
+        open(config, "w").close()  # this machine's /etc/memranged.conf stays out
+        self.log = open(os.path.join(self.dir, "log"), "w+")
+        self.proc = subprocess.Popen(
+            [os.path.join(build, "daemon", "memranged"), "--foreground", "--sysroot", sysroot,
+             "--socket", self.socket, "--config", config, "--no-kernel-uevents", "--log-level", "notice"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        self.wait_ready()
+
+    def wait_ready(self):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                fail(f"memranged exited with {self.proc.returncode} during start-up:\n{self.log_text()}")
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                    s.connect(self.socket)
+                return
+            except OSError:
+                time.sleep(0.02)
+        fail("memranged did not listen within 30 s")
+
+    def log_text(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def load(build, daemon, clients, duration, ranges, stall=False):
+    cmd = [os.path.join(build, "bench", "query", "bench-query-load"), "--socket", daemon.socket,
+           "--clients", str(clients), "--duration", str(duration), "--expect-ranges", str(ranges)]
+    if stall:
+        cmd.append("--stall")
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        fail(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}{proc.stdout}")
+    if daemon.proc.poll() is not None:
+        fail(f"memranged died during the load:\n{daemon.log_text()}")
+    values = dict(line.split("=", 1) for line in proc.stdout.split())
+    return {k: float(v) for k, v in values.items()}
+
+
+def verdict(ok, smoke):
+    return "INFO" if smoke else ("PASS" if ok else "FAIL")
+
+
+def result(ident, target, measured, status):
+    print(f"RESULT\t{ident}\t4\t{target}\t{measured}\t{status}", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", required=True, help="meson build directory")
+    ap.add_argument("--sysroots", required=True, help="output of bench/gen-sysroot.py (its boot/ is used)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--smoke", action="store_true", help="tiny durations, four clients")
+    ap.add_argument("--duration", type=float, help="seconds per phase (default 3, smoke 0.2)")
+    args = ap.parse_args()
+
+    sysroot = os.path.join(args.sysroots, "boot")
+    if not os.path.isdir(sysroot):
+        fail(f"no sysroot at {sysroot}")
+    if os.geteuid() != 0:
+        fail("run as root: ListRanges answers AddressesHidden to unprivileged callers")
+    duration = args.duration or (0.2 if args.smoke else 3.0)
+    many = 4 if args.smoke else 64
+    runs = max(1, args.runs)
+
+    ranges = expected_ranges(args.build, sysroot)
+    print(f"# sysroot {sysroot}: {ranges} ranges; {runs} run(s) of {duration} s per phase; "
+          f"load average {os.getloadavg()[0]:.2f}", flush=True)
+
+    daemon = Daemon(args.build, sysroot)
+    one, b, c = [], [], []
+    try:
+        for run in range(runs):
+            one.append(load(args.build, daemon, 1, duration, ranges))
+            b.append(load(args.build, daemon, many, duration, ranges))
+            c.append(load(args.build, daemon, many, duration, ranges, stall=True))
+            print(f"# run {run + 1}: 1 client {one[-1]['calls_per_sec']:.0f} calls/s; "
+                  f"{many} clients p50 {b[-1]['p50_usec'] / 1e3:.2f} ms p99 {b[-1]['p99_usec'] / 1e3:.2f} ms "
+                  f"{b[-1]['calls_per_sec']:.0f} calls/s; with a stalled client p99 {c[-1]['p99_usec'] / 1e3:.2f} ms "
+                  f"{c[-1]['calls_per_sec']:.0f} calls/s ({c[-1]['stall_cutoffs']:.0f} cut-offs); "
+                  f"reply {one[-1]['reply_bytes']:.0f} bytes", flush=True)
+    finally:
+        daemon.stop()
+
+    def med(samples, key):
+        return statistics.median(s[key] for s in samples)
+
+    calls = med(one, "calls_per_sec")
+    result("query-one-client", f">= {TARGET_CALLS_PER_SEC} calls/s", f"{calls:.0f} calls/s",
+           verdict(calls >= TARGET_CALLS_PER_SEC, args.smoke))
+    p99 = med(b, "p99_usec") / 1e3
+    result(f"query-{many}-clients-p99", f"p99 <= {TARGET_P99_MS:g} ms",
+           f"p99 {p99:.2f} ms, p50 {med(b, 'p50_usec') / 1e3:.2f} ms, {med(b, 'calls_per_sec'):.0f} calls/s",
+           verdict(p99 <= TARGET_P99_MS, args.smoke))
+    ratio = statistics.median(x["p99_usec"] / y["p99_usec"] for x, y in zip(c, b) if y["p99_usec"] > 0)
+    result("query-stalled-client", f"p99 <= {TARGET_STALL_RATIO:g} x ({many} clients)",
+           f"p99 {med(c, 'p99_usec') / 1e3:.2f} ms vs {p99:.2f} ms, ratio {ratio:.2f}, "
+           f"{med(c, 'calls_per_sec'):.0f} calls/s, staller cut off {med(c, 'stall_cutoffs'):.0f} times",
+           verdict(ratio <= TARGET_STALL_RATIO, args.smoke))
+    print(f"# load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
