@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Figure 5: `memrangectl list` against memranged vs `lsmem --sysroot`.
+
+  bench-lsmem.py --build DIR --sysroots OUT [--runs N] [--smoke]
+
+Starts DIR/daemon/memranged on OUT/boot (what bench/gen-sysroot.py wrote)
+with its socket in a private directory, no kernel uevents and kdump reloads
+off, then times, alternately so that both see the same machine load,
+`memrangectl --socket S list` (the CLI asks the daemon: the table is kept
+current there) and `lsmem --sysroot OUT/boot` (util-linux reads every
+memory block's files on each run). Both must report the same total online
+memory. Prints the medians and their ratio as RESULT lines
+(RESULT<TAB>id<TAB>figure<TAB>target<TAB>measured<TAB>PASS|FAIL|INFO);
+the target is memrangectl at least 10 times faster.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TARGET_RATIO = 10.0
+
+
+def progress(msg):
+    print(f"# {msg}", file=sys.stderr, flush=True)
+
+
+def result(rid, target, measured, verdict):
+    print(f"RESULT\t{rid}\t5\t{target}\t{measured}\t{verdict}", flush=True)
+
+
+class Daemon:
+    """memranged on a sysroot, its socket and log in a private directory."""
+
+    def __init__(self, build, sysroot):
+        self.dir = tempfile.mkdtemp(prefix="bench-lsmem.")
+        self.socket = os.path.join(self.dir, "io.memranged")
+        config = os.path.join(self.dir, "memranged.conf")
+        with open(config, "w") as f:
+            f.write("[Kdump]\nMode=off\n")     # never run the host's kdump-tools
+        self.log = open(os.path.join(self.dir, "log"), "w+")
+        self.proc = subprocess.Popen(
+            [os.path.join(build, "daemon", "memranged"), "--foreground", "--socket", self.socket,
+             "--sysroot", sysroot, "--no-kernel-uevents", "--config", config],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
+
+    def wait_ready(self, ctl, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"memranged exited with {self.proc.returncode}: {self.log_text()}")
+            if os.path.exists(self.socket) and subprocess.run(
+                    [ctl, "--socket", self.socket, "status"], stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL).returncode == 0:
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"memranged not ready after {timeout} s: {self.log_text()}")
+
+    def log_text(self):
+        self.log.seek(0)
+        return self.log.read()[-2000:]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run(cmd):
+    """Wall time of one run in seconds; its output is checked once, apart."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
+    return elapsed
+
+
+def total_online(cmd):
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True, text=True).stdout
+    m = re.search(r"^Total online memory:\s*(\S+)$", out, re.M)
+    if not m:
+        raise RuntimeError(f"{' '.join(cmd)} printed no 'Total online memory' line")
+    return m.group(1)
+
+
+def ms(seconds):
+    return f"{seconds * 1000:.1f} ms"
+
+
+def measure(args):
+    ctl = os.path.join(args.build, "cli", "memrangectl")
+    lsmem = shutil.which("lsmem")
+    if not lsmem:
+        raise RuntimeError("lsmem (util-linux) is not installed")
+    sysroot = os.path.join(args.sysroots, "boot")
+    daemon = Daemon(args.build, sysroot)
+    try:
+        daemon.wait_ready(ctl)
+        ctl_cmd = [ctl, "--socket", daemon.socket, "list"]
+        lsmem_cmd = [lsmem, "--sysroot", os.path.abspath(sysroot)]
+        ours, theirs = total_online(ctl_cmd), total_online(lsmem_cmd)
+        progress(f"total online memory: memrangectl {ours}, lsmem {theirs}")
+        if ours != theirs:
+            raise RuntimeError(f"memrangectl reports {ours} online, lsmem {theirs}")
+        run(ctl_cmd), run(lsmem_cmd)          # warm the page cache and the daemon
+        ctl_times, lsmem_times = [], []
+        for _ in range(args.runs):
+            ctl_times.append(run(ctl_cmd))
+            lsmem_times.append(run(lsmem_cmd))
+        if daemon.proc.poll() is not None:
+            raise RuntimeError(f"memranged died during the runs: {daemon.log_text()}")
+    finally:
+        daemon.stop()
+    return statistics.median(ctl_times), statistics.median(lsmem_times), ours
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--build", required=True, help="meson build directory")
+    p.add_argument("--sysroots", required=True, help="bench/gen-sysroot.py's output directory")
+    p.add_argument("--runs", type=int, default=20, help="timed runs of each command (median)")
+    p.add_argument("--smoke", action="store_true", help="tiny machine: report, but the target does not apply")
+    args = p.parse_args()
+    if args.runs < 1:
+        p.error("--runs must be at least 1")
+    progress(f"figure 5 on {args.sysroots}/boot, {args.runs} run(s) each, load average "
+             f"{os.getloadavg()[0]:.2f}")
+    try:
+        ctl, lsmem, total = measure(args)
+    except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
+        print(f"bench-lsmem: {e}", file=sys.stderr)
+        return 1
+    ratio = lsmem / ctl
+    n = f"median of {args.runs}"
+    result("list-online-wall", "-", f"memrangectl list via memranged: {ms(ctl)} ({n}, {total} online)", "INFO")
+    result("lsmem-wall", "-", f"lsmem --sysroot: {ms(lsmem)} ({n})", "INFO")
+    verdict = "PASS" if ratio >= TARGET_RATIO else "FAIL"
+    result("list-vs-lsmem", f">= {TARGET_RATIO:g}x faster than lsmem",
+           f"{ratio:.1f}x ({ms(ctl)} vs {ms(lsmem)})", verdict)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
