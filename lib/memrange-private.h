@@ -103,6 +103,10 @@ bool mr_dir_vanished(struct memrange_ctx *ctx, const char *path);
  * "ACPI Tables"...), compared case-insensitively; *ret_flags (may be NULL)
  * gets MEMRANGE_F_DRIVER_MANAGED for "System RAM (...)". */
 uint32_t mr_kernel_name_to_type(const char *name, uint32_t *ret_flags);
+/* memrange_iomem_read() on text already read: @buf (@len bytes plus a
+ * terminating NUL, split in place) is parsed as proc/iomem, errors naming
+ * that file and line. For the fuzz target, which feeds it bytes directly. */
+int mr_iomem_parse(struct memrange_ctx *ctx, char *buf, size_t len, struct memrange_iomem **ret_iomem);
 /* The name the kernel prints for a type ("System RAM", "ACPI Tables"...;
  * "Unknown E820 type" for unknown or out-of-range types). */
 const char *mr_type_to_kernel_name(uint32_t type);

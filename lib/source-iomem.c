@@ -301,24 +301,10 @@ static int parse_iomem(struct memrange_ctx *ctx, char *buf, struct memrange_iome
         return 0;
 }
 
-_public_ int memrange_iomem_read(struct memrange_ctx *ctx, struct memrange_iomem **ret_iomem) {
+int mr_iomem_parse(struct memrange_ctx *ctx, char *buf, size_t len, struct memrange_iomem **ret_iomem) {
         _cleanup_(memrange_iomem_freep) struct memrange_iomem *iomem = NULL;
-        _cleanup_(freep) char *buf = NULL;
-        size_t len;
         int r;
 
-        if (!ctx || !ret_iomem)
-                return -EINVAL;
-
-        r = mr_read_file(ctx, IOMEM_PATH, IOMEM_MAX_BYTES, &buf, &len);
-        if (r == -ENOENT) {
-                mr_dbg(ctx, "%s does not exist", IOMEM_PATH);
-                return r;
-        }
-        if (r == -EFBIG)
-                return mr_error_at(ctx, r, IOMEM_PATH, 0, "larger than %u bytes", IOMEM_MAX_BYTES);
-        if (r < 0)
-                return mr_error_at(ctx, r, IOMEM_PATH, 0, "cannot read: %s", strerror(-r));
         r = check_no_nul(ctx, buf, len);
         if (r < 0)
                 return r;
@@ -338,4 +324,24 @@ _public_ int memrange_iomem_read(struct memrange_ctx *ctx, struct memrange_iomem
 
         *ret_iomem = TAKE_PTR(iomem);
         return 0;
+}
+
+_public_ int memrange_iomem_read(struct memrange_ctx *ctx, struct memrange_iomem **ret_iomem) {
+        _cleanup_(freep) char *buf = NULL;
+        size_t len;
+        int r;
+
+        if (!ctx || !ret_iomem)
+                return -EINVAL;
+
+        r = mr_read_file(ctx, IOMEM_PATH, IOMEM_MAX_BYTES, &buf, &len);
+        if (r == -ENOENT) {
+                mr_dbg(ctx, "%s does not exist", IOMEM_PATH);
+                return r;
+        }
+        if (r == -EFBIG)
+                return mr_error_at(ctx, r, IOMEM_PATH, 0, "larger than %u bytes", IOMEM_MAX_BYTES);
+        if (r < 0)
+                return mr_error_at(ctx, r, IOMEM_PATH, 0, "cannot read: %s", strerror(-r));
+        return mr_iomem_parse(ctx, buf, len, ret_iomem);
 }
