@@ -83,11 +83,127 @@ static int check_literal(const char *s, size_t len, size_t *i, const char **deta
         return -EBADMSG;
 }
 
+/* Length of the well-formed UTF-8 sequence at s[0] (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), 0 when there is
+ * none. json-c's own check lets overlong forms, encoded surrogates and
+ * code points above U+10FFFF through, and the daemon would echo them back
+ * in error replies that are then not UTF-8 either. */
+static size_t utf8_sequence_length(const unsigned char *s, size_t left) {
+        unsigned char lo = 0x80, hi = 0xbf;
+        size_t n;
+
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] >= 0xc2 && s[0] <= 0xdf)
+                n = 2;
+        else if (s[0] >= 0xe0 && s[0] <= 0xef)
+                n = 3;
+        else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+                n = 4;
+        else
+                return 0;
+        /* The second byte's range rules out overlong forms (E0, F0),
+         * surrogates (ED) and code points above U+10FFFF (F4). */
+        if (s[0] == 0xe0)
+                lo = 0xa0;
+        else if (s[0] == 0xed)
+                hi = 0x9f;
+        else if (s[0] == 0xf0)
+                lo = 0x90;
+        else if (s[0] == 0xf4)
+                hi = 0x8f;
+        if (left < n || s[1] < lo || s[1] > hi)
+                return 0;
+        for (size_t k = 2; k < n; k++)
+                if (s[k] < 0x80 || s[k] > 0xbf)
+                        return 0;
+        return n;
+}
+
+/* The code unit of the "\uXXXX" escape at s[0], or -1. */
+static long unicode_escape(const char *s, size_t left) {
+        long v = 0;
+
+        if (left < 6 || s[0] != '\\' || s[1] != 'u')
+                return -1;
+        for (size_t k = 2; k < 6; k++) {
+                char c = s[k];
+                int d = ascii_is_digit(c) ? c - '0'
+                        : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                        : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+                        : -1;
+
+                if (d < 0)
+                        return -1;
+                v = v * 16 + d;
+        }
+        return v;
+}
+
+/* A member name is a string followed by ':'. */
+static bool is_member_name(const char *s, size_t len, size_t after) {
+        while (after < len && (s[after] == ' ' || s[after] == '\t' || s[after] == '\r' || s[after] == '\n'))
+                after++;
+        return after < len && s[after] == ':';
+}
+
+/* Checks the string token at s[*i] (its opening quote) and advances *i
+ * past its closing quote: no raw control characters, well-formed UTF-8,
+ * no unpaired surrogate escape (json-c would silently turn it into
+ * U+FFFD), and no "\u0000" in a member name (the name would be cut short
+ * and an error would name another parameter). */
+static int check_string(const char *s, size_t len, size_t *i, const char **detail) {
+        bool has_nul = false;
+        size_t p = *i + 1;
+
+        while (p < len && s[p] != '"') {
+                unsigned char c = (unsigned char) s[p];
+
+                if (c < 0x20) {
+                        *detail = "control character in string";
+                        return -EBADMSG;
+                }
+                if (c >= 0x80) {
+                        size_t n = utf8_sequence_length((const unsigned char *) s + p, len - p);
+
+                        if (n == 0) {
+                                *detail = "invalid UTF-8 in string";
+                                return -EBADMSG;
+                        }
+                        p += n;
+                } else if (c == '\\' && p + 1 < len && s[p + 1] == 'u') {
+                        long u = unicode_escape(s + p, len - p);
+
+                        if (u >= 0xd800 && u <= 0xdbff) {
+                                long low = unicode_escape(s + p + 6, len - p - 6);
+
+                                if (low < 0xdc00 || low > 0xdfff)
+                                        goto lone_surrogate;
+                                p += 6;
+                        } else if (u >= 0xdc00 && u <= 0xdfff)
+                                goto lone_surrogate;
+                        has_nul = has_nul || u == 0;
+                        p += 6;
+                } else
+                        p += c == '\\' ? 2 : 1;
+        }
+        if (has_nul && is_member_name(s, len, p + 1)) {
+                *detail = "\\u0000 in a member name";
+                return -EBADMSG;
+        }
+        *i = p + 1;
+        return 0;
+
+lone_surrogate:
+        *detail = "unpaired surrogate escape in string";
+        return -EBADMSG;
+}
+
 /* json-c's strict mode still accepts single quotes, NaN/Infinity, raw
- * control characters inside strings, "1." and clamps huge integers. This
- * token-level pass, run after json-c accepted the structure, rejects them.
- * It also counts nesting exactly: json-c's own limit depends on whether
- * the innermost container is empty. */
+ * control characters inside strings, malformed UTF-8, "1." and clamps
+ * huge integers. This token-level pass, run after json-c accepted the
+ * structure, rejects them. It also counts nesting exactly: json-c's own
+ * limit depends on whether the innermost container is empty. */
 static int check_tokens(const char *s, size_t len, unsigned max_depth, const char **detail) {
         unsigned depth = 0;
         size_t i = 0;
@@ -97,15 +213,9 @@ static int check_tokens(const char *s, size_t len, unsigned max_depth, const cha
                 char c = s[i];
 
                 if (c == '"') {
-                        for (i++; i < len && s[i] != '"'; i++) {
-                                if ((unsigned char) s[i] < 0x20) {
-                                        *detail = "control character in string";
-                                        return -EBADMSG;
-                                }
-                                if (s[i] == '\\')
-                                        i++;
-                        }
-                        i++;
+                        r = check_string(s, len, &i, detail);
+                        if (r < 0)
+                                return r;
                 } else if (c == '-' || ascii_is_digit(c)) {
                         r = check_number(s, len, &i, detail);
                         if (r < 0)
@@ -226,9 +336,86 @@ int varlink_json_parse(const char *text, size_t len, unsigned max_depth, struct 
         return 0;
 }
 
+static bool utf8_is_valid(const char *s, size_t len) {
+        for (size_t i = 0; i < len;) {
+                size_t n = utf8_sequence_length((const unsigned char *) s + i, len - i);
+
+                if (n == 0)
+                        return false;
+                i += n;
+        }
+        return true;
+}
+
+/* @s with each byte that starts no well-formed sequence replaced by U+FFFD. */
+static char *utf8_repaired(const char *s, size_t len) {
+        static const char replacement[] = "\xef\xbf\xbd";
+        char *out = malloc(len * 3 + 1), *p = out;
+
+        if (!out)
+                return NULL;
+        for (size_t i = 0; i < len;) {
+                size_t n = utf8_sequence_length((const unsigned char *) s + i, len - i);
+
+                if (n == 0) {
+                        memcpy(p, replacement, 3);
+                        p += 3;
+                        i++;
+                } else {
+                        memcpy(p, s + i, n);
+                        p += n;
+                        i += n;
+                }
+        }
+        *p = '\0';
+        return out;
+}
+
+/* Repairs every string value below @o (member names are the daemon's own). */
+static int repair_strings(struct json_object *o) {
+        switch (json_object_get_type(o)) {
+        case json_type_string: {
+                size_t len = (size_t) json_object_get_string_len(o);
+                _cleanup_(freep) char *fixed = NULL;
+
+                if (utf8_is_valid(json_object_get_string(o), len))
+                        return 0;
+                fixed = utf8_repaired(json_object_get_string(o), len);
+                if (!fixed || !json_object_set_string(o, fixed))
+                        return -ENOMEM;
+                return 0;
+        }
+        case json_type_array:
+                for (size_t k = 0; k < json_object_array_length(o); k++)
+                        if (repair_strings(json_object_array_get_idx(o, k)) < 0)
+                                return -ENOMEM;
+                return 0;
+        case json_type_object: {
+                struct json_object_iterator it = json_object_iter_begin(o);
+                struct json_object_iterator end = json_object_iter_end(o);
+
+                for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
+                        if (repair_strings(json_object_iter_peek_value(&it)) < 0)
+                                return -ENOMEM;
+                return 0;
+        }
+        default:
+                return 0;
+        }
+}
+
 const char *varlink_json_to_string(struct json_object *o, size_t *ret_len) {
-        return json_object_to_json_string_length(
-                o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, ret_len);
+        const int flags = JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE;
+        size_t len;
+        const char *text = json_object_to_json_string_length(o, flags, &len);
+
+        /* Strings may quote kernel files or a command's output: whatever
+         * bytes they hold, what goes on the wire is UTF-8. */
+        if (text && !utf8_is_valid(text, len))
+                text = repair_strings(o) < 0 ? NULL : json_object_to_json_string_length(o, flags, &len);
+        if (text && ret_len)
+                *ret_len = len;
+        return text;
 }
 
 /* ---- typed parameter extraction ---- */

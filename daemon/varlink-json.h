@@ -39,7 +39,10 @@ int varlink_json_parse(const char *text, size_t len, unsigned max_depth, struct 
                        const char **error_detail);
 
 /* Compact serialisation (no whitespace, "/" not escaped). The string
- * belongs to @o and lives until @o is freed or serialised again. */
+ * belongs to @o and lives until @o is freed or serialised again. String
+ * values that are not UTF-8 (a quoted kernel file, a command's output) are
+ * first repaired in @o: each byte that starts no well-formed sequence
+ * becomes U+FFFD. NULL when out of memory. */
 const char *varlink_json_to_string(struct json_object *o, size_t *ret_len);
 
 /* ---- typed parameter extraction ----

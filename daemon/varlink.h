@@ -15,12 +15,13 @@
  * "parameters"/"more"/"oneway"/"upgrade" is answered (best effort, never
  * blocking) with org.varlink.service.InvalidParameter whose "parameter"
  * names the offending top-level key ("" when the message is not a JSON
- * object at all); then that connection is closed. A message longer than
- * the size limit, a client whose unsent output exceeds the queue limit,
- * and input left incomplete at end of file are logged and disconnected
- * without a reply. Calls with "upgrade" are refused with InvalidParameter
- * {"parameter": "upgrade"} and the connection stays usable. Every other
- * client keeps being served.
+ * object at all, or not valid JSON text: invalid UTF-8, an integer beyond
+ * 64 bits, a number beyond a double); then that connection is closed. A
+ * message longer than the size limit, a client whose unsent output exceeds
+ * the queue limit, and input left incomplete at end of file are logged
+ * and disconnected without a reply. Calls with "upgrade" are refused with
+ * InvalidParameter {"parameter": "upgrade"} and the connection stays
+ * usable. Every other client keeps being served.
  *
  * Method errors: unknown interface -> InterfaceNotFound {"interface"},
  * unknown method -> MethodNotFound {"method"}, a declared method without a

@@ -92,6 +92,45 @@ static void garbage_gets_invalid_parameter_then_disconnect(void **state) {
         fx_stop(&fx);
 }
 
+static void invalid_utf8_gets_invalid_parameter_then_disconnect(void **state) {
+        static const char *const cases[] = {
+                "{\"method\":\"org.example.test.Add\xc0\xaf\"}",                   /* overlong '/' */
+                "{\"method\":\"org.example.test.Add\",\"parameters\":{\"a\xed\xa0\x80\":1}}", /* surrogate */
+                "{\"method\":\"org.example.test.Add\",\"parameters\":{\"a\":\"\\ud800\"}}", /* lone escape */
+                "{\"method\":\"org.example.test.Add\",\"x\":\"\xf4\x90\x80\x80\"}",        /* > U+10FFFF */
+                "{\"method\":\"org.example.test.Add\",\"parameters\":{\"a\\u0000\":1}}",   /* NUL in a name */
+        };
+        struct fx fx;
+        struct client good;
+
+        fx_start(&fx, NULL);
+        client_open(&fx, &good);
+        for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
+                struct client bad;
+
+                client_open(&fx, &bad);
+                client_call(&fx, &bad, cases[k]);
+                assert_error(client_recv(&fx, &bad), "org.varlink.service.InvalidParameter", "parameter", "");
+                assert_true(client_sees_close(&fx, &bad));
+                client_close(&bad);
+                assert_still_served(&fx, &good);
+        }
+        client_close(&good);
+        fx_stop(&fx);
+}
+
+static void strings_that_are_not_utf8_are_sent_repaired(void **state) {
+        /* Valid UTF-8 stays; each byte that starts no sequence is U+FFFD. */
+        static const char expected[] = "{\"ok\":\"\xc3\xa9\",\"bad\":\"0x\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!\"}";
+        _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+        size_t len = 0;
+
+        assert_int_equal(varlink_json_add(o, "ok", json_object_new_string("\xc3\xa9")), 0);
+        assert_int_equal(varlink_json_add(o, "bad", json_object_new_string("0x\xff\xc0\xaf!")), 0);
+        assert_string_equal(varlink_json_to_string(o, &len), expected);
+        assert_int_equal(len, strlen(expected));
+}
+
 static void client_that_never_reads_is_cut_off_alone(void **state) {
         static const char call[] = "{\"method\":\"org.example.test.Big\",\"parameters\":{\"size\":262144}}";
         struct fx fx;
@@ -209,6 +248,8 @@ int main(void) {
                 cmocka_unit_test(oversized_message_disconnects_only_that_client),
                 cmocka_unit_test(deeply_nested_json_is_rejected_and_disconnected),
                 cmocka_unit_test(garbage_gets_invalid_parameter_then_disconnect),
+                cmocka_unit_test(invalid_utf8_gets_invalid_parameter_then_disconnect),
+                cmocka_unit_test(strings_that_are_not_utf8_are_sent_repaired),
                 cmocka_unit_test(client_that_never_reads_is_cut_off_alone),
                 cmocka_unit_test(per_uid_limit_refuses_extra_connections),
                 cmocka_unit_test(root_is_exempt_from_per_uid_limit_but_not_total),

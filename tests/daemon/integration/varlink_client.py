@@ -14,6 +14,7 @@ varlink_client.py SOCKET METHOD [PARAMETERS] [--more]).
 import json
 import socket
 import sys
+import threading
 import time
 
 DEFAULT_TIMEOUT = 10.0
@@ -107,8 +108,9 @@ class Connection:
                 return None
         text, self.buf = self.buf.split(b"\0", 1)
         try:
-            reply = json.loads(text)
-        except ValueError as e:
+            # Strictly: json.loads() of bytes would let encoded surrogates through.
+            reply = json.loads(text.decode("utf-8"))
+        except ValueError as e:  # UnicodeDecodeError included
             raise ProtocolError(f"reply is not JSON ({e}): {text[:200]!r}") from None
         if not isinstance(reply, dict):
             raise ProtocolError(f"reply is not an object: {text[:200]!r}")
@@ -167,6 +169,90 @@ class Connection:
         if "error" not in reply:
             raise ProtocolError(f"{method}: expected an error, got {json.dumps(reply)[:300]}")
         return reply
+
+
+class NotServed(Exception):
+    """The well-behaved client was not served as it should have been."""
+
+
+class WellBehaved:
+    """A client that must keep being served while a hostile one runs.
+
+    Used as a context manager around the hostile part: on entry it takes
+    GetStatus and ListRanges as reference answers, then a thread calls both
+    in a loop on its own connection, checking every reply against them
+    (generation, number of ranges and total RAM; the whole table) and
+    timing it: each must arrive within @bound seconds. On exit it waits for
+    a round that started after the hostile part, and raises NotServed for
+    any wrong, late or missing reply."""
+
+    PAUSE = 0.01  # between rounds: the machine has other work
+
+    def __init__(self, path, bound):
+        self.path = path
+        self.bound = bound
+        self.errors = []
+        self.rounds = 0
+        self.slowest = 0.0
+        self._stop = threading.Event()
+        self._cond = threading.Condition()
+        self._thread = None
+        self._conn = None
+        self._reference = None
+
+    def _timed(self, method):
+        start = time.monotonic()
+        try:
+            reply = self._conn.call(method, timeout=self.bound)
+        except socket.timeout:
+            raise NotServed(f"{method}: no reply within {self.bound} s") from None
+        self.slowest = max(self.slowest, time.monotonic() - start)
+        return reply
+
+    def _round(self):
+        status = self._timed("io.memranged.GetStatus")
+        ranges = self._timed("io.memranged.ListRanges")["ranges"]
+        return (status["generation"], status["ranges"], status["total_ram"]), ranges
+
+    def _loop(self):
+        try:
+            while not self._stop.is_set():
+                answers = self._round()
+                if answers != self._reference:
+                    self.errors.append(f"round {self.rounds + 1}: {answers[0]}, {len(answers[1])} ranges; "
+                                       f"expected {self._reference[0]}, {len(self._reference[1])} ranges")
+                with self._cond:
+                    self.rounds += 1
+                    self._cond.notify_all()
+                self._stop.wait(self.PAUSE)
+        except Exception as e:  # every failure is reported on exit
+            self.errors.append(f"{type(e).__name__}: {e}")
+        with self._cond:
+            self._stop.set()
+            self._cond.notify_all()
+
+    def __enter__(self):
+        self._conn = Connection(self.path, self.bound)
+        self._reference = self._round()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        with self._cond:
+            target = self.rounds + 2  # one that started after the hostile part
+            self._cond.wait_for(lambda: self.rounds >= target or self._stop.is_set(), timeout=4 * self.bound)
+        self._stop.set()
+        self._thread.join(4 * self.bound)
+        self._conn.close()
+        print(f"well-behaved client: {self.rounds} rounds, slowest reply {self.slowest * 1000:.0f} ms")
+        if exc_type is not None:
+            return False
+        if self.errors:
+            raise NotServed(f"the well-behaved client: {'; '.join(self.errors[:5])}")
+        if self.rounds < target:
+            raise NotServed(f"the well-behaved client finished {self.rounds} rounds, expected {target}")
+        return False
 
 
 def call(path, method, parameters=None, timeout=DEFAULT_TIMEOUT):
