@@ -176,6 +176,8 @@ static int add_uevents(struct json_object *p, const struct manager *m) {
         if (r >= 0)
                 r = varlink_json_add(o, "lost_rescans", json_object_new_uint64(st->lost_rescans));
         if (r >= 0)
+                r = varlink_json_add(o, "last_rebuild_usec", json_object_new_uint64(m->last_rebuild_usec));
+        if (r >= 0)
                 r = varlink_json_add(o, "pending", json_object_new_boolean(scheduler_is_pending(m->scheduler)));
         if (r < 0)
                 return r;

@@ -22,14 +22,19 @@
 #define PROJECT_VERSION "unknown"
 #endif
 
+static usec_t clock_monotonic(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
+}
+
 static usec_t now_monotonic(const struct manager *m) {
         uint64_t now;
-        struct timespec ts;
 
         if (m->event && sd_event_now(m->event, CLOCK_MONOTONIC, &now) >= 0)
                 return now;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
+        return clock_monotonic();
 }
 
 /* ---------------------------------------------------------------------------
@@ -54,9 +59,13 @@ static void log_change(const struct state *s) {
 /* Full (@work NULL) or scheduled rebuild, and everything that follows a
  * new generation. */
 static int manager_rebuild(struct manager *m, const struct rebuild_work *work, enum change_reason reason) {
+        usec_t started = clock_monotonic();
         int r;
 
         r = state_rebuild(m->state, work, reason, now_monotonic(m));
+        /* The loop's time is that of its wake-up; the cost of the rebuild
+         * itself needs the clock read again. */
+        m->last_rebuild_usec = clock_monotonic() - started;
         if (r > 0) {
                 log_change(m->state);
                 api_notify_change(m, &m->state->last_change);

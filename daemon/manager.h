@@ -45,6 +45,7 @@ struct manager {
         struct uevent_receiver *netlink;   /* kernel uevents, or NULL */
         struct uevent_receiver *test_uevents;
         struct scheduler *scheduler;
+        usec_t last_rebuild_usec;          /* wall time the last rebuild took (read, reconcile, compare) */
 
         struct varlink_server *server;
         gid_t group;                       /* gid of MANAGER_GROUP, or (gid_t) -1 */
