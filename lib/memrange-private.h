@@ -85,6 +85,12 @@ int mr_base64_decode(const char *text, void **ret_data, size_t *ret_size);
  * caller's call); every other failure is recorded naming @path, -EBADMSG
  * for a NUL, a second line or another control character. */
 int mr_read_attr_line(struct memrange_ctx *ctx, const char *path, char **ret_value);
+/* The same for file @name inside the directory open as @dir_fd, which the
+ * sysroot sees as @dir (for messages; NULL when @name is a sysroot path and
+ * @dir_fd the sysroot's). Readers of thousands of small files (memory
+ * blocks) open each directory once instead of walking the whole path for
+ * every attribute. */
+int mr_read_attr_line_at(struct memrange_ctx *ctx, int dir_fd, const char *dir, const char *name, char **ret_value);
 /* Parses a directory entry named @prefix followed by a canonical decimal
  * number ("memory32", "node0", "7" with prefix ""). -EINVAL otherwise. */
 int mr_parse_index_name(const char *name, const char *prefix, uint64_t *ret);
@@ -94,6 +100,10 @@ int mr_parse_index_name(const char *name, const char *prefix, uint64_t *ret);
  * beyond @max entries. */
 int mr_list_indexed(struct memrange_ctx *ctx, const char *path, const char *prefix, size_t max,
                     uint64_t **ret_indices, size_t *ret_n);
+/* The same for the directory open as @fd (taken: closed in every case),
+ * which the sysroot sees as @path; every failure is recorded. */
+int mr_list_indexed_fd(struct memrange_ctx *ctx, int fd, const char *path, const char *prefix, size_t max,
+                       uint64_t **ret_indices, size_t *ret_n);
 /* True when directory @path cannot be opened because it is gone (an entry
  * listed a moment ago and removed since, by hot-remove). */
 bool mr_dir_vanished(struct memrange_ctx *ctx, const char *path);

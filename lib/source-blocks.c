@@ -2,6 +2,7 @@
 /* /sys/devices/system/memory: the block size, the hotplug policy and one
  * memoryN directory per memory block (N = start / block size). */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,12 +36,35 @@ static int parse_plain_hex(struct memrange_ctx *ctx, const char *path, const cha
         return 0;
 }
 
+/* A directory of the memory tree, open: its attributes are read relative
+ * to it, so that the thousands of block attributes each walk one path
+ * component instead of six. @path is what the sysroot calls it (NULL: the
+ * sysroot itself, names are then sysroot paths). */
+struct dir {
+        struct memrange_ctx *ctx;
+        int fd;
+        const char *path;
+};
+
+/* "@path/@name" for messages. */
+static const char *attr_path(const struct dir *d, const char *name, char *buf, size_t size) {
+        if (!d->path)
+                return name;
+        snprintf(buf, size, "%s/%s", d->path, name);
+        return buf;
+}
+
+static int read_attr(const struct dir *d, const char *name, char **ret) {
+        return mr_read_attr_line_at(d->ctx, d->fd, d->path, name, ret);
+}
+
 /* Reads an optional 0/1 attribute: -1 when missing. */
-static int read_optional_bool(struct memrange_ctx *ctx, const char *path, int *ret) {
+static int read_optional_bool(const struct dir *d, const char *name, int *ret) {
         _cleanup_(freep) char *value = NULL;
+        char path[128];
         int r, v;
 
-        r = mr_read_attr_line(ctx, path, &value);
+        r = read_attr(d, name, &value);
         if (r == -ENOENT) {
                 *ret = -1;
                 return 0;
@@ -48,13 +72,14 @@ static int read_optional_bool(struct memrange_ctx *ctx, const char *path, int *r
         if (r < 0)
                 return r;
         if (mr_parse_bool01(value, &v) < 0)
-                return mr_error_at(ctx, EBADMSG, path, 0, "expected 0 or 1, got '%.32s'", value);
+                return mr_error_at(d->ctx, EBADMSG, attr_path(d, name, path, sizeof(path)), 0,
+                                   "expected 0 or 1, got '%.32s'", value);
         *ret = v;
         return 0;
 }
 
-static int read_optional_string(struct memrange_ctx *ctx, const char *path, char **ret) {
-        int r = mr_read_attr_line(ctx, path, ret);
+static int read_optional_string(const struct dir *d, const char *name, char **ret) {
+        int r = read_attr(d, name, ret);
 
         if (r == -ENOENT) {
                 *ret = NULL;
@@ -76,58 +101,53 @@ static int parse_state(struct memrange_ctx *ctx, const char *path, const char *v
 
 /* The kernel removes a block's files before its directory: a required file
  * that is missing while its directory is gone means the block vanished. */
-static int missing_required(struct memrange_ctx *ctx, uint64_t index, const char *path) {
-        char dir[128];
-
-        block_path(dir, sizeof(dir), index, NULL);
-        if (mr_dir_vanished(ctx, dir))
+static int missing_required(const struct dir *d, const char *path) {
+        if (mr_dir_vanished(d->ctx, d->path))
                 return -ENOENT;
-        return mr_error_at(ctx, EBADMSG, path, 0, "missing");
+        return mr_error_at(d->ctx, EBADMSG, path, 0, "missing");
 }
 
-static int read_state(struct memrange_ctx *ctx, uint64_t index, uint32_t *ret) {
+static int read_state(const struct dir *d, uint32_t *ret) {
         _cleanup_(freep) char *value = NULL;
         char path[128];
         int r;
 
-        block_path(path, sizeof(path), index, "state");
-        r = mr_read_attr_line(ctx, path, &value);
+        r = read_attr(d, "state", &value);
         if (r == -ENOENT)
                 return -ENOENT; /* vanished: the caller skips it */
         if (r < 0)
                 return r;
-        return parse_state(ctx, path, value, ret);
+        return parse_state(d->ctx, attr_path(d, "state", path, sizeof(path)), value, ret);
 }
 
-static int check_phys_index(struct memrange_ctx *ctx, uint64_t index) {
+static int check_phys_index(const struct dir *d, uint64_t index) {
         _cleanup_(freep) char *value = NULL;
         char path[128];
         uint64_t v;
         int r;
 
-        block_path(path, sizeof(path), index, "phys_index");
-        r = mr_read_attr_line(ctx, path, &value);
+        attr_path(d, "phys_index", path, sizeof(path));
+        r = read_attr(d, "phys_index", &value);
         if (r == -ENOENT)
-                return missing_required(ctx, index, path);
+                return missing_required(d, path);
         if (r < 0)
                 return r;
-        r = parse_plain_hex(ctx, path, value, &v);
+        r = parse_plain_hex(d->ctx, path, value, &v);
         if (r < 0)
                 return r;
         if (v != index)
-                return mr_error_at(ctx, EBADMSG, path, 0,
+                return mr_error_at(d->ctx, EBADMSG, path, 0,
                                    "phys_index 0x%llx does not match the directory's block %llu",
                                    (unsigned long long) v, (unsigned long long) index);
         return 0;
 }
 
-static int read_phys_device(struct memrange_ctx *ctx, uint64_t index, int *ret) {
+static int read_phys_device(const struct dir *d, int *ret) {
         _cleanup_(freep) char *value = NULL;
         char path[128];
         int r, v;
 
-        block_path(path, sizeof(path), index, "phys_device");
-        r = mr_read_attr_line(ctx, path, &value);
+        r = read_attr(d, "phys_device", &value);
         if (r == -ENOENT) {
                 *ret = -1;
                 return 0;
@@ -135,21 +155,20 @@ static int read_phys_device(struct memrange_ctx *ctx, uint64_t index, int *ret) 
         if (r < 0)
                 return r;
         if (mr_parse_int(value, &v) < 0 || v < 0)
-                return mr_error_at(ctx, EBADMSG, path, 0, "expected a device number, got '%.32s'", value);
+                return mr_error_at(d->ctx, EBADMSG, attr_path(d, "phys_device", path, sizeof(path)), 0,
+                                   "expected a device number, got '%.32s'", value);
         *ret = v;
         return 0;
 }
 
-/* nodeX entries inside memoryN: links on a live system, plain files in a
- * copied tree; only the name counts. */
-static int read_nodes(struct memrange_ctx *ctx, uint64_t index, struct memrange_block *b) {
+/* nodeX entries inside memoryN, listed from @fd (taken): links on a live
+ * system, plain files in a copied tree; only the name counts. */
+static int read_nodes(const struct dir *d, int fd, struct memrange_block *b) {
         _cleanup_(freep) uint64_t *ids = NULL;
-        char dir[128];
         size_t n;
         int r;
 
-        block_path(dir, sizeof(dir), index, NULL);
-        r = mr_list_indexed(ctx, dir, "node", MAX_NODES_PER_BLOCK, &ids, &n);
+        r = mr_list_indexed_fd(d->ctx, fd, d->path, "node", MAX_NODES_PER_BLOCK, &ids, &n);
         if (r < 0)
                 return r;
         if (n == 0)
@@ -159,7 +178,7 @@ static int read_nodes(struct memrange_ctx *ctx, uint64_t index, struct memrange_
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++) {
                 if (ids[i] > INT32_MAX)
-                        return mr_error_at(ctx, EBADMSG, dir, 0, "node%llu is out of range",
+                        return mr_error_at(d->ctx, EBADMSG, d->path, 0, "node%llu is out of range",
                                            (unsigned long long) ids[i]);
                 b->nodes[i] = (int32_t) ids[i];
         }
@@ -181,38 +200,54 @@ static int block_range(struct memrange_ctx *ctx, uint64_t block_size, uint64_t i
         return 0;
 }
 
-/* Fills @b; on failure the caller clears it. */
+/* The attributes of @b from the open directory @d; on failure the caller
+ * clears @b. */
+static int read_block_attrs(const struct dir *d, struct memrange_block *b) {
+        int r;
+
+        r = read_state(d, &b->state);
+        if (r < 0)
+                return r;
+        r = check_phys_index(d, b->index);
+        if (r < 0)
+                return r;
+        r = read_optional_bool(d, "online", &b->online);
+        if (r < 0)
+                return r;
+        r = read_optional_bool(d, "removable", &b->removable);
+        if (r < 0)
+                return r;
+        r = read_phys_device(d, &b->phys_device);
+        if (r < 0)
+                return r;
+        return read_optional_string(d, "valid_zones", &b->valid_zones);
+}
+
+/* Fills @b; on failure the caller clears it. -ENOENT when the block
+ * vanished (its directory, or its state, is gone). */
 static int read_block(struct memrange_ctx *ctx, uint64_t block_size, uint64_t index,
                       struct memrange_block *b) {
-        char path[128];
+        _cleanup_(closep) int fd = -1;
+        char path[64];
+        struct dir d = { .ctx = ctx, .path = path };
         int r;
 
         b->index = index;
         r = block_range(ctx, block_size, index, b);
         if (r < 0)
                 return r;
-        r = read_state(ctx, index, &b->state);
+        block_path(path, sizeof(path), index, NULL);
+        fd = mr_open(ctx, path, O_RDONLY | O_DIRECTORY);
+        if (fd == -ENOENT)
+                return -ENOENT;
+        if (fd < 0)
+                return mr_error_at(ctx, fd, path, 0, "cannot open directory: %s", strerror(-fd));
+        d.fd = fd;
+        r = read_block_attrs(&d, b);
         if (r < 0)
                 return r;
-        r = check_phys_index(ctx, index);
-        if (r < 0)
-                return r;
-        block_path(path, sizeof(path), index, "online");
-        r = read_optional_bool(ctx, path, &b->online);
-        if (r < 0)
-                return r;
-        block_path(path, sizeof(path), index, "removable");
-        r = read_optional_bool(ctx, path, &b->removable);
-        if (r < 0)
-                return r;
-        r = read_phys_device(ctx, index, &b->phys_device);
-        if (r < 0)
-                return r;
-        block_path(path, sizeof(path), index, "valid_zones");
-        r = read_optional_string(ctx, path, &b->valid_zones);
-        if (r < 0)
-                return r;
-        return read_nodes(ctx, index, b);
+        /* Last: the listing takes the directory's fd. */
+        return read_nodes(&d, TAKE_FD(fd), b);
 }
 
 static bool is_power_of_two(uint64_t v) {
@@ -305,10 +340,12 @@ _public_ int memrange_blocks_read(struct memrange_ctx *ctx, struct memrange_bloc
         _cleanup_(memrange_blocks_freep) struct memrange_blocks *blocks = NULL;
         _cleanup_(freep) uint64_t *indices = NULL;
         size_t n_indices;
+        struct dir top;
         int r;
 
         if (!ctx || !ret_blocks)
                 return -EINVAL;
+        top = (struct dir) { .ctx = ctx, .fd = mr_sysroot_fd(ctx) };
         blocks = calloc(1, sizeof(*blocks));
         if (!blocks)
                 return -ENOMEM;
@@ -316,10 +353,10 @@ _public_ int memrange_blocks_read(struct memrange_ctx *ctx, struct memrange_bloc
         r = read_block_size(ctx, &blocks->block_size);
         if (r < 0)
                 return r;
-        r = read_optional_string(ctx, MEMORY_DIR "/auto_online_blocks", &blocks->auto_online_blocks);
+        r = read_optional_string(&top, MEMORY_DIR "/auto_online_blocks", &blocks->auto_online_blocks);
         if (r < 0)
                 return r;
-        r = read_optional_bool(ctx, MEMORY_DIR "/crash_hotplug", &blocks->crash_hotplug);
+        r = read_optional_bool(&top, MEMORY_DIR "/crash_hotplug", &blocks->crash_hotplug);
         if (r < 0)
                 return r;
 

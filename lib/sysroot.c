@@ -3,11 +3,15 @@
  * with bounded reads, so that every reader runs against fixture trees; and
  * the small sysfs helpers the readers share (one-line attributes, numbered
  * entries). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "memrange-private.h"
 
@@ -107,14 +111,42 @@ bool mr_exists(struct memrange_ctx *ctx, const char *path) {
 
 /* ---- sysfs helpers shared by the readers ---- */
 
-int mr_read_attr_line(struct memrange_ctx *ctx, const char *path, char **ret_value) {
-        _cleanup_(freep) char *buf = NULL;
+/* Reads a sysfs attribute from @fd into @buf (@size bytes, one kept for
+ * the NUL) with a single read(): the kernel produces an attribute whole
+ * (one show() call, at most a page) and hands all of it to a read that asks
+ * for more, as a regular file of a copied tree does; asking for one byte
+ * more than MR_ATTR_MAX tells a larger file, -EFBIG. Thousands of blocks
+ * make the read to EOF that would confirm it worth saving. */
+static int read_small(int fd, char *buf, size_t size, size_t *ret_len) {
+        ssize_t n;
+
+        do
+                n = read(fd, buf, size - 1);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+        if ((size_t) n > MR_ATTR_MAX)
+                return -EFBIG;
+        buf[n] = '\0';
+        *ret_len = (size_t) n;
+        return 0;
+}
+
+int mr_read_attr_line_at(struct memrange_ctx *ctx, int dir_fd, const char *dir, const char *name, char **ret_value) {
+        _cleanup_(closep) int fd = -1;
+        char buf[MR_ATTR_MAX + 2], path[PATH_MAX];
         size_t len;
         int r;
 
-        r = mr_read_file(ctx, path, MR_ATTR_MAX, &buf, &len);
+        fd = openat(dir_fd, relative(name), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        r = fd < 0 ? negative_errno() : read_small(fd, buf, sizeof(buf), &len);
         if (r == -ENOENT)
                 return r;
+        /* Messages name the file as the sysroot sees it. */
+        if (dir)
+                snprintf(path, sizeof(path), "%s/%s", dir, name);
+        else
+                snprintf(path, sizeof(path), "%s", name);
         if (r == -EFBIG)
                 return mr_error_at(ctx, r, path, 0, "larger than %u bytes", MR_ATTR_MAX);
         if (r < 0)
@@ -129,8 +161,13 @@ int mr_read_attr_line(struct memrange_ctx *ctx, const char *path, char **ret_val
                         return mr_error_at(ctx, EBADMSG, path, 0, "control character 0x%02x at byte %zu",
                                            c, i + 1);
         }
-        *ret_value = TAKE_PTR(buf);
-        return 0;
+        /* Exactly the value's size: the blocks reader keeps thousands. */
+        *ret_value = strndup(buf, len);
+        return *ret_value ? 0 : -ENOMEM;
+}
+
+int mr_read_attr_line(struct memrange_ctx *ctx, const char *path, char **ret_value) {
+        return mr_read_attr_line_at(ctx, mr_sysroot_fd(ctx), NULL, path, ret_value);
 }
 
 int mr_parse_index_name(const char *name, const char *prefix, uint64_t *ret) {
@@ -161,47 +198,69 @@ static int cmp_u64(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
-int mr_list_indexed(struct memrange_ctx *ctx, const char *path, const char *prefix, size_t max,
-                    uint64_t **ret_indices, size_t *ret_n) {
-        _cleanup_(closedirp) DIR *dir = NULL;
+/* Appends @index to the growing array *@indices. */
+static int push_index(uint64_t **indices, size_t *n, size_t *cap, uint64_t index) {
+        if (*n == *cap) {
+                size_t bigger = *cap ? *cap * 2 : 32;
+                uint64_t *p = realloc(*indices, bigger * sizeof(*p));
+
+                if (!p)
+                        return -ENOMEM;
+                *indices = p;
+                *cap = bigger;
+        }
+        (*indices)[(*n)++] = index;
+        return 0;
+}
+
+int mr_list_indexed_fd(struct memrange_ctx *ctx, int fd, const char *path, const char *prefix, size_t max,
+                       uint64_t **ret_indices, size_t *ret_n) {
+        _cleanup_(closep) int dir_fd = fd;
         _cleanup_(freep) uint64_t *indices = NULL;
         size_t n = 0, cap = 0;
-        int r;
+        /* getdents64() itself rather than readdir(): fdopendir() costs an
+         * fstat() and two fcntl() per directory, and the blocks reader lists
+         * one directory per memory block. */
+        _Alignas(struct dirent64) char buf[8192];
 
-        r = mr_opendir(ctx, path, &dir);
-        if (r == -ENOENT)
-                return r;
-        if (r < 0)
-                return mr_error_at(ctx, r, path, 0, "cannot open directory: %s", strerror(-r));
         for (;;) {
-                struct dirent *de;
-                uint64_t index;
+                ssize_t got = getdents64(dir_fd, buf, sizeof(buf));
 
-                errno = 0;
-                de = readdir(dir);
-                if (!de) {
-                        if (errno != 0)
-                                return mr_error_at(ctx, errno, path, 0, "cannot list directory: %s",
-                                                   strerror(errno));
+                if (got < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return mr_error_at(ctx, errno, path, 0, "cannot list directory: %s", strerror(errno));
+                }
+                if (got == 0)
                         break;
-                }
-                if (mr_parse_index_name(de->d_name, prefix, &index) < 0)
-                        continue;
-                if (n == max)
-                        return mr_error_at(ctx, EFBIG, path, 0, "more than %zu %sN entries", max, prefix);
-                if (n == cap) {
-                        size_t bigger = cap ? cap * 2 : 32;
-                        uint64_t *p = realloc(indices, bigger * sizeof(*p));
-                        if (!p)
+                for (ssize_t off = 0; off < got;) {
+                        const struct dirent64 *de = (const struct dirent64 *) (buf + off);
+                        uint64_t index;
+
+                        off += de->d_reclen;
+                        if (mr_parse_index_name(de->d_name, prefix, &index) < 0)
+                                continue;
+                        if (n == max)
+                                return mr_error_at(ctx, EFBIG, path, 0, "more than %zu %sN entries", max,
+                                                   prefix);
+                        if (push_index(&indices, &n, &cap, index) < 0)
                                 return -ENOMEM;
-                        indices = p;
-                        cap = bigger;
                 }
-                indices[n++] = index;
         }
         if (n > 0)
                 qsort(indices, n, sizeof(*indices), cmp_u64);
         *ret_indices = TAKE_PTR(indices);
         *ret_n = n;
         return 0;
+}
+
+int mr_list_indexed(struct memrange_ctx *ctx, const char *path, const char *prefix, size_t max,
+                    uint64_t **ret_indices, size_t *ret_n) {
+        int fd = mr_open(ctx, path, O_RDONLY | O_DIRECTORY);
+
+        if (fd == -ENOENT)
+                return fd;
+        if (fd < 0)
+                return mr_error_at(ctx, fd, path, 0, "cannot open directory: %s", strerror(-fd));
+        return mr_list_indexed_fd(ctx, fd, path, prefix, max, ret_indices, ret_n);
 }
