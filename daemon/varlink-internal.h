@@ -15,6 +15,12 @@ struct varlink_registration {
         void *userdata;
 };
 
+/* Refused connections are logged at most once per interval. */
+struct varlink_refusal_log {
+        uint64_t logged_usec;          /* when one was last logged */
+        unsigned unlogged;             /* refused since then */
+};
+
 struct varlink_server {
         sd_event *event;
         struct varlink_limits limits;
@@ -30,6 +36,9 @@ struct varlink_server {
 
         struct varlink_connection *connections;
         unsigned n_connections;
+
+        /* Refused connections: over the total limit, over a user's. */
+        struct varlink_refusal_log refused_total, refused_per_uid;
 };
 
 struct varlink_connection {

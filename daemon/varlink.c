@@ -17,6 +17,8 @@
 
 /* After EMFILE and the like, accepting pauses instead of spinning. */
 #define ACCEPT_RETRY_USEC (100u * 1000u)
+/* At most one refused connection logged per interval. */
+#define REFUSAL_LOG_INTERVAL_USEC (5u * 1000u * 1000u)
 
 static int service_get_info(struct varlink_call *call, struct json_object *params, void *userdata);
 static int service_get_interface_description(struct varlink_call *call, struct json_object *params,
@@ -215,16 +217,37 @@ static unsigned connections_of_uid(const struct varlink_server *s, uid_t uid) {
         return n;
 }
 
-static bool connection_allowed(const struct varlink_server *s, const struct ucred *cred) {
+/* A client that connects in a loop must not flood the journal, whose own
+ * rate limit would then drop the daemon's other messages: true for at
+ * most one refusal of a kind per interval, the others are counted. */
+static bool refusal_log_allowed(struct varlink_server *s, struct varlink_refusal_log *l, const char *kind) {
+        uint64_t now;
+
+        if (sd_event_now(s->event, CLOCK_MONOTONIC, &now) < 0)
+                return true;
+        if (l->logged_usec > 0 && now - l->logged_usec < REFUSAL_LOG_INTERVAL_USEC) {
+                l->unlogged++;
+                return false;
+        }
+        if (l->unlogged > 0)
+                log_notice("varlink: %u more connections refused (%s) since the last message", l->unlogged, kind);
+        l->unlogged = 0;
+        l->logged_usec = now;
+        return true;
+}
+
+static bool connection_allowed(struct varlink_server *s, const struct ucred *cred) {
         if (s->n_connections >= s->limits.max_connections) {
-                log_notice("varlink: %u connections open, refusing pid %d uid %u", s->n_connections,
-                           (int) cred->pid, (unsigned) cred->uid);
+                if (refusal_log_allowed(s, &s->refused_total, "connection limit"))
+                        log_notice("varlink: %u connections open, refusing pid %d uid %u", s->n_connections,
+                                   (int) cred->pid, (unsigned) cred->uid);
                 return false;
         }
         if ((cred->uid != 0 || s->limits.per_uid_limit_for_root) &&
             connections_of_uid(s, cred->uid) >= s->limits.max_connections_per_uid) {
-                log_notice("varlink: uid %u already has %u connections, refusing pid %d",
-                           (unsigned) cred->uid, s->limits.max_connections_per_uid, (int) cred->pid);
+                if (refusal_log_allowed(s, &s->refused_per_uid, "per-user limit"))
+                        log_notice("varlink: uid %u already has %u connections, refusing pid %d",
+                                   (unsigned) cred->uid, s->limits.max_connections_per_uid, (int) cred->pid);
                 return false;
         }
         return true;
