@@ -108,9 +108,14 @@ static int parse_span(struct memblock_parser *p, const char *field, struct memra
         if (last < start)
                 return mr_error_at(p->ctx, EBADMSG, p->path, p->lineno,
                                    "range end below its start in '%s'", field);
-        r->start = start;
         /* The last byte of the address space cannot be an exclusive end:
-         * clip as memblock itself does (DOMAIN.md section 4). */
+         * clip as memblock itself does (DOMAIN.md section 4). A region of
+         * that byte alone would clip to nothing: memblock has no such
+         * region, so the line is not the kernel's. */
+        if (start == UINT64_MAX)
+                return mr_error_at(p->ctx, EBADMSG, p->path, p->lineno,
+                                   "range '%s' is empty once clipped to the address space", field);
+        r->start = start;
         r->end = last == UINT64_MAX ? UINT64_MAX : last + 1;
         return 0;
 }

@@ -163,6 +163,11 @@ static void last_byte_of_address_space_is_clipped(void **state) {
                      MEMRANGE_NID_NONE);
 }
 
+static void region_of_only_the_last_byte_is_rejected(void **state) {
+        expect_failure("   0: 0xffffffffffffffff..0xffffffffffffffff\n", NULL, EBADMSG,
+                       MEMORY ":1: range '0xffffffffffffffff..0xffffffffffffffff' is empty once clipped");
+}
+
 static void unknown_flag_name_is_rejected(void **state) {
         expect_failure(good_memory,
                        "   0: 0x0000000040000000..0x0000000040000fff    0 NONE\n"
@@ -274,6 +279,7 @@ int main(void) {
                 cmocka_unit_test(fixtures_without_memblock_are_enoent),
                 cmocka_unit_test(every_flag_name_maps_to_its_flag),
                 cmocka_unit_test(last_byte_of_address_space_is_clipped),
+                cmocka_unit_test(region_of_only_the_last_byte_is_rejected),
                 cmocka_unit_test(unknown_flag_name_is_rejected),
                 cmocka_unit_test(mixed_formats_in_one_file_are_rejected),
                 cmocka_unit_test(formats_must_agree_between_files),
