@@ -448,7 +448,10 @@ def main():
         sys.exit("bench-daemon.py: run as root (the reload's mount namespace and Rescan need it)")
     print(f"# memranged daemon benchmark on {args.sysroots}: {args.runs} run(s), load average {load_average()}",
           flush=True)
-    workdir = tempfile.mkdtemp(prefix="bench-daemon-")
+    # Beside the sysroots: the storm's writable copy then lives on the same
+    # file system (bench/run puts them on /dev/shm, in memory as sysfs is).
+    parent = os.path.dirname(os.path.abspath(args.sysroots))
+    workdir = tempfile.mkdtemp(prefix="bench-daemon-", dir=parent if os.access(parent, os.W_OK) else None)
     try:
         figure1(args, workdir)
         events, med = figure2(args, workdir)
