@@ -31,8 +31,8 @@ def progress(msg):
     print(f"# {msg}", file=sys.stderr, flush=True)
 
 
-def result(rid, target, measured, verdict):
-    print(f"RESULT\t{rid}\t5\t{target}\t{measured}\t{verdict}", flush=True)
+def result(rid, figure, target, measured, verdict):
+    print(f"RESULT\t{rid}\t{figure}\t{target}\t{measured}\t{verdict}", flush=True)
 
 
 class Daemon:
@@ -145,10 +145,12 @@ def main():
         return 1
     ratio = lsmem / ctl
     n = f"median of {args.runs}"
-    result("list-online-wall", "-", f"memrangectl list via memranged: {ms(ctl)} ({n}, {total} online)", "INFO")
-    result("lsmem-wall", "-", f"lsmem --sysroot: {ms(lsmem)} ({n})", "INFO")
-    verdict = "PASS" if ratio >= TARGET_RATIO else "FAIL"
-    result("list-vs-lsmem", f">= {TARGET_RATIO:g}x faster than lsmem",
+    result("lsmem-list-online", "5 memrangectl list via memranged: wall time", "-", f"{ms(ctl)} ({n}, {total} online)",
+           "INFO")
+    result("lsmem-lsmem", "5 lsmem --sysroot: wall time", "-", f"{ms(lsmem)} ({n})", "INFO")
+    # A tiny machine, maybe a sanitized build: the target does not apply.
+    verdict = "INFO" if args.smoke else "PASS" if ratio >= TARGET_RATIO else "FAIL"
+    result("lsmem-ratio", "5 memrangectl list vs lsmem: wall time ratio", f">= {TARGET_RATIO:g}x",
            f"{ratio:.1f}x ({ms(ctl)} vs {ms(lsmem)})", verdict)
     return 0
 
