@@ -183,6 +183,35 @@ static void per_uid_limit_refuses_extra_connections(void **state) {
         fx_stop(&fx);
 }
 
+static void refused_connections_are_logged_once_per_interval(void **state) {
+        struct varlink_limits limits = { .max_connections_per_uid = 1, .per_uid_limit_for_root = true };
+        struct client kept, extra[32];
+        struct stderr_capture capture;
+        _cleanup_(freep) char *log = NULL;
+        unsigned lines = 0;
+        struct fx fx;
+
+        fx_start(&fx, &limits);
+        client_open(&fx, &kept);
+        stderr_capture_begin(&capture);
+        for (size_t k = 0; k < ELEMENTSOF(extra); k++) {
+                client_open(&fx, &extra[k]);
+                assert_true(client_sees_close(&fx, &extra[k]));
+        }
+        log = stderr_capture_end(&capture);
+        /* A client connecting in a loop must not write a line each time. */
+        for (const char *p = log; (p = strstr(p, "refusing")); p++)
+                lines++;
+        assert_int_equal(lines, 1);
+        assert_non_null(strstr(log, "already has 1 connections, refusing"));
+        assert_int_equal(varlink_server_n_connections(fx.server), 1);
+        assert_still_served(&fx, &kept);
+        for (size_t k = 0; k < ELEMENTSOF(extra); k++)
+                client_close(&extra[k]);
+        client_close(&kept);
+        fx_stop(&fx);
+}
+
 static void root_is_exempt_from_per_uid_limit_but_not_total(void **state) {
         struct varlink_limits limits = { .max_connections_per_uid = 1, .max_connections = 3 };
         struct client c[4];
@@ -252,6 +281,7 @@ int main(void) {
                 cmocka_unit_test(strings_that_are_not_utf8_are_sent_repaired),
                 cmocka_unit_test(client_that_never_reads_is_cut_off_alone),
                 cmocka_unit_test(per_uid_limit_refuses_extra_connections),
+                cmocka_unit_test(refused_connections_are_logged_once_per_interval),
                 cmocka_unit_test(root_is_exempt_from_per_uid_limit_but_not_total),
                 cmocka_unit_test(peer_credentials_come_from_the_socket),
                 cmocka_unit_test(listen_path_refuses_live_socket_and_non_socket),

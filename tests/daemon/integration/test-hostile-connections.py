@@ -16,6 +16,7 @@ The fixture is x86_64-6.1-dimm/hotplug: 11 ranges, generation 1.
 """
 import json
 import os
+import resource
 import socket
 import struct
 import subprocess
@@ -73,6 +74,18 @@ def as_uid(uid):
     return ["setpriv", "--reuid", str(uid), "--regid", str(uid), "--clear-groups"]
 
 
+def allow_many_fds():
+    """Room for the flood's sockets (the child is still root here); without
+    CAP_SYS_RESOURCE up to the hard limit only."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    for limits in [(8192, max(hard, 8192)), (hard, hard)]:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, limits)
+            return
+        except (ValueError, OSError):
+            pass
+
+
 def spawn_as(ctx, uid, script, *args):
     """Runs @script as @uid in the background, stdin and stdout piped."""
     h.require_root(f"switching to uid {uid} needs root")
@@ -80,7 +93,7 @@ def spawn_as(ctx, uid, script, *args):
     env = dict(os.environ, PYTHONPATH=HERE, PYTHONDONTWRITEBYTECODE="1")
     return subprocess.Popen(as_uid(uid) + [python_for(uid), "-c", script] + [str(a) for a in args],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
+                            env=env, preexec_fn=allow_many_fds)
 
 
 def read_report(p, what):
@@ -123,9 +136,8 @@ FLOOD = """
 import json, resource, socket, sys, time
 path, n = sys.argv[1], int(sys.argv[2])
 soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-if hard != resource.RLIM_INFINITY and hard < n + 64:
-    sys.exit(f"RLIMIT_NOFILE hard limit {hard} is below {n + 64}")
-resource.setrlimit(resource.RLIMIT_NOFILE, (n + 64, hard))
+if soft != resource.RLIM_INFINITY:
+    n = min(n, soft - 64)
 started = time.monotonic()
 socks = []
 for _ in range(n):
@@ -155,7 +167,7 @@ for s in socks:
         served += 1
     else:
         refused += 1
-print(json.dumps({"served": served, "refused": refused, "seconds": round(opened, 3)}), flush=True)
+print(json.dumps({"opened": n, "served": served, "refused": refused, "seconds": round(opened, 3)}), flush=True)
 sys.stdin.readline()
 for s in socks:
     s.close()
@@ -170,7 +182,8 @@ def test_thousands_of_connections_from_one_uid(ctx):
     """3000 sockets opened as fast as possible by uid 65534 and held: 16
     are served, the rest closed at once; uid 65533 and root are served;
     descriptors and memory stay bounded; the log says so without a line
-    per refusal; all recovers once the flood closes its sockets."""
+    per refusal; all recovers once the flood closes its sockets. (Fewer
+    sockets when RLIMIT_NOFILE cannot be raised, but at least 900.)"""
     n = 3000
     d = start(ctx)
     with vc.WellBehaved(d.socket, BOUND):
@@ -178,6 +191,8 @@ def test_thousands_of_connections_from_one_uid(ctx):
         flood = spawn_as(ctx, HOSTILE_UID, FLOOD, d.socket, n)
         report = read_report(flood, "the flood")
         print(f"flood: {report}")
+        n = report["opened"]
+        expect(n >= 900, f"the flood could open only {n} sockets (RLIMIT_NOFILE)")
         expect_eq((report["served"], report["refused"]), (PER_USER, n - PER_USER), "flood connections served")
         expect(open_fds(d) <= fds_idle + PER_USER, f"{open_fds(d)} descriptors during the flood, {fds_idle} before")
         rss_peak = h.vm_rss_kib(d.pid)
