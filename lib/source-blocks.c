@@ -120,26 +120,32 @@ static int read_state(const struct dir *d, uint32_t *ret) {
         return parse_state(d->ctx, attr_path(d, "state", path, sizeof(path)), value, ret);
 }
 
+static bool is_plain_hex(const char *value, uint64_t *ret) {
+        size_t len = strlen(value);
+
+        return len > 0 && strspn(value, "0123456789abcdef") == len && mr_parse_hex_u64_n(value, len, ret) >= 0;
+}
+
 static int check_phys_index(const struct dir *d, uint64_t index) {
         _cleanup_(freep) char *value = NULL;
         char path[128];
         uint64_t v;
         int r;
 
-        attr_path(d, "phys_index", path, sizeof(path));
         r = read_attr(d, "phys_index", &value);
         if (r == -ENOENT)
-                return missing_required(d, path);
+                return missing_required(d, attr_path(d, "phys_index", path, sizeof(path)));
         if (r < 0)
                 return r;
+        if (is_plain_hex(value, &v) && v == index)
+                return 0;
+        /* Only a bad one pays for naming the file. */
+        attr_path(d, "phys_index", path, sizeof(path));
         r = parse_plain_hex(d->ctx, path, value, &v);
         if (r < 0)
                 return r;
-        if (v != index)
-                return mr_error_at(d->ctx, EBADMSG, path, 0,
-                                   "phys_index 0x%llx does not match the directory's block %llu",
-                                   (unsigned long long) v, (unsigned long long) index);
-        return 0;
+        return mr_error_at(d->ctx, EBADMSG, path, 0, "phys_index 0x%llx does not match the directory's block %llu",
+                           (unsigned long long) v, (unsigned long long) index);
 }
 
 static int read_phys_device(const struct dir *d, int *ret) {

@@ -132,6 +132,14 @@ static int read_small(int fd, char *buf, size_t size, size_t *ret_len) {
         return 0;
 }
 
+/* "@dir/@name", or @name without @dir, for messages. */
+static const char *attr_path(const char *dir, const char *name, char *buf, size_t size) {
+        if (!dir)
+                return name;
+        snprintf(buf, size, "%s/%s", dir, name);
+        return buf;
+}
+
 int mr_read_attr_line_at(struct memrange_ctx *ctx, int dir_fd, const char *dir, const char *name, char **ret_value) {
         _cleanup_(closep) int fd = -1;
         char buf[MR_ATTR_MAX + 2], path[PATH_MAX];
@@ -143,14 +151,12 @@ int mr_read_attr_line_at(struct memrange_ctx *ctx, int dir_fd, const char *dir, 
         if (r == -ENOENT)
                 return r;
         /* Messages name the file as the sysroot sees it. */
-        if (dir)
-                snprintf(path, sizeof(path), "%s/%s", dir, name);
-        else
-                snprintf(path, sizeof(path), "%s", name);
         if (r == -EFBIG)
-                return mr_error_at(ctx, r, path, 0, "larger than %u bytes", MR_ATTR_MAX);
+                return mr_error_at(ctx, r, attr_path(dir, name, path, sizeof(path)), 0, "larger than %u bytes",
+                                   MR_ATTR_MAX);
         if (r < 0)
-                return mr_error_at(ctx, r, path, 0, "cannot read: %s", strerror(-r));
+                return mr_error_at(ctx, r, attr_path(dir, name, path, sizeof(path)), 0, "cannot read: %s",
+                                   strerror(-r));
         if (len > 0 && buf[len - 1] == '\n')
                 buf[--len] = '\0';
         /* A NUL would silently cut the value short; a newline means a second
@@ -158,8 +164,8 @@ int mr_read_attr_line_at(struct memrange_ctx *ctx, int dir_fd, const char *dir, 
         for (size_t i = 0; i < len; i++) {
                 unsigned char c = (unsigned char) buf[i];
                 if (c < 0x20 || c == 0x7f)
-                        return mr_error_at(ctx, EBADMSG, path, 0, "control character 0x%02x at byte %zu",
-                                           c, i + 1);
+                        return mr_error_at(ctx, EBADMSG, attr_path(dir, name, path, sizeof(path)), 0,
+                                           "control character 0x%02x at byte %zu", c, i + 1);
         }
         /* Exactly the value's size: the blocks reader keeps thousands. */
         *ret_value = strndup(buf, len);
