@@ -99,6 +99,8 @@ static void print_image(const struct cli_daemon_status *s, struct json_object *k
 
         if (by)
                 printf("  %-24s %s%s%s%s\n", "loaded by", by, method ? " (" : "", method ?: "", method ? ")" : "");
+        if (get_string(k, "image_ranges"))
+                printf("  %-24s %s\n", "image ranges", get_string(k, "image_ranges"));
         if (get_u64(k, "loaded_generation", &generation))
                 printf("  %-24s %" PRIu64 " (current %" PRIu64 ")\n", "loaded generation", generation, s->generation);
         if (get_u64(k, "stale_since_usec", &usec) && *ago(usec, buf, sizeof(buf)))
@@ -131,6 +133,29 @@ static void print_last_reload(struct json_object *k) {
                 printf("  %-24s no: %s\n", "with the table's iomem", ns_error ?: "not asked for");
 }
 
+/* One line per attempt of "history" when it holds more than the last. */
+static void print_history(struct json_object *k) {
+        struct json_object *history = NULL;
+        size_t n;
+
+        if (varlink_json_get_array(k, "history", &history) <= 0 || (n = json_object_array_length(history)) < 2)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                struct json_object *a = json_object_array_get_idx(history, i);
+                uint64_t generation = 0, duration = 0, started = 0;
+                const char *error = get_string(a, "error");
+                char buf[64] = "";
+
+                (void) get_u64(a, "generation", &generation);
+                (void) get_u64(a, "duration_usec", &duration);
+                if (get_u64(a, "started_usec", &started))
+                        (void) ago(started, buf, sizeof(buf));
+                printf("  %-24s generation %" PRIu64 ": %s in %.3f s%s%s%s%s%s\n", i == 0 ? "recent reloads" : "",
+                       generation, get_string(a, "result") ?: "?", (double) duration / 1e6, buf[0] ? ", " : "", buf,
+                       error ? " (" : "", error ?: "", error ? ")" : "");
+        }
+}
+
 static void print_reload(const struct cli_daemon_status *s) {
         struct json_object *k = s->kdump;
         uint64_t attempts = 0, reloads = 0, failures = 0, skipped = 0, follow_ups = 0, retry;
@@ -158,6 +183,7 @@ static void print_reload(const struct cli_daemon_status *s) {
                " skipped\n",
                "reloads", reloads, attempts, failures, follow_ups, skipped);
         print_last_reload(k);
+        print_history(k);
 }
 
 void status_print_online_crash(const struct cli_data *d, bool in_bytes) {

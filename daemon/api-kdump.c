@@ -85,8 +85,10 @@ static int add_image(struct json_object *o, const struct reload_engine *e) {
         int r;
 
         if ((r = add_string_if(o, "loaded_by", image_origin_to_string(image->origin))) < 0 ||
+            (r = add_string_if(o, "image_ranges", image_ranges_to_string(image->origin))) < 0 ||
             (r = add_string_if(o, "method", load_method(e))) < 0 ||
-            (r = add_u64_if(o, "loaded_generation", loaded, image->generation)) < 0 ||
+            /* 0: ranges of none of our generations (a record, an interrupted load) */
+            (r = add_u64_if(o, "loaded_generation", loaded && image->generation > 0, image->generation)) < 0 ||
             (r = add_u64_if(o, "loaded_usec", loaded && image->loaded_usec > 0, image->loaded_usec)) < 0 ||
             (r = add_u64_if(o, "stale_since_usec", e->stale_since > 0, e->stale_since)) < 0)
                 return r;
@@ -106,12 +108,31 @@ static int add_counters(struct json_object *o, const struct reload_engine *e) {
         return 0;
 }
 
+/* [ReloadAttempt], oldest first. */
+static int history_to_json(const struct reload_engine *e, bool privileged, struct json_object **ret) {
+        _cleanup_(json_object_putp) struct json_object *a = json_object_new_array();
+        struct json_object *o;
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        for (size_t i = 0; i < e->n_history; i++) {
+                r = attempt_to_json(&e->history[i], privileged, &o);
+                if (r >= 0)
+                        r = mj_append(a, o);
+                if (r < 0)
+                        return r;
+        }
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
 int api_add_kdump(struct json_object *p, const struct manager *m, bool privileged) {
         const struct reload_engine *e = reload_loop_engine(m->reload);
         _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
         bool up_to_date = e->decision == RELOAD_DECISION_UNCHANGED || e->decision == RELOAD_DECISION_KERNEL_CURRENT;
         bool waiting = !e->in_flight && e->retry_at > 0 && e->decision == RELOAD_DECISION_NEEDED;
-        struct json_object *last;
+        struct json_object *last, *history;
         int r;
 
         if (!o)
@@ -123,7 +144,8 @@ int api_add_kdump(struct json_object *p, const struct manager *m, bool privilege
             (r = varlink_json_add(o, "up_to_date", json_object_new_boolean(up_to_date && !e->in_flight))) < 0 ||
             (r = add_plan(o, reload_loop_plan(m->reload), privileged)) < 0 || (r = add_image(o, e)) < 0 ||
             (r = varlink_json_add(o, "reloading", json_object_new_boolean(e->in_flight))) < 0 ||
-            (r = add_u64_if(o, "retry_usec", waiting, e->retry_at)) < 0 || (r = add_counters(o, e)) < 0)
+            (r = add_u64_if(o, "retry_usec", waiting, e->retry_at)) < 0 || (r = add_counters(o, e)) < 0 ||
+            (r = history_to_json(e, privileged, &history)) < 0 || (r = varlink_json_add(o, "history", history)) < 0)
                 return r;
         if (e->has_last) {
                 r = attempt_to_json(&e->last, privileged, &last);

@@ -14,6 +14,7 @@
 #include "log.h"
 #include "manager.h"
 #include "memrange-private.h"
+#include "reload-record.h"
 
 /* The kdump state word of status lines ("up to date", "stale"...). */
 const char *manager_kdump_state(const struct manager *m) {
@@ -108,6 +109,58 @@ static const struct reload_loop_ops reload_ops = {
         .idle = on_reload_idle,
 };
 
+/* What the record of an earlier memranged of this boot says about the
+ * crash image found loaded now (reload-record.h). */
+static void adopt_record(struct manager *m, const char *path, const char *boot_id) {
+        struct reload_record rec = {};
+        int r;
+
+        r = reload_record_read(path, &rec);
+        if (r == -ENOENT) {
+                log_info("No record of a crash kernel loaded by memranged (%s): one loaded now is assumed to be "
+                         "kdump-tools' with the ranges of generation 1",
+                         path);
+                return;
+        }
+        if (r == -ENOMEM) {
+                log_error("Out of memory reading %s", path);
+                return;
+        }
+        if (r < 0) {
+                log_warning_errno(r, "Cannot read %s (%m): a crash kernel loaded now counts as unknown and is reloaded",
+                                  path);
+                reload_loop_set_startup_image(m->reload, true, NULL);
+                return;
+        }
+        if (strcmp(rec.boot_id, boot_id ?: "") != 0)
+                log_info("%s is of another boot (%s), ignoring it", path, rec.boot_id[0] ? rec.boot_id : "no boot id");
+        else if (rec.done) {
+                log_info("%s: memranged loaded %zu dump range(s) (its generation %" PRIu64 ") before it restarted",
+                         path, rec.ranges->n, rec.generation);
+                reload_loop_set_startup_image(m->reload, false, TAKE_PTR(rec.ranges));
+        } else {
+                log_notice("%s: a kdump load by memranged (its generation %" PRIu64 ") was interrupted; "
+                           "the crash kernel loaded now is unknown and will be reloaded",
+                           path, rec.generation);
+                reload_loop_set_startup_image(m->reload, true, NULL);
+        }
+        reload_record_clear(&rec);
+}
+
+/* The record lives next to the socket, in the runtime directory. */
+static int setup_record(struct manager *m) {
+        _cleanup_(freep) char *path = reload_record_path(m->options.socket_path, MANAGER_DEFAULT_SOCKET);
+        _cleanup_(freep) char *boot_id = NULL;
+
+        if (!path)
+                return -ENOMEM;
+        /* Missing (a copied sysroot): records are compared with "". */
+        (void) mr_read_attr_line(m->ctx, "proc/sys/kernel/random/boot_id", &boot_id);
+        reload_loop_set_record(m->reload, path, boot_id);
+        adopt_record(m, path, boot_id);
+        return 0;
+}
+
 int manager_start_reload_engine(struct manager *m) {
         struct kexec_plan plan;
         int r;
@@ -118,7 +171,10 @@ int manager_start_reload_engine(struct manager *m) {
         r = build_plan(m, &plan);
         if (r < 0)
                 return r;
-        return reload_loop_new(m->event, &plan, &reload_ops, m, &m->reload);
+        r = reload_loop_new(m->event, &plan, &reload_ops, m, &m->reload);
+        if (r < 0)
+                return r;
+        return setup_record(m);
 }
 
 void manager_replan_reload(struct manager *m) {

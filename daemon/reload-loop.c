@@ -29,6 +29,8 @@ struct reload_loop {
         struct waiters pending;   /* Reload calls waiting for the next attempt (or decision) */
         struct waiters in_flight; /* Reload calls waiting for the running attempt */
         char *proc_iomem;
+        char *record_path;        /* reload-record.h, or NULL */
+        char boot_id[RELOAD_RECORD_BOOT_ID_MAX];
         bool logged;
         uint64_t logged_generation;
         enum reload_decision logged_decision;
@@ -173,10 +175,36 @@ static void log_attempt(const struct reload_loop *l, const struct reload_attempt
  * Attempts
  */
 
+/* Records that generation @e->in_flight_generation's ranges are being
+ * loaded (@done false) or were loaded. A failure to write costs a reload
+ * after a restart, never a load now: it is only logged. */
+static void write_record(struct reload_loop *l, bool done) {
+        const struct reload_engine *e = &l->engine;
+        const struct memrange_dump_ranges *ranges = done ? e->image.ranges : e->in_flight_ranges;
+        struct reload_record rec = {
+                .done = done,
+                .generation = e->in_flight_generation,
+                .ranges = (struct memrange_dump_ranges *) ranges,
+        };
+        int r;
+
+        if (!l->record_path || !ranges)
+                return;
+        strcpy(rec.boot_id, l->boot_id);
+        r = reload_record_write(l->record_path, &rec);
+        if (r < 0)
+                log_warning_errno(r, "Cannot write %s (a restart will reload kdump to be sure): %m", l->record_path);
+}
+
 static void finish_attempt(struct reload_loop *l, struct reload_attempt *attempt) {
         struct reload_outcome outcome = { .attempted = true };
+        bool success = attempt->success;
 
         reload_engine_finished(&l->engine, attempt, loop_now(l));
+        /* A failed attempt leaves the record pending: what is loaded now
+         * (the old image, or none after Command= unloaded) is unknown. */
+        if (success)
+                write_record(l, true);
         log_attempt(l, &l->engine.last);
         outcome.attempt = &l->engine.last;
         waiters_answer(l, &l->in_flight, &outcome);
@@ -255,6 +283,7 @@ static bool start_attempt(struct reload_loop *l) {
                 return true;
         }
         env[0] = generation;
+        write_record(l, false);
         r = kexec_job_start(l->event,
                             &(const struct kexec_job_spec) {
                                     .argv = l->plan.argv,
@@ -357,6 +386,7 @@ struct reload_loop *reload_loop_free(struct reload_loop *l) {
         reload_engine_done(&l->engine);
         kexec_plan_done(&l->plan);
         free(l->proc_iomem);
+        free(l->record_path);
         sd_event_unref(l->event);
         free(l);
         return NULL;
@@ -412,4 +442,14 @@ const struct kexec_plan *reload_loop_plan(const struct reload_loop *l) {
 void reload_loop_set_proc_iomem(struct reload_loop *l, const char *path) {
         free(l->proc_iomem);
         l->proc_iomem = path ? strdup(path) : NULL;
+}
+
+void reload_loop_set_record(struct reload_loop *l, const char *path, const char *boot_id) {
+        free(l->record_path);
+        l->record_path = path ? strdup(path) : NULL;
+        snprintf(l->boot_id, sizeof(l->boot_id), "%s", boot_id ?: "");
+}
+
+void reload_loop_set_startup_image(struct reload_loop *l, bool interrupted, struct memrange_dump_ranges *ranges) {
+        reload_engine_set_startup_image(&l->engine, interrupted, ranges);
 }

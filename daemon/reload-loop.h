@@ -10,6 +10,7 @@
 
 #include "kexec-plan.h"
 #include "kexec-run.h"
+#include "reload-record.h"
 #include "reload.h"
 #include "varlink.h"
 
@@ -58,6 +59,14 @@ int reload_loop_request(struct reload_loop *l, struct varlink_call *call, bool f
 bool reload_loop_busy(const struct reload_loop *l);
 const struct reload_engine *reload_loop_engine(const struct reload_loop *l);
 const struct kexec_plan *reload_loop_plan(const struct reload_loop *l);
+
+/* Where to keep the record of what memranged loads (reload-record.h) and
+ * this boot's id; @path NULL: no record. Copied. */
+void reload_loop_set_record(struct reload_loop *l, const char *path, const char *boot_id);
+
+/* Before the first observation: what the record said (see
+ * reload_engine_set_startup_image(); @ranges taken over). */
+void reload_loop_set_startup_image(struct reload_loop *l, bool interrupted, struct memrange_dump_ranges *ranges);
 
 /* Tests: cover this file instead of /proc/iomem. */
 void reload_loop_set_proc_iomem(struct reload_loop *l, const char *path);

@@ -36,6 +36,26 @@ const char *image_origin_to_string(enum image_origin origin) {
                 return "another program";
         case IMAGE_MEMRANGED:
                 return "memranged";
+        case IMAGE_RECORDED:
+                return "memranged, before it restarted";
+        case IMAGE_INTERRUPTED:
+                return "memranged, load interrupted";
+        default:
+                return NULL;
+        }
+}
+
+const char *image_ranges_to_string(enum image_origin origin) {
+        switch (origin) {
+        case IMAGE_BEFORE_START:
+        case IMAGE_OTHER:
+                return "assumed";
+        case IMAGE_MEMRANGED:
+                return "exact";
+        case IMAGE_RECORDED:
+                return "recorded";
+        case IMAGE_INTERRUPTED:
+                return "unknown";
         default:
                 return NULL;
         }
@@ -60,6 +80,27 @@ void reload_attempt_clear(struct reload_attempt *a) {
         free(a->namespace_error);
         free(a->output);
         *a = (struct reload_attempt) { .exit_status = -1 };
+}
+
+static int strdup_or_null(const char *s, char **ret) {
+        *ret = NULL;
+        if (s && !(*ret = strdup(s)))
+                return -ENOMEM;
+        return 0;
+}
+
+int reload_attempt_copy(const struct reload_attempt *a, struct reload_attempt *ret) {
+        struct reload_attempt copy = *a;
+
+        copy.error = copy.namespace_error = copy.output = NULL;
+        if (strdup_or_null(a->error, &copy.error) < 0 ||
+            strdup_or_null(a->namespace_error, &copy.namespace_error) < 0 ||
+            strdup_or_null(a->output, &copy.output) < 0) {
+                reload_attempt_clear(&copy);
+                return -ENOMEM;
+        }
+        *ret = copy;
+        return 0;
 }
 
 /* ---------------------------------------------------------------------------
@@ -120,8 +161,11 @@ void reload_engine_init(struct reload_engine *e, const struct reload_engine_sett
 void reload_engine_done(struct reload_engine *e) {
         memrange_dump_ranges_free(e->ranges);
         memrange_dump_ranges_free(e->in_flight_ranges);
+        memrange_dump_ranges_free(e->startup_ranges);
         image_clear(&e->image);
         reload_attempt_clear(&e->last);
+        for (size_t i = 0; i < e->n_history; i++)
+                reload_attempt_clear(&e->history[i]);
         *e = (struct reload_engine) {};
 }
 
@@ -164,6 +208,25 @@ static void redecide(struct reload_engine *e, usec_t now) {
         update_stale(e, now);
 }
 
+void reload_engine_set_startup_image(struct reload_engine *e, bool interrupted, struct memrange_dump_ranges *ranges) {
+        memrange_dump_ranges_free(e->startup_ranges);
+        e->startup_origin = interrupted ? IMAGE_INTERRUPTED : IMAGE_RECORDED;
+        e->startup_ranges = interrupted ? memrange_dump_ranges_free(ranges) : ranges;
+}
+
+/* The image found at startup, as memranged's record of this boot has it:
+ * the recorded ranges (generation: the first one when they match it, none
+ * of ours otherwise), or unknown after an interrupted load. */
+static void image_from_record(struct reload_engine *e) {
+        image_clear(&e->image);
+        e->image = (struct reload_image) {
+                .origin = e->startup_origin,
+                .ranges = TAKE_PTR(e->startup_ranges),
+        };
+        if (e->image.ranges && memrange_dump_ranges_equal(e->image.ranges, e->ranges))
+                e->image.generation = e->generation;
+}
+
 /* What the kernel says is loaded, when we are not loading ourselves. */
 static void follow_kernel(struct reload_engine *e, int crash_loaded, int crash_hotplug, bool first, usec_t now) {
         enum image_origin appeared = first ? IMAGE_BEFORE_START : IMAGE_OTHER;
@@ -172,7 +235,9 @@ static void follow_kernel(struct reload_engine *e, int crash_loaded, int crash_h
                 image_clear(&e->image); /* unloaded by someone, or never loaded */
                 return;
         }
-        if (e->image.origin == IMAGE_NONE)
+        if (e->image.origin == IMAGE_NONE && first && e->startup_origin != IMAGE_NONE && crash_hotplug != 1)
+                image_from_record(e);
+        else if (e->image.origin == IMAGE_NONE)
                 image_assume_current(e, appeared, first ? 0 : now);
         else if (crash_hotplug == 1) {
                 /* The kernel rewrote the header for this generation. */
@@ -193,6 +258,10 @@ enum reload_decision reload_engine_observe(struct reload_engine *e, uint64_t gen
         memrange_dump_ranges_free(e->ranges);
         e->ranges = ranges;
         e->generation = generation;
+        if (!first) { /* the record is only ever for the first observation */
+                e->startup_origin = IMAGE_NONE;
+                e->startup_ranges = memrange_dump_ranges_free(e->startup_ranges);
+        }
         /* During an attempt the kernel's answer races with our own load;
          * the attempt's outcome settles what is loaded. */
         if (!e->in_flight)
@@ -268,6 +337,23 @@ int reload_engine_started(struct reload_engine *e, usec_t now) {
         return 0;
 }
 
+/* Keeps a copy of @a as the newest of the history, dropping the oldest. */
+static void history_push(struct reload_engine *e, const struct reload_attempt *a) {
+        struct reload_attempt copy;
+
+        if (reload_attempt_copy(a, &copy) < 0) {
+                /* Out of memory: the record without its texts. */
+                copy = *a;
+                copy.error = copy.namespace_error = copy.output = NULL;
+        }
+        if (e->n_history == RELOAD_HISTORY_MAX) {
+                reload_attempt_clear(&e->history[0]);
+                memmove(e->history, e->history + 1, (RELOAD_HISTORY_MAX - 1) * sizeof(e->history[0]));
+                e->n_history--;
+        }
+        e->history[e->n_history++] = copy;
+}
+
 void reload_engine_finished(struct reload_engine *e, struct reload_attempt *attempt, usec_t now) {
         attempt->generation = e->in_flight_generation;
         attempt->forced = e->in_flight_forced;
@@ -292,6 +378,7 @@ void reload_engine_finished(struct reload_engine *e, struct reload_attempt *atte
                 e->consecutive_failures++;
                 e->retry_at = now + reload_engine_backoff(&e->settings, e->consecutive_failures);
         }
+        history_push(e, attempt);
         reload_attempt_clear(&e->last);
         e->last = *attempt;
         e->has_last = true;

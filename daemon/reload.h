@@ -12,10 +12,14 @@
  *
  * What the loaded image holds is known exactly when memranged loaded it
  * (kexec read the rendering of that generation). An image found loaded at
- * startup is assumed to hold the ranges of the first generation; one that
- * appears later (another program loaded it) those of the generation in
- * which it appeared. While the kernel keeps the image current
- * (crash_hotplug reads 1), it holds whatever the newest generation holds. */
+ * startup holds what memranged's record file says when the record is of
+ * this boot (reload-record.h: a finished load of the recorded ranges, or
+ * an interrupted one, whose image is unknown and reloaded); without a
+ * record it is assumed to hold the ranges of the first generation (kdump-
+ * tools loaded it at boot). One that appears later (another program loaded
+ * it) is assumed to hold those of the generation in which it appeared.
+ * While the kernel keeps the image current (crash_hotplug reads 1), it
+ * holds whatever the newest generation holds. */
 #pragma once
 
 #include <stdbool.h>
@@ -47,9 +51,16 @@ enum image_origin {
         IMAGE_BEFORE_START, /* loaded before memranged started */
         IMAGE_OTHER,        /* loaded by another program while memranged ran */
         IMAGE_MEMRANGED,    /* loaded by memranged */
+        IMAGE_RECORDED,     /* loaded by memranged before it restarted (its record file) */
+        IMAGE_INTERRUPTED,  /* a load by memranged was interrupted (killed): contents unknown */
 };
-/* NULL, "before memranged started", "another program", "memranged". */
+/* NULL, "before memranged started", "another program", "memranged",
+ * "memranged, before it restarted", "memranged, load interrupted". */
 const char *image_origin_to_string(enum image_origin origin);
+/* How well the image's dump ranges are known: NULL (none loaded),
+ * "exact" (memranged loaded it), "recorded" (memranged's record file),
+ * "assumed" (another loader; see above), "unknown" (interrupted load). */
+const char *image_ranges_to_string(enum image_origin origin);
 
 /* What the newest generation asks for, in the order it is checked. */
 enum reload_decision {
@@ -91,6 +102,11 @@ struct reload_attempt {
         char *output;          /* the tail of its stdout and stderr, or NULL */
 };
 void reload_attempt_clear(struct reload_attempt *a);
+/* A deep copy of @a into *ret; -ENOMEM leaves *ret untouched. */
+int reload_attempt_copy(const struct reload_attempt *a, struct reload_attempt *ret);
+
+/* Finished attempts kept for status (GetStatus kdump.history). */
+#define RELOAD_HISTORY_MAX 8u
 
 struct reload_image {
         enum image_origin origin;
@@ -138,11 +154,26 @@ struct reload_engine {
 
         bool has_last;
         struct reload_attempt last;          /* the last finished attempt */
+        /* The last RELOAD_HISTORY_MAX finished attempts, oldest first (copies). */
+        struct reload_attempt history[RELOAD_HISTORY_MAX];
+        size_t n_history;
         struct reload_stats stats;
+
+        /* What memranged's record file said at startup, for the first
+         * observation: IMAGE_NONE (no record of this boot), IMAGE_RECORDED
+         * (with its ranges) or IMAGE_INTERRUPTED. */
+        enum image_origin startup_origin;
+        struct memrange_dump_ranges *startup_ranges;
 };
 
 void reload_engine_init(struct reload_engine *e, const struct reload_engine_settings *settings);
 void reload_engine_done(struct reload_engine *e);
+/* Before the first observation: memranged's record file says it loaded
+ * @ranges (taken over) before it restarted, or, with @interrupted, that a
+ * load it started never ended (@ranges NULL). Used when the first
+ * observation finds an image loaded (and crash_hotplug is not 1). */
+void reload_engine_set_startup_image(struct reload_engine *e, bool interrupted, struct memrange_dump_ranges *ranges);
+
 /* New settings (configuration reload): the next decision uses them. */
 void reload_engine_set_settings(struct reload_engine *e, const struct reload_engine_settings *settings);
 

@@ -17,6 +17,7 @@ struct memrange_ctx {
         void *log_data;
         int log_priority;
         char *error;
+        unsigned vanished; /* entries removed while being read, ever (mr_note_vanished) */
 };
 
 _public_ int memrange_ctx_new(const char *sysroot, struct memrange_ctx **ret_ctx) {
@@ -146,4 +147,19 @@ int mr_error_at(struct memrange_ctx *ctx, int err, const char *path, unsigned li
 void mr_clear_error(struct memrange_ctx *ctx) {
         free(ctx->error);
         ctx->error = NULL;
+}
+
+void mr_note_vanished(struct memrange_ctx *ctx, const char *format, ...) {
+        char path[256];
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(path, sizeof(path), format, ap);
+        va_end(ap);
+        ctx->vanished++;
+        mr_info(ctx, "%s vanished while being read (removed by hotplug?)", path);
+}
+
+unsigned mr_vanished_count(const struct memrange_ctx *ctx) {
+        return ctx->vanished;
 }

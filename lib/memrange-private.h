@@ -107,6 +107,12 @@ int mr_list_indexed_fd(struct memrange_ctx *ctx, int fd, const char *path, const
 /* True when directory @path cannot be opened because it is gone (an entry
  * listed a moment ago and removed since, by hot-remove). */
 bool mr_dir_vanished(struct memrange_ctx *ctx, const char *path);
+/* A reader skipped an entry (path from @format), listed a moment ago and
+ * gone since: logs it and counts it, so that memrange_sources_read() knows
+ * the sources it read before may describe the layout before the removal
+ * (and reads them again). */
+void mr_note_vanished(struct memrange_ctx *ctx, const char *format, ...) _printf_(2, 3);
+unsigned mr_vanished_count(const struct memrange_ctx *ctx);
 
 /* ---- kernel resource names (source-iomem.c) ----
  * Type of an iomem or firmware-memmap name ("System RAM", "reserved",

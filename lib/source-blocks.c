@@ -354,8 +354,7 @@ static int read_all_blocks(struct memrange_ctx *ctx, const uint64_t *indices, si
                 snprintf(name, sizeof(name), "memory%llu", (unsigned long long) indices[i]);
                 r = block_read_at(ctx, memory_fd, name, blocks->block_size, indices[i], &blocks->blocks[blocks->n]);
                 if (r == -ENOENT) {
-                        mr_dbg(ctx, MEMORY_DIR "/memory%llu vanished while reading",
-                               (unsigned long long) indices[i]);
+                        mr_note_vanished(ctx, MEMORY_DIR "/memory%llu", (unsigned long long) indices[i]);
                         continue;
                 }
                 if (r < 0)

@@ -163,8 +163,7 @@ static int read_entries(struct memrange_ctx *ctx, const uint64_t *indices, size_
         for (size_t i = 0; i < n_indices; i++) {
                 r = read_entry(ctx, indices[i], &entries[n]);
                 if (r < 0 && entry_vanished(ctx, indices[i])) {
-                        mr_dbg(ctx, MEMMAP_DIR "/%llu vanished while reading",
-                               (unsigned long long) indices[i]);
+                        mr_note_vanished(ctx, MEMMAP_DIR "/%llu", (unsigned long long) indices[i]);
                         continue;
                 }
                 if (r < 0) {

@@ -92,7 +92,7 @@ static int read_nodes(struct memrange_ctx *ctx, struct memrange_numa *numa) {
                 r = read_node(ctx, nids[i], node);
                 if (r == -ENOENT) {
                         numa_node_clear(node);
-                        mr_dbg(ctx, NODE_DIR "/node%llu vanished while reading", (unsigned long long) nids[i]);
+                        mr_note_vanished(ctx, NODE_DIR "/node%llu", (unsigned long long) nids[i]);
                         continue;
                 }
                 if (r < 0) {

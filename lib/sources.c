@@ -143,24 +143,52 @@ static const enum memrange_source read_order[] = {
         MEMRANGE_SRC_MEMBLOCK, MEMRANGE_SRC_DEVICETREE,      MEMRANGE_SRC_DRMEM,         MEMRANGE_SRC_CRASH,
 };
 
-_public_ int memrange_sources_read(struct memrange_ctx *ctx, struct memrange_sources **ret_sources) {
+/* Reads every source once, in read_order. */
+static int read_all(struct memrange_ctx *ctx, struct memrange_sources **ret_sources) {
         _cleanup_(memrange_sources_freep) struct memrange_sources *s = NULL;
         int r;
 
-        if (!ctx || !ret_sources)
-                return -EINVAL;
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-
         for (size_t i = 0; i < ELEMENTSOF(read_order); i++) {
                 r = read_source(ctx, read_order[i], s, s);
                 if (r < 0)
                         return r;
         }
-
-        mr_clear_error(ctx);
         *ret_sources = TAKE_PTR(s);
+        return 0;
+}
+
+/* Reads of all sources while entries keep vanishing (a hot-remove racing
+ * with the scan), before the last read is taken as it is. */
+#define READ_ATTEMPTS_MAX 3u
+
+_public_ int memrange_sources_read(struct memrange_ctx *ctx, struct memrange_sources **ret_sources) {
+        struct memrange_sources *s = NULL;
+        int r;
+
+        if (!ctx || !ret_sources)
+                return -EINVAL;
+        for (unsigned attempt = 1;; attempt++) {
+                unsigned vanished = mr_vanished_count(ctx);
+
+                r = read_all(ctx, &s);
+                if (r < 0)
+                        return r;
+                if (mr_vanished_count(ctx) == vanished)
+                        break;
+                /* iomem and the firmware map, read first, may still show
+                 * what vanished: a table from them would keep stale RAM. */
+                if (attempt == READ_ATTEMPTS_MAX) {
+                        mr_warn(ctx, "The memory layout kept changing during %u scans, using the last one", attempt);
+                        break;
+                }
+                mr_info(ctx, "The memory layout changed during the scan, reading every source again");
+                s = memrange_sources_free(s);
+        }
+        mr_clear_error(ctx);
+        *ret_sources = s;
         return 0;
 }
 
