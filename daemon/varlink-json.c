@@ -338,8 +338,13 @@ int varlink_json_parse(const char *text, size_t len, unsigned max_depth, struct 
 
 static bool utf8_is_valid(const char *s, size_t len) {
         for (size_t i = 0; i < len;) {
-                size_t n = utf8_sequence_length((const unsigned char *) s + i, len - i);
+                size_t n;
 
+                if ((unsigned char) s[i] < 0x80) {
+                        i++; /* the common case, kept cheap for large replies */
+                        continue;
+                }
+                n = utf8_sequence_length((const unsigned char *) s + i, len - i);
                 if (n == 0)
                         return false;
                 i += n;
