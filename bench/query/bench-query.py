@@ -72,21 +72,39 @@ class Daemon:
                 time.sleep(0.02)
         fail("memranged did not listen within 30 s")
 
+    def cpu_seconds(self):
+        """utime + stime of the daemon so far: its cost per call does not
+        depend on what else the machine runs."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def log_text(self):
         self.log.flush()
         self.log.seek(0)
         return self.log.read()
 
     def stop(self):
+        """Stops the daemon; returns a complaint (unclean exit, sanitizer
+        report in its log) or None."""
+        complaint = None
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        log = self.log_text()
+        if self.proc.returncode != 0:
+            complaint = f"memranged exited with {self.proc.returncode}"
+        elif "Sanitizer" in log or "runtime error:" in log:
+            complaint = "sanitizer report in the daemon's log"
+        if complaint:
+            complaint += ":\n" + log[-4000:]
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+        return complaint
 
 
 def load(build, daemon, clients, duration, ranges, stall=False):
@@ -94,13 +112,16 @@ def load(build, daemon, clients, duration, ranges, stall=False):
            "--clients", str(clients), "--duration", str(duration), "--expect-ranges", str(ranges)]
     if stall:
         cmd.append("--stall")
+    cpu = daemon.cpu_seconds()
     proc = subprocess.run(cmd, capture_output=True, text=True)
+    cpu = daemon.cpu_seconds() - cpu
     if proc.returncode != 0:
         fail(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}{proc.stdout}")
     if daemon.proc.poll() is not None:
         fail(f"memranged died during the load:\n{daemon.log_text()}")
-    values = dict(line.split("=", 1) for line in proc.stdout.split())
-    return {k: float(v) for k, v in values.items()}
+    values = {k: float(v) for k, v in (line.split("=", 1) for line in proc.stdout.split())}
+    values["daemon_usec_per_call"] = cpu * 1e6 / values["calls"] if values["calls"] else 0.0
+    return values
 
 
 def verdict(ok, smoke):
@@ -144,15 +165,20 @@ def main():
                   f"{many} clients p50 {b[-1]['p50_usec'] / 1e3:.2f} ms p99 {b[-1]['p99_usec'] / 1e3:.2f} ms "
                   f"{b[-1]['calls_per_sec']:.0f} calls/s; with a stalled client p99 {c[-1]['p99_usec'] / 1e3:.2f} ms "
                   f"{c[-1]['calls_per_sec']:.0f} calls/s ({c[-1]['stall_cutoffs']:.0f} cut-offs); "
-                  f"reply {one[-1]['reply_bytes']:.0f} bytes", flush=True)
+                  f"reply {one[-1]['reply_bytes']:.0f} bytes; daemon CPU per call "
+                  f"{one[-1]['daemon_usec_per_call']:.1f} us (1 client), {b[-1]['daemon_usec_per_call']:.1f} us "
+                  f"({many} clients); load average {os.getloadavg()[0]:.2f}", flush=True)
     finally:
-        daemon.stop()
+        complaint = daemon.stop()
+    if complaint:
+        fail(complaint)
 
     def med(samples, key):
         return statistics.median(s[key] for s in samples)
 
     calls = med(one, "calls_per_sec")
-    result("query-one-client", f">= {TARGET_CALLS_PER_SEC} calls/s", f"{calls:.0f} calls/s",
+    result("query-one-client", f">= {TARGET_CALLS_PER_SEC} calls/s",
+           f"{calls:.0f} calls/s (daemon CPU {med(one, 'daemon_usec_per_call'):.1f} us per call)",
            verdict(calls >= TARGET_CALLS_PER_SEC, args.smoke))
     p99 = med(b, "p99_usec") / 1e3
     result(f"query-{many}-clients-p99", f"p99 <= {TARGET_P99_MS:g} ms",

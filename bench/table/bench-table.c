@@ -236,7 +236,7 @@ static void result(const char *id, const char *figure, const char *target, const
 /* Figure 7 at one size: both implementations on the same operations. */
 static bool tree_vs_array(uint64_t regions, unsigned n_ops, unsigned runs) {
         _cleanup_(freep) struct op *ops = generate_ops(regions, n_ops);
-        double tree_rate[MAX_RUNS], array_rate[MAX_RUNS];
+        double tree_rate[MAX_RUNS] = {}, array_rate[MAX_RUNS] = {};
         size_t final_memory = 0, final_reserved = 0;
         char id[64], measured[256];
 
@@ -276,7 +276,7 @@ static bool tree_vs_array(uint64_t regions, unsigned n_ops, unsigned runs) {
 /* The foundation figure: mixed operations on the tree alone. */
 static void mixed_operations(uint64_t regions, unsigned n_ops, unsigned runs) {
         _cleanup_(freep) struct op *ops = generate_ops(regions, n_ops);
-        double rate[MAX_RUNS];
+        double rate[MAX_RUNS] = {};
         size_t final = 0;
         char id[64], measured[256];
 

@@ -81,6 +81,8 @@ def test_get_status_reports_the_fixture(ctx):
     expect_eq(s["ranges"], 11, "ranges")
     expect_eq((s["total_ram"], s["online_ram"], s["offline_ram"]), (TOTAL_RAM, TOTAL_RAM, 0), "RAM totals")
     expect_eq(s["findings"], {"errors": 0, "warnings": 0, "infos": 1}, "findings")
+    # 16 blocks of 128 MiB, all online: lsmem's summary without ListBlocks.
+    expect_eq(s["blocks"], {"block_size": 0x8000000, "online": 16 * 0x8000000, "offline": 0}, "block totals")
     sources = {x["name"]: x["status"] for x in s["sources"]}
     expect_eq(sources, {"iomem": "ok", "firmware-memmap": "ok", "memory-blocks": "ok", "memblock": "absent",
                         "devicetree": "absent", "drmem": "absent", "numa": "ok", "crash": "ok"}, "sources")
@@ -122,6 +124,36 @@ def test_list_ranges_unfiltered_and_each_filter(ctx):
         expect_eq(spans(got["ranges"]), expected, f"ListRanges {json.dumps(filters)}")
         for r in got["ranges"]:
             expect(r in everything["ranges"], f"ListRanges {filters}: {r} differs from the unfiltered one")
+
+
+def test_list_ranges_follows_each_generation(ctx):
+    """The daemon serialises a ListRanges reply once per generation and
+    filter: a new generation, or another filter, must never get the old
+    bytes."""
+    root = h.copy_fixture(FIXTURE, ctx.path("root"))
+    d = ctx.daemon(sysroot=root, test_uevents=False)
+    first = call_checked(d, "ListRanges")
+    expect_eq((first["generation"], spans(first["ranges"])), (1, sorted(RESERVED + RAM)), "generation 1")
+    expect_eq(call_checked(d, "ListRanges"), first, "the same call again")
+
+    # memory33 goes offline: the hot-added RAM splits in three.
+    h.swap_tree(h.fixture("x86_64-6.1-dimm/offline"), root)
+    expect_eq(call_checked(d, "Rescan"), {"generation": 2, "changed": True}, "Rescan after the offline")
+    second = call_checked(d, "ListRanges")
+    expected = sorted(RESERVED + [r for r in RAM if r[0] != 0x100000000] +
+                      [(0x100000000, 0x107ffffff), (0x108000000, 0x10fffffff), (0x110000000, 0x13fffffff)])
+    expect_eq((second["generation"], spans(second["ranges"])), (2, expected), "generation 2")
+    offline = h.range_by_span(second["ranges"], 0x108000000, 0x10fffffff)
+    expect_eq(offline["flags"], ["hotplug", "offline"], "memory33's range")
+    expect_eq(spans(call_checked(d, "ListRanges", {"node": 0, "start": 0x108000000})["ranges"]),
+              [(0x108000000, 0x10fffffff), (0x110000000, 0x13fffffff)], "a filter after the change")
+    expect_eq(call_checked(d, "ListRanges"), second, "unfiltered again after a filtered call")
+
+    # Back online: the same table as generation 1, under generation 3.
+    h.swap_tree(h.fixture(FIXTURE), root)
+    expect_eq(call_checked(d, "Rescan"), {"generation": 3, "changed": True}, "Rescan after the online")
+    third = call_checked(d, "ListRanges")
+    expect_eq((third["generation"], third["ranges"]), (3, first["ranges"]), "generation 3")
 
 
 def test_list_blocks_and_findings(ctx):
@@ -408,6 +440,7 @@ if __name__ == "__main__":
     h.run([
         test_get_status_reports_the_fixture,
         test_list_ranges_unfiltered_and_each_filter,
+        test_list_ranges_follows_each_generation,
         test_list_blocks_and_findings,
         test_subscribe_streams_the_table_then_changes,
         test_rescan_counts_a_full_rescan,
