@@ -86,7 +86,8 @@ static int replay_directory(const char *dir, unsigned *n_replayed) {
                 names = bigger;
                 n++;
         }
-        qsort(names, n, sizeof(char *), compare_strings);
+        if (n > 0)
+                qsort(names, n, sizeof(char *), compare_strings);
         for (size_t i = 0; i < n; i++) {
                 struct stat st;
 
