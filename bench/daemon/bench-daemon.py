@@ -321,6 +321,8 @@ def one_storm(args, root, workdir, events, kexec_done, config):
         time.sleep(0.1)  # let the daemon reap the reload and log it
         cpu1 = cpu_ns(d.proc.pid)
         rss = harness.vm_rss_kib(d.proc.pid)
+        with open(f"/proc/{d.proc.pid}/maps") as f:
+            sanitized = "libasan" in f.read()
         after = d.status()
         d.stop()
     finally:
@@ -348,6 +350,7 @@ def one_storm(args, root, workdir, events, kexec_done, config):
         "wall": done - first,
         "rss": rss * 1024,
         "generation": after["generation"] - before["generation"],
+        "sanitized": sanitized,
     }
 
 
@@ -370,7 +373,7 @@ def figure2(args, workdir):
         f.write(FAKE_KEXEC.format(seconds=args.reload_seconds, done=done))
     os.chmod(fake, 0o755)
     runs = [one_storm(args, root, workdir, events, done, storm_config(fake)) for _ in range(args.runs)]
-    med = {k: median([r[k] for r in runs]) for k in runs[0] if k != "reload_ok"}
+    med = {k: median([r[k] for r in runs]) for k in runs[0] if k not in ("reload_ok", "sanitized")}
     n, adds = len(events), sum(1 for a, _ in events if a == "add")
     where = f"{n} events ({adds} add + {n - adds} online), median of {len(runs)}"
     worst_rebuilds = max(r["rebuilds"] for r in runs)
@@ -392,8 +395,13 @@ def figure2(args, workdir):
            f"{med['send'] * 1000:.1f} ms ({n} datagrams)", "INFO")
     result("daemon-storm-reload-time", "2 storm: reload command time (excluded above)", "-",
            f"{med['reload'] * 1000:.0f} ms (fake kexec sleeping {args.reload_seconds} s)", "INFO")
-    result("daemon-rss", "6 daemon VmRSS after the storm", "<= 10 MiB", f"{med['rss'] / MIB:.2f} MiB",
-           verdict(med["rss"] <= 10 * MIB))
+    if any(r["sanitized"] for r in runs):
+        # AddressSanitizer's shadow memory and quarantine: not the daemon's.
+        result("daemon-rss", "6 daemon VmRSS after the storm", "<= 10 MiB",
+               f"{med['rss'] / MIB:.2f} MiB (AddressSanitizer build: not comparable)", "INFO")
+    else:
+        result("daemon-rss", "6 daemon VmRSS after the storm", "<= 10 MiB", f"{med['rss'] / MIB:.2f} MiB",
+               verdict(med["rss"] <= 10 * MIB))
     return events, med
 
 
