@@ -431,6 +431,112 @@ static void no_crash_support_or_unknown_ranges_decide_nothing(void **state) {
         reload_engine_done(&e);
 }
 
+/* ---------------------------------------------------------------------------
+ * The attempt history and the record of a restarted daemon
+ */
+
+static void history_keeps_the_last_8_attempts_oldest_first(void **state) {
+        struct reload_engine e;
+        usec_t now = T0 + SEC, starts[10];
+
+        start_with_loaded(&e, &kexec_settings, ranges_to(512 * MiB), 0);
+        assert_int_equal(reload_engine_observe(&e, 2, ranges_to(1024 * MiB), 1, 0, now), RELOAD_DECISION_NEEDED);
+        for (size_t i = 0; i < 10; i++) {
+                starts[i] = now;
+                run_attempt(&e, now, i == 9);
+                now = e.retry_at ? e.retry_at : now + SEC;
+                if (i < 2)
+                        assert_int_equal(e.n_history, i + 1);
+        }
+        assert_int_equal(e.stats.attempts, 10);
+        assert_int_equal(e.n_history, RELOAD_HISTORY_MAX);
+        for (size_t i = 0; i < RELOAD_HISTORY_MAX; i++) {
+                const struct reload_attempt *a = &e.history[i];
+
+                assert_int_equal(a->started, starts[i + 2]);
+                assert_int_equal(a->generation, 2);
+                assert_int_equal(a->success, i == RELOAD_HISTORY_MAX - 1);
+                if (a->success)
+                        assert_null(a->error);
+                else
+                        assert_string_equal(a->error, "exit status 1");
+        }
+        /* The last of the history is a copy of last, not the same strings. */
+        assert_int_equal(e.history[RELOAD_HISTORY_MAX - 1].started, e.last.started);
+        assert_true(e.history[0].error != e.last.error);
+        reload_engine_done(&e);
+}
+
+static void record_of_a_finished_load_decides_whether_a_restart_reloads(void **state) {
+        _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *boot = fixture_ranges("x86_64-6.1-dimm/boot");
+        struct reload_engine e;
+
+        /* Killed after loading the boot ranges; the table now has the DIMM. */
+        reload_engine_init(&e, &kexec_settings);
+        reload_engine_set_startup_image(&e, false, fixture_ranges("x86_64-6.1-dimm/boot"));
+        assert_int_equal(reload_engine_observe(&e, 1, fixture_ranges("x86_64-6.1-dimm/hotplug"), 1, 0, T0),
+                         RELOAD_DECISION_NEEDED);
+        assert_int_equal(e.image.origin, IMAGE_RECORDED);
+        assert_int_equal(e.image.generation, 0);
+        assert_true(memrange_dump_ranges_equal(e.image.ranges, boot));
+        assert_string_equal(reload_engine_state(&e), "stale");
+        assert_string_equal(image_ranges_to_string(e.image.origin), "recorded");
+        run_attempt(&e, T0, true);
+        assert_int_equal(e.image.origin, IMAGE_MEMRANGED);
+        assert_int_equal(e.stats.attempts, 1);
+        reload_engine_done(&e);
+
+        /* Killed after its last load: the recorded ranges are generation 1's. */
+        reload_engine_init(&e, &kexec_settings);
+        reload_engine_set_startup_image(&e, false, fixture_ranges("x86_64-6.1-dimm/hotplug"));
+        assert_int_equal(reload_engine_observe(&e, 1, fixture_ranges("x86_64-6.1-dimm/hotplug"), 1, 0, T0),
+                         RELOAD_DECISION_UNCHANGED);
+        assert_int_equal(e.image.generation, 1);
+        assert_string_equal(image_origin_to_string(e.image.origin), "memranged, before it restarted");
+        assert_int_equal(next(&e, T0, NULL), RELOAD_ACTION_IDLE);
+        reload_engine_done(&e);
+}
+
+static void interrupted_load_is_unknown_and_reloaded(void **state) {
+        struct reload_engine e;
+
+        reload_engine_init(&e, &kexec_settings);
+        reload_engine_set_startup_image(&e, true, fixture_ranges("x86_64-6.1-dimm/hotplug"));
+        assert_null(e.startup_ranges);
+        assert_int_equal(reload_engine_observe(&e, 1, fixture_ranges("x86_64-6.1-dimm/hotplug"), 1, 0, T0),
+                         RELOAD_DECISION_NEEDED);
+        assert_int_equal(e.image.origin, IMAGE_INTERRUPTED);
+        assert_null(e.image.ranges);
+        assert_string_equal(image_ranges_to_string(e.image.origin), "unknown");
+        run_attempt(&e, T0, true);
+        assert_int_equal(e.image.generation, 1);
+        reload_engine_done(&e);
+}
+
+static void record_counts_only_when_an_image_is_loaded_and_not_kept_current(void **state) {
+        struct reload_engine e;
+
+        /* Nothing loaded now (unloaded since): the record says nothing. */
+        reload_engine_init(&e, &kexec_settings);
+        reload_engine_set_startup_image(&e, false, ranges_to(512 * MiB));
+        assert_int_equal(reload_engine_observe(&e, 1, ranges_to(1024 * MiB), 0, 0, T0), RELOAD_DECISION_NOT_LOADED);
+        assert_int_equal(e.image.origin, IMAGE_NONE);
+        /* Loaded later by another program: assumed current, not the record. */
+        assert_int_equal(reload_engine_observe(&e, 1, ranges_to(1024 * MiB), 1, 0, T0 + SEC),
+                         RELOAD_DECISION_UNCHANGED);
+        assert_int_equal(e.image.origin, IMAGE_OTHER);
+        assert_null(e.startup_ranges);
+        reload_engine_done(&e);
+
+        /* crash_hotplug = 1: the kernel keeps whatever is loaded current. */
+        reload_engine_init(&e, &kexec_settings);
+        reload_engine_set_startup_image(&e, true, NULL);
+        assert_int_equal(reload_engine_observe(&e, 1, ranges_to(1024 * MiB), 1, 1, T0),
+                         RELOAD_DECISION_KERNEL_CURRENT);
+        assert_int_equal(e.image.origin, IMAGE_BEFORE_START);
+        reload_engine_done(&e);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(image_loaded_at_startup_is_taken_as_generation_1),
@@ -445,6 +551,10 @@ int main(void) {
                 cmocka_unit_test(nothing_loaded_waits_for_kdump_tools_unless_memranged_owns_loading),
                 cmocka_unit_test(reloading_off_tracks_and_reports_the_stale_image),
                 cmocka_unit_test(no_crash_support_or_unknown_ranges_decide_nothing),
+                cmocka_unit_test(history_keeps_the_last_8_attempts_oldest_first),
+                cmocka_unit_test(record_of_a_finished_load_decides_whether_a_restart_reloads),
+                cmocka_unit_test(interrupted_load_is_unknown_and_reloaded),
+                cmocka_unit_test(record_counts_only_when_an_image_is_loaded_and_not_kept_current),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
