@@ -220,12 +220,49 @@ static int method_get_status(struct varlink_call *call, struct json_object *para
  * Lists
  */
 
-static int method_list_ranges(struct varlink_call *call, struct json_object *parameters, void *userdata) {
-        struct manager *m = userdata;
-        struct memrange_json_filter filter;
-        struct memrange_json_error error = {};
+static bool filters_equal(const struct memrange_json_filter *a, const struct memrange_json_filter *b) {
+        return a->types == b->types && a->has_node == b->has_node && (!a->has_node || a->node == b->node) &&
+               a->has_window == b->has_window && (!a->has_window || (a->start == b->start && a->end == b->end));
+}
+
+/* Builds and serialises the ListRanges reply for @filter into @cache. */
+static int list_ranges_serialize(const struct manager *m, const struct memrange_json_filter *filter,
+                                 struct cached_reply *cache) {
         _cleanup_(json_object_putp) struct json_object *p = NULL;
         struct json_object *ranges;
+        const char *text;
+        size_t len;
+        char *copy;
+        int r;
+
+        p = api_reply_with_generation(m);
+        if (!p)
+                return -ENOMEM;
+        r = memrange_json_from_table(m->state->table, filter, &ranges);
+        if (r >= 0)
+                r = varlink_json_add(p, "ranges", ranges);
+        if (r < 0)
+                return r;
+        text = varlink_json_to_string(p, &len);
+        copy = text ? malloc(len) : NULL;
+        if (!copy)
+                return -ENOMEM;
+        memcpy(copy, text, len);
+        free(cache->text);
+        *cache = (struct cached_reply) {
+                .text = copy, .len = len, .generation = m->state->generation, .filter = *filter,
+        };
+        return 0;
+}
+
+/* Every caller of a generation asks for the same table, usually without a
+ * filter: the reply is built and serialised once (that was most of a
+ * call's cost) and kept until the generation or the filter changes. */
+static int method_list_ranges(struct varlink_call *call, struct json_object *parameters, void *userdata) {
+        struct manager *m = userdata;
+        struct cached_reply *cache = &m->list_ranges;
+        struct memrange_json_filter filter;
+        struct memrange_json_error error = {};
         int r;
 
         if (api_refuse_unprivileged(m, call, &r))
@@ -235,15 +272,12 @@ static int method_list_ranges(struct varlink_call *call, struct json_object *par
                 return api_error_invalid_parameter(call, error.path, error.reason);
         if (r < 0)
                 return r;
-        p = api_reply_with_generation(m);
-        if (!p)
-                return -ENOMEM;
-        r = memrange_json_from_table(m->state->table, &filter, &ranges);
-        if (r >= 0)
-                r = varlink_json_add(p, "ranges", ranges);
-        if (r < 0)
-                return r;
-        return varlink_call_reply(call, TAKE_PTR(p));
+        if (!cache->text || cache->generation != m->state->generation || !filters_equal(&cache->filter, &filter)) {
+                r = list_ranges_serialize(m, &filter, cache);
+                if (r < 0)
+                        return r;
+        }
+        return varlink_call_reply_serialized(call, cache->text, cache->len);
 }
 
 static int method_list_blocks(struct varlink_call *call, struct json_object *parameters, void *userdata) {

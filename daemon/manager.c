@@ -446,6 +446,7 @@ struct manager *manager_free(struct manager *m) {
         if (!m)
                 return NULL;
         api_drop_subscribers(m);
+        free(m->list_ranges.text);
         m->reload = reload_loop_free(m->reload);
         m->server = varlink_server_free(m->server);
         m->scheduler = scheduler_free(m->scheduler);

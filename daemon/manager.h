@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "macro.h"
+#include "memrange-json.h"
 #include "reload-loop.h"
 #include "scheduler.h"
 #include "state.h"
@@ -30,6 +31,15 @@ struct manager_options {
         const char *uevent_socket;  /* test datagram source, or NULL */
         bool no_kernel_uevents;     /* do not open the netlink socket */
         int log_level;              /* -1: from the configuration */
+};
+
+/* A reply serialised once and sent to every caller that asks the same:
+ * valid for one generation and one filter (api.c's ListRanges). */
+struct cached_reply {
+        char *text;                        /* serialised parameters; NULL: nothing cached */
+        size_t len;
+        uint64_t generation;
+        struct memrange_json_filter filter;
 };
 
 struct manager {
@@ -50,6 +60,7 @@ struct manager {
         struct varlink_server *server;
         gid_t group;                       /* gid of MANAGER_GROUP, or (gid_t) -1 */
 
+        struct cached_reply list_ranges;   /* the last ListRanges reply */
         struct varlink_call **subscribers; /* open Subscribe calls, each a reference */
         size_t n_subscribers;
 

@@ -31,11 +31,9 @@ static void call_finish(struct varlink_call *call) {
         varlink_call_unref(call);
 }
 
-static int call_send(struct varlink_call *call, const char *error, struct json_object *parameters,
-                     bool continues) {
-        _cleanup_(json_object_putp) struct json_object *params = parameters;
-        int r;
-
+/* What every reply checks first: 1 when it goes out, 0 when it is
+ * dropped (oneway), < 0 when it cannot be sent. */
+static int call_may_send(struct varlink_call *call, bool continues) {
         if (call->finished)
                 return -EALREADY;
         if (continues && !call->message.more && !call->message.oneway)
@@ -44,6 +42,17 @@ static int call_send(struct varlink_call *call, const char *error, struct json_o
                 return 0;
         if (call->conn->dead || !call->conn->server)
                 return -ENOTCONN;
+        return 1;
+}
+
+static int call_send(struct varlink_call *call, const char *error, struct json_object *parameters,
+                     bool continues) {
+        _cleanup_(json_object_putp) struct json_object *params = parameters;
+        int r;
+
+        r = call_may_send(call, continues);
+        if (r <= 0)
+                return r;
         r = varlink_connection_send(call->conn, error, TAKE_PTR(params), continues);
         if (r < 0)
                 return r;
@@ -54,6 +63,19 @@ static int call_send(struct varlink_call *call, const char *error, struct json_o
 
 int varlink_call_reply(struct varlink_call *call, struct json_object *parameters) {
         return call_send(call, NULL, parameters, false);
+}
+
+int varlink_call_reply_serialized(struct varlink_call *call, const char *parameters, size_t len) {
+        int r;
+
+        r = call_may_send(call, false);
+        if (r <= 0)
+                return r;
+        r = varlink_connection_send_serialized(call->conn, parameters, len);
+        if (r < 0)
+                return r;
+        call_finish(call);
+        return 0;
 }
 
 int varlink_call_reply_continues(struct varlink_call *call, struct json_object *parameters) {

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -96,11 +97,12 @@ static void conn_flush(struct varlink_connection *c) {
         }
 }
 
-/* Appends one message (plus its NUL) to the output queue and tries to send
- * it. A client that let more than the limit pile up is cut off: checking
- * before appending still lets a single large reply through. */
-static int conn_enqueue(struct varlink_connection *c, const char *text, size_t len) {
-        size_t need;
+/* Appends one message made of @n @parts (plus its NUL) to the output queue
+ * and tries to send it. A client that let more than the limit pile up is
+ * cut off: checking before appending still lets a single large reply
+ * through. */
+static int conn_enqueue(struct varlink_connection *c, const struct iovec *parts, size_t n) {
+        size_t len = 0, need;
 
         if (c->dead || !c->server)
                 return -ENOTCONN;
@@ -110,6 +112,8 @@ static int conn_enqueue(struct varlink_connection *c, const char *text, size_t l
                 varlink_connection_disconnect(c);
                 return -ENOBUFS;
         }
+        for (size_t i = 0; i < n; i++)
+                len += parts[i].iov_len;
         /* Compact only when out of room, so a long queue is not moved for
          * every small message. */
         if (c->out_end + len + 1 > c->out_size && c->out_start > 0) {
@@ -127,9 +131,11 @@ static int conn_enqueue(struct varlink_connection *c, const char *text, size_t l
                 c->out = p;
                 c->out_size = size;
         }
-        memcpy(c->out + c->out_end, text, len);
-        c->out[c->out_end + len] = '\0';
-        c->out_end += len + 1;
+        for (size_t i = 0; i < n; i++) {
+                memcpy(c->out + c->out_end, parts[i].iov_base, parts[i].iov_len);
+                c->out_end += parts[i].iov_len;
+        }
+        c->out[c->out_end++] = '\0';
 
         conn_flush(c);
         conn_update_events(c);
@@ -154,7 +160,18 @@ int varlink_connection_send(struct varlink_connection *c, const char *error,
         text = varlink_json_to_string(root, &len);
         if (!text)
                 return -ENOMEM;
-        return conn_enqueue(c, text, len);
+        return conn_enqueue(c, &(struct iovec) { .iov_base = (char *) text, .iov_len = len }, 1);
+}
+
+int varlink_connection_send_serialized(struct varlink_connection *c, const char *parameters, size_t len) {
+        static const char head[] = "{\"parameters\":", tail[] = "}";
+        const struct iovec parts[] = {
+                { .iov_base = (char *) head, .iov_len = sizeof(head) - 1 },
+                { .iov_base = (char *) parameters, .iov_len = len },
+                { .iov_base = (char *) tail, .iov_len = sizeof(tail) - 1 },
+        };
+
+        return conn_enqueue(c, parts, ELEMENTSOF(parts));
 }
 
 static void conn_update_events(struct varlink_connection *c) {

@@ -96,6 +96,10 @@ void varlink_connection_schedule(struct varlink_connection *c);
  * (NULL means {}). -ENOTCONN, -ENOBUFS (client cut off), -ENOMEM. */
 int varlink_connection_send(struct varlink_connection *c, const char *error,
                             struct json_object *parameters, bool continues);
+/* Queues the final reply {"parameters": @parameters}, where @parameters
+ * is a serialised JSON object (copied): the same bytes as
+ * varlink_connection_send() would write for that object. */
+int varlink_connection_send_serialized(struct varlink_connection *c, const char *parameters, size_t len);
 
 /* varlink-call.c */
 /* Builds the call for a parsed message, taking over @m's contents. */

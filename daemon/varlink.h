@@ -135,6 +135,10 @@ unsigned varlink_server_n_connections(const struct varlink_server *s);
  * reading. For a oneway call, replies made while its handler runs are
  * dropped (0); the call is over when the handler returns. */
 int varlink_call_reply(struct varlink_call *call, struct json_object *parameters);
+/* The same with @parameters already serialised (a JSON object as
+ * varlink_json_to_string() writes it; copied, not checked): for replies a
+ * method caches, such as a table many clients ask for. */
+int varlink_call_reply_serialized(struct varlink_call *call, const char *parameters, size_t len);
 /* Sends one element of a stream ("continues": true); -EINVAL unless the
  * client asked for "more". */
 int varlink_call_reply_continues(struct varlink_call *call, struct json_object *parameters);
