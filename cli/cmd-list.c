@@ -187,9 +187,9 @@ int cmd_list(const struct cli_global *g, int argc, char **argv) {
                        &o, &sel) < 0)
                 return EXIT_USAGE;
 
-        /* The summary's block lines need the blocks. */
+        /* The summary's block lines need the blocks' totals. */
         if (summary != SUMMARY_NEVER)
-                q.want |= CLI_WANT_BLOCKS;
+                q.want |= CLI_WANT_BLOCK_TOTALS;
         r = cli_data_load(g, &q, &d);
         if (r > 0)
                 return r;

@@ -109,6 +109,25 @@ static int check_reload_members(struct json_object *k, struct memrange_json_erro
         return r;
 }
 
+/* The optional "blocks" member: lsmem's totals of the memory blocks. */
+static int parse_block_totals(struct json_object *params, struct cli_daemon_status *s,
+                              struct memrange_json_error *error) {
+        struct json_object *b = NULL;
+        int r;
+
+        r = mj_get_object(params, "blocks", false, &b, error);
+        if (r <= 0)
+                return r;
+        if ((r = mj_get_u64(b, "block_size", true, &s->block_size, error)) < 0 ||
+            (r = mj_get_u64(b, "online", true, &s->blocks_online, error)) < 0 ||
+            (r = mj_get_u64(b, "offline", true, &s->blocks_offline, error)) < 0) {
+                mj_prefix(error, "blocks");
+                return r;
+        }
+        s->has_block_totals = true;
+        return 0;
+}
+
 static int parse_kdump(struct json_object *k, struct cli_daemon_status *s, struct memrange_json_error *error) {
         bool hotplug;
         int r;
@@ -144,6 +163,7 @@ int cli_daemon_status_parse(struct json_object *params, struct cli_daemon_status
             (r = mj_get_u64(params, "total_ram", true, &s->total_ram, error)) < 0 ||
             (r = mj_get_u64(params, "online_ram", true, &s->online_ram, error)) < 0 ||
             (r = mj_get_u64(params, "offline_ram", true, &s->offline_ram, error)) < 0 ||
+            (r = parse_block_totals(params, s, error)) < 0 ||
             (r = parse_member(params, "findings", parse_findings, s, error)) < 0 ||
             (r = parse_member(params, "uevents", parse_uevents, s, error)) < 0 ||
             (r = parse_member(params, "kdump", parse_kdump, s, error)) < 0 ||
@@ -278,6 +298,9 @@ static int load_once(const struct cli_global *g, const struct cli_query *q, stru
         int r;
 
         r = load_status(&l);
+        /* Block totals from GetStatus spare a ListBlocks of every block. */
+        if (r == 0 && (want & CLI_WANT_BLOCK_TOTALS) && !d->daemon->has_block_totals)
+                want |= CLI_WANT_BLOCKS;
         if (r == 0 && (want & CLI_WANT_TABLE))
                 r = load_table(&l, want, q->filter);
         if (r == 0 && (want & CLI_WANT_BLOCKS) && !d->daemon->addresses_hidden)

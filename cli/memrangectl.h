@@ -91,6 +91,8 @@ enum {
         CLI_WANT_BLOCKS = 1u << 1,   /* ListBlocks */
         CLI_WANT_FINDINGS = 1u << 2, /* ListFindings */
         CLI_WANT_OPTIONAL = 1u << 3, /* addresses hidden from us: go on without them */
+        CLI_WANT_BLOCK_TOTALS = 1u << 4, /* the summary's block lines: GetStatus's
+                                            "blocks", ListBlocks when it lacks them */
 };
 struct cli_query {
         unsigned want;

@@ -74,6 +74,8 @@ struct cli_daemon_status {
         uint64_t generation;
         uint64_t changed_usec; /* CLOCK_MONOTONIC time of the last change */
         uint64_t ranges, total_ram, online_ram, offline_ram;
+        bool has_block_totals;   /* "blocks" was there (older daemons lack it) */
+        uint64_t block_size, blocks_online, blocks_offline;
         uint64_t findings[MEMRANGE_SEVERITY_ERROR + 1]; /* by enum memrange_severity */
         uint64_t uevents_received, uevents_ignored, uevents_lost, rebuilds, full_rescans;
         bool rebuild_pending;

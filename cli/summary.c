@@ -3,7 +3,7 @@
  * tables (--summary). */
 #include <stdio.h>
 
-#include "memrangectl.h"
+#include "online.h"
 
 /* Byte totals of the authoritative table by what users ask about. */
 struct table_totals {
@@ -43,18 +43,21 @@ static void line(const char *label, uint64_t bytes, bool in_bytes) {
         printf("%-26s %6s\n", label, out_format_size(bytes, in_bytes, buf, sizeof(buf)));
 }
 
-static void block_lines(const struct memrange_blocks *blocks, bool in_bytes) {
-        uint64_t online = 0, offline = 0;
+/* The blocks read (offline, or memranged's ListBlocks), else memranged's
+ * totals of them; nothing when neither is there. */
+static void block_lines(const struct cli_data *d, bool in_bytes) {
+        uint64_t size, online, offline;
 
-        for (size_t i = 0; i < blocks->n; i++) {
-                uint64_t size = blocks->blocks[i].end - blocks->blocks[i].start;
-
-                if (blocks->blocks[i].state == MEMRANGE_BLOCK_ONLINE)
-                        online += size;
-                else
-                        offline += size;
-        }
-        line("Memory block size:", blocks->block_size, in_bytes);
+        if (d->sources && d->sources->blocks) {
+                size = d->sources->blocks->block_size;
+                memrange_blocks_totals(d->sources->blocks, &online, &offline);
+        } else if (d->daemon && d->daemon->has_block_totals) {
+                size = d->daemon->block_size;
+                online = d->daemon->blocks_online;
+                offline = d->daemon->blocks_offline;
+        } else
+                return;
+        line("Memory block size:", size, in_bytes);
         line("Total online memory:", online, in_bytes);
         line("Total offline memory:", offline, in_bytes);
 }
@@ -63,8 +66,7 @@ void summary_print(const struct cli_data *d, bool with_table, bool in_bytes) {
         struct table_totals t;
 
         /* Memory blocks do not exist everywhere (no CONFIG_MEMORY_HOTPLUG). */
-        if (d->sources->blocks)
-                block_lines(d->sources->blocks, in_bytes);
+        block_lines(d, in_bytes);
         if (!with_table)
                 return;
         t = table_totals(d->table);

@@ -101,6 +101,30 @@ static int add_table_totals(struct json_object *p, const struct memrange_table *
         return r;
 }
 
+/* lsmem's summary of the memory blocks, without their addresses: anyone
+ * may see it, and `memrangectl list` needs no ListBlocks for it. */
+static int add_block_totals(struct json_object *p, const struct memrange_sources *sources) {
+        const struct memrange_blocks *blocks = sources ? sources->blocks : NULL;
+        _cleanup_(json_object_putp) struct json_object *o = NULL;
+        uint64_t online, offline;
+        int r;
+
+        if (!blocks)
+                return 0;
+        memrange_blocks_totals(blocks, &online, &offline);
+        o = json_object_new_object();
+        if (!o)
+                return -ENOMEM;
+        r = varlink_json_add(o, "block_size", json_object_new_uint64(blocks->block_size));
+        if (r >= 0)
+                r = varlink_json_add(o, "online", json_object_new_uint64(online));
+        if (r >= 0)
+                r = varlink_json_add(o, "offline", json_object_new_uint64(offline));
+        if (r < 0)
+                return r;
+        return varlink_json_add(p, "blocks", TAKE_PTR(o));
+}
+
 static int add_findings_counts(struct json_object *p, const struct memrange_findings *findings) {
         static const char *const keys[] = { "infos", "warnings", "errors" };
         _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
@@ -201,6 +225,8 @@ static int method_get_status(struct varlink_call *call, struct json_object *para
                 r = varlink_json_add(p, "changed_usec", json_object_new_uint64(s->changed_usec));
         if (r >= 0)
                 r = add_table_totals(p, s->table);
+        if (r >= 0)
+                r = add_block_totals(p, s->sources);
         if (r >= 0)
                 r = add_findings_counts(p, s->findings);
         if (r >= 0)

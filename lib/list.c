@@ -155,3 +155,22 @@ _public_ void memrange_idset_clear(struct memrange_idset *set) {
         free(set->ids);
         *set = (struct memrange_idset) {};
 }
+
+/* Here rather than beside the blocks reader: a sum over records already
+ * read, shared by memranged's GetStatus and memrangectl's summary. */
+_public_ void memrange_blocks_totals(const struct memrange_blocks *blocks, uint64_t *ret_online,
+                                    uint64_t *ret_offline) {
+        uint64_t online = 0, offline = 0;
+
+        for (size_t i = 0; blocks && i < blocks->n; i++) {
+                uint64_t size = blocks->blocks[i].end - blocks->blocks[i].start;
+
+                /* lsmem's rule: going-offline memory is not online any more. */
+                if (blocks->blocks[i].state == MEMRANGE_BLOCK_ONLINE)
+                        online += size;
+                else
+                        offline += size;
+        }
+        *ret_online = online;
+        *ret_offline = offline;
+}

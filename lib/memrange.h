@@ -301,6 +301,9 @@ int memrange_block_read(struct memrange_ctx *ctx, uint64_t block_size, uint64_t 
                         struct memrange_block *ret_block);
 void memrange_block_clear(struct memrange_block *block);
 struct memrange_blocks *memrange_blocks_free(struct memrange_blocks *blocks);
+/* Bytes of the blocks that are online and of all the others (offline,
+ * going-offline), as lsmem's summary counts them; 0 and 0 for NULL. */
+void memrange_blocks_totals(const struct memrange_blocks *blocks, uint64_t *ret_online, uint64_t *ret_offline);
 
 /* Sorted id list parsed from the kernel's "0-3,8,10-11" format. */
 struct memrange_idset {

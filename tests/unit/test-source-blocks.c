@@ -73,6 +73,27 @@ static void dimm_offline_has_memory33_offline(void **state) {
         memrange_blocks_free(blocks);
 }
 
+/* lsmem's summary of the offline fixture: 15 blocks online, memory33
+ * offline; a going-offline block is not online any more. */
+static void blocks_totals_count_online_and_the_rest(void **state) {
+        struct memrange_blocks *blocks = read_fixture("x86_64-6.1-dimm/offline");
+        uint64_t online = 1, offline = 1;
+
+        memrange_blocks_totals(blocks, &online, &offline);
+        assert_int_equal(online, 15 * 0x8000000ull);
+        assert_int_equal(offline, 0x8000000);
+
+        blocks->blocks[0].state = MEMRANGE_BLOCK_GOING_OFFLINE;
+        memrange_blocks_totals(blocks, &online, &offline);
+        assert_int_equal(online, 14 * 0x8000000ull);
+        assert_int_equal(offline, 2 * 0x8000000ull);
+        memrange_blocks_free(blocks);
+
+        memrange_blocks_totals(NULL, &online, &offline);
+        assert_int_equal(online, 0);
+        assert_int_equal(offline, 0);
+}
+
 static void block_read_rereads_one_block(void **state) {
         struct memrange_ctx *ctx = fixture_ctx("x86_64-6.1-dimm/offline");
         struct memrange_block b = { .index = 999 };
@@ -482,6 +503,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(dimm_hotplug_adds_blocks_32_to_39),
                 cmocka_unit_test(dimm_offline_has_memory33_offline),
+                cmocka_unit_test(blocks_totals_count_online_and_the_rest),
                 cmocka_unit_test(block_read_rereads_one_block),
                 cmocka_unit_test(ppc64le_blocks_are_256_mib),
                 cmocka_unit_test(arm64_blocks_start_at_one_gib),
