@@ -3,7 +3,7 @@
  * ibm,dynamic-reconfiguration-memory: ibm,lmb-size, ibm,dynamic-memory v1
  * and ibm,dynamic-memory-v2, with the root's cell counts) on the scratch
  * sysroot the input describes (see fuzz-sysroot.h). The LMB size must be a
- * power of two, and no LMB may pass the end of the address space. */
+ * power of two, and every LMB's exclusive end must fit in 64 bits. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -28,8 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 abort();
         if (drmem->version == 1 && drmem->n_sets != 0)
                 abort();
+        /* Users take base + lmb_size as the LMB's exclusive end: it must fit. */
         for (size_t i = 0; i < drmem->n; i++)
-                if (drmem->lmbs[i].base > UINT64_MAX - (drmem->lmb_size - 1))
+                if (drmem->lmbs[i].base > UINT64_MAX - drmem->lmb_size)
                         abort();
         return 0;
 }

@@ -111,9 +111,10 @@ static int parse_v1(struct drmem_parser *p, struct memrange_drmem *drmem) {
                 const uint8_t *after = e + p->address_cells * 4;
                 uint64_t base = mr_be_cells(e, p->address_cells);
 
-                if (base > UINT64_MAX - (p->lmb_size - 1))
+                /* Users take base + lmb_size as the exclusive end: it must fit. */
+                if (base > UINT64_MAX - p->lmb_size)
                         return mr_error_at(p->ctx, EOVERFLOW, p->path, 0,
-                                           "LMB %" PRIu32 " at 0x%" PRIx64 " passes the end of the address space",
+                                           "LMB %" PRIu32 " at 0x%" PRIx64 " reaches the end of the address space",
                                            i, base);
                 drmem->lmbs[drmem->n++] = (struct memrange_lmb) {
                         .base = base,
@@ -138,11 +139,12 @@ static int expand_set(struct drmem_parser *p, struct memrange_drmem *drmem, size
 
         if (n_lmbs == 0)
                 return 0;
-        /* The last LMB must end at or below 2^64 and its drc_index fit in 32 bits. */
-        if (base > UINT64_MAX - (p->lmb_size - 1) ||
-            (uint64_t) (n_lmbs - 1) > (UINT64_MAX - (p->lmb_size - 1) - base) / p->lmb_size)
+        /* The last LMB's exclusive end must fit in 64 bits (users take
+         * base + lmb_size) and its drc_index in 32. */
+        if (base > UINT64_MAX - p->lmb_size ||
+            (uint64_t) (n_lmbs - 1) > (UINT64_MAX - p->lmb_size - base) / p->lmb_size)
                 return mr_error_at(p->ctx, EOVERFLOW, p->path, 0,
-                                   "set %zu: %" PRIu32 " LMBs from 0x%" PRIx64 " pass the end of the address space",
+                                   "set %zu: %" PRIu32 " LMBs from 0x%" PRIx64 " reach the end of the address space",
                                    set, n_lmbs, base);
         if (n_lmbs - 1 > UINT32_MAX - drc_index)
                 return mr_error_at(p->ctx, EOVERFLOW, p->path, 0,
