@@ -133,7 +133,8 @@ class Machine:
         return [c for c in range(self.cpus) if self.cpu_node(c) == nid]
 
     def ram_bytes(self, hot):
-        low = 0xa0000 - 0x400 - 0x1000 + self.low_ram[1]
+        """The System RAM of /proc/iomem: 0x1000-0x9fbff, the low RAM, the rest."""
+        low = 0x9fc00 - 0x1000 + self.low_ram[1]
         return low + (self.high_end - FOUR_GIB) + (self.hotplug if hot else 0)
 
 
