@@ -15,8 +15,10 @@
 #include "memrange-private.h"
 
 #define MAX_COMPONENT 64u
+/* Deeper than any kernel path the readers open (memoryN/nodeX is 6). */
+#define MAX_DEPTH 12u
 /* Every record can create its directories and its file. */
-#define MAX_CREATED (FUZZ_SYSROOT_MAX_FILES * 8u)
+#define MAX_CREATED (FUZZ_SYSROOT_MAX_FILES * (MAX_DEPTH + 1u))
 
 struct created {
         char path[FUZZ_SYSROOT_MAX_PATH + 1];
@@ -78,17 +80,18 @@ static bool component_is_valid(const char *c, size_t len) {
         return true;
 }
 
-/* A relative path of valid components; a trailing '/' is allowed (a
- * directory record). */
+/* A relative path of at most MAX_DEPTH valid components; a trailing '/'
+ * is allowed (a directory record). */
 static bool path_is_valid(const char *path) {
         const char *p = path;
+        unsigned depth = 0;
 
         if (*p == '\0')
                 return false;
         while (*p) {
                 size_t len = strcspn(p, "/");
 
-                if (!component_is_valid(p, len))
+                if (!component_is_valid(p, len) || ++depth > MAX_DEPTH)
                         return false;
                 p += len;
                 if (*p == '/')

@@ -8,9 +8,9 @@
  * path, a newline, and the file's content (everything up to the next
  * separator or the end of the input, so a sysfs value keeps its own
  * trailing newline before the separator's). A path ending in '/' makes a
- * directory. Paths with an empty, ".", ".." or overlong component, or a
- * character outside [A-Za-z0-9_.,@#+-], are skipped, as is anything past
- * FUZZ_SYSROOT_MAX_FILES records. Symbolic links of a live system are
+ * directory. Paths with an empty, ".", ".." or overlong component, more
+ * than 12 components, or a character outside [A-Za-z0-9_.,@#+-], are
+ * skipped, as is anything past FUZZ_SYSROOT_MAX_FILES records. Symbolic links of a live system are
  * written as plain files, as the fixtures store them: the readers only
  * look at their names. fuzz/pack-sysroot.py makes such an input from the
  * files of a fixture. */
