@@ -201,44 +201,57 @@ lone_surrogate:
 
 /* json-c's strict mode still accepts single quotes, NaN/Infinity, raw
  * control characters inside strings, malformed UTF-8, "1." and clamps
- * huge integers. This token-level pass, run after json-c accepted the
- * structure, rejects them. It also counts nesting exactly: json-c's own
- * limit depends on whether the innermost container is empty. */
-static int check_tokens(const char *s, size_t len, unsigned max_depth, const char **detail) {
+ * huge integers. This token-level pass rejects them. It also counts
+ * nesting exactly (json-c's own limit depends on whether the innermost
+ * container is empty) and counts values: it runs before json-c, so that
+ * a message of many tiny values (each costs json-c far more memory and
+ * time than its bytes) is refused before any is built. The structure is
+ * left to json-c. */
+static int check_tokens(const char *s, size_t len, unsigned max_depth, size_t max_values,
+                        const char **detail) {
         unsigned depth = 0;
-        size_t i = 0;
+        size_t i = 0, values = 0;
         int r;
 
         while (i < len) {
                 char c = s[i];
 
-                if (c == '"') {
-                        r = check_string(s, len, &i, detail);
-                        if (r < 0)
-                                return r;
-                } else if (c == '-' || ascii_is_digit(c)) {
-                        r = check_number(s, len, &i, detail);
-                        if (r < 0)
-                                return r;
-                } else if (ascii_is_alpha(c)) {
-                        r = check_literal(s, len, &i, detail);
-                        if (r < 0)
-                                return r;
-                } else if (c == '{' || c == '[') {
-                        if (++depth > max_depth) {
-                                *detail = "JSON nested too deeply";
-                                return -ELOOP;
-                        }
+                if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' || c == ':') {
                         i++;
-                } else if (c == '}' || c == ']') {
+                        continue;
+                }
+                if (c == '}' || c == ']') {
+                        if (depth == 0) {
+                                *detail = "unbalanced brackets";
+                                return -EBADMSG;
+                        }
                         depth--;
                         i++;
-                } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' || c == ':')
-                        i++;
-                else {
-                        *detail = "unexpected character";
-                        return -EBADMSG;
+                        continue;
                 }
+                if (++values > max_values) {
+                        *detail = "too many values in the message";
+                        return -E2BIG;
+                }
+                if (c == '"')
+                        r = check_string(s, len, &i, detail);
+                else if (c == '-' || ascii_is_digit(c))
+                        r = check_number(s, len, &i, detail);
+                else if (ascii_is_alpha(c))
+                        r = check_literal(s, len, &i, detail);
+                else if (c == '{' || c == '[') {
+                        i++;
+                        r = 0;
+                        if (++depth > max_depth) {
+                                *detail = "JSON nested too deeply";
+                                r = -ELOOP;
+                        }
+                } else {
+                        *detail = "unexpected character";
+                        r = -EBADMSG;
+                }
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -305,8 +318,8 @@ static int tokenize(const char *text, size_t len, unsigned max_depth, struct jso
         return 0;
 }
 
-int varlink_json_parse(const char *text, size_t len, unsigned max_depth, struct json_object **ret,
-                       const char **error_detail) {
+int varlink_json_parse_limited(const char *text, size_t len, unsigned max_depth, size_t max_values,
+                               struct json_object **ret, const char **error_detail) {
         _cleanup_(json_object_putp) struct json_object *o = NULL;
         const char *dummy;
         const char **detail = error_detail ?: &dummy;
@@ -318,6 +331,9 @@ int varlink_json_parse(const char *text, size_t len, unsigned max_depth, struct 
                 *detail = "NUL byte inside the message";
                 return -EBADMSG;
         }
+        r = check_tokens(text, len, max_depth, max_values, detail);
+        if (r < 0)
+                return r;
         r = tokenize(text, len, max_depth, &o, detail);
         if (r < 0)
                 return r;
@@ -325,15 +341,17 @@ int varlink_json_parse(const char *text, size_t len, unsigned max_depth, struct 
                 *detail = "top level is not a JSON object";
                 return -EBADMSG;
         }
-        r = check_tokens(text, len, max_depth, detail);
-        if (r < 0)
-                return r;
         if (!all_numbers_finite(o)) {
                 *detail = "number out of range";
                 return -EBADMSG;
         }
         *ret = TAKE_PTR(o);
         return 0;
+}
+
+int varlink_json_parse(const char *text, size_t len, unsigned max_depth, struct json_object **ret,
+                       const char **error_detail) {
+        return varlink_json_parse_limited(text, len, max_depth, SIZE_MAX, ret, error_detail);
 }
 
 static bool utf8_is_valid(const char *s, size_t len) {

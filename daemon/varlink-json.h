@@ -37,6 +37,11 @@ static inline bool ascii_is_alnum(char c) {
  * is non-NULL, points it at a static description. */
 int varlink_json_parse(const char *text, size_t len, unsigned max_depth, struct json_object **ret,
                        const char **error_detail);
+/* As varlink_json_parse(), with at most @max_values values (objects,
+ * arrays, strings, numbers, literals; member names included), checked
+ * before json-c builds any: -E2BIG beyond. */
+int varlink_json_parse_limited(const char *text, size_t len, unsigned max_depth, size_t max_values,
+                               struct json_object **ret, const char **error_detail);
 
 /* Compact serialisation (no whitespace, "/" not escaped). The string
  * belongs to @o and lives until @o is freed or serialised again. String

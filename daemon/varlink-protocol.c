@@ -193,7 +193,7 @@ int varlink_call_message_parse(const char *text, size_t len, unsigned max_depth,
         int r;
 
         *field = "";
-        r = varlink_json_parse(text, len, max_depth, &m.root, detail);
+        r = varlink_json_parse_limited(text, len, max_depth, VARLINK_MAX_CALL_VALUES, &m.root, detail);
         if (r < 0)
                 return r;
 

@@ -53,10 +53,17 @@ struct varlink_call_message {
         bool upgrade;
 };
 
-/* Parses one call. On failure returns -EBADMSG/-ELOOP, sets *error_field
- * to the offending top-level key ("method", "parameters", ...) or to ""
- * when the text is not a JSON object, and *error_detail to a static
- * description (both may be NULL). */
+/* Values (objects, arrays, strings, numbers, literals; member names
+ * included) one call may hold: a call needs a few dozen, and each costs
+ * json-c far more than its bytes (an empty object about 700 bytes), so
+ * that 1 MiB of them would take hundreds of MiB. */
+#define VARLINK_MAX_CALL_VALUES 4096u
+
+/* Parses one call. On failure returns -EBADMSG/-ELOOP (-E2BIG with more
+ * than VARLINK_MAX_CALL_VALUES values), sets *error_field to the
+ * offending top-level key ("method", "parameters", ...) or to "" when the
+ * text is not a JSON object, and *error_detail to a static description
+ * (both may be NULL). */
 int varlink_call_message_parse(const char *text, size_t len, unsigned max_depth,
                                struct varlink_call_message *ret, const char **error_field,
                                const char **error_detail);

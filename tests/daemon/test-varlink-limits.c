@@ -119,6 +119,41 @@ static void invalid_utf8_gets_invalid_parameter_then_disconnect(void **state) {
         fx_stop(&fx);
 }
 
+/* {"method":"org.example.test.Add","parameters":{"a":2,"b":3},"x":[0,...]}
+ * with @values values in all (11 before the array's elements). */
+static char *call_with_values(size_t values) {
+        static const char head[] = "{\"method\":\"org.example.test.Add\",\"parameters\":{\"a\":2,\"b\":3},\"x\":[";
+        size_t n = values - 11, len = strlen(head) + 2 * n + 3;
+        char *msg = malloc(len), *p;
+
+        assert_non_null(msg);
+        p = stpcpy(msg, head);
+        for (size_t k = 0; k < n; k++)
+                p = stpcpy(p, k ? ",0" : "0");
+        strcpy(p, "]}");
+        return msg;
+}
+
+static void calls_over_the_value_limit_are_refused_before_parsing(void **state) {
+        _cleanup_(freep) char *at_limit = call_with_values(VARLINK_MAX_CALL_VALUES);
+        _cleanup_(freep) char *over = call_with_values(VARLINK_MAX_CALL_VALUES + 1);
+        struct fx fx;
+        struct client good, bad;
+
+        fx_start(&fx, NULL);
+        client_open(&fx, &good);
+        client_call(&fx, &good, at_limit);
+        assert_sum(client_recv(&fx, &good), 5);
+        client_open(&fx, &bad);
+        client_call(&fx, &bad, over);
+        assert_error(client_recv(&fx, &bad), "org.varlink.service.InvalidParameter", "parameter", "");
+        assert_true(client_sees_close(&fx, &bad));
+        assert_still_served(&fx, &good);
+        client_close(&bad);
+        client_close(&good);
+        fx_stop(&fx);
+}
+
 static void strings_that_are_not_utf8_are_sent_repaired(void **state) {
         /* Valid UTF-8 stays; each byte that starts no sequence is U+FFFD. */
         static const char expected[] = "{\"ok\":\"\xc3\xa9\",\"bad\":\"0x\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd!\"}";
@@ -278,6 +313,7 @@ int main(void) {
                 cmocka_unit_test(deeply_nested_json_is_rejected_and_disconnected),
                 cmocka_unit_test(garbage_gets_invalid_parameter_then_disconnect),
                 cmocka_unit_test(invalid_utf8_gets_invalid_parameter_then_disconnect),
+                cmocka_unit_test(calls_over_the_value_limit_are_refused_before_parsing),
                 cmocka_unit_test(strings_that_are_not_utf8_are_sent_repaired),
                 cmocka_unit_test(client_that_never_reads_is_cut_off_alone),
                 cmocka_unit_test(per_uid_limit_refuses_extra_connections),

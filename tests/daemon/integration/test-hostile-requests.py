@@ -181,6 +181,58 @@ def test_nesting_limit_in_parameters_and_at_top_level(ctx):
             expect_malformed(d, data, what)
 
 
+# ---- many values ----
+
+MAX_VALUES = 4096
+
+
+def peak_rss_kib(d):
+    """VmHWM: the daemon's largest resident size yet (a sample of VmRSS
+    would miss a peak freed at once)."""
+    with open(f"/proc/{d.pid}/status") as f:
+        return int(next(line for line in f if line.startswith("VmHWM:")).split()[1])
+
+
+def many_values(n, value):
+    """A GetStatus call of @n values in all: the envelope, its two member
+    names, the method name, the array "x" and its @n - 5 @value."""
+    return (b"{\"method\":\"io.memranged.GetStatus\",\"x\":[" + b",".join([value] * (n - 5)) + b"]}\0")
+
+
+SMALL_VALUES = [b"{}", b"[]", b"0", b"\"\"", b"null"]
+
+
+def test_values_per_call_are_limited(ctx):
+    """Every JSON value costs the daemon far more memory and time than its
+    bytes (an empty object about 700 bytes): 1 MiB of "{}," would take
+    hundreds of MiB and most of a second. A call holds at most 4096 values
+    (member names included); past that it is malformed. Four clients
+    sending 1 MiB of tiny values in a loop must neither delay the
+    well-behaved client nor grow the daemon."""
+    d = start(ctx)
+    with vc.WellBehaved(d.socket, BOUND):
+        rss_idle = h.vm_rss_kib(d.pid)
+        expect(peak_rss_kib(d) - rss_idle <= 16 * 1024, "the daemon's peak before the test")
+        with d.connect() as c:
+            for value in SMALL_VALUES:
+                c.send_raw(many_values(MAX_VALUES, value))
+                expect_eq(vc.Connection.check(c.receive(timeout=BOUND))["generation"], 1,
+                          f"a call of {MAX_VALUES} values {value.decode()}")
+        for value in SMALL_VALUES:
+            expect_malformed(d, many_values(MAX_VALUES + 1, value), f"{MAX_VALUES + 1} values {value.decode()}")
+        for _ in range(3):
+            conns = [d.connect() for _ in range(4)]
+            for c, value in zip(conns, SMALL_VALUES):
+                send_ignoring_hangup(c, many_values((MAX_MESSAGE - 64) // (len(value) + 1), value))
+            for c in conns:
+                try:
+                    c.expect_eof(timeout=10 * h.SLOWDOWN)
+                finally:
+                    c.close()
+    if not (h.WRAP or d.sanitized()):
+        expect(peak_rss_kib(d) - rss_idle <= 16 * 1024, f"VmRSS from {rss_idle} KiB to a peak of {peak_rss_kib(d)} KiB")
+
+
 # ---- UTF-8 ----
 
 # Byte sequences that are not UTF-8 (RFC 3629) or, as escapes, encode no
@@ -411,6 +463,7 @@ if __name__ == "__main__":
     h.run([
         test_message_size_limit_at_just_over_and_never_ending,
         test_nesting_limit_in_parameters_and_at_top_level,
+        test_values_per_call_are_limited,
         test_invalid_utf8_in_method_names_keys_and_values,
         test_bytes_of_a_kernel_file_that_are_not_utf8_reach_clients_as_utf8,
         test_numbers_out_of_range_in_every_integer_parameter,
