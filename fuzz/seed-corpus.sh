@@ -59,3 +59,23 @@ for s in "${sysroots[@]}"; do
                 'sys/devices/system/cpu/possible' 'sys/devices/system/cpu/present' 'sys/devices/system/cpu/online' \
                 'sys/devices/system/cpu/cpu*/crash_notes*'
 done
+
+# sources: each fixture's inputs of the other targets in one tree (the
+# loader keeps the first 256 files).
+python3 - "$corpus" <<'PY'
+import os, sys
+corpus, sep = sys.argv[1], b"\n====\n"
+for name in sorted(f[5:] for f in os.listdir(f"{corpus}/crash") if f.startswith("seed-")):
+    records, seen = [], set()
+    for target in ["crash", "memmap", "devicetree", "drmem", "memblock", "blocks"]:
+        path = f"{corpus}/{target}/seed-{name}"
+        if not os.path.exists(path):
+            continue
+        for record in open(path, "rb").read().split(sep):
+            key = record.split(b"\n", 1)[0]
+            if key not in seen:
+                seen.add(key)
+                records.append(record)
+    with open(f"{corpus}/sources/seed-{name}", "wb") as f:
+        f.write(sep.join(records[:256]))
+PY
