@@ -334,6 +334,7 @@ static int write_file(const char *path, const void *buf, size_t size) {
 
 /* "3 PT_NOTE, 4 PT_LOAD": read back from the header itself (online, with
  * a context of our own for the parser's messages). */
+/* cppcheck-suppress constParameter ; passed on (ctx ?: own) as non-const */
 static void count_types(struct memrange_ctx *ctx, const void *buf, size_t size, size_t *notes, size_t *loads) {
         _cleanup_(memrange_elfcore_freep) struct memrange_elfcore *elf = NULL;
         _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *own = NULL;

@@ -215,7 +215,7 @@ char *out_format_human(uint64_t bytes, char *buf, size_t size) {
         uint64_t whole, rest;
 
         /* The largest power of 1024 not above @bytes. */
-        while (shift < 60 && bytes >> (shift + 10))
+        while (shift < 60 && (bytes >> shift) >= 1024)
                 shift += 10;
         whole = bytes >> shift;
         rest = shift ? bytes & ((UINT64_C(1) << shift) - 1) : 0;

@@ -266,7 +266,7 @@ int shell_split_words(const char *text, char ***ret_words, size_t *ret_n) {
         struct lexer lx = { .p = text ?: "", .line = 1 };
         char **words = NULL;
         size_t n = 0;
-        int r = 0;
+        int r;
 
         for (;;) {
                 struct strbuf word = {};

@@ -235,7 +235,7 @@ static int dup_into(char **field, const char *s) {
 static int choose_kernel(const struct kexec_plan_input *in, const struct kdump_settings *kt, const char *release,
                          struct pieces *p, struct kexec_plan *plan) {
         const struct config_kdump *c = &in->config->kdump;
-        int r = 0;
+        int r;
 
         if (c->kernel || kt->kernel) {
                 if (dup_into(&p->kernel, c->kernel ?: kt->kernel) < 0)

@@ -315,7 +315,6 @@ static int on_deferred(sd_event_source *s, void *userdata) {
 
 /* environ plus @extra, for the child (pointers borrowed). */
 static char **make_env(char *const *extra) {
-        extern char **environ;
         size_t n = 0, k = 0;
         char **env;
 

@@ -189,6 +189,7 @@ static int receive_one(struct uevent_receiver *r) {
         struct sockaddr_nl from = {};
         union {
                 struct cmsghdr header;
+                /* cppcheck-suppress unusedStructMember ; it sizes the buffer */
                 uint8_t space[CMSG_SPACE(sizeof(struct ucred))];
         } control = {};
         struct iovec iov = { .iov_base = r->buf, .iov_len = sizeof(r->buf) };

@@ -142,7 +142,7 @@ static int read_reply(int fd, struct varlink_frame *f, uint64_t deadline,
                 if (k == 0 || errno == ECONNRESET)
                         return -ECONNRESET;
                 if (errno != EAGAIN && errno != EINTR)
-                        return -errno;
+                        return negative_errno(); /* never 0: the caller reads *ret on 0 */
                 r = wait_fd(fd, POLLIN, deadline);
                 if (r < 0)
                         return r;

@@ -321,7 +321,7 @@ static int tokenize(const char *text, size_t len, unsigned max_depth, struct jso
 int varlink_json_parse_limited(const char *text, size_t len, unsigned max_depth, size_t max_values,
                                struct json_object **ret, const char **error_detail) {
         _cleanup_(json_object_putp) struct json_object *o = NULL;
-        const char *dummy;
+        const char *dummy = NULL;
         const char **detail = error_detail ?: &dummy;
         int r;
 

@@ -188,7 +188,7 @@ int varlink_call_message_parse(const char *text, size_t len, unsigned max_depth,
         };
         struct varlink_call_message m = {};
         bool *flags[] = { &m.more, &m.oneway, &m.upgrade };
-        const char *dummy_field, *dummy_detail;
+        const char *dummy_field = NULL, *dummy_detail = NULL;
         const char **field = error_field ?: &dummy_field, **detail = error_detail ?: &dummy_detail;
         int r;
 
@@ -231,7 +231,7 @@ void varlink_call_message_done(struct varlink_call_message *m) {
 int varlink_reply_message_parse(const char *text, size_t len, unsigned max_depth,
                                 struct varlink_reply_message *ret, const char **error_detail) {
         struct varlink_reply_message m = {};
-        const char *dummy;
+        const char *dummy = NULL;
         const char **detail = error_detail ?: &dummy;
         int r;
 

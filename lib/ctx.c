@@ -115,8 +115,10 @@ static void log_plain(struct memrange_ctx *ctx, int priority, const char *format
         va_end(ap);
 }
 
-int mr_error_at(struct memrange_ctx *ctx, int err, const char *path, unsigned line,
-                const char *format, ...) {
+/* The name in parentheses: memrange-private.h wraps it in a macro for the
+ * static analyzer. */
+int (mr_error_at)(struct memrange_ctx *ctx, int err, const char *path, unsigned line,
+                  const char *format, ...) {
         char msg[512], *full = NULL;
         va_list ap;
         int r;

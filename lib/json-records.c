@@ -153,7 +153,8 @@ _public_ int memrange_json_to_block(struct json_object *object, struct memrange_
         if (r < 0)
                 return r;
         *ret_block = b;
-        b = (struct memrange_block) {};
+        /* cppcheck-suppress unreadVariable ; read by the _cleanup_ handler */
+        b = (struct memrange_block) {}; /* NOLINT(clang-analyzer-deadcode.DeadStores) */
         return 0;
 }
 

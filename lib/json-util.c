@@ -14,7 +14,9 @@
  * Errors
  */
 
-int mj_fail(struct memrange_json_error *error, const char *path, const char *format, ...) {
+/* The name in parentheses: json-util.h wraps it in a macro for the static
+ * analyzer. */
+int (mj_fail)(struct memrange_json_error *error, const char *path, const char *format, ...) {
         va_list ap;
 
         if (error) {

@@ -19,6 +19,16 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
 /* Records @path and the formatted reason in @error (may be NULL) and
  * returns -EBADMSG. */
 int mj_fail(struct memrange_json_error *error, const char *path, const char *format, ...) _printf_(3, 4);
+#ifdef __clang_analyzer__
+/* As mr_error_at(): the static analyzer does not follow variadic functions;
+ * tell it that this one always fails. */
+#define mj_fail(...)                                      \
+        ({                                                \
+                int _mj_fail_r_ = (mj_fail)(__VA_ARGS__); \
+                ANALYZER_ASSUME(_mj_fail_r_ < 0);         \
+                _mj_fail_r_;                              \
+        })
+#endif
 /* Puts "@prefix" in front of the recorded path ("blocks" + "[3].end" ->
  * "blocks[3].end", "ranges[2]" + "end" -> "ranges[2].end"). */
 void mj_prefix(struct memrange_json_error *error, const char *format, ...) _printf_(2, 3);

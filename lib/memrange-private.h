@@ -37,6 +37,17 @@ void mr_log(struct memrange_ctx *ctx, int priority, const char *file, int line, 
  * `return mr_error(ctx, EBADMSG, path, n, "bad hex '%s'", tok);` */
 int mr_error_at(struct memrange_ctx *ctx, int err, const char *path, unsigned line,
                 const char *format, ...) _printf_(5, 6);
+#ifdef __clang_analyzer__
+/* The static analyzer (clang-tidy's clang-analyzer-*) does not follow
+ * variadic functions: without this it takes `return mr_error_at(...)` for
+ * a possible success and reports the ret_* values never written. */
+#define mr_error_at(...)                                          \
+        ({                                                        \
+                int _mr_error_at_r_ = (mr_error_at)(__VA_ARGS__); \
+                ANALYZER_ASSUME(_mr_error_at_r_ < 0);             \
+                _mr_error_at_r_;                                  \
+        })
+#endif
 void mr_clear_error(struct memrange_ctx *ctx);
 
 /* ---- sysroot layer (sysroot.c) ----

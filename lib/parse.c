@@ -114,9 +114,10 @@ int mr_base64_encode(const void *data, size_t size, char **ret_text) {
 
         if (size > (SIZE_MAX - 1) / 4 * 3 - 2)
                 return -E2BIG;
-        out = p = malloc((size + 2) / 3 * 4 + 1);
+        out = malloc((size + 2) / 3 * 4 + 1);
         if (!out)
                 return -ENOMEM;
+        p = out;
         for (size_t i = 0; i < size; i += 3) {
                 uint32_t v = (uint32_t) in[i] << 16;
                 size_t left = size - i;

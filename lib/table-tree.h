@@ -32,7 +32,7 @@ static inline void tree_update_height(struct node *n) {
         n->height = 1 + (l > r ? l : r);
 }
 
-static inline void tree_replace_child(struct node **root, struct node *parent, struct node *old,
+static inline void tree_replace_child(struct node **root, struct node *parent, const struct node *old,
                                       struct node *new) {
         if (!parent)
                 *root = new;
@@ -164,6 +164,7 @@ static inline struct node *tree_lower_bound(struct node *root, uint64_t addr) {
 }
 
 /* Frees every node of the subtree (recursion depth is the tree height). */
+/* NOLINTNEXTLINE(misc-no-recursion): as deep as the AVL tree, O(log n). */
 static inline void tree_free_all(struct node *n) {
         if (!n)
                 return;

@@ -245,6 +245,7 @@ _public_ struct memrange_table *memrange_table_free(struct memrange_table *table
 }
 
 /* Copies the subtree shape as is: O(n), and the copy stays balanced. */
+/* NOLINTNEXTLINE(misc-no-recursion): as deep as the AVL tree, O(log n). */
 static int copy_subtree(const struct node *src, struct node *parent, struct node **ret) {
         struct node *n;
 

@@ -69,6 +69,7 @@ static void assert_argv(const struct kexec_plan *p, const char *const *want) {
 
 static void debian_kdump_tools_settings_give_kexec_p_c_with_the_cmdline_and_default_append(void **state) {
         static const char *const want[] = {
+                /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one argument, concatenated */
                 "kexec", "-p", "-c", "--command-line=" DIMM_CMDLINE " " APPEND,
                 "--initrd=/var/lib/kdump/initrd.img", "/var/lib/kdump/vmlinuz", NULL,
         };
@@ -128,6 +129,7 @@ static void kdump_tools_cmdline_append_and_kexec_args_are_used(void **state) {
 
 static void without_a_kernel_setting_the_running_kernel_in_boot_is_loaded(void **state) {
         static const char *const want[] = {
+                /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one argument, concatenated */
                 "kexec", "-p", "-c", "--command-line=" DIMM_CMDLINE " " APPEND,
                 "--initrd=/boot/initrd.img-" RELEASE, "/boot/vmlinuz-" RELEASE, NULL,
         };

@@ -72,7 +72,7 @@ static inline size_t vmcore_phdrs_read(const char *name, struct vmcore_phdr **re
         if (!f)
                 fail_msg("cannot open %s", path);
         while (fgets(line, sizeof(line), f)) {
-                struct vmcore_phdr ph;
+                struct vmcore_phdr ph, *bigger;
                 unsigned index;
 
                 if (sscanf(line, "PH %u type=%u paddr=%" SCNx64 " vaddr=%" SCNx64 " memsz=%" SCNx64 " end=%" SCNx64,
@@ -80,8 +80,9 @@ static inline size_t vmcore_phdrs_read(const char *name, struct vmcore_phdr **re
                         fail_msg("%s: malformed line '%s'", path, line);
                 assert_int_equal(index, n);
                 assert_int_equal(ph.last, ph.paddr + ph.memsz - 1);
-                v = reallocarray(v, n + 1, sizeof(*v));
-                assert_non_null(v);
+                bigger = reallocarray(v, n + 1, sizeof(*v));
+                assert_non_null(bigger);
+                v = bigger;
                 v[n++] = ph;
         }
         fclose(f);

@@ -43,7 +43,7 @@ struct iomem_line {
 
 static struct memrange_iomem *make_iomem(const struct iomem_line *lines, size_t n) {
         struct memrange_iomem *io = calloc(1, sizeof(*io));
-        ssize_t parents[8];
+        ssize_t parents[8] = {};
 
         assert_non_null(io);
         io->entries = calloc(n + 1, sizeof(*io->entries));

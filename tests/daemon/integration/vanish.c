@@ -150,7 +150,11 @@ int openat64(int dirfd, const char *path, int flags, ...) {
         return call_real("openat64", dirfd, path, flags, mode);
 }
 
-/* _FORTIFY_SOURCE's checked entry points. */
+/* _FORTIFY_SOURCE's checked entry points (glibc declares them only for
+ * gcc: clang's -Wmissing-prototypes wants these). */
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+
 int __openat_2(int dirfd, const char *path, int flags) {
         return call_real("openat", dirfd, path, flags, 0);
 }
