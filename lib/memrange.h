@@ -115,11 +115,11 @@ struct memrange {
 
 /* Stable lowercase names ("ram", "acpi-nvs", "driver-managed", "iomem"...).
  * from_name return -EINVAL for unknown names. */
-const char *memrange_type_to_name(enum memrange_type type);
+const char *memrange_type_to_name(enum memrange_type value);
 int memrange_type_from_name(const char *name);
-const char *memrange_flag_to_name(enum memrange_flag flag);   /* one bit */
+const char *memrange_flag_to_name(enum memrange_flag bit);    /* one bit */
 int memrange_flag_from_name(const char *name);
-const char *memrange_source_to_name(enum memrange_source src); /* one bit */
+const char *memrange_source_to_name(enum memrange_source bit); /* one bit */
 int memrange_source_from_name(const char *name);
 
 /* Writes the set bits as names joined by @sep into @buf (always
@@ -194,7 +194,8 @@ uint64_t memrange_table_covered(const struct memrange_table *table, uint64_t sta
 const struct memrange *memrange_table_first(const struct memrange_table *table);
 const struct memrange *memrange_table_next(const struct memrange_table *table, const struct memrange *cur);
 const struct memrange *memrange_table_lower_bound(const struct memrange_table *table, uint64_t addr);
-#define memrange_table_foreach(r, table) \
+#define memrange_table_foreach(r, table)                                            \
+        /* NOLINTNEXTLINE(bugprone-macro-parentheses): r names the loop variable */ \
         for (const struct memrange *r = memrange_table_first(table); r; r = memrange_table_next(table, r))
 /* Reverse order: last() is the highest region, prev() returns NULL before
  * the first. */
@@ -274,7 +275,7 @@ enum memrange_block_state {
 };
 /* "online", "offline", "going-offline" (the kernel's spellings) and
  * "unknown"; NULL out of range. from_name -EINVAL for other names. */
-const char *memrange_block_state_to_name(enum memrange_block_state state);
+const char *memrange_block_state_to_name(enum memrange_block_state value);
 int memrange_block_state_from_name(const char *name);
 struct memrange_block {
         uint64_t index;      /* N of memoryN */
@@ -417,7 +418,7 @@ enum memrange_source_status {
 };
 /* "absent", "ok", "hidden", "error"; NULL out of range. from_name -EINVAL
  * for other names. */
-const char *memrange_source_status_to_name(enum memrange_source_status status);
+const char *memrange_source_status_to_name(enum memrange_source_status value);
 int memrange_source_status_from_name(const char *name);
 
 /* Everything read from one machine. Plain data: any pointer may be NULL
@@ -472,7 +473,7 @@ struct memrange_findings {
 struct memrange_findings *memrange_findings_free(struct memrange_findings *findings);
 /* "info", "warning", "error"; NULL out of range. from_name -EINVAL for
  * other names. */
-const char *memrange_severity_to_name(enum memrange_severity severity);
+const char *memrange_severity_to_name(enum memrange_severity value);
 int memrange_severity_from_name(const char *name);
 /* Highest severity present, or -1 when there are no findings. */
 int memrange_findings_max_severity(const struct memrange_findings *findings);
@@ -514,7 +515,7 @@ enum memrange_dump_policy {
         MEMRANGE_DUMP_AUTO,                /* "auto": how this machine's image is (or will be) loaded */
         _MEMRANGE_DUMP_POLICY_MAX,
 };
-const char *memrange_dump_policy_to_name(enum memrange_dump_policy policy);
+const char *memrange_dump_policy_to_name(enum memrange_dump_policy value);
 int memrange_dump_policy_from_name(const char *name);
 
 /* Resolves MEMRANGE_DUMP_AUTO (other policies are returned unchanged) for
