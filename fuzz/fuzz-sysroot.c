@@ -170,24 +170,44 @@ static void add_record(const uint8_t *rec, size_t len) {
                 write_file(path, nl + 1, len - plen - 1);
 }
 
-struct memrange_ctx *fuzz_sysroot_load(const uint8_t *data, size_t size) {
+/* The length of the record at @p (@size bytes left): up to the next
+ * separator, or everything. (A loop rather than memmem(): gcc 12 with
+ * -fsanitize=address,undefined warns, wrongly, that its argument may be
+ * NULL.) */
+static size_t record_length(const uint8_t *p, size_t size, bool *ret_last) {
         static const char sep[] = FUZZ_SYSROOT_SEPARATOR;
-        const size_t sep_len = sizeof(sep) - 1;
-        size_t n_records = 0;
+        const size_t n = sizeof(sep) - 1;
+
+        for (size_t i = 0; i + n <= size; i++) {
+                size_t k = 0;
+
+                while (k < n && p[i + k] == (uint8_t) sep[k])
+                        k++;
+                if (k == n) {
+                        *ret_last = false;
+                        return i;
+                }
+        }
+        *ret_last = true;
+        return size;
+}
+
+struct memrange_ctx *fuzz_sysroot_load(const uint8_t *data, size_t size) {
+        const size_t sep_len = sizeof(FUZZ_SYSROOT_SEPARATOR) - 1;
+        size_t offset = 0, n_records = 0;
 
         if (sr.root_fd < 0)
                 setup();
         clear_tree();
-        while (size > 0 && n_records < FUZZ_SYSROOT_MAX_FILES) {
-                const uint8_t *end = memmem(data, size, sep, sep_len);
-                size_t len = end ? (size_t) (end - data) : size;
+        while (offset < size && n_records < FUZZ_SYSROOT_MAX_FILES) {
+                bool last;
+                size_t len = record_length(data + offset, size - offset, &last);
 
-                add_record(data, len);
+                add_record(data + offset, len);
                 n_records++;
-                if (!end)
+                if (last)
                         break;
-                data += len + sep_len;
-                size -= len + sep_len;
+                offset += len + sep_len;
         }
         mr_clear_error(sr.ctx);
         return sr.ctx;
