@@ -13,6 +13,7 @@ Symbolic links are packed as plain files holding their target, as the
 fixtures store them."""
 import os
 import pathlib
+import re
 import sys
 
 SEPARATOR = b"\n====\n"
@@ -37,17 +38,31 @@ def pack(sysroot, out, patterns):
     pathlib.Path(out).write_bytes(SEPARATOR.join(records))
 
 
+ALLOWED = re.compile(rb"[A-Za-z0-9_.,@#+-]{1,64}")
+
+
+def valid_path(path):
+    """The loader's rule (fuzz-sysroot.c): at most 200 bytes and 12
+    components, each of allowed characters, none "." or ".."."""
+    parts = path[:-1].split(b"/") if path.endswith(b"/") else path.split(b"/")
+    return (0 < len(path) <= 200 and len(parts) <= 12 and
+            all(ALLOWED.fullmatch(c) and c not in (b".", b"..") for c in parts))
+
+
 def unpack(data_path, directory):
-    for record in pathlib.Path(data_path).read_bytes().split(SEPARATOR):
-        path, _, content = record.partition(b"\n")
-        target = pathlib.Path(directory) / path.decode(errors="replace")
-        if ".." in target.parts:
-            continue
-        if path.endswith(b"/"):
-            target.mkdir(parents=True, exist_ok=True)
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content)
+    for record in pathlib.Path(data_path).read_bytes().split(SEPARATOR)[:MAX_FILES]:
+        path, newline, content = record.partition(b"\n")
+        if not newline or not valid_path(path):
+            continue  # the loader skips it too
+        target = pathlib.Path(directory) / path.decode()
+        try:
+            if path.endswith(b"/"):
+                target.mkdir(parents=True, exist_ok=True)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+        except OSError:
+            pass  # something of another kind in the way: skipped, as the loader does
 
 
 def main(argv):

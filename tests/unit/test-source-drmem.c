@@ -299,10 +299,14 @@ static void expansion_overflow_is_rejected(void **state) {
 static void too_many_lmbs_are_rejected(void **state) {
         struct scratch s;
 
-        /* 2^24 + 1 LMBs of 256 MiB fit in 64 bits but exceed the bound. */
+        /* 2^22 + 1 LMBs of 256 MiB fit in 64 bits but exceed the bound,
+         * also when split over several sets. */
         base_tree(&s);
-        PUT_CELLS(&s, V2, 1, 0x1000001, 0, 0, 0, 0, 0);
-        expect_failure(&s, ERANGE, V2 ": more than 16777216 LMBs");
+        PUT_CELLS(&s, V2, 1, 0x400001, 0, 0, 0, 0, 0);
+        expect_failure(&s, ERANGE, V2 ": more than 4194304 LMBs");
+        base_tree(&s);
+        PUT_CELLS(&s, V2, 2, 0x400000, 0, 0, 0, 0, 0, 1, 0x4, 0, 0x400000, 0, 0);
+        expect_failure(&s, ERANGE, V2 ": more than 4194304 LMBs");
 }
 
 static void bad_root_cells_are_rejected(void **state) {
