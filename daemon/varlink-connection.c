@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* One client connection of the varlink server: non-blocking reads into the
  * framer, in-order dispatch, a bounded output queue written with EPOLLOUT
- * only while non-empty, and deferred closing. */
+ * only while non-empty, and deferred closing.
+ *
+ * The socket is edge-triggered: with level-triggered events, sd-event's
+ * epoll_wait() (one per dispatched source) handed back every connection
+ * with a call waiting, again and again, and with 64 busy clients that cost
+ * more than answering the calls. So the connection remembers that input
+ * may be waiting (readable, until a read comes back short) and gives
+ * itself turns (conn_yield) while it has work the kernel will not signal
+ * again. */
 #include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -32,7 +40,7 @@
 #define PEER_ARGS(c) (int) (c)->cred.pid, (unsigned) (c)->cred.uid
 
 static void conn_update_events(struct varlink_connection *c);
-static void conn_process(struct varlink_connection *c);
+static void conn_turn(struct varlink_connection *c);
 
 struct varlink_connection *varlink_connection_ref(struct varlink_connection *c) {
         c->n_ref++;
@@ -174,20 +182,20 @@ int varlink_connection_send_serialized(struct varlink_connection *c, const char 
         return conn_enqueue(c, parts, ELEMENTSOF(parts));
 }
 
+/* EPOLLOUT only while replies wait. sd-event re-arms an edge-triggered
+ * source on every call, so unchanged events are not passed on. */
 static void conn_update_events(struct varlink_connection *c) {
-        uint32_t events = 0;
+        uint32_t events = EPOLLIN | EPOLLRDHUP | EPOLLET;
 
         if (c->dead || !c->server)
                 return;
-        /* Stop reading while a call is open or calls wait for their turn:
-         * pipelined calls wait in the kernel's socket buffer, which keeps
-         * ours bounded. */
-        if (!c->current && !c->read_eof && !varlink_frame_has_message(&c->input))
-                events |= EPOLLIN;
         if (conn_unsent(c) > 0)
                 events |= EPOLLOUT;
+        if (events == c->io_events)
+                return;
         if (sd_event_source_set_io_events(c->io_source, events) < 0)
                 varlink_connection_disconnect(c);
+        c->io_events = events;
 }
 
 /* Garbage on the wire: a best-effort InvalidParameter, then goodbye. */
@@ -236,7 +244,7 @@ static int on_turn(sd_event_source *source, void *userdata) {
 
         c->turn_source = sd_event_source_disable_unref(c->turn_source);
         if (!c->dead)
-                conn_process(c);
+                conn_turn(c);
         return 0;
 }
 
@@ -251,23 +259,17 @@ static void conn_yield(struct varlink_connection *c) {
                 varlink_connection_schedule(c);
 }
 
-/* Handles the complete messages buffered, in order, stopping while a call
- * is open; after CALLS_PER_TURN calls the rest waits for the next turn. */
+/* Handles up to CALLS_PER_TURN complete messages buffered, in order,
+ * stopping while a call is open. */
 static void conn_process(struct varlink_connection *c) {
         unsigned handled = 0;
 
-        varlink_connection_ref(c);
         c->dispatching = true;
-        while (!c->dead && c->server && !c->current) {
+        while (!c->dead && c->server && !c->current && handled < CALLS_PER_TURN) {
                 char *text;
                 size_t len;
                 int r;
 
-                if (handled == CALLS_PER_TURN) {
-                        if (varlink_frame_has_message(&c->input))
-                                conn_yield(c);
-                        break;
-                }
                 r = varlink_frame_next(&c->input, &text, &len);
 
                 if (r == -EMSGSIZE) {
@@ -293,9 +295,10 @@ static void conn_process(struct varlink_connection *c) {
                         varlink_connection_disconnect(c);
         }
         conn_update_events(c);
-        varlink_connection_unref(c);
 }
 
+/* Reads once into the framer. A short read emptied the socket: new input,
+ * and the peer's shutdown, bring a new edge. */
 static void conn_read(struct varlink_connection *c) {
         char *space;
         size_t room;
@@ -307,31 +310,63 @@ static void conn_read(struct varlink_connection *c) {
                 varlink_connection_disconnect(c);
                 return;
         }
-        if (room == 0) {
-                conn_process(c);
-                return;
-        }
+        if (room == 0)
+                return; /* a message over the limit: conn_process() says so */
         k = recv(c->fd, space, room, MSG_DONTWAIT);
         if (k < 0) {
-                if (errno == EAGAIN || errno == EINTR)
+                if (errno == EINTR)
                         return;
+                if (errno == EAGAIN) {
+                        c->readable = false;
+                        return;
+                }
                 if (errno != ECONNRESET)
                         log_debug_errno(-errno, "varlink: reading from " PEER_FMT " failed: %m",
                                         PEER_ARGS(c));
                 varlink_connection_disconnect(c);
                 return;
         }
-        if (k == 0)
+        if (k == 0) {
                 c->read_eof = true;
-        else
-                varlink_frame_commit(&c->input, (size_t) k);
+                return;
+        }
+        varlink_frame_commit(&c->input, (size_t) k);
+        /* After the peer's shutdown, read on until the end of file: it
+         * brings no edge of its own. */
+        if ((size_t) k < room && !c->peer_shut_down)
+                c->readable = false;
+}
+
+/* Input is read only while no call is open and none is buffered:
+ * pipelined calls wait in the kernel's socket buffer, which keeps ours
+ * bounded. */
+static bool conn_wants_input(struct varlink_connection *c) {
+        return !c->dead && c->server && !c->current && !c->read_eof && c->readable &&
+               !varlink_frame_has_message(&c->input);
+}
+
+/* One turn: read once when input is needed, answer at most CALLS_PER_TURN
+ * calls, and queue the next turn while work is left that no event will
+ * announce (a buffered call, input not read yet). */
+static void conn_turn(struct varlink_connection *c) {
+        varlink_connection_ref(c);
+        if (conn_wants_input(c))
+                conn_read(c);
         conn_process(c);
+        if (!c->dead && c->server && !c->current &&
+            (varlink_frame_has_message(&c->input) || conn_wants_input(c)))
+                conn_yield(c);
+        varlink_connection_unref(c);
 }
 
 static int on_io(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
         struct varlink_connection *c = userdata;
 
         varlink_connection_ref(c);
+        if (revents & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+                c->readable = true;
+        if (revents & (EPOLLRDHUP | EPOLLHUP))
+                c->peer_shut_down = true;
         if (revents & EPOLLOUT) {
                 conn_flush(c);
                 /* Half-closed clients are done once their replies are out. */
@@ -339,11 +374,12 @@ static int on_io(sd_event_source *source, int fd, uint32_t revents, void *userda
                         varlink_connection_disconnect(c);
                 conn_update_events(c);
         }
-        if (!c->dead && (revents & EPOLLIN))
-                conn_read(c);
-        else if (!c->dead && (revents & (EPOLLHUP | EPOLLERR)))
-                /* Peer gone while we were not reading (an open stream). */
+        if (!c->dead && (revents & (EPOLLHUP | EPOLLERR)) && (c->current || c->read_eof))
+                /* Peer gone while we are not reading (an open stream, or
+                 * replies to a client that had shut down its side). */
                 varlink_connection_disconnect(c);
+        if (!c->dead)
+                conn_turn(c);
         varlink_connection_unref(c);
         return 0;
 }
@@ -354,7 +390,7 @@ static int on_defer(sd_event_source *source, void *userdata) {
         if (c->dead)
                 varlink_connection_close(c);
         else
-                conn_process(c);
+                conn_turn(c);
         return 0;
 }
 
@@ -396,11 +432,12 @@ int varlink_connection_new(struct varlink_server *s, int fd, const struct ucred 
         c->n_ref = 1;
         c->fd = fd;
         c->cred = *cred;
+        c->io_events = EPOLLIN | EPOLLRDHUP | EPOLLET;
         varlink_frame_init(&c->input, s->limits.max_message_size);
 
         r = peer_groups(fd, &c->groups, &c->n_groups);
         if (r >= 0)
-                r = sd_event_add_io(s->event, &c->io_source, fd, EPOLLIN, on_io, c);
+                r = sd_event_add_io(s->event, &c->io_source, fd, EPOLLIN | EPOLLRDHUP | EPOLLET, on_io, c);
         if (r >= 0) {
                 (void) sd_event_source_set_io_fd_own(c->io_source, true);
                 TAKE_FD(owned_fd);

@@ -60,6 +60,9 @@ struct varlink_connection {
 
         struct varlink_call *current;  /* the open call (reference held) */
         bool dispatching;              /* inside the dispatch loop */
+        uint32_t io_events;            /* what io_source waits for (edge-triggered) */
+        bool readable;                 /* input may wait in the socket: no short read since the last edge */
+        bool peer_shut_down;           /* EPOLLRDHUP seen: read until the end of file */
         bool read_eof;                 /* the client shut down its sending side */
         bool dead;                     /* closing: defer_source finishes the job */
 };

@@ -385,6 +385,51 @@ static void pipelined_calls_take_turns_with_other_clients(void **state) {
         fx_stop(&fx);
 }
 
+/* More calls than one read takes: the server must read on without a new
+ * event from the kernel. */
+static void calls_beyond_one_read_are_all_answered(void **state) {
+        enum { PIPELINED = 3000 }; /* about 190 KiB */
+        static const char one[] = ADD_2_3;
+        _cleanup_(freep) char *many = malloc(sizeof(one) * PIPELINED);
+        struct fx fx;
+        struct client c;
+
+        assert_non_null(many);
+        for (unsigned i = 0; i < PIPELINED; i++)
+                memcpy(many + i * sizeof(one), one, sizeof(one));
+        fx_start(&fx, NULL);
+        client_open(&fx, &c);
+        assert_int_equal(client_write(&fx, &c, many, sizeof(one) * PIPELINED), 0);
+        for (unsigned i = 0; i < PIPELINED; i++)
+                assert_sum(client_recv(&fx, &c), 5);
+        client_expect_nothing(&fx, &c);
+        client_close(&c);
+        fx_stop(&fx);
+}
+
+/* A call written while another is open is read once that one ends, with
+ * no new input to announce it. */
+static void call_sent_during_an_open_stream_is_answered_after_it(void **state) {
+        struct fx fx;
+        struct client c;
+        struct json_object *reply;
+
+        fx_start(&fx, NULL);
+        client_open(&fx, &c);
+        client_call(&fx, &c, "{\"method\":\"org.example.test.Subscribe\",\"more\":true}");
+        client_expect_nothing(&fx, &c);
+        assert_non_null(fx.kept);
+        client_call(&fx, &c, ADD_2_3);
+        client_expect_nothing(&fx, &c);
+        assert_int_equal(varlink_call_reply(fx.kept, NULL), 0);
+        reply = client_recv(&fx, &c);
+        assert_false(continues_of(reply));
+        json_object_put(reply);
+        assert_sum(client_recv(&fx, &c), 5);
+        client_close(&c);
+        fx_stop(&fx);
+}
+
 static void half_closed_client_gets_every_pipelined_reply(void **state) {
         static const char three[] = ADD_2_3 "\0" ADD_2_3 "\0" ADD_2_3;
         struct fx fx;
@@ -421,6 +466,8 @@ int main(void) {
                 cmocka_unit_test(message_without_nul_at_eof_is_dropped),
                 cmocka_unit_test(pipelined_calls_take_turns_with_other_clients),
                 cmocka_unit_test(half_closed_client_gets_every_pipelined_reply),
+                cmocka_unit_test(calls_beyond_one_read_are_all_answered),
+                cmocka_unit_test(call_sent_during_an_open_stream_is_answered_after_it),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
