@@ -4,10 +4,11 @@
  *
  * N client threads, each on its own persistent connection, call
  * ListRanges in a loop (send, wait for the whole reply, send again) until
- * the duration ends, timing every call. Optionally one more client sends
+ * the duration ends, timing every call. With --stall one more client sends
  * pipelined ListRanges calls and never reads a reply: the daemon must cut
- * it off alone; this client reconnects every time, so it keeps stalling
- * for the whole run.
+ * it off alone (once its unsent replies pass the limit); with
+ * --stall-reconnect it connects again every time, so it stalls for the
+ * whole run.
  *
  * Every reply is checked. The first one, taken before the clock starts,
  * is parsed strictly (varlink envelope, no error, every Range well formed
@@ -18,7 +19,8 @@
  *
  * Prints "key=value" lines for bench-query.py: clients, calls, errors,
  * seconds, calls_per_sec, p50_usec, p99_usec, max_usec, reply_bytes,
- * ranges, and stall_cutoffs/stall_calls_sent with --stall. Exits non-zero
+ * ranges, and stall_cutoffs, stall_calls_sent, stall_first_cutoff_msec
+ * with a stalled client. Exits non-zero
  * when a reply was wrong or a client failed.
  */
 #include <errno.h>
@@ -47,6 +49,7 @@ struct options {
         unsigned clients;
         double duration;
         bool stall;
+        bool stall_reconnect;
         long expect_ranges; /* < 0: not checked */
 };
 
@@ -258,42 +261,62 @@ static void *client_run(void *userdata) {
 struct staller {
         pthread_t thread;
         const char *path;
+        bool reconnect;
+        uint64_t start;
         uint64_t cutoffs, calls_sent;
+        uint64_t first_cutoff; /* nanoseconds after the start, 0: never cut off */
         int failure;
 };
 
-/* Pipelines calls and never reads; when the daemon cuts it off, connects
- * again and goes on until the clients are done. */
+/* Waits up to 10 ms for room in the socket (or for the end). */
+static void wait_writable(int fd) {
+        struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+        (void) poll(&p, 1, 10);
+}
+
+/* Pipelines calls and never reads a reply. Once the daemon cuts it off it
+ * stays away, or with @reconnect connects again and goes on, until the
+ * clients are done. */
 static void *staller_run(void *userdata) {
         struct staller *s = userdata;
         struct conn c = { .fd = -1 };
+        size_t sent = 0; /* bytes of the current call already written */
+        bool gone = false;
 
         pthread_barrier_wait(&start_barrier);
         while (!atomic_load(&stop_stalling)) {
                 ssize_t k;
 
+                if (gone) {
+                        usleep(10000);
+                        continue;
+                }
                 if (c.fd < 0 && (s->failure = conn_open(s->path, true, &c)) < 0)
                         break;
-                k = send(c.fd, CALL_TEXT, sizeof(CALL_TEXT), MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (k == (ssize_t) sizeof(CALL_TEXT)) {
-                        s->calls_sent++;
+                k = send(c.fd, CALL_TEXT + sent, sizeof(CALL_TEXT) - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (k >= 0) {
+                        sent += (size_t) k;
+                        if (sent == sizeof(CALL_TEXT)) {
+                                s->calls_sent++;
+                                sent = 0;
+                        } else
+                                wait_writable(c.fd);
                         continue;
                 }
-                if (k >= 0 || errno == EAGAIN) {
-                        /* A partial call stays partial: the daemon frames
-                         * the rest when the socket takes it. Wait a little. */
-                        struct pollfd p = { .fd = c.fd, .events = POLLOUT };
-
-                        (void) poll(&p, 1, 10);
+                if (errno == EAGAIN || errno == EINTR) {
+                        wait_writable(c.fd);
                         continue;
                 }
-                if (errno == EPIPE || errno == ECONNRESET) {
-                        s->cutoffs++;
-                        conn_close(&c);
-                        continue;
+                if (errno != EPIPE && errno != ECONNRESET) {
+                        s->failure = -errno;
+                        break;
                 }
-                s->failure = -errno;
-                break;
+                if (s->cutoffs++ == 0)
+                        s->first_cutoff = now_nsec() - s->start;
+                conn_close(&c);
+                sent = 0;
+                gone = !s->reconnect;
         }
         conn_close(&c);
         return NULL;
@@ -347,8 +370,8 @@ static int report(struct client *clients, unsigned n, uint64_t start, const stru
                percentile(all, total, 99) / 1e3, total ? all[total - 1] / 1e3 : 0.0);
         printf("reply_bytes=%zu\nranges=%ld\n", reference_len, expected_ranges);
         if (staller)
-                printf("stall_cutoffs=%" PRIu64 "\nstall_calls_sent=%" PRIu64 "\n", staller->cutoffs,
-                       staller->calls_sent);
+                printf("stall_cutoffs=%" PRIu64 "\nstall_calls_sent=%" PRIu64 "\nstall_first_cutoff_msec=%.1f\n",
+                       staller->cutoffs, staller->calls_sent, staller->first_cutoff / 1e6);
         return 0;
 }
 
@@ -357,8 +380,8 @@ static int report(struct client *clients, unsigned n, uint64_t start, const stru
  */
 
 static void usage(FILE *f) {
-        fputs("Usage: bench-query-load --socket PATH [--clients N] [--duration SEC] [--stall]\n"
-              "                        [--expect-ranges N]\n", f);
+        fputs("Usage: bench-query-load --socket PATH [--clients N] [--duration SEC]\n"
+              "                        [--stall | --stall-reconnect] [--expect-ranges N]\n", f);
 }
 
 static int parse_options(int argc, char **argv, struct options *o) {
@@ -367,6 +390,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 { "clients", required_argument, NULL, 'c' },
                 { "duration", required_argument, NULL, 'd' },
                 { "stall", no_argument, NULL, 'S' },
+                { "stall-reconnect", no_argument, NULL, 'R' },
                 { "expect-ranges", required_argument, NULL, 'e' },
                 { "help", no_argument, NULL, 'h' },
                 {},
@@ -383,6 +407,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 case 'c': o->clients = (unsigned) strtoul(optarg, &end, 10); break;
                 case 'd': o->duration = strtod(optarg, &end); break;
                 case 'S': o->stall = true; break;
+                case 'R': o->stall = o->stall_reconnect = true; break;
                 case 'e': o->expect_ranges = strtol(optarg, &end, 10); break;
                 case 'h': usage(stdout); exit(EXIT_SUCCESS);
                 default: return -EINVAL;
@@ -458,10 +483,12 @@ int main(int argc, char **argv) {
                 if (pthread_create(&clients[i].thread, NULL, client_run, &clients[i]) != 0)
                         return EXIT_FAILURE;
         staller.path = o.socket_path;
+        staller.reconnect = o.stall_reconnect;
         if (o.stall && pthread_create(&staller.thread, NULL, staller_run, &staller) != 0)
                 return EXIT_FAILURE;
 
         start = now_nsec();
+        staller.start = start;
         deadline = start + (uint64_t) (o.duration * 1e9);
         pthread_barrier_wait(&start_barrier);
         for (unsigned i = 0; i < o.clients; i++)
