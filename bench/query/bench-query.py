@@ -43,9 +43,11 @@ def fail(message):
 
 def expected_ranges(build, sysroot):
     """The table as the library reads the files, without the daemon."""
-    out = subprocess.run([os.path.join(build, "cli", "memrangectl"), "--sysroot", sysroot, "list", "-J", "-b"],
-                         check=True, capture_output=True, text=True).stdout
-    return len(json.loads(out)["ranges"])
+    cmd = [os.path.join(build, "cli", "memrangectl"), "--sysroot", sysroot, "list", "-J", "-b"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        fail(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr}")
+    return len(json.loads(proc.stdout)["ranges"])
 
 
 class Daemon:
