@@ -232,10 +232,9 @@ def hot_added_blocks(sysroots):
             manifest = json.load(f)
     except FileNotFoundError:
         manifest = {}
-    for key in ("hot_added_blocks", "hotplug_blocks", "added_blocks", "hot_added"):
-        value = manifest.get(key)
-        if isinstance(value, list) and all(isinstance(b, int) for b in value):
-            return sorted(value)
+    value = manifest.get("hot_added_blocks")
+    if isinstance(value, list) and all(isinstance(b, int) for b in value):
+        return sorted(value)
     return sorted(block_indices(os.path.join(sysroots, "hotplug")) - block_indices(os.path.join(sysroots, "boot")))
 
 
