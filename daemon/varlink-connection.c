@@ -66,7 +66,7 @@ void varlink_connection_disconnect(struct varlink_connection *c) {
         (void) sd_event_source_set_enabled(c->defer_source, SD_EVENT_ONESHOT);
 }
 
-/* Asks for conn_process() from the loop (a call finished outside it). */
+/* Asks for a turn (conn_turn()) from the loop: a call finished outside it. */
 void varlink_connection_schedule(struct varlink_connection *c) {
         if (!c->dead && c->server)
                 (void) sd_event_source_set_enabled(c->defer_source, SD_EVENT_ONESHOT);
