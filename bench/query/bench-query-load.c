@@ -38,11 +38,8 @@
 #include <unistd.h>
 
 #include "memrange-json.h"
+#include "query-conn.h"
 #include "varlink-client.h"
-#include "varlink-protocol.h"
-
-#define READ_CHUNK (256u * 1024u)
-#define CALL_TEXT "{\"method\":\"io.memranged.ListRanges\",\"parameters\":{}}"
 
 struct options {
         const char *socket_path;
@@ -63,88 +60,6 @@ static uint64_t now_nsec(void) {
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
-}
-
-/* ---------------------------------------------------------------------------
- * One connection
- */
-
-struct conn {
-        int fd;
-        struct varlink_frame frame;
-};
-
-static int conn_open(const char *path, bool nonblocking, struct conn *ret) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd;
-
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        strcpy(sa.sun_path, path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
-        if (fd < 0)
-                return -errno;
-        if (connect(fd, (const struct sockaddr *) &sa, sizeof(sa)) < 0) {
-                int r = -errno;
-
-                close(fd);
-                return r;
-        }
-        ret->fd = fd;
-        varlink_frame_init(&ret->frame, VARLINK_CLIENT_MAX_REPLY);
-        return 0;
-}
-
-static void conn_close(struct conn *c) {
-        if (c->fd >= 0)
-                close(c->fd);
-        c->fd = -1;
-        varlink_frame_done(&c->frame);
-}
-
-static int send_all(int fd, const char *buf, size_t len) {
-        while (len > 0) {
-                ssize_t k = send(fd, buf, len, MSG_NOSIGNAL);
-
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                buf += k;
-                len -= (size_t) k;
-        }
-        return 0;
-}
-
-/* Sends one call (with its NUL) and returns its reply, valid until the
- * next call on @c. */
-static int conn_call(struct conn *c, char **ret_text, size_t *ret_len) {
-        int r = send_all(c->fd, CALL_TEXT, sizeof(CALL_TEXT)); /* the NUL included */
-
-        if (r < 0)
-                return r;
-        for (;;) {
-                char *space;
-                size_t room;
-                ssize_t k;
-
-                r = varlink_frame_next(&c->frame, ret_text, ret_len);
-                if (r != 0)
-                        return r < 0 ? r : 0;
-                r = varlink_frame_get_space(&c->frame, READ_CHUNK, &space, &room);
-                if (r < 0)
-                        return r;
-                k = recv(c->fd, space, room, 0);
-                if (k == 0)
-                        return -ECONNRESET;
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                varlink_frame_commit(&c->frame, (size_t) k);
-        }
 }
 
 /* ---------------------------------------------------------------------------
@@ -294,10 +209,11 @@ static void *staller_run(void *userdata) {
                 }
                 if (c.fd < 0 && (s->failure = conn_open(s->path, true, &c)) < 0)
                         break;
-                k = send(c.fd, CALL_TEXT + sent, sizeof(CALL_TEXT) - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+                k = send(c.fd, &QUERY_CALL_TEXT[sent], sizeof(QUERY_CALL_TEXT) - sent,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
                 if (k >= 0) {
                         sent += (size_t) k;
-                        if (sent == sizeof(CALL_TEXT)) {
+                        if (sent == sizeof(QUERY_CALL_TEXT)) {
                                 s->calls_sent++;
                                 sent = 0;
                         } else
