@@ -228,7 +228,7 @@ static int dump_ranges_to_json(const struct memrange_dump_ranges *ranges, struct
 
                 r = o ? mj_add_span(o, d->start, d->end, true) : -ENOMEM;
                 if (r >= 0)
-                        r = mj_add(o, "backup", json_object_new_boolean(d->flags & MEMRANGE_DUMP_F_BACKUP));
+                        r = mj_add(o, "backup", json_object_new_boolean((d->flags & MEMRANGE_DUMP_F_BACKUP) != 0));
                 if (r < 0) {
                         json_object_put(o);
                         return r;

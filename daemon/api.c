@@ -418,6 +418,7 @@ static int method_subscribe(struct varlink_call *call, struct json_object *param
          * until the next change. */
         if (varlink_call_is_oneway(call))
                 return 0;
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
         list = reallocarray(m->subscribers, m->n_subscribers + 1, sizeof(*list));
         if (!list)
                 return -ENOMEM;

@@ -57,6 +57,7 @@ static void engine_settings(const struct kexec_plan *plan, struct reload_engine_
  */
 
 static int waiters_add(struct waiters *w, struct varlink_call *call) {
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
         struct varlink_call **calls = reallocarray(w->calls, w->n + 1, sizeof(*calls));
 
         if (!calls)

@@ -257,6 +257,7 @@ static int check_tokens(const char *s, size_t len, unsigned max_depth, size_t ma
 }
 
 /* Overflowing exponents ("1e999") parse to infinity; reject them. */
+/* NOLINTNEXTLINE(misc-no-recursion): as deep as the parser let it be, max_depth */
 static bool all_numbers_finite(struct json_object *o) {
         switch (json_object_get_type(o)) {
         case json_type_double:
@@ -395,6 +396,7 @@ static char *utf8_repaired(const char *s, size_t len) {
 }
 
 /* Repairs every string value below @o (member names are the daemon's own). */
+/* NOLINTNEXTLINE(misc-no-recursion): a reply the daemon built, a few levels deep */
 static int repair_strings(struct json_object *o) {
         switch (json_object_get_type(o)) {
         case json_type_string: {

@@ -294,6 +294,7 @@ int varlink_server_listen_fd(struct varlink_server *s, int fd) {
         if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
                 return -errno;
 
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
         p = reallocarray(s->listeners, s->n_listeners + 1, sizeof(*p));
         if (!p)
                 return -ENOMEM;

@@ -105,6 +105,7 @@ static void setup(void) {
 }
 
 /* True when @o has, at any depth, a member that carries an address. */
+/* NOLINTNEXTLINE(misc-no-recursion): a reply the daemon built, a few levels deep */
 static bool mentions_address(struct json_object *o) {
         if (json_object_is_type(o, json_type_array)) {
                 for (size_t i = 0; i < json_object_array_length(o); i++)

@@ -35,7 +35,7 @@ int mr_dump_foreach_line(const struct memrange_table *table,
 
 /* Appends the runs of contiguous regions of @table that carry
  * MEMRANGE_F_CRASHKERNEL (the crash reservations) to *v. */
-int mr_dump_crash_runs(const struct memrange_table *table, struct memrange_dump_range **v, size_t *n);
+int mr_dump_crash_runs(const struct memrange_table *table, struct memrange_dump_range **ret, size_t *ret_n);
 
 /* kexec-tools on ppc64 (crash-ppc64.c): fills @out->ranges and ->excluded
  * from the device tree and drmem of @sources, minus the crash reservations

@@ -128,9 +128,14 @@ int mr_base64_encode(const void *data, size_t size, char **ret_text) {
                         v |= in[i + 2];
                 *p++ = base64_alphabet[(v >> 18) & 63];
                 *p++ = base64_alphabet[(v >> 12) & 63];
-                *p++ = left > 1 ? base64_alphabet[(v >> 6) & 63] : '=';
-                *p++ = left > 2 ? base64_alphabet[v & 63] : '=';
+                *p++ = base64_alphabet[(v >> 6) & 63];
+                *p++ = base64_alphabet[v & 63];
         }
+        /* A last group of one or two bytes ends in "==" or "=". */
+        if (size % 3 != 0)
+                p[-1] = '=';
+        if (size % 3 == 1)
+                p[-2] = '=';
         *p = '\0';
         *ret_text = out;
         return 0;

@@ -64,12 +64,14 @@ static int index_build(const struct memrange_iomem *iomem, bool (*want)(const st
                        struct name_index *idx) {
         if (!iomem || iomem->n == 0)
                 return 0;
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
         idx->entries = calloc(iomem->n, sizeof(*idx->entries));
         if (!idx->entries)
                 return -ENOMEM;
         for (size_t i = 0; i < iomem->n; i++)
                 if (want(&iomem->entries[i]))
                         idx->entries[idx->n++] = &iomem->entries[i];
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
         qsort(idx->entries, idx->n, sizeof(*idx->entries), compare_entry_start);
         return 0;
 }

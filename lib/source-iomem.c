@@ -66,6 +66,7 @@ uint32_t mr_kernel_name_to_type(const char *name, uint32_t *ret_flags) {
         return type;
 }
 
+/* NOLINTNEXTLINE(misc-no-recursion): one level, UNKNOWN is in the table */
 const char *mr_type_to_kernel_name(uint32_t type) {
         for (size_t i = 0; i < ELEMENTSOF(kernel_type_names); i++)
                 if (kernel_type_names[i].type == type)

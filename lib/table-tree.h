@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "macro.h"
 #include "memrange.h"
 
 struct node {
@@ -69,6 +70,9 @@ static inline void tree_rebalance_from(struct node **root, struct node *n) {
                 if (balance > 1 || balance < -1) {
                         unsigned heavy = balance < 0;
                         struct node *c = n->child[heavy];
+
+                        /* At least two high, from the heights it does not track. */
+                        ANALYZER_ASSUME(c != NULL);
 
                         /* Inner grandchild taller: straighten the zig-zag first. */
                         if (tree_height(c->child[!heavy]) > tree_height(c->child[heavy]))

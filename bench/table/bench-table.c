@@ -202,6 +202,9 @@ static bool same_regions(const struct memrange_table *t, const struct sorted_arr
         memrange_table_foreach(x, t) {
                 const struct memrange *y = &a->regions[i++];
 
+                /* The counts agree (above), which the analyzer cannot see. */
+                ANALYZER_ASSUME(a->regions != NULL);
+
                 if (x->start != y->start || x->end != y->end || x->type != y->type || x->flags != y->flags ||
                     x->nid != y->nid || x->sources != y->sources) {
                         fprintf(stderr, "bench-table: %s: region %zu differs: tree %#" PRIx64 "-%#" PRIx64

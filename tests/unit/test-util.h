@@ -13,15 +13,21 @@
 #include "memrange-private.h"
 
 #ifdef __clang_analyzer__
-/* cmocka 1.1's skip() leaves the test with a longjmp() but is not declared
- * noreturn: tell the static analyzer, which otherwise follows the test on
- * past it. */
-#undef skip
-#define skip()                                  \
-        do {                                    \
-                _skip(__FILE__, __LINE__);      \
-                __builtin_unreachable();        \
-        } while (0)
+/* cmocka 1.1 leaves a failed or skipped test with a longjmp() but declares
+ * none of it noreturn: tell the static analyzer, which otherwise follows a
+ * test on past a failed assertion (to the NULL it has just rejected). */
+void _fail(const char *const file, const int line) __attribute__((noreturn));
+void _skip(const char *const file, const int line) __attribute__((noreturn));
+#undef assert_true
+#undef assert_false
+#undef assert_non_null
+#undef assert_null
+#undef assert_int_equal
+#define assert_true(c) ((c) ? (void) 0 : _fail(__FILE__, __LINE__))
+#define assert_false(c) assert_true(!(c))
+#define assert_non_null(c) assert_true((c) != NULL)
+#define assert_null(c) assert_true((c) == NULL)
+#define assert_int_equal(a, b) assert_true(cast_to_largest_integral_type(a) == cast_to_largest_integral_type(b))
 #endif
 
 /* Absolute path of a fixture sysroot, e.g. fixture_path("x86_64-6.1-dimm/boot").
