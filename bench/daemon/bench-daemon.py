@@ -67,6 +67,7 @@ RELOAD_SECONDS_DEFAULT = 2.03
 RELOAD_SECONDS_SMOKE = 0.1
 QUIET_WINDOW = 0.25      # memranged's default QuietWindowSec=
 DEBIAN_EVENTS_DEFAULT = 16
+STORM_RETRIES = 3        # storms sent again when the sender stalled
 START_TIMEOUT = 30.0
 MIB = 1 << 20
 
@@ -167,12 +168,18 @@ class Daemon:
 
     def send_uevents(self, payloads):
         """Each payload one datagram; a full receive queue blocks the
-        sender, so none is lost."""
+        sender, so none is lost. Returns the longest time between two
+        sends (seconds)."""
+        gap = 0.0
         with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
             s.settimeout(30.0)
             s.connect(self.uevents)
+            last = time.monotonic()
             for p in payloads:
                 s.send(p)
+                now = time.monotonic()
+                gap, last = max(gap, now - last), now
+        return gap
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -320,7 +327,7 @@ def one_storm(args, root, workdir, events, kexec_done, config):
             os.unlink(kexec_done)
         cpu0 = cpu_ns(d.proc.pid)
         first = time.monotonic()
-        d.send_uevents([p for _, p in events])
+        gap = d.send_uevents([p for _, p in events])
         last = time.monotonic()
         sub.join(30.0)
         if sub.arrived is None:
@@ -361,6 +368,7 @@ def one_storm(args, root, workdir, events, kexec_done, config):
         "rss": rss * 1024,
         "generation": after["generation"] - before["generation"],
         "sanitized": sanitized,
+        "gap": gap,
     }
 
 
@@ -382,10 +390,24 @@ def figure2(args, workdir):
     with open(fake, "w") as f:
         f.write(FAKE_KEXEC.format(seconds=args.reload_seconds, done=done))
     os.chmod(fake, 0o755)
-    runs = [one_storm(args, root, workdir, events, done, storm_config(fake)) for _ in range(args.runs)]
+    runs, disturbed = [], 0
+    while len(runs) < args.runs:
+        r = one_storm(args, root, workdir, events, done, storm_config(fake))
+        # A machine this busy can stall the sender (or the daemon reading
+        # its socket) for longer than the quiet window: that is two storms,
+        # rightly two rebuilds, and measures nothing. Sent again instead, a
+        # few times at most.
+        if r["gap"] >= QUIET_WINDOW and disturbed < STORM_RETRIES:
+            disturbed += 1
+            print(f"# storm sent again: the sender stalled {r['gap'] * 1000:.0f} ms, not less than the quiet window",
+                  file=sys.stderr, flush=True)
+            continue
+        runs.append(r)
     med = {k: median([r[k] for r in runs]) for k in runs[0] if k not in ("reload_ok", "sanitized")}
     n, adds = len(events), sum(1 for a, _ in events if a == "add")
     where = f"{n} events ({adds} add + {n - adds} online), median of {len(runs)}"
+    if disturbed:
+        where += f", {disturbed} stalled storm(s) sent again"
     worst_rebuilds = max(r["rebuilds"] for r in runs)
     worst_decisions = max(r["decisions"] for r in runs)
     result("daemon-storm-rebuilds", "2 storm: rebuilds", "1",
@@ -402,7 +424,8 @@ def figure2(args, workdir):
     result("daemon-storm-latency-daemon", "2 storm: last event to table rebuilt (daemon clock)", "-",
            f"{med['latency_daemon'] * 1000:.1f} ms (rebuild {med['rebuild'] * 1000:.1f} ms)", "INFO")
     result("daemon-storm-send", "2 storm: time to send the events", "-",
-           f"{med['send'] * 1000:.1f} ms ({n} datagrams)", "INFO")
+           f"{med['send'] * 1000:.1f} ms ({n} datagrams; longest gap {max(r['gap'] for r in runs) * 1000:.1f} ms)",
+           "INFO")
     result("daemon-storm-reload-time", "2 storm: reload command time (excluded above)", "-",
            f"{med['reload'] * 1000:.0f} ms (fake kexec sleeping {args.reload_seconds} s)", "INFO")
     if any(r["sanitized"] for r in runs):
