@@ -8,7 +8,10 @@
  * pipelined ListRanges calls and never reads a reply: the daemon must cut
  * it off alone (once its unsent replies pass the limit); with
  * --stall-reconnect it connects again every time, so it stalls for the
- * whole run.
+ * whole run. --alternate N cuts the run into 2N slices, the non-reader
+ * present in every second one (a new connection each time): the same
+ * clients, in the same minute of the machine's load, measured without and
+ * with it.
  *
  * Every reply is checked. The first one, taken before the clock starts,
  * is parsed strictly (varlink envelope, no error, every Range well formed
@@ -17,10 +20,11 @@
  * every later reply must be the same bytes, and one that differs is
  * parsed and counted again before it is accepted.
  *
- * Prints "key=value" lines for bench-query.py: clients, calls, errors,
- * seconds, calls_per_sec, p50_usec, p99_usec, max_usec, reply_bytes,
- * ranges, and stall_cutoffs, stall_calls_sent, stall_first_cutoff_msec
- * with a stalled client. Exits non-zero
+ * Prints "key=value" lines for bench-query.py: clients, errors, seconds,
+ * calls, calls_per_sec, p50_usec, p99_usec, max_usec (with --alternate:
+ * the slices without the non-reader, and the same keys prefixed
+ * "stalled_" for the others), reply_bytes, ranges, and stall_cutoffs,
+ * stall_calls_sent, stall_first_cutoff_msec with a non-reader. Exits non-zero
  * when a reply was wrong or a client failed.
  */
 #include <errno.h>
@@ -47,6 +51,7 @@ struct options {
         double duration;
         bool stall;
         bool stall_reconnect;
+        unsigned alternate; /* pairs of slices without and with the non-reader; 0: none */
         long expect_ranges; /* < 0: not checked */
 };
 
@@ -116,31 +121,47 @@ static bool reply_is_correct(const char *text, size_t len) {
  * Clients
  */
 
+/* Call latencies in nanoseconds. */
+struct latencies {
+        uint64_t *v;
+        size_t n, size;
+};
+
+/* With --alternate the run is cut into slices, odd ones with the
+ * non-reader: calls are counted in the set of the slice they started in. */
+enum { SET_QUIET, SET_STALLED, _SET_MAX };
+
 struct client {
         pthread_t thread;
         struct conn conn;
-        uint64_t *latencies; /* nanoseconds, one per completed call */
-        size_t n_latencies, size_latencies;
+        struct latencies sets[_SET_MAX];
         uint64_t errors;
         uint64_t last_end;
         int failure; /* < 0: the connection failed */
 };
 
 static pthread_barrier_t start_barrier;
-static uint64_t deadline;
+static uint64_t start_time, deadline;
+static uint64_t slice_nsec; /* 0: no slices, the non-reader (if any) stalls throughout */
 static atomic_bool stop_stalling;
 
-static int client_record(struct client *c, uint64_t latency) {
-        if (c->n_latencies == c->size_latencies) {
-                size_t size = c->size_latencies ? c->size_latencies * 2 : 4096;
-                uint64_t *p = reallocarray(c->latencies, size, sizeof(*p));
+static unsigned set_at(uint64_t t) {
+        if (slice_nsec == 0)
+                return SET_QUIET;
+        return ((t - start_time) / slice_nsec) % 2 ? SET_STALLED : SET_QUIET;
+}
+
+static int latencies_add(struct latencies *l, uint64_t latency) {
+        if (l->n == l->size) {
+                size_t size = l->size ? l->size * 2 : 4096;
+                uint64_t *p = reallocarray(l->v, size, sizeof(*p));
 
                 if (!p)
                         return -ENOMEM;
-                c->latencies = p;
-                c->size_latencies = size;
+                l->v = p;
+                l->size = size;
         }
-        c->latencies[c->n_latencies++] = latency;
+        l->v[l->n++] = latency;
         return 0;
 }
 
@@ -164,7 +185,7 @@ static void *client_run(void *userdata) {
                 }
                 if (!reply_is_correct(text, len))
                         c->errors++;
-                if (client_record(c, t1 - t0) < 0) {
+                if (latencies_add(&c->sets[set_at(t0)], t1 - t0) < 0) {
                         c->failure = -ENOMEM;
                         break;
                 }
@@ -177,7 +198,6 @@ struct staller {
         pthread_t thread;
         const char *path;
         bool reconnect;
-        uint64_t start;
         uint64_t cutoffs, calls_sent;
         uint64_t first_cutoff; /* nanoseconds after the start, 0: never cut off */
         int failure;
@@ -192,7 +212,8 @@ static void wait_writable(int fd) {
 
 /* Pipelines calls and never reads a reply. Once the daemon cuts it off it
  * stays away, or with @reconnect connects again and goes on, until the
- * clients are done. */
+ * clients are done. With slices it stalls in the odd ones only, on a new
+ * connection each time, and hangs up at the end of each. */
 static void *staller_run(void *userdata) {
         struct staller *s = userdata;
         struct conn c = { .fd = -1 };
@@ -203,8 +224,15 @@ static void *staller_run(void *userdata) {
         while (!atomic_load(&stop_stalling)) {
                 ssize_t k;
 
+                if (slice_nsec > 0 && set_at(now_nsec()) == SET_QUIET) {
+                        conn_close(&c);
+                        sent = 0;
+                        gone = false;
+                        usleep(1000);
+                        continue;
+                }
                 if (gone) {
-                        usleep(10000);
+                        usleep(slice_nsec > 0 ? 1000 : 10000);
                         continue;
                 }
                 if (c.fd < 0 && (s->failure = conn_open(s->path, true, &c)) < 0)
@@ -229,7 +257,7 @@ static void *staller_run(void *userdata) {
                         break;
                 }
                 if (s->cutoffs++ == 0)
-                        s->first_cutoff = now_nsec() - s->start;
+                        s->first_cutoff = now_nsec() - start_time;
                 conn_close(&c);
                 sent = 0;
                 gone = !s->reconnect;
@@ -258,32 +286,47 @@ static uint64_t percentile(const uint64_t *v, size_t n, double p) {
         return v[rank == 0 ? 0 : rank - 1];
 }
 
-static int report(struct client *clients, unsigned n, uint64_t start, const struct staller *staller) {
+/* "@prefix" calls, calls_per_sec (over @seconds), p50, p99 and max of
+ * one set of every client. */
+static int report_set(const char *prefix, struct client *clients, unsigned n, unsigned set, double seconds) {
         _cleanup_(freep) uint64_t *all = NULL;
-        uint64_t errors = 0, end = start;
         size_t total = 0, k = 0;
-        double seconds;
 
-        for (unsigned i = 0; i < n; i++) {
-                total += clients[i].n_latencies;
-                errors += clients[i].errors;
-                if (clients[i].last_end > end)
-                        end = clients[i].last_end;
-        }
+        for (unsigned i = 0; i < n; i++)
+                total += clients[i].sets[set].n;
         all = calloc(total ? total : 1, sizeof(*all));
         if (!all)
                 return -ENOMEM;
         for (unsigned i = 0; i < n; i++) {
-                memcpy(all + k, clients[i].latencies, clients[i].n_latencies * sizeof(*all));
-                k += clients[i].n_latencies;
+                memcpy(all + k, clients[i].sets[set].v, clients[i].sets[set].n * sizeof(*all));
+                k += clients[i].sets[set].n;
         }
         qsort(all, total, sizeof(*all), compare_u64);
-        seconds = (double) (end - start) / 1e9;
+        printf("%scalls=%zu\n%scalls_per_sec=%.0f\n", prefix, total, prefix,
+               seconds > 0 ? (double) total / seconds : 0.0);
+        printf("%sp50_usec=%.1f\n%sp99_usec=%.1f\n%smax_usec=%.1f\n", prefix, percentile(all, total, 50) / 1e3,
+               prefix, percentile(all, total, 99) / 1e3, prefix, total ? all[total - 1] / 1e3 : 0.0);
+        return 0;
+}
 
-        printf("clients=%u\ncalls=%zu\nerrors=%" PRIu64 "\nseconds=%.3f\n", n, total, errors, seconds);
-        printf("calls_per_sec=%.0f\n", seconds > 0 ? (double) total / seconds : 0.0);
-        printf("p50_usec=%.1f\np99_usec=%.1f\nmax_usec=%.1f\n", percentile(all, total, 50) / 1e3,
-               percentile(all, total, 99) / 1e3, total ? all[total - 1] / 1e3 : 0.0);
+static int report(struct client *clients, unsigned n, const struct staller *staller) {
+        uint64_t errors = 0, end = start_time;
+        double seconds;
+        int r;
+
+        for (unsigned i = 0; i < n; i++) {
+                errors += clients[i].errors;
+                if (clients[i].last_end > end)
+                        end = clients[i].last_end;
+        }
+        seconds = (double) (end - start_time) / 1e9;
+        printf("clients=%u\nerrors=%" PRIu64 "\nseconds=%.3f\n", n, errors, seconds);
+        /* Each set has about half of the time when the run is sliced. */
+        r = report_set("", clients, n, SET_QUIET, slice_nsec ? seconds / 2 : seconds);
+        if (r >= 0 && slice_nsec)
+                r = report_set("stalled_", clients, n, SET_STALLED, seconds / 2);
+        if (r < 0)
+                return r;
         printf("reply_bytes=%zu\nranges=%ld\n", reference_len, expected_ranges);
         if (staller)
                 printf("stall_cutoffs=%" PRIu64 "\nstall_calls_sent=%" PRIu64 "\nstall_first_cutoff_msec=%.1f\n",
@@ -297,7 +340,7 @@ static int report(struct client *clients, unsigned n, uint64_t start, const stru
 
 static void usage(FILE *f) {
         fputs("Usage: bench-query-load --socket PATH [--clients N] [--duration SEC]\n"
-              "                        [--stall | --stall-reconnect] [--expect-ranges N]\n", f);
+              "                        [--stall | --stall-reconnect [--alternate N]] [--expect-ranges N]\n", f);
 }
 
 static int parse_options(int argc, char **argv, struct options *o) {
@@ -307,6 +350,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 { "duration", required_argument, NULL, 'd' },
                 { "stall", no_argument, NULL, 'S' },
                 { "stall-reconnect", no_argument, NULL, 'R' },
+                { "alternate", required_argument, NULL, 'a' },
                 { "expect-ranges", required_argument, NULL, 'e' },
                 { "help", no_argument, NULL, 'h' },
                 {},
@@ -324,6 +368,7 @@ static int parse_options(int argc, char **argv, struct options *o) {
                 case 'd': o->duration = strtod(optarg, &end); break;
                 case 'S': o->stall = true; break;
                 case 'R': o->stall = o->stall_reconnect = true; break;
+                case 'a': o->alternate = (unsigned) strtoul(optarg, &end, 10); break;
                 case 'e': o->expect_ranges = strtol(optarg, &end, 10); break;
                 case 'h': usage(stdout); exit(EXIT_SUCCESS);
                 default: return -EINVAL;
@@ -333,7 +378,8 @@ static int parse_options(int argc, char **argv, struct options *o) {
                         return -EINVAL;
                 }
         }
-        if (!o->socket_path || o->clients == 0 || o->clients > 4096 || !(o->duration > 0) || optind < argc) {
+        if (!o->socket_path || o->clients == 0 || o->clients > 4096 || !(o->duration > 0) || optind < argc ||
+            o->alternate > 1000 || (o->alternate && !o->stall)) {
                 usage(stderr);
                 return -EINVAL;
         }
@@ -375,7 +421,7 @@ int main(int argc, char **argv) {
         struct options o;
         struct client *clients;
         struct staller staller = {};
-        uint64_t start, errors = 0;
+        uint64_t errors = 0;
         int r, failure = 0;
 
         if (parse_options(argc, argv, &o) < 0)
@@ -403,9 +449,10 @@ int main(int argc, char **argv) {
         if (o.stall && pthread_create(&staller.thread, NULL, staller_run, &staller) != 0)
                 return EXIT_FAILURE;
 
-        start = now_nsec();
-        staller.start = start;
-        deadline = start + (uint64_t) (o.duration * 1e9);
+        start_time = now_nsec();
+        deadline = start_time + (uint64_t) (o.duration * 1e9);
+        if (o.alternate > 0)
+                slice_nsec = (uint64_t) (o.duration * 1e9) / (2 * o.alternate);
         pthread_barrier_wait(&start_barrier);
         for (unsigned i = 0; i < o.clients; i++)
                 pthread_join(clients[i].thread, NULL);
@@ -425,12 +472,13 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "bench-query-load: stalled client failed: %s\n", strerror(-staller.failure));
                 failure = 1;
         }
-        if (report(clients, o.clients, start, o.stall ? &staller : NULL) < 0)
+        if (report(clients, o.clients, o.stall ? &staller : NULL) < 0)
                 failure = 1;
 
         for (unsigned i = 0; i < o.clients; i++) {
                 conn_close(&clients[i].conn);
-                free(clients[i].latencies);
+                for (unsigned k = 0; k < _SET_MAX; k++)
+                        free(clients[i].sets[k].v);
         }
         free(clients);
         free(reference);
