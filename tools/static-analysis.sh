@@ -60,18 +60,32 @@ nfiles=$(wc -l <"$work/compile_commands.json.files")
 # in a header show up once per file including it: each is counted once.
 say "clang-tidy on $nfiles files ($jobs jobs)"
 start=$SECONDS
-xargs -a "$work/compile_commands.json.files" -P "$jobs" -I{} \
-        sh -c '"$1" -p "$2" --quiet --extra-arg=-Wno-unknown-warning-option "$3" >"$4/tidy.$(echo "$3" | tr / _)" 2>&1 || true' \
-        sh "$tidy" "$work" {} "$work" || true
+# Each file's output in its own log; a run that fails without a finding
+# (a crash, a file that does not compile) is noted in failed.
+xargs -a "$work/compile_commands.json.files" -P "$jobs" -I{} sh -c '
+        log="$2/tidy.$(echo "$3" | tr / _)"
+        "$1" -p "$2" --quiet --extra-arg=-Wno-unknown-warning-option "$3" >"$log" 2>&1 ||
+                grep -qE ":[0-9]+:[0-9]+: (warning|error): " "$log" ||
+                echo "$3" >>"$2/failed"' sh "$tidy" "$work" {} || true
 cat "$work"/tidy.* >"$work/tidy.all" 2>/dev/null || true
+# Paths as the source tree names them, whichever way the build directory
+# spelt them (absolute, build/../lib, ../lib).
+relative="s|$build/\\.\\./||; s|^$top/||; s|^\\.\\./||"
 tidy_findings=$(grep -E '^[^ ].*:[0-9]+:[0-9]+: (warning|error): ' "$work/tidy.all" |
-        sed "s|$build/\\.\\./||; s|^$top/||" | sort -u || true)
+        sed "$relative" | sort -u || true)
 if [ -n "$tidy_findings" ]; then
-        # Whole diagnostics (notes, source lines), then the list.
+        # Whole diagnostics (notes, source lines); the list comes at the end.
         grep -vE '^[0-9]+ warnings? (generated|treated as errors)\.?$|^Suppressed [0-9]+ warnings|^Use -header-filter' \
-                "$work/tidy.all" | sed "s|$build/\\.\\./||; s|^$top/||" || true
+                "$work/tidy.all" | sed "$relative" || true
 fi
 n_tidy=$(printf '%s' "$tidy_findings" | grep -c . || true)
+if [ -s "$work/failed" ]; then
+        while read -r f; do
+                printf 'clang-tidy failed on %s:\n' "${f#"$top"/}"
+                cat "$work/tidy.$(echo "$f" | tr / _)"
+        done <"$work/failed"
+        n_tidy=$((n_tidy + $(wc -l <"$work/failed")))
+fi
 say "clang-tidy: $n_tidy finding(s) in $((SECONDS - start)) s"
 
 # cppcheck on the same files with their compile commands' -D and -I.
@@ -85,7 +99,7 @@ cppcheck --project="$work/compile_commands.json" \
         --template='{file}:{line}:{column}: {severity}: {message} [{id}]\n{code}' \
         2>"$work/cppcheck.out" || cppcheck_rc=$?
 # Paths relative to the source tree, like clang-tidy's.
-sed "s|^$top/||" "$work/cppcheck.out"
+sed "$relative" "$work/cppcheck.out"
 n_cppcheck=$(grep -cE '^[^ ].*:[0-9]+:[0-9]+: [a-z]+: ' "$work/cppcheck.out" || true)
 say "cppcheck: $n_cppcheck finding(s) in $((SECONDS - start)) s"
 
