@@ -115,15 +115,18 @@ def cpu_ns(pid):
 
 class Daemon:
     """memranged in the foreground with its own socket, test uevent socket,
-    configuration, log and NOTIFY_SOCKET in @workdir."""
+    configuration, log and NOTIFY_SOCKET in a new directory under @workdir.
+    That directory is its runtime directory, fresh as /run/memranged after a
+    boot: the record of the crash image a previous run loaded (kept next to
+    the socket) must not make the next run reload at startup."""
 
     def __init__(self, build, sysroot, workdir, config):
-        self.workdir = workdir
-        self.socket = os.path.join(workdir, "io.memranged")
-        self.uevents = os.path.join(workdir, "uevents")
-        self.notify_path = os.path.join(workdir, "notify")
-        self.log_path = os.path.join(workdir, "memranged.log")
-        conf = os.path.join(workdir, "memranged.conf")
+        rundir = tempfile.mkdtemp(prefix="run-", dir=workdir)
+        self.socket = os.path.join(rundir, "io.memranged")
+        self.uevents = os.path.join(rundir, "uevents")
+        self.notify_path = os.path.join(rundir, "notify")
+        self.log_path = os.path.join(rundir, "memranged.log")
+        conf = os.path.join(rundir, "memranged.conf")
         with open(conf, "w") as f:
             f.write(config)
         self.args = [os.path.join(build, "daemon", "memranged"), "--foreground", "--sysroot", sysroot,
@@ -320,6 +323,12 @@ def one_storm(args, root, workdir, events, kexec_done, config):
     try:
         d.start()
         before = d.status()
+        # A reload at startup (none expected: the sysroot's crash image is
+        # taken as generation 1) would mix with the storm's: let it end.
+        deadline = time.monotonic() + 60.0 + args.reload_seconds
+        while before["kdump"]["reloading"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+            before = d.status()
         sub = Subscriber(d.socket)
         sub.start()
         harness.swap_tree(os.path.join(args.sysroots, "hotplug"), root)
