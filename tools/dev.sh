@@ -2,7 +2,11 @@
 # The README's two set-up commands for a fresh Debian 12 machine:
 #   tools/dev.sh run    install dependencies, build, run the main job
 #   tools/dev.sh test   install dependencies, build, run the whole test suite
-#                       (plain, ASan+UBSan, and the unit suite under valgrind)
+#                       (gcc -Werror; ASan+UBSan; the unit suite under
+#                       valgrind; clang -Werror with libFuzzer, every fuzz
+#                       target for a bounded time; clang-tidy and cppcheck;
+#                       then the end-to-end QEMU suite)
+#   tools/dev.sh bench  install dependencies, build (release), run bench/run
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -12,6 +16,9 @@ packages=(
         meson ninja-build pkg-config gcc
         libnl-3-dev libsystemd-dev libjson-c-dev libsmartcols-dev libcmocka-dev
         kexec-tools scdoc valgrind systemd
+        # clang -Werror build with libFuzzer (fuzz/; llvm has the sanitizers'
+        # symbolizer), clang-tidy and cppcheck (tools/static-analysis.sh)
+        clang libclang-rt-14-dev llvm clang-tidy cppcheck
         # tests/vm: QEMU guests (the harness fetches kernels and busybox with
         # apt-get download), a static libc for the capture-side program
         qemu-system-x86 python3 libc6-dev
@@ -100,17 +107,38 @@ run_tests() {
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
                 meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite vm
 
-        say "unit suite under valgrind memcheck (errors fatal)"
-        meson test -C build-test --suite unit --print-errorlogs --num-processes 2 \
+        say "unit suite and fuzz regressions under valgrind memcheck (errors fatal)"
+        meson test -C build-test --suite unit --suite fuzz-regress --print-errorlogs --num-processes 2 \
                 --wrap 'valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect'
+
+        say "clang build with -Werror, ASan+UBSan and libFuzzer"
+        CC=clang setup build-clang -Dwerror=true -Dfixtures_dir="$fixtures" \
+                -Db_sanitize=address,undefined -Db_lundef=false
+        ninja -C build-clang
+
+        say "every fuzz target for ${FUZZ_SECONDS:-20} s on the committed corpus"
+        fuzz/run-ci.sh build-clang "${FUZZ_SECONDS:-20}"
+
+        say "static analysis: clang-tidy (.clang-tidy) and cppcheck, zero findings"
+        tools/static-analysis.sh build-clang
 
         say "end-to-end tests on real kernels in QEMU (suite vm, a few minutes)"
         meson test -C build-test --suite vm --print-errorlogs
         say "all tests passed"
 }
 
+# The benchmarks of bench/ at full size (several minutes), with a table of
+# figures; extra arguments go to bench/run (e.g. --runs 9, --only 4).
+run_bench() {
+        install_packages
+        setup build-bench -Dbuildtype=release
+        ninja -C build-bench
+        bench/run --build build-bench "$@"
+}
+
 case ${1:-} in
 run) run_main ;;
 test) run_tests ;;
-*) die "usage: tools/dev.sh run|test" ;;
+bench) shift; run_bench "$@" ;;
+*) die "usage: tools/dev.sh run|test|bench [bench/run options]" ;;
 esac
