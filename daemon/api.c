@@ -308,13 +308,14 @@ static int method_list_ranges(struct varlink_call *call, struct json_object *par
 
 static int method_list_blocks(struct varlink_call *call, struct json_object *parameters, void *userdata) {
         struct manager *m = userdata;
-        const struct memrange_blocks *blocks = m->state->sources ? m->state->sources->blocks : NULL;
         const struct memrange_blocks none = { .crash_hotplug = -1 };
+        const struct memrange_blocks *blocks;
         _cleanup_(json_object_putp) struct json_object *p = NULL;
         int r;
 
         if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, api_no_parameters, &r))
                 return r;
+        blocks = state_blocks_detailed(m->state);
         r = memrange_json_from_blocks(blocks ?: &none, &p);
         if (r < 0)
                 return r;

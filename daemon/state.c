@@ -44,6 +44,7 @@ struct state *state_free(struct state *s) {
         if (!s)
                 return NULL;
         memrange_sources_free(s->sources);
+        memrange_blocks_free(s->blocks_detailed);
         memrange_table_free(s->table);
         memrange_findings_free(s->findings);
         state_change_clear(&s->last_change);
@@ -148,8 +149,13 @@ static int reconcile_and_commit(struct state *s, const struct memrange_sources *
         return 1;
 }
 
+/* What the blocks were read with: both kinds of rebuild read the blocks. */
+#define READ_FLAGS MEMRANGE_READ_LEAN_BLOCKS
+
 int state_apply_sources(struct state *s, struct memrange_sources *sources, enum change_reason reason, usec_t now) {
         int r;
+
+        s->blocks_detailed = memrange_blocks_free(s->blocks_detailed);
 
         r = reconcile_and_commit(s, sources, reason, now);
         if (r < 0) {
@@ -166,7 +172,7 @@ static int full_rescan(struct state *s, enum change_reason reason, usec_t now) {
         int r;
 
         s->stats.full_rescans++;
-        r = memrange_sources_read(s->ctx, &sources);
+        r = memrange_sources_read_flags(s->ctx, READ_FLAGS, &sources);
         if (r < 0)
                 return record_failure(s, r, "reading the sources", now);
         return state_apply_sources(s, sources, reason, now);
@@ -210,7 +216,9 @@ static int reread_blocks(struct state *s, const struct rebuild_work *work) {
         for (; n < work->n_blocks; n++) {
                 ssize_t slot = find_block(blocks, work->blocks[n]);
 
-                r = slot < 0 ? -ENOENT : memrange_block_read(s->ctx, blocks->block_size, work->blocks[n], &fresh[n]);
+                r = slot < 0 ? -ENOENT
+                             : memrange_block_read_flags(s->ctx, blocks->block_size, work->blocks[n], READ_FLAGS,
+                                                         &fresh[n]);
                 if (r < 0)
                         break;
                 slots[n] = (size_t) slot;
@@ -253,10 +261,26 @@ static int incremental(struct state *s, const struct rebuild_work *work, enum ch
 }
 
 int state_rebuild(struct state *s, const struct rebuild_work *work, enum change_reason reason, usec_t now) {
+        s->blocks_detailed = memrange_blocks_free(s->blocks_detailed);
         s->stats.rebuilds++;
         if (work && work->n_lost > 0)
                 s->stats.lost_rescans++;
         if (needs_full_rescan(s, work))
                 return full_rescan(s, reason, now);
         return incremental(s, work, reason, now);
+}
+
+const struct memrange_blocks *state_blocks_detailed(struct state *s) {
+        const struct memrange_blocks *lean = s->sources ? s->sources->blocks : NULL;
+        int r;
+
+        if (s->blocks_detailed || !lean)
+                return s->blocks_detailed ?: lean;
+        r = memrange_blocks_read(s->ctx, &s->blocks_detailed);
+        if (r < 0) {
+                log_warning_errno(r, "Reading the memory blocks' attributes failed, listing them without: %s",
+                                  memrange_ctx_get_error(s->ctx) ?: strerror(-r));
+                return lean;
+        }
+        return s->blocks_detailed;
 }

@@ -58,7 +58,11 @@ struct state_stats {
 
 struct state {
         struct memrange_ctx *ctx;              /* a reference */
-        struct memrange_sources *sources;      /* as last read; NULL before the first scan */
+        /* As last read; NULL before the first scan. Rebuilds read the
+         * memory blocks lean (MEMRANGE_READ_LEAN_BLOCKS: state and nodes,
+         * all the table needs); state_blocks_detailed() has the rest. */
+        struct memrange_sources *sources;
+        struct memrange_blocks *blocks_detailed; /* owned; NULL until asked after each rebuild */
         struct memrange_table *table;          /* the table of @generation; NULL before */
         struct memrange_findings *findings;
         uint64_t generation;                   /* 0 until the first scan succeeds */
@@ -88,6 +92,15 @@ int state_rebuild(struct state *s, const struct rebuild_work *work, enum change_
  * and reconciles: the rebuild path without reading, for tests and for
  * callers that read themselves. Same returns as state_rebuild(). */
 int state_apply_sources(struct state *s, struct memrange_sources *sources, enum change_reason reason, usec_t now);
+
+/* The memory blocks with every attribute (online, removable, phys_device,
+ * valid_zones) for ListBlocks: read in full the first time they are asked
+ * for after a rebuild, then kept until the next one, so that rebuilds
+ * never pay for them (nor make the kernel compute valid_zones for every
+ * block). When that read fails, the blocks of the last rebuild, without
+ * those attributes. NULL when there are none. Borrowed until the next
+ * rebuild. */
+const struct memrange_blocks *state_blocks_detailed(struct state *s);
 
 /* The records of @old not in @new (*removed) and of @new not in @old
  * (*added), appended in address order. @old may be NULL (everything is

@@ -145,6 +145,14 @@ const char *mr_type_to_kernel_name(uint32_t type);
 int mr_crash_read_from_iomem(struct memrange_ctx *ctx, const struct memrange_iomem *iomem,
                              struct memrange_crash **ret_crash);
 
+/* ---- memory blocks (source-blocks.c) ---- */
+/* memrange_blocks_read_flags() with the nodes of lean blocks taken from
+ * @numa, already read (NULL: absent or broken, each block's own nodeX
+ * entries are listed instead), so that memrange_sources_read_flags() lists
+ * the node directories once. */
+int mr_blocks_read(struct memrange_ctx *ctx, uint32_t flags, const struct memrange_numa *numa,
+                   struct memrange_blocks **ret_blocks);
+
 /* ---- big-endian device tree cells (source-devicetree.c) ---- */
 /* The value of @cells (1 or 2) big-endian 32-bit cells at @p. */
 uint64_t mr_be_cells(const uint8_t *p, unsigned cells);

@@ -294,12 +294,33 @@ struct memrange_blocks {
         int crash_hotplug;        /* 0/1, -1 when missing */
         size_t n;
         struct memrange_block *blocks; /* sorted by index */
+        uint32_t read_flags;           /* enum memrange_read_flag bits it was read with */
+};
+/* How much of each memory block to read. The default reads every
+ * attribute: about 22 system calls per block, 8192 blocks on a 1 TiB
+ * machine, and valid_zones makes a real kernel walk the block's pages. */
+enum memrange_read_flag {
+        /* Per block only memoryN/state (one open, one read): the index is
+         * the N of the directory's name (phys_index is not read), the
+         * nodes come from the nodeX/memoryN entries of
+         * /sys/devices/system/node (each block's own nodeX entries where
+         * that directory is missing or unreadable), and online, removable,
+         * phys_device and valid_zones are not read (-1, -1, -1, NULL).
+         * What a rebuild needs: state and nodes are all the table uses. */
+        MEMRANGE_READ_LEAN_BLOCKS = 1u << 0,
 };
 int memrange_blocks_read(struct memrange_ctx *ctx, struct memrange_blocks **ret_blocks);
+/* memrange_blocks_read() with @flags (enum memrange_read_flag bits);
+ * -EINVAL for unknown bits. The caller owns *ret_blocks. */
+int memrange_blocks_read_flags(struct memrange_ctx *ctx, uint32_t flags, struct memrange_blocks **ret_blocks);
 /* Re-reads the single block memory@index into *ret_block (caller frees its
  * members with memrange_block_clear); -ENOENT when it vanished. */
 int memrange_block_read(struct memrange_ctx *ctx, uint64_t block_size, uint64_t index,
                         struct memrange_block *ret_block);
+/* The same with @flags; with MEMRANGE_READ_LEAN_BLOCKS the block's nodes
+ * come from its own nodeX entries (one directory listing). */
+int memrange_block_read_flags(struct memrange_ctx *ctx, uint64_t block_size, uint64_t index, uint32_t flags,
+                              struct memrange_block *ret_block);
 void memrange_block_clear(struct memrange_block *block);
 struct memrange_blocks *memrange_blocks_free(struct memrange_blocks *blocks);
 /* Bytes of the blocks that are online and of all the others (offline,
@@ -435,16 +456,25 @@ struct memrange_sources {
         /* Per source bit index (ffs(bit) - 1): status and error message. */
         uint32_t status[8];   /* enum memrange_source_status */
         char *error[8];
+        uint32_t read_flags;  /* enum memrange_read_flag bits: how it was read */
 };
 
 /* Reads every source that exists; a failing source is recorded in status[]
  * and error[] and does not fail the call. -ENOMEM only. */
 int memrange_sources_read(struct memrange_ctx *ctx, struct memrange_sources **ret_sources);
+/* The same with @flags (enum memrange_read_flag bits, -EINVAL for unknown
+ * ones), kept in @sources->read_flags for memrange_sources_reread(). With
+ * MEMRANGE_READ_LEAN_BLOCKS the blocks take their nodes from the numa
+ * source read just before them. The caller owns *ret_sources. */
+int memrange_sources_read_flags(struct memrange_ctx *ctx, uint32_t flags, struct memrange_sources **ret_sources);
 /* Reads source @bit (one enum memrange_source bit) again into @sources,
  * which stays the caller's: what @sources held for it (the record, its
  * status[] and error[] entries) is freed, so pointers into it become
  * invalid, and the new outcome is recorded as memrange_sources_read()
- * records it (a failing source is recorded, not returned). The crash
+ * records it (a failing source is recorded, not returned), with the
+ * @sources->read_flags it was read with (lean blocks take their nodes from
+ * @sources->numa as it is; re-reading the numa source leaves the blocks'
+ * nodes as they were). The crash
  * source takes its reservations from @sources->iomem: re-read
  * MEMRANGE_SRC_IOMEM first when /proc/iomem may have changed. -EINVAL for
  * a bad @bit; -ENOMEM, with @sources unchanged. */

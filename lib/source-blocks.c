@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* /sys/devices/system/memory: the block size, the hotplug policy and one
- * memoryN directory per memory block (N = start / block size). */
+ * memoryN directory per memory block (N = start / block size).
+ *
+ * Two depths share this code: the detailed read opens each block's
+ * directory and reads every attribute and nodeX entry (about 22 system
+ * calls a block); the lean read (MEMRANGE_READ_LEAN_BLOCKS) opens only
+ * "memoryN/state" under the memory directory (3 system calls) and takes
+ * the nodes from the node directories, one listing per node. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -107,17 +113,19 @@ static int missing_required(const struct dir *d, const char *path) {
         return mr_error_at(d->ctx, EBADMSG, path, 0, "missing");
 }
 
-static int read_state(const struct dir *d, uint32_t *ret) {
+/* The state file @name ("state", or "memoryN/state" under the memory
+ * directory) under @d. */
+static int read_state(const struct dir *d, const char *name, uint32_t *ret) {
         _cleanup_(freep) char *value = NULL;
         char path[128];
         int r;
 
-        r = read_attr(d, "state", &value);
+        r = read_attr(d, name, &value);
         if (r == -ENOENT)
                 return -ENOENT; /* vanished: the caller skips it */
         if (r < 0)
                 return r;
-        return parse_state(d->ctx, attr_path(d, "state", path, sizeof(path)), value, ret);
+        return parse_state(d->ctx, attr_path(d, name, path, sizeof(path)), value, ret);
 }
 
 static bool is_plain_hex(const char *value, uint64_t *ret) {
@@ -206,14 +214,21 @@ static int block_range(struct memrange_ctx *ctx, uint64_t block_size, uint64_t i
         return 0;
 }
 
-/* The attributes of @b from the open directory @d; on failure the caller
- * clears @b. */
-static int read_block_attrs(const struct dir *d, struct memrange_block *b) {
+/* What is read of each block besides its state. */
+enum block_parts {
+        BLOCK_DETAILS = 1u << 0, /* phys_index checked, online, removable, phys_device, valid_zones */
+        BLOCK_NODES = 1u << 1,   /* its own nodeX entries */
+};
+
+static enum block_parts block_parts(uint32_t flags) {
+        return flags & MEMRANGE_READ_LEAN_BLOCKS ? BLOCK_NODES : BLOCK_DETAILS | BLOCK_NODES;
+}
+
+/* The attributes a lean read leaves out, from the open directory @d; on
+ * failure the caller clears @b. */
+static int read_block_details(const struct dir *d, struct memrange_block *b) {
         int r;
 
-        r = read_state(d, &b->state);
-        if (r < 0)
-                return r;
         r = check_phys_index(d, b->index);
         if (r < 0)
                 return r;
@@ -229,46 +244,67 @@ static int read_block_attrs(const struct dir *d, struct memrange_block *b) {
         return read_optional_string(d, "valid_zones", &b->valid_zones);
 }
 
-/* Fills @b from block @index's directory, found as @name under the
- * directory open as @parent_fd; on failure the caller clears @b. -ENOENT
- * when the block vanished (its directory, or its state, is gone). */
-static int read_block_at(struct memrange_ctx *ctx, int parent_fd, const char *name, uint64_t block_size,
-                         uint64_t index, struct memrange_block *b) {
+/* Opens the block's directory, @name under @parent, and reads its state
+ * and @parts from it. */
+static int read_block_dir(const struct dir *parent, const char *name, enum block_parts parts,
+                          struct memrange_block *b) {
         _cleanup_(closep) int fd = -1;
         char path[64];
-        struct dir d = { .ctx = ctx, .path = path };
+        struct dir d = { .ctx = parent->ctx, .path = path };
         int r;
 
-        b->index = index;
-        r = block_range(ctx, block_size, index, b);
-        if (r < 0)
-                return r;
-        block_path(path, sizeof(path), index, NULL);
-        fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+        block_path(path, sizeof(path), b->index, NULL);
+        fd = openat(parent->fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0 && errno == ENOENT)
                 return -ENOENT;
         if (fd < 0)
-                return mr_error_at(ctx, errno, path, 0, "cannot open directory: %s", strerror(errno));
+                return mr_error_at(d.ctx, errno, path, 0, "cannot open directory: %s", strerror(errno));
         d.fd = fd;
-        r = read_block_attrs(&d, b);
+        r = read_state(&d, "state", &b->state);
         if (r < 0)
                 return r;
+        if (parts & BLOCK_DETAILS) {
+                r = read_block_details(&d, b);
+                if (r < 0)
+                        return r;
+        }
+        if (!(parts & BLOCK_NODES))
+                return 0;
         /* Last: the listing takes the directory's fd. */
         return read_nodes(&d, TAKE_FD(fd), b);
+}
+
+/* Fills @b from block @index, found as @name under the directory @parent;
+ * on failure the caller clears @b. -ENOENT when the block vanished (its
+ * directory, or its state, is gone). With no @parts only "@name/state" is
+ * opened: no directory of its own, one open per block. */
+static int read_block_at(const struct dir *parent, const char *name, uint64_t block_size, uint64_t index,
+                         enum block_parts parts, struct memrange_block *b) {
+        char state[64];
+        int r;
+
+        *b = (struct memrange_block) { .index = index, .online = -1, .removable = -1, .phys_device = -1 };
+        r = block_range(parent->ctx, block_size, index, b);
+        if (r < 0)
+                return r;
+        if (parts != 0)
+                return read_block_dir(parent, name, parts, b);
+        snprintf(state, sizeof(state), "%s/state", name);
+        return read_state(parent, state, &b->state);
 }
 
 static bool is_power_of_two(uint64_t v) {
         return v != 0 && (v & (v - 1)) == 0;
 }
 
-/* memrange_block_read() under the directory open as @parent_fd, where the
+/* memrange_block_read_flags() under the directory @parent, where the
  * block is @name. */
-static int block_read_at(struct memrange_ctx *ctx, int parent_fd, const char *name, uint64_t block_size,
-                         uint64_t index, struct memrange_block *ret_block) {
-        struct memrange_block b = {};
+static int block_read_at(const struct dir *parent, const char *name, uint64_t block_size, uint64_t index,
+                         enum block_parts parts, struct memrange_block *ret_block) {
+        struct memrange_block b;
         int r;
 
-        r = read_block_at(ctx, parent_fd, name, block_size, index, &b);
+        r = read_block_at(parent, name, block_size, index, parts, &b);
         if (r < 0) {
                 memrange_block_clear(&b);
                 return r;
@@ -277,14 +313,20 @@ static int block_read_at(struct memrange_ctx *ctx, int parent_fd, const char *na
         return 0;
 }
 
-_public_ int memrange_block_read(struct memrange_ctx *ctx, uint64_t block_size, uint64_t index,
-                                 struct memrange_block *ret_block) {
+_public_ int memrange_block_read_flags(struct memrange_ctx *ctx, uint64_t block_size, uint64_t index, uint32_t flags,
+                                       struct memrange_block *ret_block) {
+        const struct dir top = { .ctx = ctx, .fd = ctx ? mr_sysroot_fd(ctx) : -1 };
         char path[64];
 
-        if (!ctx || !ret_block || !is_power_of_two(block_size))
+        if (!ctx || !ret_block || !is_power_of_two(block_size) || (flags & ~MEMRANGE_READ_LEAN_BLOCKS))
                 return -EINVAL;
         block_path(path, sizeof(path), index, NULL);
-        return block_read_at(ctx, mr_sysroot_fd(ctx), path, block_size, index, ret_block);
+        return block_read_at(&top, path, block_size, index, block_parts(flags), ret_block);
+}
+
+_public_ int memrange_block_read(struct memrange_ctx *ctx, uint64_t block_size, uint64_t index,
+                                 struct memrange_block *ret_block) {
+        return memrange_block_read_flags(ctx, block_size, index, 0, ret_block);
 }
 
 _public_ void memrange_block_clear(struct memrange_block *block) {
@@ -331,12 +373,13 @@ static int read_block_size(struct memrange_ctx *ctx, uint64_t *ret) {
         return 0;
 }
 
-/* Reads every listed block; blocks that vanished meanwhile are skipped.
- * Each memoryN is opened under the memory directory, opened once: one
- * path component to walk per block instead of five. */
+/* Reads @parts of every listed block; blocks that vanished meanwhile are
+ * skipped. Each memoryN is opened under the memory directory, opened once:
+ * one path component to walk per block instead of five. */
 static int read_all_blocks(struct memrange_ctx *ctx, const uint64_t *indices, size_t n_indices,
-                           struct memrange_blocks *blocks) {
+                           enum block_parts parts, struct memrange_blocks *blocks) {
         _cleanup_(closep) int memory_fd = -1;
+        struct dir memory = { .ctx = ctx, .path = MEMORY_DIR };
         int r;
 
         memory_fd = mr_open(ctx, MEMORY_DIR, O_RDONLY | O_DIRECTORY);
@@ -345,6 +388,7 @@ static int read_all_blocks(struct memrange_ctx *ctx, const uint64_t *indices, si
         if (memory_fd < 0)
                 return mr_error_at(ctx, memory_fd, MEMORY_DIR, 0, "cannot open directory: %s",
                                    strerror(-memory_fd));
+        memory.fd = memory_fd;
         blocks->blocks = calloc(n_indices ? n_indices : 1, sizeof(*blocks->blocks));
         if (!blocks->blocks)
                 return -ENOMEM;
@@ -352,7 +396,7 @@ static int read_all_blocks(struct memrange_ctx *ctx, const uint64_t *indices, si
                 char name[32];
 
                 snprintf(name, sizeof(name), "memory%llu", (unsigned long long) indices[i]);
-                r = block_read_at(ctx, memory_fd, name, blocks->block_size, indices[i], &blocks->blocks[blocks->n]);
+                r = block_read_at(&memory, name, blocks->block_size, indices[i], parts, &blocks->blocks[blocks->n]);
                 if (r == -ENOENT) {
                         mr_note_vanished(ctx, MEMORY_DIR "/memory%llu", (unsigned long long) indices[i]);
                         continue;
@@ -364,19 +408,61 @@ static int read_all_blocks(struct memrange_ctx *ctx, const uint64_t *indices, si
         return 0;
 }
 
-_public_ int memrange_blocks_read(struct memrange_ctx *ctx, struct memrange_blocks **ret_blocks) {
+/* Position of block @index in @blocks (sorted), or NULL. */
+static struct memrange_block *find_block(struct memrange_blocks *blocks, uint64_t index) {
+        size_t lo = 0, hi = blocks->n;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (blocks->blocks[mid].index < index)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo < blocks->n && blocks->blocks[lo].index == index ? &blocks->blocks[lo] : NULL;
+}
+
+/* The blocks' nodes from the nodeX/memoryN entries of @numa: a node's
+ * list per node instead of a directory listing per block. Entries naming
+ * a block that is not listed (gone, or not there yet) are left out. The
+ * nodes come sorted because @numa's are. */
+static int nodes_from_numa(struct memrange_blocks *blocks, const struct memrange_numa *numa) {
+        struct memrange_block *b;
+
+        for (size_t i = 0; i < numa->n; i++)
+                for (size_t j = 0; j < numa->nodes[i].n_blocks; j++)
+                        if ((b = find_block(blocks, numa->nodes[i].blocks[j])))
+                                b->n_nodes++;
+        for (size_t i = 0; i < blocks->n; i++) {
+                b = &blocks->blocks[i];
+                if (b->n_nodes == 0)
+                        continue;
+                b->nodes = calloc(b->n_nodes, sizeof(*b->nodes));
+                if (!b->nodes)
+                        return -ENOMEM;
+                b->n_nodes = 0;
+        }
+        for (size_t i = 0; i < numa->n; i++)
+                for (size_t j = 0; j < numa->nodes[i].n_blocks; j++)
+                        if ((b = find_block(blocks, numa->nodes[i].blocks[j])))
+                                b->nodes[b->n_nodes++] = numa->nodes[i].nid;
+        return 0;
+}
+
+int mr_blocks_read(struct memrange_ctx *ctx, uint32_t flags, const struct memrange_numa *numa,
+                   struct memrange_blocks **ret_blocks) {
         _cleanup_(memrange_blocks_freep) struct memrange_blocks *blocks = NULL;
         _cleanup_(freep) uint64_t *indices = NULL;
+        enum block_parts parts = block_parts(flags);
+        const struct dir top = { .ctx = ctx, .fd = mr_sysroot_fd(ctx) };
         size_t n_indices;
-        struct dir top;
         int r;
 
-        if (!ctx || !ret_blocks)
-                return -EINVAL;
-        top = (struct dir) { .ctx = ctx, .fd = mr_sysroot_fd(ctx) };
         blocks = calloc(1, sizeof(*blocks));
         if (!blocks)
                 return -ENOMEM;
+        blocks->read_flags = flags;
 
         r = read_block_size(ctx, &blocks->block_size);
         if (r < 0)
@@ -393,11 +479,41 @@ _public_ int memrange_blocks_read(struct memrange_ctx *ctx, struct memrange_bloc
                 return -ENOENT; /* removed under us */
         if (r < 0)
                 return r;
+        /* Lean with the node directories read: the nodes come from them. */
+        if ((flags & MEMRANGE_READ_LEAN_BLOCKS) && numa)
+                parts &= ~BLOCK_NODES;
         /* The listing is sorted, so the blocks are too. */
-        r = read_all_blocks(ctx, indices, n_indices, blocks);
+        r = read_all_blocks(ctx, indices, n_indices, parts, blocks);
         if (r < 0)
                 return r;
+        if ((flags & MEMRANGE_READ_LEAN_BLOCKS) && numa) {
+                r = nodes_from_numa(blocks, numa);
+                if (r < 0)
+                        return r;
+        }
 
         *ret_blocks = TAKE_PTR(blocks);
         return 0;
+}
+
+_public_ int memrange_blocks_read_flags(struct memrange_ctx *ctx, uint32_t flags, struct memrange_blocks **ret_blocks) {
+        _cleanup_(memrange_numa_freep) struct memrange_numa *numa = NULL;
+        int r;
+
+        if (!ctx || !ret_blocks || (flags & ~MEMRANGE_READ_LEAN_BLOCKS))
+                return -EINVAL;
+        if (flags & MEMRANGE_READ_LEAN_BLOCKS) {
+                /* Without the node directories (absent, or broken: that is
+                 * the numa source's error to report), each block's own
+                 * nodeX entries are listed. */
+                r = memrange_numa_read(ctx, &numa);
+                if (r == -ENOMEM)
+                        return r;
+                mr_clear_error(ctx);
+        }
+        return mr_blocks_read(ctx, flags, numa, ret_blocks);
+}
+
+_public_ int memrange_blocks_read(struct memrange_ctx *ctx, struct memrange_blocks **ret_blocks) {
+        return memrange_blocks_read_flags(ctx, 0, ret_blocks);
 }

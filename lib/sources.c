@@ -60,7 +60,7 @@ static int run_reader(struct memrange_ctx *ctx, enum memrange_source bit, const 
         case MEMRANGE_SRC_FIRMWARE_MEMMAP:
                 return memrange_memmap_read(ctx, &into->memmap);
         case MEMRANGE_SRC_MEMORY_BLOCKS:
-                return memrange_blocks_read(ctx, &into->blocks);
+                return mr_blocks_read(ctx, done->read_flags, done->numa, &into->blocks);
         case MEMRANGE_SRC_NUMA:
                 return memrange_numa_read(ctx, &into->numa);
         case MEMRANGE_SRC_MEMBLOCK:
@@ -137,20 +137,22 @@ static void source_clear(struct memrange_sources *sources, enum memrange_source 
         source_replace(sources, &none, bit);
 }
 
-/* Crash after iomem: it takes iomem's reservations. */
+/* Crash after iomem: it takes iomem's reservations. Numa before the
+ * blocks: lean blocks take their nodes from it. */
 static const enum memrange_source read_order[] = {
-        MEMRANGE_SRC_IOMEM,    MEMRANGE_SRC_FIRMWARE_MEMMAP, MEMRANGE_SRC_MEMORY_BLOCKS, MEMRANGE_SRC_NUMA,
-        MEMRANGE_SRC_MEMBLOCK, MEMRANGE_SRC_DEVICETREE,      MEMRANGE_SRC_DRMEM,         MEMRANGE_SRC_CRASH,
+        MEMRANGE_SRC_IOMEM,    MEMRANGE_SRC_FIRMWARE_MEMMAP, MEMRANGE_SRC_NUMA,  MEMRANGE_SRC_MEMORY_BLOCKS,
+        MEMRANGE_SRC_MEMBLOCK, MEMRANGE_SRC_DEVICETREE,      MEMRANGE_SRC_DRMEM, MEMRANGE_SRC_CRASH,
 };
 
 /* Reads every source once, in read_order. */
-static int read_all(struct memrange_ctx *ctx, struct memrange_sources **ret_sources) {
+static int read_all(struct memrange_ctx *ctx, uint32_t flags, struct memrange_sources **ret_sources) {
         _cleanup_(memrange_sources_freep) struct memrange_sources *s = NULL;
         int r;
 
         s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
+        s->read_flags = flags;
         for (size_t i = 0; i < ELEMENTSOF(read_order); i++) {
                 r = read_source(ctx, read_order[i], s, s);
                 if (r < 0)
@@ -164,16 +166,17 @@ static int read_all(struct memrange_ctx *ctx, struct memrange_sources **ret_sour
  * with the scan), before the last read is taken as it is. */
 #define READ_ATTEMPTS_MAX 3u
 
-_public_ int memrange_sources_read(struct memrange_ctx *ctx, struct memrange_sources **ret_sources) {
+_public_ int memrange_sources_read_flags(struct memrange_ctx *ctx, uint32_t flags,
+                                         struct memrange_sources **ret_sources) {
         struct memrange_sources *s = NULL;
         int r;
 
-        if (!ctx || !ret_sources)
+        if (!ctx || !ret_sources || (flags & ~MEMRANGE_READ_LEAN_BLOCKS))
                 return -EINVAL;
         for (unsigned attempt = 1;; attempt++) {
                 unsigned vanished = mr_vanished_count(ctx);
 
-                r = read_all(ctx, &s);
+                r = read_all(ctx, flags, &s);
                 if (r < 0)
                         return r;
                 if (mr_vanished_count(ctx) == vanished)
@@ -190,6 +193,10 @@ _public_ int memrange_sources_read(struct memrange_ctx *ctx, struct memrange_sou
         mr_clear_error(ctx);
         *ret_sources = s;
         return 0;
+}
+
+_public_ int memrange_sources_read(struct memrange_ctx *ctx, struct memrange_sources **ret_sources) {
+        return memrange_sources_read_flags(ctx, 0, ret_sources);
 }
 
 _public_ int memrange_sources_reread(struct memrange_ctx *ctx, struct memrange_sources *sources,
