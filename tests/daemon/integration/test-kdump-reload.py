@@ -42,11 +42,13 @@ FAKE_KEXEC = """#!/bin/sh
 # A fake kexec: records what it was given and what it saw.
 dir={dir}
 n=$(( $(cat "$dir/count" 2>/dev/null || echo 0) + 1 ))
-echo "$n" > "$dir/count"
 for a in "$@"; do printf '%s\\n' "$a"; done > "$dir/args.$n"
 cat /proc/iomem > "$dir/iomem.$n"
 echo "$MEMRANGED_GENERATION" > "$dir/generation.$n"
 date +%s.%N > "$dir/time.$n"
+# The count last and by rename: a test polling it never reads it half
+# written, nor before this run's files are complete.
+echo "$n" > "$dir/count.new" && mv "$dir/count.new" "$dir/count"
 left=$(cat "$dir/failures" 2>/dev/null || echo 0)
 if [ "$left" -gt 0 ]; then
         echo $((left - 1)) > "$dir/failures"
