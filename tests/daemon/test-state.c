@@ -362,6 +362,63 @@ static void test_layout_change_and_lost_events_rescan_everything(void **state) {
         assert_non_null(s->sources->crash);
 }
 
+/* Rebuilds read the blocks lean; ListBlocks' details are read when first
+ * asked after a rebuild, kept until the next one, and follow the kernel. */
+static void test_block_details_read_on_demand_once_per_rebuild(void **state) {
+        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = NULL;
+        _cleanup_(state_freep) struct state *s = NULL;
+        uint64_t block33[] = { 33 };
+        struct rebuild_work work = blocks_work(block33, 1);
+        const struct memrange_blocks *d;
+        const struct memrange_block *b;
+        struct scratch sc;
+
+        ctx = copy_fixture(&sc, "x86_64-6.1-dimm/hotplug");
+        assert_int_equal(state_new(ctx, &s), 0);
+        assert_null(state_blocks_detailed(s));
+        assert_int_equal(state_rebuild(s, NULL, CHANGE_STARTUP, 1), 1);
+        assert_int_equal(s->sources->read_flags, MEMRANGE_READ_LEAN_BLOCKS);
+        assert_int_equal(s->sources->blocks->blocks[9].online, -1);
+        assert_null(s->sources->blocks->blocks[9].valid_zones);
+        assert_null(s->blocks_detailed);
+
+        d = state_blocks_detailed(s);
+        assert_ptr_equal(d, s->blocks_detailed);
+        assert_int_equal(d->read_flags, 0);
+        assert_int_equal(d->n, 16);
+        b = &d->blocks[9];
+        assert_int_equal(b->index, 33);
+        assert_int_equal(b->online, 1);
+        assert_int_equal(b->removable, 1);
+        assert_int_equal(b->phys_device, 0);
+        assert_string_equal(b->valid_zones, "Normal");
+        assert_int_equal(b->nodes[0], 0);
+        /* Kept: a second ask reads nothing. */
+        assert_ptr_equal(state_blocks_detailed(s), d);
+
+        /* memory33 goes offline: the incremental rebuild re-reads it lean
+         * and drops the details, which are then read again. */
+        scratch_write(&sc, MEM "/memory33/state", "offline\n", (size_t) -1);
+        scratch_write(&sc, MEM "/memory33/online", "0\n", (size_t) -1);
+        scratch_write(&sc, MEM "/memory33/valid_zones", "Normal Movable\n", (size_t) -1);
+        assert_int_equal(state_rebuild(s, &work, CHANGE_UEVENT, 2), 1);
+        assert_null(s->blocks_detailed);
+        assert_int_equal(s->sources->blocks->blocks[9].state, MEMRANGE_BLOCK_OFFLINE);
+        assert_int_equal(s->sources->blocks->blocks[9].online, -1);
+        b = &state_blocks_detailed(s)->blocks[9];
+        assert_int_equal(b->state, MEMRANGE_BLOCK_OFFLINE);
+        assert_int_equal(b->online, 0);
+        assert_string_equal(b->valid_zones, "Normal Movable");
+
+        /* Details the detailed read refuses: the blocks as rebuilt,
+         * without them. */
+        scratch_write(&sc, MEM "/memory34/phys_index", "zz\n", (size_t) -1);
+        assert_int_equal(state_rebuild(s, NULL, CHANGE_RESCAN, 3), 0);
+        assert_ptr_equal(state_blocks_detailed(s), s->sources->blocks);
+        assert_null(s->blocks_detailed);
+        scratch_free(&sc);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_diff_of_equal_tables_is_empty),
@@ -372,6 +429,7 @@ int main(void) {
                 cmocka_unit_test(test_incremental_offline_matches_the_kernels_offline_tree),
                 cmocka_unit_test(test_vanished_or_unknown_block_escalates_to_full_rescan),
                 cmocka_unit_test(test_layout_change_and_lost_events_rescan_everything),
+                cmocka_unit_test(test_block_details_read_on_demand_once_per_rebuild),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
