@@ -236,8 +236,17 @@ static bool refusal_log_allowed(struct varlink_server *s, struct varlink_refusal
         return true;
 }
 
+/* Root may use every slot; others leave one in VARLINK_ROOT_SHARE free for
+ * it, so that users filling the socket (16 uids x 16 connections is the
+ * default total) cannot lock root's memrangectl or monitoring out. */
+static unsigned connection_limit_for(const struct varlink_server *s, uid_t uid) {
+        unsigned total = s->limits.max_connections;
+
+        return uid == 0 ? total : total - total / VARLINK_ROOT_SHARE;
+}
+
 static bool connection_allowed(struct varlink_server *s, const struct ucred *cred) {
-        if (s->n_connections >= s->limits.max_connections) {
+        if (s->n_connections >= connection_limit_for(s, cred->uid)) {
                 if (refusal_log_allowed(s, &s->refused_total, "connection limit"))
                         log_notice("varlink: %u connections open, refusing pid %d uid %u", s->n_connections,
                                    (int) cred->pid, (unsigned) cred->uid);

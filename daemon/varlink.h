@@ -48,12 +48,14 @@ struct varlink_call;
 #define VARLINK_DEFAULT_MAX_CONNECTIONS 256u
 #define VARLINK_DEFAULT_MAX_CONNECTIONS_PER_UID 16u
 #define VARLINK_DEFAULT_MAX_OUTPUT_QUEUE (4u * 1024u * 1024u)
+/* One in this many of max_connections is kept for root (16 of 256). */
+#define VARLINK_ROOT_SHARE 16u
 
 /* Zero fields take the defaults above. */
 struct varlink_limits {
         size_t max_message_size;        /* longest incoming message, NUL excluded */
         unsigned max_depth;             /* nested arrays/objects in one message */
-        unsigned max_connections;       /* in total, root included */
+        unsigned max_connections;       /* in total; others leave 1/VARLINK_ROOT_SHARE to root */
         unsigned max_connections_per_uid;
         bool per_uid_limit_for_root;    /* root is exempt from the per-uid limit unless set */
         size_t max_output_queue;        /* unsent reply bytes before a client is cut off */

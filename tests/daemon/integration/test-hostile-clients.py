@@ -18,6 +18,7 @@ The fixture is x86_64-6.1-dimm/hotplug: 11 ranges, generation 1.
 import os
 import select
 import socket
+import subprocess
 import threading
 import time
 
@@ -267,7 +268,45 @@ def test_connection_limits_refuse_only_the_excess(ctx):
     expect_eq(d.status()["generation"], 1, "root is still served")
 
 
+def test_users_cannot_take_the_slots_kept_for_root(ctx):
+    # MaxConnections=32: 2 (one in sixteen) stay free for root.
+    d = ctx.daemon(sysroot=h.fixture("x86_64-6.1-dimm/hotplug"), test_uevents=False, log_level="info",
+                   config="[Socket]\nMaxConnections=32\nMaxConnectionsPerUser=31\n")
+    holder = (
+        "import sys, varlink_client as vc\n"
+        "served = 0\n"
+        "conns = [vc.Connection(sys.argv[1]) for _ in range(31)]\n"
+        "for c in conns:\n"
+        "    try:\n"
+        "        c.call('io.memranged.GetStatus')\n"
+        "        served += 1\n"
+        "    except (vc.ProtocolError, BrokenPipeError, ConnectionResetError):\n"
+        "        pass\n"
+        "print(served, flush=True)\n"
+        "sys.stdin.read()\n"
+    )
+    h.run_as_nobody(ctx, ["-c", "pass"])  # opens the directory up, checks python3 runs as nobody
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ, PYTHONPATH=here, PYTHONDONTWRITEBYTECODE="1")
+    p = subprocess.Popen(h.NOBODY + ["/usr/bin/python3", "-c", holder, d.socket], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        expect_eq(p.stdout.readline().strip(), "30", "connections served to uid 65534 (32 minus 2 for root)")
+        expect("30 connections open, refusing" in d.log(), "the refusal of the 31st is not logged")
+        root_conns = [d.connect() for _ in range(2)]
+        for c in root_conns:
+            expect_eq(c.call("io.memranged.GetStatus")["generation"], 1, "root in a slot kept for it")
+        with d.connect() as third:
+            expect(refused(third), "root got a 33rd connection (MaxConnections=32)")
+        for c in root_conns:
+            c.close()
+    finally:
+        p.stdin.close()
+        p.wait(timeout=10)
+
+
 if __name__ == "__main__":
     h.run([test_64_clients_answered_while_one_floods_garbage_and_one_never_reads,
            test_oneway_subscriptions_do_not_pile_up,
-           test_connection_limits_refuse_only_the_excess], time_limit=60)
+           test_connection_limits_refuse_only_the_excess,
+           test_users_cannot_take_the_slots_kept_for_root], time_limit=60)
