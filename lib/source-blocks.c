@@ -423,19 +423,30 @@ static struct memrange_block *find_block(struct memrange_blocks *blocks, uint64_
         return lo < blocks->n && blocks->blocks[lo].index == index ? &blocks->blocks[lo] : NULL;
 }
 
-/* The blocks' nodes from the nodeX/memoryN entries of @numa: a node's
- * list per node instead of a directory listing per block. Entries naming
- * a block that is not listed (gone, or not there yet) are left out. The
- * nodes come sorted because @numa's are. */
-static int nodes_from_numa(struct memrange_blocks *blocks, const struct memrange_numa *numa) {
-        struct memrange_block *b;
-
+/* Counts each block's nodeX/memoryN links of @numa into its n_nodes or,
+ * with @fill, stores them into its nodes (sized by that count). Links
+ * naming a block that is not listed (gone, or not there yet) are left
+ * out. */
+static void walk_numa_links(struct memrange_blocks *blocks, const struct memrange_numa *numa, bool fill) {
         for (size_t i = 0; i < numa->n; i++)
-                for (size_t j = 0; j < numa->nodes[i].n_blocks; j++)
-                        if ((b = find_block(blocks, numa->nodes[i].blocks[j])))
-                                b->n_nodes++;
+                for (size_t j = 0; j < numa->nodes[i].n_blocks; j++) {
+                        struct memrange_block *b = find_block(blocks, numa->nodes[i].blocks[j]);
+
+                        if (!b)
+                                continue;
+                        if (fill)
+                                b->nodes[b->n_nodes] = numa->nodes[i].nid;
+                        b->n_nodes++;
+                }
+}
+
+/* The blocks' nodes from @numa: a listing per node instead of one per
+ * block. They come sorted because @numa's nodes are. */
+static int nodes_from_numa(struct memrange_blocks *blocks, const struct memrange_numa *numa) {
+        walk_numa_links(blocks, numa, false);
         for (size_t i = 0; i < blocks->n; i++) {
-                b = &blocks->blocks[i];
+                struct memrange_block *b = &blocks->blocks[i];
+
                 if (b->n_nodes == 0)
                         continue;
                 b->nodes = calloc(b->n_nodes, sizeof(*b->nodes));
@@ -443,10 +454,7 @@ static int nodes_from_numa(struct memrange_blocks *blocks, const struct memrange
                         return -ENOMEM;
                 b->n_nodes = 0;
         }
-        for (size_t i = 0; i < numa->n; i++)
-                for (size_t j = 0; j < numa->nodes[i].n_blocks; j++)
-                        if ((b = find_block(blocks, numa->nodes[i].blocks[j])))
-                                b->nodes[b->n_nodes++] = numa->nodes[i].nid;
+        walk_numa_links(blocks, numa, true);
         return 0;
 }
 
