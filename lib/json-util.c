@@ -85,7 +85,7 @@ int mj_u64_value(struct json_object *v, const char *path, uint64_t *ret, struct 
 int mj_get_u64(struct json_object *o, const char *key, bool required, uint64_t *ret,
                struct memrange_json_error *error) {
         struct json_object *v = NULL;
-        uint64_t u;
+        uint64_t u = 0; /* set on success; gcc -O3 cannot tell through mj_fail() */
         int r;
 
         r = member(o, key, required, &v, error);
@@ -100,7 +100,7 @@ int mj_get_u64(struct json_object *o, const char *key, bool required, uint64_t *
 
 int mj_get_i32(struct json_object *o, const char *key, bool required, int32_t *ret,
                struct memrange_json_error *error) {
-        uint64_t u;
+        uint64_t u = 0;
         int r;
 
         r = mj_get_u64(o, key, required, &u, error);
@@ -159,7 +159,7 @@ int mj_get_object(struct json_object *o, const char *key, bool required, struct 
 
 int mj_get_span(struct json_object *o, bool with_size, uint64_t *ret_start, uint64_t *ret_end,
                 struct memrange_json_error *error) {
-        uint64_t start, last, size;
+        uint64_t start = 0, last = 0, size = 0;
         int r;
 
         r = mj_get_u64(o, "start", true, &start, error);
@@ -281,7 +281,7 @@ int mj_add_bit_names(struct json_object *o, const char *key, uint32_t bits, cons
 
 int mj_get_bit_names(struct json_object *o, const char *key, int (*from_name)(const char *name), uint32_t *ret,
                      struct memrange_json_error *error) {
-        struct json_object *array;
+        struct json_object *array = NULL;
         uint32_t bits = 0;
         int r;
 

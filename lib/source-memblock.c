@@ -158,7 +158,7 @@ static int check_format(struct memblock_parser *p, size_t n_fields) {
 }
 
 static int parse_line(struct memblock_parser *p, char *line, uint64_t index, struct memrange *ret) {
-        char *fields[MEMBLOCK_FIELDS_NEW];
+        char *fields[MEMBLOCK_FIELDS_NEW] = {}; /* gcc -O3 cannot tell split_fields() filled the n used */
         struct memrange r = {
                 .type = p->type,
                 .nid = MEMRANGE_NID_NONE,
