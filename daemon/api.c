@@ -198,6 +198,8 @@ static int add_uevents(struct json_object *p, const struct manager *m) {
         if (r >= 0)
                 r = varlink_json_add(o, "incremental_rebuilds", json_object_new_uint64(st->incremental));
         if (r >= 0)
+                r = varlink_json_add(o, "layout_rebuilds", json_object_new_uint64(st->layout_rebuilds));
+        if (r >= 0)
                 r = varlink_json_add(o, "lost_rescans", json_object_new_uint64(st->lost_rescans));
         if (r >= 0)
                 r = varlink_json_add(o, "last_rebuild_usec", json_object_new_uint64(m->last_rebuild_usec));

@@ -89,7 +89,10 @@ static void on_rebuild(struct scheduler *s, const struct rebuild_work *work, voi
                                     work->n_requests > 0 ? CHANGE_RESCAN : CHANGE_UEVENT;
 
         log_debug("Rebuild after %" PRIu64 " hint(s): %s, %zu block(s)%s", work->n_hints,
-                  work->full_rescan ? "full rescan" : "incremental", work->n_blocks,
+                  work->full_rescan             ? "full rescan"
+                  : work->memory_layout_changed ? "layout"
+                                                : "incremental",
+                  work->n_blocks,
                   work->cpus_changed ? ", CPUs" : "");
         (void) manager_rebuild(m, work, reason);
 }

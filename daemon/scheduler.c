@@ -116,14 +116,16 @@ static void work_add_block(struct rebuild_work *w, uint64_t index) {
 }
 
 /* Online/offline leave /proc/iomem as it is (DOMAIN.md 2), so re-reading
- * the block is enough; add/remove change the layout everywhere. Any other
- * action on a block (a synthetic "change") is a hint to re-read it. */
+ * the block is enough. Add/remove change the layout (iomem, memmap, node
+ * links) but name their block: the rebuild re-reads every other source
+ * and only the named blocks. Any other action on a block (a synthetic
+ * "change") is a hint to re-read it; an event naming no block is a full
+ * rescan. */
 static void work_add_memory_event(struct rebuild_work *w, const struct uevent *ev) {
         w->n_memory_events++;
-        if (ev->action == UEVENT_ACTION_ADD || ev->action == UEVENT_ACTION_REMOVE) {
+        if (ev->action == UEVENT_ACTION_ADD || ev->action == UEVENT_ACTION_REMOVE)
                 w->memory_layout_changed = true;
-                work_escalate(w);
-        } else if (ev->index == UEVENT_INDEX_NONE)
+        if (ev->index == UEVENT_INDEX_NONE)
                 work_escalate(w);
         else
                 work_add_block(w, ev->index);

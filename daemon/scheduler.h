@@ -34,7 +34,9 @@ typedef uint64_t usec_t;
 #define SCHEDULER_BLOCKS_MAX 4096u
 
 /* What one rebuild must re-read. When full_rescan is set, blocks is empty:
- * the rescan covers them. */
+ * the rescan covers them. When memory_layout_changed is set without it,
+ * blocks lists every block that was added or removed (and any other that
+ * changed): the rebuild re-reads all other sources and those blocks. */
 struct rebuild_work {
         bool full_rescan;           /* re-read every source */
         bool memory_layout_changed; /* memory block add/remove: iomem etc. changed */

@@ -237,26 +237,117 @@ static int reread_blocks(struct state *s, const struct rebuild_work *work) {
 }
 
 static bool needs_full_rescan(const struct state *s, const struct rebuild_work *work) {
-        return !work || work->full_rescan || work->memory_layout_changed || work->nodes_changed || !s->table ||
-               !s->sources || !s->sources->blocks || s->sources->blocks->block_size == 0;
+        return !work || work->full_rescan || work->nodes_changed || !s->table || !s->sources ||
+               !s->sources->blocks || s->sources->blocks->block_size == 0;
+}
+
+/* Escalation of an incremental or layout rebuild that could not finish:
+ * @why says what went wrong. */
+static int escalate(struct state *s, const char *why, enum change_reason reason, usec_t now) {
+        log_debug("%s, rescanning everything", why);
+        s->stats.escalations++;
+        return full_rescan(s, reason, now);
 }
 
 static int incremental(struct state *s, const struct rebuild_work *work, enum change_reason reason, usec_t now) {
         int r;
 
         r = reread_blocks(s, work);
-        if (r < 0) {
-                log_debug_errno(r, "Re-reading %zu memory block(s) failed (%m), rescanning everything",
-                                work->n_blocks);
-                s->stats.escalations++;
-                return full_rescan(s, reason, now);
-        }
+        if (r < 0)
+                return escalate(s, r == -ENOENT ? "A memory block vanished or is new" : "Re-reading a memory block failed",
+                                reason, now);
         /* The crash and CPU state is cheap to read again (a few attributes;
          * the reservations come from the iomem held). Only -ENOMEM fails. */
         r = memrange_sources_reread(s->ctx, s->sources, MEMRANGE_SRC_CRASH);
         if (r < 0)
                 return record_failure(s, r, "reading the crash state", now);
         s->stats.incremental++;
+        return reconcile_and_commit(s, s->sources, reason, now);
+}
+
+/* Every source but the blocks, in the order of a full read: iomem first
+ * (crash takes its reservations from it), numa before the blocks are
+ * merged (lean blocks take their nodes from it). */
+static const enum memrange_source layout_sources[] = {
+        MEMRANGE_SRC_IOMEM,      MEMRANGE_SRC_FIRMWARE_MEMMAP, MEMRANGE_SRC_NUMA,  MEMRANGE_SRC_MEMBLOCK,
+        MEMRANGE_SRC_DEVICETREE, MEMRANGE_SRC_DRMEM,           MEMRANGE_SRC_CRASH,
+};
+
+/* Moves into @fresh (the named blocks as read now: those still on disk)
+ * every block of @held that @named does not list, keeping the index
+ * order; the held blocks that @named lists are dropped. All or nothing:
+ * -ENOMEM leaves both as they were. */
+static int merge_named_blocks(struct memrange_blocks *held, struct memrange_blocks *fresh, const uint64_t *named,
+                              size_t n_named) {
+        struct memrange_block *merged;
+        size_t i = 0, j = 0, k = 0, n = 0;
+
+        merged = calloc(held->n + fresh->n + 1, sizeof(*merged));
+        if (!merged)
+                return -ENOMEM;
+        while (i < held->n || j < fresh->n) {
+                struct memrange_block *b;
+
+                if (i < held->n && (j >= fresh->n || held->blocks[i].index < fresh->blocks[j].index)) {
+                        b = &held->blocks[i++];
+                        /* @named is sorted: step past the indices below b's. */
+                        while (k < n_named && named[k] < b->index)
+                                k++;
+                        if (k < n_named && named[k] == b->index) {
+                                memrange_block_clear(b); /* re-read, or gone */
+                                continue;
+                        }
+                } else
+                        b = &fresh->blocks[j++];
+                merged[n++] = *b;
+                *b = (struct memrange_block) {};
+        }
+        free(fresh->blocks);
+        fresh->blocks = merged;
+        fresh->n = n;
+        held->n = 0; /* every block moved or cleared */
+        return 0;
+}
+
+/* The blocks @work names, read lean alone and merged into the held ones;
+ * 1 when the block size changed (only a full rescan copes with that). */
+static int reread_named_blocks(struct state *s, const struct rebuild_work *work) {
+        _cleanup_(memrange_blocks_freep) struct memrange_blocks *fresh = NULL;
+        struct memrange_blocks *held = s->sources->blocks;
+        int r;
+
+        mr_clear_error(s->ctx);
+        r = mr_blocks_read_indices(s->ctx, READ_FLAGS, s->sources->numa, work->blocks, work->n_blocks, &fresh);
+        if (r < 0)
+                return r;
+        if (fresh->block_size != held->block_size)
+                return 1;
+        r = merge_named_blocks(held, fresh, work->blocks, work->n_blocks);
+        if (r < 0)
+                return r;
+        s->stats.blocks_reread += work->n_blocks;
+        memrange_blocks_free(s->sources->blocks);
+        s->sources->blocks = TAKE_PTR(fresh);
+        return 0;
+}
+
+/* Memory was added or removed: every source but the blocks is read again,
+ * the named blocks alone. Whatever goes wrong becomes a full rescan. */
+static int layout_rebuild(struct state *s, const struct rebuild_work *work, enum change_reason reason,
+                          usec_t now) {
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(layout_sources); i++) {
+                r = memrange_sources_reread(s->ctx, s->sources, layout_sources[i]);
+                if (r < 0)
+                        return escalate(s, "Out of memory re-reading the sources", reason, now);
+        }
+        r = reread_named_blocks(s, work);
+        if (r > 0)
+                return escalate(s, "The memory block size changed", reason, now);
+        if (r < 0)
+                return escalate(s, "Re-reading the added or removed memory blocks failed", reason, now);
+        s->stats.layout_rebuilds++;
         return reconcile_and_commit(s, s->sources, reason, now);
 }
 
@@ -267,6 +358,8 @@ int state_rebuild(struct state *s, const struct rebuild_work *work, enum change_
                 s->stats.lost_rescans++;
         if (needs_full_rescan(s, work))
                 return full_rescan(s, reason, now);
+        if (work->memory_layout_changed)
+                return layout_rebuild(s, work, reason, now);
         return incremental(s, work, reason, now);
 }
 

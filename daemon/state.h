@@ -3,8 +3,10 @@
  * sources as last read, the authoritative table they reconcile to, its
  * generation, and what the last generation changed.
  *
- * A rebuild either re-reads everything (full rescan) or only the memory
- * blocks and crash/CPU state a rebuild_work names (incremental), then
+ * A rebuild re-reads everything (full rescan), or every source but the
+ * memory blocks and only the blocks a rebuild_work names (layout: blocks
+ * were added or removed), or only those blocks and the crash/CPU state
+ * (incremental: blocks went online or offline), then
  * reconciles again and compares the new table with the current one record
  * by record: only a difference bumps the generation. A rebuild that fails
  * leaves the table, the findings and the generation as they were (an
@@ -49,6 +51,7 @@ struct state_stats {
         uint64_t rebuilds;      /* attempts, failed ones included */
         uint64_t full_rescans;
         uint64_t incremental;   /* rebuilds that re-read only blocks and crash state */
+        uint64_t layout_rebuilds; /* rebuilds that re-read every source but the blocks, and named blocks */
         uint64_t lost_rescans;  /* full rescans because events were lost */
         uint64_t escalations;   /* incremental rebuilds that had to become full */
         uint64_t blocks_reread;
@@ -80,10 +83,13 @@ struct state *state_free(struct state *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct state *, state_free)
 
 /* Rebuilds from @work (NULL: full rescan) at time @now. Full rescan when
- * there is no state yet or @work says full_rescan, memory_layout_changed
- * or nodes_changed; otherwise the listed blocks and the crash/CPU state
- * are re-read in place, and a block that vanished or was not known turns
- * it into a full rescan. Returns 1 when the table changed (generation
+ * there is no state yet or @work says full_rescan or nodes_changed. When
+ * it says memory_layout_changed, every other source is read again and the
+ * listed blocks alone, lean: a listed block that is gone is dropped, one
+ * that is new is inserted (a changed block size, or a failed read other
+ * than a block's absence, turns it into a full rescan). Otherwise the
+ * listed blocks and the crash/CPU state are re-read in place, and a block
+ * that vanished or was not known turns it into a full rescan. Returns 1 when the table changed (generation
  * bumped, s->last_change says how), 0 when it did not, or -errno when the
  * rebuild failed (state as before; last_error* set). */
 int state_rebuild(struct state *s, const struct rebuild_work *work, enum change_reason reason, usec_t now);

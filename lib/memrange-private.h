@@ -152,6 +152,14 @@ int mr_crash_read_from_iomem(struct memrange_ctx *ctx, const struct memrange_iom
  * the node directories once. */
 int mr_blocks_read(struct memrange_ctx *ctx, uint32_t flags, const struct memrange_numa *numa,
                    struct memrange_blocks **ret_blocks);
+/* mr_blocks_read() of the blocks @indices only (sorted and unique, at
+ * most the full read's bound; -EINVAL otherwise), for a daemon that knows
+ * which blocks an event named: the header (block size, policy) is read
+ * as by a full read, a listed block whose directory is gone is left out
+ * (that is how the caller learns it vanished), and lean blocks take their
+ * nodes from @numa as in a full read. The caller owns *ret_blocks. */
+int mr_blocks_read_indices(struct memrange_ctx *ctx, uint32_t flags, const struct memrange_numa *numa,
+                           const uint64_t *indices, size_t n_indices, struct memrange_blocks **ret_blocks);
 
 /* ---- big-endian device tree cells (source-devicetree.c) ---- */
 /* The value of @cells (1 or 2) big-endian 32-bit cells at @p. */

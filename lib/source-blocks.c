@@ -374,10 +374,11 @@ static int read_block_size(struct memrange_ctx *ctx, uint64_t *ret) {
 }
 
 /* Reads @parts of every listed block; blocks that vanished meanwhile are
- * skipped. Each memoryN is opened under the memory directory, opened once:
+ * skipped (noted as vanished when @listed: they were just in the listing,
+ * not merely named by an event). Each memoryN is opened under the memory directory, opened once:
  * one path component to walk per block instead of five. */
 static int read_all_blocks(struct memrange_ctx *ctx, const uint64_t *indices, size_t n_indices,
-                           enum block_parts parts, struct memrange_blocks *blocks) {
+                           enum block_parts parts, bool listed, struct memrange_blocks *blocks) {
         _cleanup_(closep) int memory_fd = -1;
         struct dir memory = { .ctx = ctx, .path = MEMORY_DIR };
         int r;
@@ -398,7 +399,8 @@ static int read_all_blocks(struct memrange_ctx *ctx, const uint64_t *indices, si
                 snprintf(name, sizeof(name), "memory%llu", (unsigned long long) indices[i]);
                 r = block_read_at(&memory, name, blocks->block_size, indices[i], parts, &blocks->blocks[blocks->n]);
                 if (r == -ENOENT) {
-                        mr_note_vanished(ctx, MEMORY_DIR "/memory%llu", (unsigned long long) indices[i]);
+                        if (listed)
+                                mr_note_vanished(ctx, MEMORY_DIR "/memory%llu", (unsigned long long) indices[i]);
                         continue;
                 }
                 if (r < 0)
@@ -458,19 +460,10 @@ static int nodes_from_numa(struct memrange_blocks *blocks, const struct memrange
         return 0;
 }
 
-int mr_blocks_read(struct memrange_ctx *ctx, uint32_t flags, const struct memrange_numa *numa,
-                   struct memrange_blocks **ret_blocks) {
-        _cleanup_(memrange_blocks_freep) struct memrange_blocks *blocks = NULL;
-        _cleanup_(freep) uint64_t *indices = NULL;
-        enum block_parts parts = block_parts(flags);
+/* The memory directory's own attributes: block size, hotplug policy. */
+static int read_blocks_header(struct memrange_ctx *ctx, struct memrange_blocks *blocks) {
         const struct dir top = { .ctx = ctx, .fd = mr_sysroot_fd(ctx) };
-        size_t n_indices;
         int r;
-
-        blocks = calloc(1, sizeof(*blocks));
-        if (!blocks)
-                return -ENOMEM;
-        blocks->read_flags = flags;
 
         r = read_block_size(ctx, &blocks->block_size);
         if (r < 0)
@@ -478,28 +471,83 @@ int mr_blocks_read(struct memrange_ctx *ctx, uint32_t flags, const struct memran
         r = read_optional_string(&top, MEMORY_DIR "/auto_online_blocks", &blocks->auto_online_blocks);
         if (r < 0)
                 return r;
-        r = read_optional_bool(&top, MEMORY_DIR "/crash_hotplug", &blocks->crash_hotplug);
+        return read_optional_bool(&top, MEMORY_DIR "/crash_hotplug", &blocks->crash_hotplug);
+}
+
+/* Reads the blocks @indices (sorted, unique) as @flags say into @blocks,
+ * whose header is read; vanished ones are skipped. */
+static int read_listed_blocks(struct memrange_ctx *ctx, uint32_t flags, const struct memrange_numa *numa,
+                              const uint64_t *indices, size_t n_indices, bool listed,
+                              struct memrange_blocks *blocks) {
+        enum block_parts parts = block_parts(flags);
+        bool nodes_from_numa_links = (flags & MEMRANGE_READ_LEAN_BLOCKS) && numa;
+        int r;
+
+        /* Lean with the node directories read: the nodes come from them. */
+        if (nodes_from_numa_links)
+                parts &= ~BLOCK_NODES;
+        r = read_all_blocks(ctx, indices, n_indices, parts, listed, blocks);
         if (r < 0)
                 return r;
+        return nodes_from_numa_links ? nodes_from_numa(blocks, numa) : 0;
+}
 
+/* A new struct memrange_blocks with its header read. */
+static int blocks_new(struct memrange_ctx *ctx, uint32_t flags, struct memrange_blocks **ret_blocks) {
+        _cleanup_(memrange_blocks_freep) struct memrange_blocks *blocks = NULL;
+        int r;
+
+        blocks = calloc(1, sizeof(*blocks));
+        if (!blocks)
+                return -ENOMEM;
+        blocks->read_flags = flags;
+        r = read_blocks_header(ctx, blocks);
+        if (r < 0)
+                return r;
+        *ret_blocks = TAKE_PTR(blocks);
+        return 0;
+}
+
+int mr_blocks_read(struct memrange_ctx *ctx, uint32_t flags, const struct memrange_numa *numa,
+                   struct memrange_blocks **ret_blocks) {
+        _cleanup_(memrange_blocks_freep) struct memrange_blocks *blocks = NULL;
+        _cleanup_(freep) uint64_t *indices = NULL;
+        size_t n_indices;
+        int r;
+
+        r = blocks_new(ctx, flags, &blocks);
+        if (r < 0)
+                return r;
         r = mr_list_indexed(ctx, MEMORY_DIR, "memory", MAX_BLOCKS, &indices, &n_indices);
         if (r == -ENOENT)
                 return -ENOENT; /* removed under us */
         if (r < 0)
                 return r;
-        /* Lean with the node directories read: the nodes come from them. */
-        if ((flags & MEMRANGE_READ_LEAN_BLOCKS) && numa)
-                parts &= ~BLOCK_NODES;
         /* The listing is sorted, so the blocks are too. */
-        r = read_all_blocks(ctx, indices, n_indices, parts, blocks);
+        r = read_listed_blocks(ctx, flags, numa, indices, n_indices, true, blocks);
         if (r < 0)
                 return r;
-        if ((flags & MEMRANGE_READ_LEAN_BLOCKS) && numa) {
-                r = nodes_from_numa(blocks, numa);
-                if (r < 0)
-                        return r;
-        }
+        *ret_blocks = TAKE_PTR(blocks);
+        return 0;
+}
 
+int mr_blocks_read_indices(struct memrange_ctx *ctx, uint32_t flags, const struct memrange_numa *numa,
+                           const uint64_t *indices, size_t n_indices, struct memrange_blocks **ret_blocks) {
+        _cleanup_(memrange_blocks_freep) struct memrange_blocks *blocks = NULL;
+        int r;
+
+        if (!ctx || !ret_blocks || (n_indices > 0 && !indices) || n_indices > MAX_BLOCKS ||
+            (flags & ~MEMRANGE_READ_LEAN_BLOCKS))
+                return -EINVAL;
+        for (size_t i = 1; i < n_indices; i++)
+                if (indices[i - 1] >= indices[i])
+                        return -EINVAL;
+        r = blocks_new(ctx, flags, &blocks);
+        if (r < 0)
+                return r;
+        r = read_listed_blocks(ctx, flags, numa, indices, n_indices, false, blocks);
+        if (r < 0)
+                return r;
         *ret_blocks = TAKE_PTR(blocks);
         return 0;
 }

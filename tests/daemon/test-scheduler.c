@@ -212,7 +212,7 @@ static void touched_blocks_are_kept_sorted_and_unique(void **state) {
         coalescer_done(&c);
 }
 
-static void memory_add_and_remove_escalate_to_a_full_rescan(void **state) {
+static void memory_add_and_remove_keep_their_blocks_and_flag_the_layout(void **state) {
         static const enum uevent_action layout[] = { UEVENT_ACTION_ADD, UEVENT_ACTION_REMOVE };
 
         for (size_t i = 0; i < ELEMENTSOF(layout); i++) {
@@ -226,14 +226,79 @@ static void memory_add_and_remove_escalate_to_a_full_rescan(void **state) {
                 coalescer_hint_event(&c, &change, T0 + MS);
                 coalescer_hint_event(&c, &online, T0 + 2 * MS);
                 assert_int_equal(coalescer_take_due(&c, T0 + SEC, &work), 1);
-                assert_true(work.full_rescan);
+                assert_false(work.full_rescan);
                 assert_true(work.memory_layout_changed);
-                assert_int_equal(work.n_blocks, 0);
-                assert_null(work.blocks);
+                assert_int_equal(work.n_blocks, 2);
+                assert_int_equal(work.blocks[0], 32);
+                assert_int_equal(work.blocks[1], 40);
                 assert_int_equal(work.n_memory_events, 3);
                 rebuild_work_clear(&work);
                 coalescer_done(&c);
         }
+}
+
+static void an_add_naming_no_block_escalates_to_a_full_rescan(void **state) {
+        struct uevent online = memory_event(UEVENT_ACTION_ONLINE, 32);
+        struct uevent add = memory_event(UEVENT_ACTION_ADD, UEVENT_INDEX_NONE);
+        struct rebuild_work work = {};
+        struct coalescer c;
+
+        new_core(&c);
+        coalescer_hint_event(&c, &online, T0);
+        coalescer_hint_event(&c, &add, T0 + MS);
+        assert_int_equal(coalescer_take_due(&c, T0 + SEC, &work), 1);
+        assert_true(work.full_rescan);
+        assert_true(work.memory_layout_changed);
+        assert_int_equal(work.n_blocks, 0);
+        assert_null(work.blocks);
+        rebuild_work_clear(&work);
+        coalescer_done(&c);
+}
+
+/* The hot-add storm of issue 6 (figure 2): 2048 adds, then 2048 onlines
+ * of the same blocks, is one layout rebuild of 2048 blocks. */
+static void a_hot_add_storm_is_one_layout_rebuild_of_its_blocks(void **state) {
+        struct rebuild_work work = {};
+        struct coalescer c;
+
+        new_core(&c);
+        for (uint64_t i = 0; i < 2 * 2048; i++) {
+                struct uevent ev = memory_event(i < 2048 ? UEVENT_ACTION_ADD : UEVENT_ACTION_ONLINE,
+                                                8208 + i % 2048);
+                coalescer_hint_event(&c, &ev, T0 + i);
+        }
+        assert_int_equal(coalescer_take_due(&c, T0 + 4096 + 250 * MS, &work), 1);
+        assert_false(work.full_rescan);
+        assert_true(work.memory_layout_changed);
+        assert_int_equal(work.n_blocks, 2048);
+        assert_int_equal(work.blocks[0], 8208);
+        assert_int_equal(work.blocks[2047], 10255);
+        assert_int_equal(work.n_memory_events, 4096);
+        rebuild_work_clear(&work);
+        coalescer_done(&c);
+}
+
+static void adds_of_more_than_4096_distinct_blocks_escalate_to_a_full_rescan(void **state) {
+        struct rebuild_work work = {};
+        struct coalescer c;
+
+        new_core(&c);
+        for (uint64_t b = 0; b <= SCHEDULER_BLOCKS_MAX; b++) {
+                struct uevent ev = memory_event(UEVENT_ACTION_ADD, 100 + b);
+
+                coalescer_hint_event(&c, &ev, T0);
+                if (b == SCHEDULER_BLOCKS_MAX - 1) {
+                        assert_false(c.work.full_rescan);
+                        assert_int_equal(c.work.n_blocks, SCHEDULER_BLOCKS_MAX);
+                }
+        }
+        assert_int_equal(coalescer_take_due(&c, T0 + SEC, &work), 1);
+        assert_true(work.full_rescan);
+        assert_true(work.memory_layout_changed);
+        assert_int_equal(work.n_blocks, 0);
+        assert_null(work.blocks);
+        rebuild_work_clear(&work);
+        coalescer_done(&c);
 }
 
 static void lost_events_and_unknown_memory_events_escalate(void **state) {
@@ -614,7 +679,10 @@ int main(void) {
                 cmocka_unit_test(storm_with_default_timing_fires_every_max_delay_and_loses_nothing),
                 cmocka_unit_test(hints_after_a_fire_start_a_new_cycle),
                 cmocka_unit_test(touched_blocks_are_kept_sorted_and_unique),
-                cmocka_unit_test(memory_add_and_remove_escalate_to_a_full_rescan),
+                cmocka_unit_test(memory_add_and_remove_keep_their_blocks_and_flag_the_layout),
+                cmocka_unit_test(an_add_naming_no_block_escalates_to_a_full_rescan),
+                cmocka_unit_test(a_hot_add_storm_is_one_layout_rebuild_of_its_blocks),
+                cmocka_unit_test(adds_of_more_than_4096_distinct_blocks_escalate_to_a_full_rescan),
                 cmocka_unit_test(lost_events_and_unknown_memory_events_escalate),
                 cmocka_unit_test(more_than_4096_distinct_blocks_escalate_to_a_full_rescan),
                 cmocka_unit_test(cpu_node_and_foreign_events_set_their_own_flags),

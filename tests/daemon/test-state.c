@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The daemon's state: the record-by-record diff, generation bumps only on
  * change, incremental re-reads of single blocks against a copy of a real
- * fixture tree (the offline transition of x86_64-6.1-dimm), escalation to
- * a full rescan, failed rebuilds that keep everything. */
+ * fixture tree (the offline transition of x86_64-6.1-dimm), layout
+ * rebuilds after blocks were added or removed (boot to hotplug), escalation
+ * to a full rescan, failed rebuilds that keep everything. */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
 #include <ftw.h>
@@ -226,16 +227,22 @@ static int copy_entry(const char *path, const struct stat *st, int type, struct 
         }
 }
 
-/* A scratch sysroot holding a writable copy of fixture @name. */
-static struct memrange_ctx *copy_fixture(struct scratch *s, const char *name) {
+/* Copies fixture @name into the scratch sysroot @s. */
+static void copy_tree(struct scratch *s, const char *name) {
         char source[512];
-        struct memrange_ctx *ctx;
 
-        scratch_init(s);
         snprintf(source, sizeof(source), "%s", fixture_path(name));
         snprintf(copy_root, sizeof(copy_root), "%s", s->path);
         copy_source_len = strlen(source);
         assert_int_equal(nftw(source, copy_entry, 16, FTW_PHYS), 0);
+}
+
+/* A scratch sysroot holding a writable copy of fixture @name. */
+static struct memrange_ctx *copy_fixture(struct scratch *s, const char *name) {
+        struct memrange_ctx *ctx;
+
+        scratch_init(s);
+        copy_tree(s, name);
         ctx = scratch_ctx(s);
         memrange_ctx_set_log_fn(ctx, NULL, NULL);
         return ctx;
@@ -253,6 +260,50 @@ static void remove_tree(struct scratch *s, const char *relpath) {
 /* A rebuild_work naming @n blocks (the array is borrowed). */
 static struct rebuild_work blocks_work(uint64_t *blocks, size_t n) {
         return (struct rebuild_work) { .n_blocks = n, .blocks = blocks, .n_hints = n, .n_memory_events = n };
+}
+
+/* The same after blocks were added or removed. */
+static struct rebuild_work layout_work(uint64_t *blocks, size_t n) {
+        struct rebuild_work work = blocks_work(blocks, n);
+
+        work.memory_layout_changed = true;
+        return work;
+}
+
+/* The kernel replaces the whole tree under the daemon: fixture @name
+ * becomes what the scratch sysroot @s shows. */
+static void swap_tree(struct scratch *s, const char *name) {
+        remove_tree(s, "proc");
+        remove_tree(s, "sys");
+        copy_tree(s, name);
+}
+
+/* The state's sources reconcile to what a full lean read of @ctx's tree
+ * gives now: the same table and the same blocks (index, range, state,
+ * nodes). */
+static void assert_state_matches_a_full_read(const struct state *s, struct memrange_ctx *ctx) {
+        _cleanup_(memrange_sources_freep) struct memrange_sources *full = NULL;
+        _cleanup_(memrange_table_freep) struct memrange_table *expected = NULL;
+        _cleanup_(memrange_findings_freep) struct memrange_findings *findings = NULL;
+        const struct memrange_blocks *got = s->sources->blocks, *want;
+
+        assert_int_equal(memrange_sources_read_flags(ctx, MEMRANGE_READ_LEAN_BLOCKS, &full), 0);
+        assert_int_equal(memrange_reconcile(ctx, full, &expected, &findings), 0);
+        assert_tables_equal(s->table, expected);
+        want = full->blocks;
+        assert_int_equal(got->block_size, want->block_size);
+        assert_int_equal(got->n, want->n);
+        for (size_t i = 0; i < want->n; i++) {
+                const struct memrange_block *a = &got->blocks[i], *b = &want->blocks[i];
+
+                assert_int_equal(a->index, b->index);
+                assert_int_equal(a->start, b->start);
+                assert_int_equal(a->end, b->end);
+                assert_int_equal(a->state, b->state);
+                assert_int_equal(a->n_nodes, b->n_nodes);
+                for (size_t j = 0; j < b->n_nodes; j++)
+                        assert_int_equal(a->nodes[j], b->nodes[j]);
+        }
 }
 
 static void test_incremental_offline_matches_the_kernels_offline_tree(void **state) {
@@ -337,6 +388,123 @@ static void test_vanished_or_unknown_block_escalates_to_full_rescan(void **state
         assert_record(memrange_table_find(s->table, 0x138000000),
                       REC(0x138000000, 0x140000000, RAM, MEMRANGE_F_HOTPLUG, MEMRANGE_NID_NONE,
                           MEMRANGE_SRC_IOMEM | MEMRANGE_SRC_FIRMWARE_MEMMAP));
+        scratch_free(&sc);
+}
+
+static void test_layout_rebuild_of_the_hot_add_equals_a_full_read_of_hotplug(void **state) {
+        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = NULL;
+        _cleanup_(state_freep) struct state *s = NULL;
+        uint64_t added[] = { 32, 33, 34, 35, 36, 37, 38, 39 };
+        struct rebuild_work work = layout_work(added, ELEMENTSOF(added));
+        const struct state_change *c;
+        struct scratch sc;
+
+        ctx = copy_fixture(&sc, "x86_64-6.1-dimm/boot");
+        assert_int_equal(state_new(ctx, &s), 0);
+        assert_int_equal(state_rebuild(s, NULL, CHANGE_STARTUP, 1), 1);
+        assert_int_equal(memrange_table_count(s->table), 10);
+        assert_int_equal(s->sources->blocks->n, 8);
+
+        swap_tree(&sc, "x86_64-6.1-dimm/hotplug");
+        assert_int_equal(state_rebuild(s, &work, CHANGE_UEVENT, 2), 1);
+        assert_int_equal(s->generation, 2);
+        assert_int_equal(s->stats.layout_rebuilds, 1);
+        assert_int_equal(s->stats.full_rescans, 1);
+        assert_int_equal(s->stats.escalations, 0);
+        assert_int_equal(s->stats.blocks_reread, 8);
+        /* iomem's new System RAM line, memmap's entry 7, the blocks and
+         * node0's links: the DIMM is one hotplug range on node 0. */
+        c = &s->last_change;
+        assert_int_equal(c->removed.n, 0);
+        assert_int_equal(c->added.n, 1);
+        assert_record(&c->added.ranges[0], REC(4 * GiB, 5 * GiB, RAM, MEMRANGE_F_HOTPLUG, 0, ALL_SRC));
+        assert_int_equal(s->sources->blocks->n, 16);
+        assert_int_equal(s->sources->blocks->blocks[8].index, 32);
+        assert_state_matches_a_full_read(s, ctx);
+        scratch_free(&sc);
+}
+
+static void test_layout_rebuild_drops_a_named_block_that_vanished(void **state) {
+        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = NULL;
+        _cleanup_(state_freep) struct state *s = NULL;
+        uint64_t block39[] = { 39 };
+        struct rebuild_work work = layout_work(block39, 1);
+        struct scratch sc;
+
+        ctx = copy_fixture(&sc, "x86_64-6.1-dimm/hotplug");
+        assert_int_equal(state_new(ctx, &s), 0);
+        assert_int_equal(state_rebuild(s, NULL, CHANGE_STARTUP, 1), 1);
+        assert_int_equal(s->sources->blocks->n, 16);
+
+        /* Hot-remove under way: memory39 is gone, iomem still has it. */
+        remove_tree(&sc, MEM "/memory39");
+        assert_int_equal(state_rebuild(s, &work, CHANGE_UEVENT, 2), 1);
+        assert_int_equal(s->stats.layout_rebuilds, 1);
+        assert_int_equal(s->stats.escalations, 0);
+        assert_int_equal(s->stats.full_rescans, 1);
+        assert_int_equal(s->sources->blocks->n, 15);
+        assert_int_equal(s->sources->blocks->blocks[14].index, 38);
+        assert_record(memrange_table_find(s->table, 0x138000000),
+                      REC(0x138000000, 0x140000000, RAM, MEMRANGE_F_HOTPLUG, MEMRANGE_NID_NONE,
+                          MEMRANGE_SRC_IOMEM | MEMRANGE_SRC_FIRMWARE_MEMMAP));
+        assert_state_matches_a_full_read(s, ctx);
+        scratch_free(&sc);
+}
+
+static void test_layout_rebuild_ignores_an_added_block_not_on_disk(void **state) {
+        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = NULL;
+        _cleanup_(state_freep) struct state *s = NULL;
+        uint64_t named[] = { 12, 33 };
+        struct rebuild_work work = layout_work(named, ELEMENTSOF(named));
+        struct scratch sc;
+
+        ctx = copy_fixture(&sc, "x86_64-6.1-dimm/hotplug");
+        assert_int_equal(state_new(ctx, &s), 0);
+        assert_int_equal(state_rebuild(s, NULL, CHANGE_STARTUP, 1), 1);
+
+        /* memory12 was never there (or already gone again). */
+        assert_int_equal(state_rebuild(s, &work, CHANGE_UEVENT, 2), 0);
+        assert_int_equal(s->generation, 1);
+        assert_int_equal(s->stats.layout_rebuilds, 1);
+        assert_int_equal(s->stats.escalations, 0);
+        assert_int_equal(s->stats.full_rescans, 1);
+        assert_int_equal(s->sources->blocks->n, 16);
+        assert_int_equal(s->sources->blocks->blocks[9].index, 33);
+        assert_int_equal(s->sources->blocks->blocks[9].n_nodes, 1);
+        assert_int_equal(s->sources->blocks->blocks[9].nodes[0], 0);
+        assert_state_matches_a_full_read(s, ctx);
+        scratch_free(&sc);
+}
+
+static void test_layout_rebuild_escalates_on_a_new_block_size_or_a_bad_block(void **state) {
+        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = NULL;
+        _cleanup_(state_freep) struct state *s = NULL;
+        uint64_t block33[] = { 33 };
+        struct rebuild_work work = layout_work(block33, 1);
+        struct scratch sc;
+
+        ctx = copy_fixture(&sc, "x86_64-6.1-dimm/hotplug");
+        assert_int_equal(state_new(ctx, &s), 0);
+        assert_int_equal(state_rebuild(s, NULL, CHANGE_STARTUP, 1), 1);
+
+        /* A state the reader refuses: not a block's absence. */
+        scratch_write(&sc, MEM "/memory33/state", "sideways\n", (size_t) -1);
+        assert_int_equal(state_rebuild(s, &work, CHANGE_UEVENT, 2), 1);
+        assert_int_equal(s->stats.escalations, 1);
+        assert_int_equal(s->stats.full_rescans, 2);
+        assert_int_equal(s->stats.layout_rebuilds, 0);
+        assert_int_equal(s->sources->status[2], MEMRANGE_SOURCE_ERROR);
+
+        /* Back to a good tree, then 256 MiB blocks: only a full rescan
+         * re-indexes every block. */
+        scratch_write(&sc, MEM "/memory33/state", "online\n", (size_t) -1);
+        assert_int_equal(state_rebuild(s, NULL, CHANGE_RESCAN, 3), 1);
+        scratch_write(&sc, MEM "/block_size_bytes", "10000000\n", (size_t) -1);
+        assert_int_equal(state_rebuild(s, &work, CHANGE_UEVENT, 4), 1);
+        assert_int_equal(s->stats.escalations, 2);
+        assert_int_equal(s->stats.full_rescans, 4);
+        assert_int_equal(s->stats.layout_rebuilds, 0);
+        assert_int_equal(s->sources->blocks->block_size, 0x10000000);
         scratch_free(&sc);
 }
 
@@ -428,6 +596,10 @@ int main(void) {
                 cmocka_unit_test(test_failed_rebuild_keeps_table_generation_and_sources),
                 cmocka_unit_test(test_incremental_offline_matches_the_kernels_offline_tree),
                 cmocka_unit_test(test_vanished_or_unknown_block_escalates_to_full_rescan),
+                cmocka_unit_test(test_layout_rebuild_of_the_hot_add_equals_a_full_read_of_hotplug),
+                cmocka_unit_test(test_layout_rebuild_drops_a_named_block_that_vanished),
+                cmocka_unit_test(test_layout_rebuild_ignores_an_added_block_not_on_disk),
+                cmocka_unit_test(test_layout_rebuild_escalates_on_a_new_block_size_or_a_bad_block),
                 cmocka_unit_test(test_layout_change_and_lost_events_rescan_everything),
                 cmocka_unit_test(test_block_details_read_on_demand_once_per_rebuild),
         };
