@@ -314,6 +314,7 @@ static int merge_named_blocks(struct memrange_blocks *held, struct memrange_bloc
 static int reread_named_blocks(struct state *s, const struct rebuild_work *work) {
         _cleanup_(memrange_blocks_freep) struct memrange_blocks *fresh = NULL;
         struct memrange_blocks *held = s->sources->blocks;
+        size_t n_found;
         int r;
 
         mr_clear_error(s->ctx);
@@ -322,9 +323,15 @@ static int reread_named_blocks(struct state *s, const struct rebuild_work *work)
                 return r;
         if (fresh->block_size != held->block_size)
                 return 1;
+        n_found = fresh->n;
         r = merge_named_blocks(held, fresh, work->blocks, work->n_blocks);
         if (r < 0)
                 return r;
+        /* Normal after removes; after an add the block went again (or
+         * vanished while being read): its remove event follows. */
+        if (n_found < work->n_blocks)
+                log_debug("%zu memory block(s) named by events are not in sys/devices/system/memory, left out",
+                          work->n_blocks - n_found);
         s->stats.blocks_reread += work->n_blocks;
         memrange_blocks_free(s->sources->blocks);
         s->sources->blocks = TAKE_PTR(fresh);

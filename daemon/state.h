@@ -6,13 +6,12 @@
  * A rebuild re-reads everything (full rescan), or every source but the
  * memory blocks and only the blocks a rebuild_work names (layout: blocks
  * were added or removed), or only those blocks and the crash/CPU state
- * (incremental: blocks went online or offline), then
- * reconciles again and compares the new table with the current one record
- * by record: only a difference bumps the generation. A rebuild that fails
- * leaves the table, the findings and the generation as they were (an
- * incremental one may already have stored the blocks it re-read in the
- * sources: they are what the kernel says now, and the next rebuild
- * reconciles them).
+ * (incremental: blocks went online or offline), then reconciles again
+ * and compares the new table with the current one record by record: only
+ * a difference bumps the generation. A rebuild that fails leaves the
+ * table, the findings and the generation as they were (an incremental or
+ * layout one may already have stored what it re-read in the sources: it
+ * is what the kernel says now, and the next rebuild reconciles it).
  *
  * No event loop and no clock in here ("now" is passed in), so the unit
  * tests drive it with hand-made sources and scratch sysroots. */
