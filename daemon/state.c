@@ -254,7 +254,8 @@ static int incremental(struct state *s, const struct rebuild_work *work, enum ch
 
         r = reread_blocks(s, work);
         if (r < 0)
-                return escalate(s, r == -ENOENT ? "A memory block vanished or is new" : "Re-reading a memory block failed",
+                return escalate(s, r == -ENOENT ? "A memory block vanished or is new"
+                                                : "Re-reading a memory block failed",
                                 reason, now);
         /* The crash and CPU state is cheap to read again (a few attributes;
          * the reservations come from the iomem held). Only -ENOMEM fails. */
