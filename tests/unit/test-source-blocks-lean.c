@@ -271,6 +271,41 @@ static void lean_read_skips_a_block_without_state(void **state) {
         scratch_free(&sc);
 }
 
+/* The daemon's layout rebuild reads only the blocks events named: the
+ * ones on disk, in order, with their nodes from the node directories; a
+ * named block that is not there is left out without counting as vanished
+ * (after a remove that is expected). */
+static void reading_named_blocks_leaves_out_those_not_on_disk(void **state) {
+        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = fixture_ctx("x86_64-6.1-dimm/offline");
+        _cleanup_(memrange_numa_freep) struct memrange_numa *numa = NULL;
+        _cleanup_(memrange_blocks_freep) struct memrange_blocks *blocks = NULL, *none = NULL;
+        const uint64_t named[] = { 3, 12, 33 }, unsorted[] = { 33, 3 }, repeated[] = { 3, 3 };
+        unsigned vanished = mr_vanished_count(ctx);
+
+        assert_int_equal(memrange_numa_read(ctx, &numa), 0);
+        assert_int_equal(mr_blocks_read_indices(ctx, MEMRANGE_READ_LEAN_BLOCKS, numa, named, 3, &blocks), 0);
+        assert_int_equal(blocks->block_size, 0x8000000);
+        assert_int_equal(blocks->read_flags, MEMRANGE_READ_LEAN_BLOCKS);
+        assert_int_equal(blocks->n, 2);
+        assert_int_equal(blocks->blocks[0].index, 3);
+        assert_int_equal(blocks->blocks[0].start, 0x18000000);
+        assert_int_equal(blocks->blocks[0].state, MEMRANGE_BLOCK_ONLINE);
+        assert_int_equal(blocks->blocks[1].index, 33);
+        assert_int_equal(blocks->blocks[1].start, 0x108000000);
+        assert_int_equal(blocks->blocks[1].end, 0x110000000);
+        assert_int_equal(blocks->blocks[1].state, MEMRANGE_BLOCK_OFFLINE);
+        for (size_t i = 0; i < 2; i++) {
+                assert_int_equal(blocks->blocks[i].n_nodes, 1);
+                assert_int_equal(blocks->blocks[i].nodes[0], 0);
+                assert_no_details(&blocks->blocks[i]);
+        }
+        assert_int_equal(mr_vanished_count(ctx), vanished);
+
+        assert_int_equal(mr_blocks_read_indices(ctx, MEMRANGE_READ_LEAN_BLOCKS, numa, unsorted, 2, &none), -EINVAL);
+        assert_int_equal(mr_blocks_read_indices(ctx, MEMRANGE_READ_LEAN_BLOCKS, numa, repeated, 2, &none), -EINVAL);
+        assert_null(none);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(lean_and_detailed_agree_on_every_fixture),
@@ -283,6 +318,7 @@ int main(void) {
                 cmocka_unit_test(lean_without_node_directory_lists_each_block),
                 cmocka_unit_test(lean_read_needs_only_a_good_state),
                 cmocka_unit_test(lean_read_skips_a_block_without_state),
+                cmocka_unit_test(reading_named_blocks_leaves_out_those_not_on_disk),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
