@@ -182,46 +182,32 @@ static int full_rescan(struct state *s, enum change_reason reason, usec_t now) {
  * Incremental re-reads
  */
 
-/* Position of block @index in @blocks, or -1. */
-static ssize_t find_block(const struct memrange_blocks *blocks, uint64_t index) {
-        size_t lo = 0, hi = blocks->n;
-
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-
-                if (blocks->blocks[mid].index < index)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return lo < blocks->n && blocks->blocks[lo].index == index ? (ssize_t) lo : -1;
-}
-
 /* Re-reads the blocks @work lists into the sources, all or nothing:
  * -ENOENT when one vanished or is new (the layout changed), another
  * -errno when one cannot be read. */
 static int reread_blocks(struct state *s, const struct rebuild_work *work) {
         struct memrange_blocks *blocks = s->sources->blocks;
         _cleanup_(freep) struct memrange_block *fresh = NULL;
-        _cleanup_(freep) size_t *slots = NULL;
+        _cleanup_(freep) struct memrange_block **slots = NULL;
         size_t n = 0;
         int r = 0;
 
         if (work->n_blocks == 0)
                 return 0;
         fresh = calloc(work->n_blocks, sizeof(*fresh));
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
         slots = calloc(work->n_blocks, sizeof(*slots));
         if (!fresh || !slots)
                 return -ENOMEM;
         for (; n < work->n_blocks; n++) {
-                ssize_t slot = find_block(blocks, work->blocks[n]);
+                struct memrange_block *slot = mr_blocks_find(blocks, work->blocks[n]);
 
-                r = slot < 0 ? -ENOENT
+                r = !slot ? -ENOENT
                              : memrange_block_read_flags(s->ctx, blocks->block_size, work->blocks[n], READ_FLAGS,
                                                          &fresh[n]);
                 if (r < 0)
                         break;
-                slots[n] = (size_t) slot;
+                slots[n] = slot;
         }
         if (r < 0) {
                 while (n > 0)
@@ -229,8 +215,8 @@ static int reread_blocks(struct state *s, const struct rebuild_work *work) {
                 return r;
         }
         for (size_t i = 0; i < n; i++) {
-                memrange_block_clear(&blocks->blocks[slots[i]]);
-                blocks->blocks[slots[i]] = fresh[i];
+                memrange_block_clear(slots[i]);
+                *slots[i] = fresh[i];
         }
         s->stats.blocks_reread += n;
         return 0;

@@ -160,6 +160,9 @@ int mr_blocks_read(struct memrange_ctx *ctx, uint32_t flags, const struct memran
  * nodes from @numa as in a full read. The caller owns *ret_blocks. */
 int mr_blocks_read_indices(struct memrange_ctx *ctx, uint32_t flags, const struct memrange_numa *numa,
                            const uint64_t *indices, size_t n_indices, struct memrange_blocks **ret_blocks);
+/* Block @index of @blocks (sorted by index, as the readers return them),
+ * or NULL; the pointer is into @blocks. */
+struct memrange_block *mr_blocks_find(const struct memrange_blocks *blocks, uint64_t index);
 
 /* ---- big-endian device tree cells (source-devicetree.c) ---- */
 /* The value of @cells (1 or 2) big-endian 32-bit cells at @p. */

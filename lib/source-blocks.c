@@ -410,8 +410,7 @@ static int read_all_blocks(struct memrange_ctx *ctx, const uint64_t *indices, si
         return 0;
 }
 
-/* Position of block @index in @blocks (sorted), or NULL. */
-static struct memrange_block *find_block(struct memrange_blocks *blocks, uint64_t index) {
+struct memrange_block *mr_blocks_find(const struct memrange_blocks *blocks, uint64_t index) {
         size_t lo = 0, hi = blocks->n;
 
         while (lo < hi) {
@@ -432,7 +431,7 @@ static struct memrange_block *find_block(struct memrange_blocks *blocks, uint64_
 static void walk_numa_links(struct memrange_blocks *blocks, const struct memrange_numa *numa, bool fill) {
         for (size_t i = 0; i < numa->n; i++)
                 for (size_t j = 0; j < numa->nodes[i].n_blocks; j++) {
-                        struct memrange_block *b = find_block(blocks, numa->nodes[i].blocks[j]);
+                        struct memrange_block *b = mr_blocks_find(blocks, numa->nodes[i].blocks[j]);
 
                         if (!b)
                                 continue;
