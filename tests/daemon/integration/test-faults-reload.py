@@ -106,8 +106,9 @@ def test_hung_reload_is_killed_after_timeout_reported_and_retried(ctx):
     kr.wait_kdump(d, lambda k: k["reloading"], "the reload running")
     wait_for(lambda: fake_kexec_pids(kexec), "the fake kexec running")
 
-    # The daemon serves while kexec hangs: every ListRanges within 100 ms,
-    # for as long as the reload runs. The loop follows the reload rather than
+    # The daemon serves while kexec hangs: every ListRanges well within a
+    # second (a daemon waiting on kexec would take the whole 2.5 s), for as
+    # long as the reload runs. The loop follows the reload rather than
     # a fixed second: on a loaded machine reaching this point can take a good
     # part of TimeoutSec=, and the check must not race the kill.
     latencies = []
@@ -122,7 +123,7 @@ def test_hung_reload_is_killed_after_timeout_reported_and_retried(ctx):
         time.sleep(0.02)
     expect(len(latencies) >= 3, f"only {len(latencies)} ListRanges call(s) while the reload hung")
     print(f"ListRanges during the hung reload: {len(latencies)} calls, slowest {max(latencies) * 1000:.1f} ms")
-    expect(max(latencies) < 0.1 * h.SLOWDOWN, f"ListRanges took {max(latencies) * 1000:.1f} ms during the reload")
+    expect(max(latencies) < 1.0 * h.SLOWDOWN, f"ListRanges took {max(latencies) * 1000:.1f} ms during the reload")
 
     k = kr.wait_kdump(d, lambda k: k["failures"] == 1 and not k["reloading"], "the hung attempt killed")
     last = k["last_reload"]
