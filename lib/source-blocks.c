@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel-paths.h"
 #include "memrange-private.h"
 
-#define MEMORY_DIR "sys/devices/system/memory"
 /* 2M blocks of the smallest size (128 MiB) describe 256 TiB. */
 #define MAX_BLOCKS (1u << 21)
 /* MAX_NUMNODES is at most 1024. */

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel-paths.h"
 #include "memrange-private.h"
 
-#define SYS_KERNEL "sys/kernel"
-#define SYS_CPU "sys/devices/system/cpu"
-#define SYS_MEMORY "sys/devices/system/memory"
+#define SYS_CPU CPU_DIR
+#define SYS_MEMORY MEMORY_DIR
 
 #define FOUR_GIB (UINT64_C(1) << 32)
 /* Far above any kernel's NR_CPUS; a bound on what a corrupt tree can make us allocate. */

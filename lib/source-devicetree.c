@@ -12,9 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "kernel-paths.h"
 #include "memrange-private.h"
-
-#define DT_ROOT "proc/device-tree"
 
 /* No memory property comes near this; it keeps a corrupt tree from making
  * us read without end. */

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel-paths.h"
 #include "memrange-private.h"
 
-#define DRCONF_DIR "proc/device-tree/ibm,dynamic-reconfiguration-memory"
 #define DRCONF_LMB_SIZE DRCONF_DIR "/ibm,lmb-size"
 #define DRCONF_V1 DRCONF_DIR "/ibm,dynamic-memory"
 #define DRCONF_V2 DRCONF_DIR "/ibm,dynamic-memory-v2"

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kernel-paths.h"
 #include "memrange-private.h"
 
-#define IOMEM_PATH "proc/iomem"
 #define IOMEM_MAX_BYTES MR_READ_MAX_DEFAULT
 #define IOMEM_MAX_ENTRIES (1u << 20)
 #define IOMEM_MAX_LINE 4096u

@@ -9,11 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel-paths.h"
 #include "memrange-private.h"
-
-#define MEMBLOCK_DIR "sys/kernel/debug/memblock"
-#define MEMBLOCK_MEMORY MEMBLOCK_DIR "/memory"
-#define MEMBLOCK_RESERVED MEMBLOCK_DIR "/reserved"
 
 /* A region table of a few thousand entries prints well under 1 MiB. */
 #define MEMBLOCK_READ_MAX (4u * 1024 * 1024)

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel-paths.h"
 #include "memrange-private.h"
 
-#define MEMMAP_DIR "sys/firmware/memmap"
 /* The e820 table holds at most a few thousand entries; hot-add appends one
  * per DIMM. */
 #define MEMMAP_MAX_ENTRIES (1u << 17)

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel-paths.h"
 #include "memrange-private.h"
 
-#define NODE_DIR "sys/devices/system/node"
 /* MAX_NUMNODES is at most 1024; leave room. */
 #define MAX_NODES (1u << 16)
 /* As many as there can be memory blocks. */
