@@ -20,6 +20,7 @@ static const struct cli_command commands[] = {
           CLI_MODE_ONLINE_ONLY },
         { "crash-ranges", "show the RAM a crash dump would hold", cmd_crash_ranges, CLI_MODE_BOTH },
         { "elfcorehdr", "write the ELF core header of a crash dump", cmd_elfcorehdr, CLI_MODE_BOTH },
+        { "snapshot", "archive the kernel files read, for bug reports", cmd_snapshot, CLI_MODE_FILES_ONLY },
 };
 
 void cli_error(const char *format, ...) {
@@ -75,7 +76,7 @@ static void help(FILE *out) {
               out);
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 fprintf(out, " %-12s %s\n", commands[i].name, commands[i].summary);
-        fputs("\nmonitor, rescan and reload need memranged.\n"
+        fputs("\nmonitor, rescan and reload need memranged; snapshot always reads the files.\n"
               "\nRun 'memrangectl COMMAND --help' for the options of a command.\n"
               "For more details see memrangectl(1).\n",
               out);
@@ -161,6 +162,12 @@ static int resolve_mode(const struct cli_command *cmd, struct cli_global *g) {
                 cli_error("--socket asks memranged, but --offline/--sysroot read the files");
                 return EXIT_USAGE;
         }
+        if (cmd->mode == CLI_MODE_FILES_ONLY && explicit_socket) {
+                cli_error("%s reads the kernel files itself: --socket does not apply", cmd->name);
+                return EXIT_USAGE;
+        }
+        if (cmd->mode == CLI_MODE_FILES_ONLY)
+                g->offline = true;
         if (cmd->mode == CLI_MODE_ONLINE_ONLY && g->offline) {
                 cli_error("%s needs memranged: it cannot work with --offline or --sysroot", cmd->name);
                 return EXIT_USAGE;

@@ -37,6 +37,7 @@ struct cli_global {
 enum cli_mode {
         CLI_MODE_BOTH,        /* asks memranged unless --offline or --sysroot */
         CLI_MODE_ONLINE_ONLY, /* only memranged can do it (monitor, rescan, reload) */
+        CLI_MODE_FILES_ONLY,  /* always reads the kernel files itself (snapshot) */
 };
 
 /* One entry of the command table: @run gets argv starting at the command
@@ -57,6 +58,7 @@ int cmd_elfcorehdr(const struct cli_global *g, int argc, char **argv);
 int cmd_monitor(const struct cli_global *g, int argc, char **argv);
 int cmd_rescan(const struct cli_global *g, int argc, char **argv);
 int cmd_reload(const struct cli_global *g, int argc, char **argv);
+int cmd_snapshot(const struct cli_global *g, int argc, char **argv);
 
 /* Prints "memrangectl: message" (or "memrangectl: CMD: message") on stderr. */
 void cli_error(const char *format, ...) _printf_(1, 2);

@@ -677,6 +677,42 @@ struct memrange_elfcore *memrange_elfcore_free(struct memrange_elfcore *elfcore)
 int memrange_render_iomem(const struct memrange_table *table, const struct memrange_iomem *iomem,
                           char **ret_text, size_t *ret_len);
 
+/* ---------------------------------------------------------------------------
+ * Snapshot: the kernel files the readers read, as a tar archive
+ */
+
+/* Receives @size bytes of output; returns 0, or -errno to stop. */
+typedef int (*memrange_write_fn)(void *userdata, const void *buf, size_t size);
+
+struct memrange_snapshot_stats {
+        uint64_t files;       /* regular files stored */
+        uint64_t links;       /* symbolic links stored (as links) */
+        uint64_t directories; /* directory entries stored */
+        uint64_t bytes;       /* contents of the regular files */
+        uint64_t skipped;     /* unreadable (EACCES, EPERM: debugfs as non-root), left out */
+        uint64_t vanished;    /* gone while being read (hot-remove), left out */
+};
+
+/* Writes an uncompressed POSIX ustar archive of every file the readers
+ * read under the context's sysroot (proc/iomem, cmdline and meminfo, the
+ * sys/kernel kexec and crash files, the firmware memmap, the memory blocks
+ * and their node links, the node and CPU directories, memblock debugfs,
+ * the whole device tree), under their kernel paths inside one directory
+ * @top (one path component, no '/'), every entry dated @mtime. Symbolic
+ * links are stored as links; the entries of a copied tree that stand for
+ * them as small files are stored as they are. Each file is read to EOF,
+ * at most 16 MiB (-EFBIG naming it). Entries that vanish while being read
+ * and unreadable files are left out, noted through the log callback at
+ * LOG_INFO and counted. Every byte goes to @write with @userdata, which
+ * stays the caller's; on failure the output stops part-way (the caller
+ * discards it) and the error is in memrange_ctx_get_error(). *ret_stats
+ * (may be NULL) is written on success. */
+int memrange_snapshot_write(struct memrange_ctx *ctx, const char *top, int64_t mtime, memrange_write_fn write,
+                            void *userdata, struct memrange_snapshot_stats *ret_stats);
+/* The same into the file descriptor @fd (borrowed, not closed). */
+int memrange_snapshot_write_fd(struct memrange_ctx *ctx, const char *top, int64_t mtime, int fd,
+                               struct memrange_snapshot_stats *ret_stats);
+
 #ifdef __cplusplus
 }
 #endif
