@@ -70,8 +70,10 @@ int reload_record_write(const char *path, const struct reload_record *rec) {
                 return r;
         }
         write_text(f, rec);
-        /* The rename must not publish a record the disk does not hold. */
-        if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) < 0)
+        /* No fsync(): the record only has to outlive memranged, not the
+         * machine (a record of another boot is ignored, and it lives on
+         * /run), and the event loop must not wait on a slow disk. */
+        if (fflush(f) != 0 || ferror(f))
                 r = -(errno ?: EIO);
         if (fclose(f) != 0 && r == 0)
                 r = -errno;
