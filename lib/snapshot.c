@@ -23,6 +23,7 @@
 #define SNAPSHOT_ENTRIES_MAX (1u << 25)
 #define DT_DEPTH_MAX 64u
 #define DT_NODE_ENTRIES_MAX 65536u
+#define DT_PENDING_MAX (1u << 20)
 /* Listing bounds, as the readers': blocks, nodes, CPUs, memmap entries. */
 #define BLOCKS_MAX (1u << 21)
 #define NODES_MAX (1u << 16)
@@ -303,16 +304,36 @@ static int store_entries(struct snapshot *s, const char *dir, const char *prefix
 
 /* ---- the device tree: every node and property ---- */
 
+/* A list of strings: a directory's entries, the directories still to walk. */
 struct names {
         size_t n;
         char **items;
 };
 
 static void names_clear(struct names *names) {
+        if (!names->items)
+                return;
         for (size_t i = 0; i < names->n; i++)
                 free(names->items[i]);
         free(names->items);
         *names = (struct names) {};
+}
+
+/* Appends a copy of @name, the list holding at most @max. */
+static int names_push(struct snapshot *s, struct names *names, const char *name, size_t max) {
+        char **bigger;
+
+        if (names->n >= max)
+                return mr_error_at(s->ctx, EFBIG, name, 0, "more than %zu entries in the device tree", max);
+        bigger = reallocarray(names->items, names->n + 1, sizeof(*bigger));
+        if (!bigger)
+                return -ENOMEM;
+        names->items = bigger;
+        names->items[names->n] = strdup(name);
+        if (!names->items[names->n])
+                return -ENOMEM;
+        names->n++;
+        return 0;
 }
 
 static int compare_names(const void *a, const void *b) {
@@ -333,33 +354,32 @@ static int list_names(struct snapshot *s, const char *dir, struct names *ret) {
         if (r < 0)
                 return mr_error_at(s->ctx, r, dir, 0, "cannot open directory: %s", strerror(-r));
         while ((errno = 0, de = readdir(d))) {
-                char **bigger;
-
                 if (mr_streq(de->d_name, ".") || mr_streq(de->d_name, ".."))
                         continue;
-                if (names.n == DT_NODE_ENTRIES_MAX)
-                        return mr_error_at(s->ctx, EFBIG, dir, 0, "more than %u entries", DT_NODE_ENTRIES_MAX);
-                bigger = reallocarray(names.items, names.n + 1, sizeof(*bigger));
-                if (!bigger)
-                        return -ENOMEM;
-                names.items = bigger;
-                names.items[names.n] = strdup(de->d_name);
-                if (!names.items[names.n])
-                        return -ENOMEM;
-                names.n++;
+                r = names_push(s, &names, de->d_name, DT_NODE_ENTRIES_MAX);
+                if (r < 0)
+                        return r;
         }
         if (errno != 0)
                 return mr_error_at(s->ctx, errno, dir, 0, "cannot list directory: %s", strerror(errno));
         if (names.n > 0)
                 qsort(names.items, names.n, sizeof(*names.items), compare_names);
-        *ret = names;
-        names = (struct names) {};
+        *ret = (struct names) { .n = names.n, .items = TAKE_PTR(names.items) };
         return 0;
 }
 
-static int store_tree(struct snapshot *s, const char *dir, unsigned depth);
+/* How deep @path lies below DT_ROOT. */
+static unsigned tree_depth(const char *path) {
+        unsigned depth = 0;
 
-static int store_tree_entry(struct snapshot *s, const char *path, unsigned depth) {
+        for (const char *p = path + strlen(DT_ROOT); *p; p++)
+                depth += *p == '/';
+        return depth;
+}
+
+/* Entry @path of the tree: a file or link stored, a directory appended
+ * to @subdirs. */
+static int store_tree_entry(struct snapshot *s, const char *path, struct names *subdirs) {
         struct stat st;
 
         if (fstatat(mr_sysroot_fd(s->ctx), path, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -368,22 +388,23 @@ static int store_tree_entry(struct snapshot *s, const char *path, unsigned depth
                 note_vanished(s, path);
                 return 0;
         }
-        if (S_ISDIR(st.st_mode))
-                return store_tree(s, path, depth + 1);
-        return store_listed(s, path);
+        if (!S_ISDIR(st.st_mode))
+                return store_listed(s, path);
+        if (tree_depth(path) > DT_DEPTH_MAX)
+                return mr_error_at(s->ctx, ELOOP, path, 0, "nested deeper than %u directories", DT_DEPTH_MAX);
+        return names_push(s, subdirs, path, DT_NODE_ENTRIES_MAX);
 }
 
-/* Directory @dir and everything below it. */
-static int store_tree(struct snapshot *s, const char *dir, unsigned depth) {
-        _cleanup_(names_clear) struct names names = {};
+/* Directory @dir of the tree with its files; its subdirectories go on
+ * @pending, last first, so that they are walked in order. */
+static int store_tree_dir(struct snapshot *s, const char *dir, struct names *pending) {
+        _cleanup_(names_clear) struct names names = {}, subdirs = {};
         char path[PATH_MAX];
         int r;
 
-        if (depth > DT_DEPTH_MAX)
-                return mr_error_at(s->ctx, ELOOP, dir, 0, "nested deeper than %u directories", DT_DEPTH_MAX);
         r = list_names(s, dir, &names);
         if (r == -ENOENT) {
-                if (depth > 0)
+                if (!mr_streq(dir, DT_ROOT))
                         note_vanished(s, dir);
                 return 0;
         }
@@ -397,7 +418,23 @@ static int store_tree(struct snapshot *s, const char *dir, unsigned depth) {
         for (size_t i = 0; r >= 0 && i < names.n; i++) {
                 r = join(s, path, dir, names.items[i]);
                 if (r >= 0)
-                        r = store_tree_entry(s, path, depth);
+                        r = store_tree_entry(s, path, &subdirs);
+        }
+        for (size_t i = subdirs.n; r >= 0 && i-- > 0;)
+                r = names_push(s, pending, subdirs.items[i], DT_PENDING_MAX);
+        return r;
+}
+
+/* The whole device tree, when there is one, depth first without recursion. */
+static int store_tree(struct snapshot *s) {
+        _cleanup_(names_clear) struct names pending = {};
+        int r;
+
+        r = names_push(s, &pending, DT_ROOT, DT_PENDING_MAX);
+        while (r >= 0 && pending.n > 0) {
+                _cleanup_(freep) char *dir = pending.items[--pending.n];
+
+                r = store_tree_dir(s, dir, &pending);
         }
         return r;
 }
@@ -440,7 +477,7 @@ static int store_all(struct snapshot *s) {
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(memblock_files); i++)
                 r = store_optional(s, memblock_files[i]);
         if (r >= 0)
-                r = store_tree(s, DT_ROOT, 0);
+                r = store_tree(s);
         return r;
 }
 

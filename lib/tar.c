@@ -109,8 +109,8 @@ int mr_tar_header(uint8_t block[MR_TAR_BLOCK], const char *path, char type, uint
         put_octal(block + OFF_SIZE, LEN_SIZE, size);
         put_octal(block + OFF_MTIME, LEN_MTIME, mtime > 0 ? (uint64_t) mtime : 0);
         block[OFF_TYPEFLAG] = (uint8_t) type;
-        memcpy(block + OFF_MAGIC, "ustar", 6); /* with its NUL */
-        memcpy(block + OFF_VERSION, "00", 2);
+        put_string(block + OFF_MAGIC, 6, "ustar", 6); /* with its NUL */
+        put_string(block + OFF_VERSION, 2, "00", 2);
         put_string(block + OFF_UNAME, LEN_UNAME, "root", 4);
         put_string(block + OFF_GNAME, LEN_UNAME, "root", 4);
 

@@ -75,12 +75,13 @@ static size_t parse(const struct archive *a, struct entry **ret) {
         assert_int_equal(a->size % MR_TAR_BLOCK, 0);
         while (off + MR_TAR_BLOCK <= a->size && !all_zero(a->buf + off, MR_TAR_BLOCK)) {
                 const uint8_t *h = a->buf + off;
-                struct entry *e;
+                struct entry *e, *bigger;
 
                 assert_int_equal(octal(h + 148, 8), checksum(h));
                 assert_memory_equal(h + 257, "ustar\0" "00", 8);
-                entries = realloc(entries, (n + 1) * sizeof(*entries));
-                assert_non_null(entries);
+                bigger = realloc(entries, (n + 1) * sizeof(*entries));
+                assert_non_null(bigger);
+                entries = bigger;
                 e = &entries[n++];
                 *e = (struct entry) { .type = (char) h[156], .size = octal(h + 124, 12) };
                 if (h[345])
