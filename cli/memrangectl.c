@@ -76,7 +76,8 @@ static void help(FILE *out) {
               out);
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
                 fprintf(out, " %-12s %s\n", commands[i].name, commands[i].summary);
-        fputs("\nmonitor, rescan and reload need memranged; snapshot always reads the files.\n"
+        fputs("\nmonitor, rescan and reload need memranged.\n"
+              "snapshot always reads the kernel files itself.\n"
               "\nRun 'memrangectl COMMAND --help' for the options of a command.\n"
               "For more details see memrangectl(1).\n",
               out);
