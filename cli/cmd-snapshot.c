@@ -82,6 +82,8 @@ static void default_name(time_t now, char *buf, size_t size) {
 /* The library's notes (entries vanished or left out) go to stderr; its
  * errors are printed once, by us, from memrange_ctx_get_error(). */
 static void log_note(void *userdata, int priority, const char *file, int line, const char *fn,
+                     const char *format, va_list args) _printf_(6, 0);
+static void log_note(void *userdata, int priority, const char *file, int line, const char *fn,
                      const char *format, va_list args) {
         if (priority <= LOG_ERR || priority >= LOG_DEBUG)
                 return;
