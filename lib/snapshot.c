@@ -244,7 +244,8 @@ static int store_listed(struct snapshot *s, const char *path) {
 }
 
 /* The files @names of the listed directory @dir, then its @link_prefix<N>
- * entries (links, or files standing for them). Vanished: 1. */
+ * entries (links, or files standing for them). An entry that vanished
+ * meanwhile is noted and left out, not a failure. */
 static int store_entry(struct snapshot *s, const char *dir, const char *const *names, size_t n,
                        const char *link_prefix, size_t max_links) {
         _cleanup_(freep) uint64_t *links = NULL;
