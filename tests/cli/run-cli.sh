@@ -18,13 +18,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/test-lib.sh"
 
-
-# Copies a fixture sysroot into $tmp/root (fixtures are read-only).
-copy_fixture() {
-        cp -a "$1" "$tmp/root"
-        chmod -R u+w "$tmp/root"
-}
-
 case_help() {
         run --help
         expect_rc 0

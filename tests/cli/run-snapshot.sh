@@ -22,28 +22,6 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/test-lib.sh"
 
-# Copies a fixture sysroot into $tmp/root (fixtures are read-only).
-copy_fixture() {
-        cp -a "$1" "$tmp/root"
-        chmod -R u+w "$tmp/root"
-}
-
-# same_output SYSROOT_A SYSROOT_B ARGS...: memrangectl ARGS prints the same
-# (stdout, stderr, exit code) on both sysroots.
-same_output() {
-        local a=$1 b=$2 rc_a
-        shift 2
-        run --sysroot "$a" "$@"
-        rc_a=$rc
-        cp "$tmp/out" "$tmp/a.out"
-        cp "$tmp/err" "$tmp/a.err"
-        run --sysroot "$b" "$@"
-        cmp -s "$tmp/a.out" "$tmp/out" || fail "stdout differs: $(diff "$tmp/a.out" "$tmp/out" | head -10)"
-        cmp -s "$tmp/a.err" "$tmp/err" || fail "stderr differs: $(diff "$tmp/a.err" "$tmp/err" | head -10)"
-        [ "$rc_a" -eq "$rc" ] || fail "exit code $rc_a on the fixture, $rc on the extract"
-        [ -s "$tmp/out" ] || fail "no output"
-}
-
 case_fixture() {
         local root=$fixtures/$fixture n_files n_tar
 
@@ -75,10 +53,10 @@ EOF
         # list) is in the extract, byte for byte, and nothing else.
         diff -r "$root" "$tmp/x/snap" >"$tmp/diff" || fail "extract differs: $(head -5 "$tmp/diff")"
 
-        same_output "$root" "$tmp/x/snap" list -J -b
-        same_output "$root" "$tmp/x/snap" blocks -J
-        same_output "$root" "$tmp/x/snap" verify
-        same_output "$root" "$tmp/x/snap" crash-ranges
+        same_output --sysroot "$root" --sysroot "$tmp/x/snap" list -J -b
+        same_output --sysroot "$root" --sysroot "$tmp/x/snap" blocks -J
+        same_output --sysroot "$root" --sysroot "$tmp/x/snap" verify
+        same_output --sysroot "$root" --sysroot "$tmp/x/snap" crash-ranges
 }
 
 case_options() {

@@ -48,24 +48,33 @@ expect_no_out() { [ -z "$out" ] || fail "unexpected stdout"; }
 expect_no_err() { [ -z "$err" ] || fail "unexpected stderr"; }
 expect_lines() { [ "$(printf '%s\n' "$out" | grep -c .)" -eq "$1" ] || fail "expected $1 non-empty lines"; }
 
-# same_as_offline SOCKET SYSROOT ARGS...: memrangectl asking the daemon on
-# SOCKET prints exactly what it prints reading SYSROOT (stdout and
-# stderr), with the same exit code. $out, $err and $rc are then those of
-# the offline run.
-same_as_offline() {
-        local socket=$1 sysroot=$2 online_rc
-        shift 2
-        run --socket "$socket" "$@"
-        online_rc=$rc
-        cp "$tmp/out" "$tmp/online.out"
-        cp "$tmp/err" "$tmp/online.err"
-        run --sysroot "$sysroot" "$@"
-        cmp -s "$tmp/online.out" "$tmp/out" ||
-                fail "online stdout differs: $(diff "$tmp/out" "$tmp/online.out" | head -20)"
-        cmp -s "$tmp/online.err" "$tmp/err" ||
-                fail "online stderr differs: $(diff "$tmp/err" "$tmp/online.err" | head -20)"
-        [ "$online_rc" -eq "$rc" ] || fail "exit code online $online_rc, offline $rc"
+# same_output OPTION_A VALUE_A OPTION_B VALUE_B ARGS...: memrangectl
+# OPTION_A VALUE_A ARGS prints exactly what memrangectl OPTION_B VALUE_B
+# ARGS prints (stdout and stderr), with the same exit code, and prints
+# something. $out, $err and $rc are then those of the second run.
+same_output() {
+        local a="$1 $2" b="$3 $4" rc_a
+        run "$1" "$2" "${@:5}"
+        rc_a=$rc
+        cp "$tmp/out" "$tmp/a.out"
+        cp "$tmp/err" "$tmp/a.err"
+        run "$3" "$4" "${@:5}"
+        cmp -s "$tmp/a.out" "$tmp/out" || fail "stdout differs ($a, $b): $(diff "$tmp/a.out" "$tmp/out" | head -20)"
+        cmp -s "$tmp/a.err" "$tmp/err" || fail "stderr differs ($a, $b): $(diff "$tmp/a.err" "$tmp/err" | head -20)"
+        [ "$rc_a" -eq "$rc" ] || fail "exit code $rc_a with $a, $rc with $b"
         [ -s "$tmp/out" ] || [ -s "$tmp/err" ] || fail "no output at all"
+}
+
+# same_as_offline SOCKET SYSROOT ARGS...: memrangectl asking the daemon on
+# SOCKET prints exactly what it prints reading SYSROOT.
+same_as_offline() {
+        same_output --socket "$1" --sysroot "$2" "${@:3}"
+}
+
+# Copies a fixture sysroot into $tmp/root (fixtures are read-only).
+copy_fixture() {
+        cp -a "$1" "$tmp/root"
+        chmod -R u+w "$tmp/root"
 }
 
 # How long a test waits for something that normally takes milliseconds
