@@ -12,9 +12,6 @@
 #include "kernel-paths.h"
 #include "memrange-private.h"
 
-#define SYS_CPU CPU_DIR
-#define SYS_MEMORY MEMORY_DIR
-
 #define FOUR_GIB (UINT64_C(1) << 32)
 /* Far above any kernel's NR_CPUS; a bound on what a corrupt tree can make us allocate. */
 #define CRASH_CPUS_MAX (1u << 16)
@@ -135,7 +132,7 @@ static int read_crash_note(struct crash_reader *c, unsigned cpu, struct memrange
         bool found;
         int r;
 
-        snprintf(path, sizeof(path), SYS_CPU "/cpu%u/crash_notes", cpu);
+        snprintf(path, sizeof(path), CPU_DIR "/cpu%u/crash_notes", cpu);
         r = read_attr(c, path, &value);
         if (r == -ENOENT)
                 return 0;
@@ -144,7 +141,7 @@ static int read_crash_note(struct crash_reader *c, unsigned cpu, struct memrange
         if (mr_parse_hex_u64(value, &addr) < 0)
                 return mr_error_at(c->ctx, EBADMSG, path, 1, "bad hex address '%s'", value);
 
-        snprintf(path, sizeof(path), SYS_CPU "/cpu%u/crash_notes_size", cpu);
+        snprintf(path, sizeof(path), CPU_DIR "/cpu%u/crash_notes_size", cpu);
         r = read_dec(c, path, &found, &size);
         if (r < 0)
                 return r;
@@ -158,7 +155,7 @@ static int read_crash_notes(struct crash_reader *c, struct memrange_crash *crash
         int r;
 
         /* "cpuN" entries only (not cpufreq, cpuidle...), in ascending order. */
-        r = mr_list_indexed(c->ctx, SYS_CPU, "cpu", CRASH_CPUS_MAX, &cpus, &n_cpus);
+        r = mr_list_indexed(c->ctx, CPU_DIR, "cpu", CRASH_CPUS_MAX, &cpus, &n_cpus);
         if (r == -ENOENT)
                 return 0;
         if (r < 0)
@@ -166,7 +163,7 @@ static int read_crash_notes(struct crash_reader *c, struct memrange_crash *crash
         if (n_cpus == 0)
                 return 0;
         if (cpus[n_cpus - 1] >= CRASH_CPUS_MAX)
-                return mr_error_at(c->ctx, EBADMSG, SYS_CPU, 0, "cpu%" PRIu64 " is beyond any CPU count",
+                return mr_error_at(c->ctx, EBADMSG, CPU_DIR, 0, "cpu%" PRIu64 " is beyond any CPU count",
                                    cpus[n_cpus - 1]);
         crash->notes = calloc(n_cpus, sizeof(*crash->notes));
         if (!crash->notes)
@@ -227,15 +224,15 @@ static int read_attributes(struct crash_reader *c, struct memrange_crash *crash)
         if (r >= 0)
                 r = read_size(c, SYS_KERNEL "/crash_elfcorehdr_size", &crash->crash_elfcorehdr_size);
         if (r >= 0)
-                r = read_bool01(c, SYS_MEMORY "/crash_hotplug", &crash->crash_hotplug_memory);
+                r = read_bool01(c, MEMORY_DIR "/crash_hotplug", &crash->crash_hotplug_memory);
         if (r >= 0)
-                r = read_bool01(c, SYS_CPU "/crash_hotplug", &crash->crash_hotplug_cpu);
+                r = read_bool01(c, CPU_DIR "/crash_hotplug", &crash->crash_hotplug_cpu);
         if (r >= 0)
-                r = read_idset(c, SYS_CPU "/possible", &crash->possible);
+                r = read_idset(c, CPU_DIR "/possible", &crash->possible);
         if (r >= 0)
-                r = read_idset(c, SYS_CPU "/present", &crash->present);
+                r = read_idset(c, CPU_DIR "/present", &crash->present);
         if (r >= 0)
-                r = read_idset(c, SYS_CPU "/online", &crash->online);
+                r = read_idset(c, CPU_DIR "/online", &crash->online);
         return r;
 }
 
