@@ -284,7 +284,7 @@ class Daemon:
     def ranges(self, **filters):
         return self.call("io.memranged.ListRanges", filters or None)
 
-    def wait_status(self, predicate, what, timeout=10.0):
+    def wait_status(self, predicate, what, timeout=30.0):
         """Polls GetStatus until @predicate(status) holds; returns that
         status. The failure names @what and shows the last status."""
         timeout *= SLOWDOWN
@@ -298,7 +298,7 @@ class Daemon:
                                   f"{json.dumps(status, sort_keys=True)}")
             time.sleep(POLL_INTERVAL)
 
-    def wait_idle(self, predicate, what, timeout=10.0):
+    def wait_idle(self, predicate, what, timeout=30.0):
         """As wait_status, and no rebuild is pending any more."""
         return self.wait_status(lambda s: not s["uevents"]["pending"] and predicate(s), what, timeout)
 

@@ -120,7 +120,7 @@ def kdump(d):
     return s["kdump"]
 
 
-def wait_kdump(d, predicate, what, timeout=10.0):
+def wait_kdump(d, predicate, what, timeout=30.0):
     return d.wait_status(lambda s: predicate(s["kdump"]), what, timeout)["kdump"]
 
 
@@ -253,7 +253,7 @@ def test_failing_kexec_is_retried_with_backoff_then_succeeds(ctx):
     last = k["last_reload"]
     expect_eq((last["result"], last["exit_status"], last["error"]), ("failed", 1, "exit status 1"), "failed attempt")
     expect("kexec_load failed: Operation not permitted" in last["output"], f"stderr tail: {last['output']!r}")
-    k = wait_kdump(d, lambda k: k["reloads"] == 1, "the reload after two failures", timeout=15)
+    k = wait_kdump(d, lambda k: k["reloads"] == 1, "the reload after two failures", timeout=30)
     expect_eq((k["attempts"], k["failures"], k["state"]), (3, 2, "up to date"), "kdump after the retries")
     expect_eq(kexec.count(), 3, "kexec invocations")
     # 1 s, then 2 s, between the end of one attempt and the next.
