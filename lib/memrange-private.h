@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 #include <syslog.h>
 
 #include "macro.h"
@@ -71,6 +73,11 @@ int mr_read_attr(struct memrange_ctx *ctx, const char *path, char **ret_value);
 int mr_opendir(struct memrange_ctx *ctx, const char *path, DIR **ret_dir);
 /* True when @path exists (as anything, link included). */
 bool mr_exists(struct memrange_ctx *ctx, const char *path);
+/* lstat() of @path into @ret_st: 0 or -errno. */
+int mr_lstat(struct memrange_ctx *ctx, const char *path, struct stat *ret_st);
+/* The target of symlink @path, NUL-terminated in @buf (@size bytes): its
+ * length, -ENAMETOOLONG when it does not fit, or -errno. */
+ssize_t mr_readlink(struct memrange_ctx *ctx, const char *path, char *buf, size_t size);
 
 /* ---- number parsing (parse.c) ----
  * Whole-string parsers: no sign, no leading space, an optional single

@@ -4,7 +4,6 @@
  * report carries a tree that works as --sysroot (the layout of
  * shared/fixtures and of capture-sysroot.sh). */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <search.h>
 #include <stdio.h>
@@ -173,11 +172,10 @@ static int add_prepared(struct snapshot *s, const char *path, char type, const c
 
 static int store_symlink(struct snapshot *s, const char *path) {
         char target[PATH_MAX];
-        ssize_t n = readlinkat(mr_sysroot_fd(s->ctx), path, target, sizeof(target) - 1);
+        ssize_t n = mr_readlink(s->ctx, path, target, sizeof(target));
 
         if (n < 0)
-                return read_failed(s, path, negative_errno());
-        target[n] = '\0';
+                return read_failed(s, path, (int) n);
         return add_prepared(s, path, MR_TAR_SYMLINK, target, 0);
 }
 
@@ -197,9 +195,10 @@ static int store_regular(struct snapshot *s, const char *path) {
  * absent or vanished. */
 static int store_file(struct snapshot *s, const char *path) {
         struct stat st;
+        int r = mr_lstat(s->ctx, path, &st);
 
-        if (fstatat(mr_sysroot_fd(s->ctx), path, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                return read_failed(s, path, negative_errno());
+        if (r < 0)
+                return read_failed(s, path, r);
         if (S_ISLNK(st.st_mode))
                 return store_symlink(s, path);
         if (S_ISREG(st.st_mode))
@@ -382,10 +381,11 @@ static unsigned tree_depth(const char *path) {
  * to @subdirs. */
 static int store_tree_entry(struct snapshot *s, const char *path, struct names *subdirs) {
         struct stat st;
+        int r = mr_lstat(s->ctx, path, &st);
 
-        if (fstatat(mr_sysroot_fd(s->ctx), path, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-                if (errno != ENOENT)
-                        return mr_error_at(s->ctx, errno, path, 0, "cannot stat: %s", strerror(errno));
+        if (r < 0) {
+                if (r != -ENOENT)
+                        return mr_error_at(s->ctx, r, path, 0, "cannot stat: %s", strerror(-r));
                 note_vanished(s, path);
                 return 0;
         }

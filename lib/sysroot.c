@@ -106,7 +106,31 @@ int mr_opendir(struct memrange_ctx *ctx, const char *path, DIR **ret_dir) {
 
 bool mr_exists(struct memrange_ctx *ctx, const char *path) {
         struct stat st;
-        return fstatat(mr_sysroot_fd(ctx), relative(path), &st, AT_SYMLINK_NOFOLLOW) == 0;
+        return mr_lstat(ctx, path, &st) == 0;
+}
+
+int mr_lstat(struct memrange_ctx *ctx, const char *path, struct stat *ret_st) {
+        struct stat st;
+
+        if (fstatat(mr_sysroot_fd(ctx), relative(path), &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return negative_errno();
+        *ret_st = st;
+        return 0;
+}
+
+ssize_t mr_readlink(struct memrange_ctx *ctx, const char *path, char *buf, size_t size) {
+        ssize_t n;
+
+        if (size == 0)
+                return -ENAMETOOLONG;
+        n = readlinkat(mr_sysroot_fd(ctx), relative(path), buf, size - 1);
+        if (n < 0)
+                return negative_errno();
+        /* readlinkat() truncates silently: a full buffer may be a cut target. */
+        if ((size_t) n == size - 1)
+                return -ENAMETOOLONG;
+        buf[n] = '\0';
+        return n;
 }
 
 /* ---- sysfs helpers shared by the readers ---- */

@@ -42,6 +42,14 @@ static void new_core(struct coalescer *c) {
         assert_int_equal(coalescer_init(c, SCHEDULER_QUIET_DEFAULT, SCHEDULER_MAX_DELAY_DEFAULT), 0);
 }
 
+/* @work is a full rescan that names no block (none are worth re-reading). */
+static void assert_full_rescan_naming_no_block(const struct rebuild_work *work, bool layout_changed) {
+        assert_true(work->full_rescan);
+        assert_int_equal(work->memory_layout_changed, layout_changed);
+        assert_int_equal(work->n_blocks, 0);
+        assert_null(work->blocks);
+}
+
 static void single_hint_fires_after_exactly_the_quiet_window(void **state) {
         struct uevent ev = memory_event(UEVENT_ACTION_ONLINE, 32);
         struct rebuild_work work = {};
@@ -247,10 +255,7 @@ static void an_add_naming_no_block_escalates_to_a_full_rescan(void **state) {
         coalescer_hint_event(&c, &online, T0);
         coalescer_hint_event(&c, &add, T0 + MS);
         assert_int_equal(coalescer_take_due(&c, T0 + SEC, &work), 1);
-        assert_true(work.full_rescan);
-        assert_true(work.memory_layout_changed);
-        assert_int_equal(work.n_blocks, 0);
-        assert_null(work.blocks);
+        assert_full_rescan_naming_no_block(&work, true);
         rebuild_work_clear(&work);
         coalescer_done(&c);
 }
@@ -293,10 +298,7 @@ static void adds_of_more_than_4096_distinct_blocks_escalate_to_a_full_rescan(voi
                 }
         }
         assert_int_equal(coalescer_take_due(&c, T0 + SEC, &work), 1);
-        assert_true(work.full_rescan);
-        assert_true(work.memory_layout_changed);
-        assert_int_equal(work.n_blocks, 0);
-        assert_null(work.blocks);
+        assert_full_rescan_naming_no_block(&work, true);
         rebuild_work_clear(&work);
         coalescer_done(&c);
 }
@@ -344,10 +346,7 @@ static void more_than_4096_distinct_blocks_escalate_to_a_full_rescan(void **stat
 
         coalescer_hint_event(&c, &one_more, T0);
         assert_int_equal(coalescer_take_due(&c, T0 + SEC, &work), 1);
-        assert_true(work.full_rescan);
-        assert_false(work.memory_layout_changed);
-        assert_int_equal(work.n_blocks, 0);
-        assert_null(work.blocks);
+        assert_full_rescan_naming_no_block(&work, false);
         assert_int_equal(work.n_memory_events, SCHEDULER_BLOCKS_MAX + 2);
         rebuild_work_clear(&work);
         coalescer_done(&c);

@@ -18,6 +18,7 @@ Environment (set by tests/daemon/meson.build):
   MEMRANGED_WRAP     optional command prefix for the daemon, e.g.
                      "valgrind --error-exitcode=99 --leak-check=full"
 """
+import collections
 import ctypes
 import json
 import os
@@ -332,6 +333,9 @@ class Daemon:
             self.proc.wait()
 
 
+Scan = collections.namedtuple("Scan", "ranges blocks")
+
+
 class Context:
     """What a test function gets: its temporary directory and a factory of
     daemons that are cleaned up after it."""
@@ -347,6 +351,15 @@ class Context:
         d = Daemon(self.tmp, name=kwargs.pop("name", f"memranged{len(self.daemons) or ''}"), **kwargs)
         self.daemons.append(d)
         return d.start()
+
+    def fresh_scan(self, sysroot):
+        """The table and block indices a new daemon (no test uevents)
+        builds from @sysroot (None: this machine's files): what an updated
+        daemon must now hold."""
+        ref = self.daemon(name=f"reference{len(self.daemons)}", sysroot=sysroot, test_uevents=False)
+        scan = Scan(ref.ranges()["ranges"], [b["index"] for b in ref.call("io.memranged.ListBlocks")["blocks"]])
+        ref.stop()
+        return scan
 
     def stop_all(self):
         """SIGTERM to every daemon still running; each must have exited 0

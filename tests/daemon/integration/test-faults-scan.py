@@ -25,15 +25,6 @@ DIMM = (0x100000000, 0x13fffffff)
 BLOCK35 = (0x118000000, 0x11fffffff)
 
 
-def reference_ranges(ctx, root):
-    """The table a fresh daemon (without the shim) builds from @root."""
-    ref = ctx.daemon(name="reference", sysroot=root, test_uevents=False)
-    ranges = ref.ranges()["ranges"]
-    blocks = [b["index"] for b in ref.call("io.memranged.ListBlocks")["blocks"]]
-    ref.stop()
-    return ranges, blocks
-
-
 class Vanish:
     """Environment that preloads the shim into the next daemon started."""
 
@@ -86,7 +77,7 @@ def test_block_vanishing_mid_rescan_is_left_out(ctx):
 
     blocks = [b["index"] for b in d.call("io.memranged.ListBlocks")["blocks"]]
     expect_eq(blocks, list(range(8)) + [32, 33, 34, 36, 37, 38, 39], "blocks after the vanished block")
-    ref_ranges, ref_blocks = reference_ranges(ctx, root)
+    ref_ranges, ref_blocks = ctx.fresh_scan(root)
     expect_eq(blocks, ref_blocks, "blocks of a fresh scan of the final tree")
     expect_eq(d.ranges()["ranges"], ref_ranges, "table against a fresh scan of the final tree")
     expect_eq((s["uevents"]["layout_rebuilds"], s["uevents"]["full_rescans"]), (1, 1),
@@ -120,7 +111,7 @@ def test_dimm_removed_mid_scan_leaves_no_stale_range(ctx):
     ranges = d.ranges()["ranges"]
     stale = [r for r in ranges if r["start"] <= DIMM[1] and r["end"] >= DIMM[0]]
     expect_eq(h.describe_spans(stale), [], "ranges of the removed DIMM")
-    ref_ranges, ref_blocks = reference_ranges(ctx, root)
+    ref_ranges, ref_blocks = ctx.fresh_scan(root)
     expect_eq(ranges, ref_ranges, "table against a fresh scan of the final tree")
     expect_eq([b["index"] for b in d.call("io.memranged.ListBlocks")["blocks"]], ref_blocks, "blocks")
     log = d.log()
@@ -182,8 +173,7 @@ def test_enobufs_during_a_storm_forces_a_full_rescan(ctx):
     expect(u["full_rescans"] > before["uevents"]["full_rescans"], "no full rescan")
     expect(u["received"] - before["uevents"]["received"] < EVENTS, "every event arrived: nothing overflowed")
     expect("ENOBUFS" in d.log(), "the overflow is not logged")
-    ref = ctx.daemon(name="reference", test_uevents=False)
-    expect_eq(d.ranges()["ranges"], ref.ranges()["ranges"], "table against a fresh scan")
+    expect_eq(d.ranges()["ranges"], ctx.fresh_scan(None).ranges, "table against a fresh scan")
 
 
 if __name__ == "__main__":
