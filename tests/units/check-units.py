@@ -47,6 +47,8 @@ NEEDED = {
     'CapabilityBoundingSet=~CAP_SYS_BOOT': 'kexec_load / kexec_file_load',
     'CapabilityBoundingSet=~CAP_SYS_RAWIO': 'kexec-tools opens /proc/kcore',
     'CapabilityBoundingSet=~CAP_NET_ADMIN': 'SO_RCVBUFFORCE for the uevent socket',
+    'CapabilityBoundingSet=~CAP_SYSLOG': 'kexec-tools finds _stext in /proc/kallsyms',
+    'ProtectKernelLogs=': 'it drops CAP_SYSLOG, so /proc/kallsyms shows no addresses',
     'RestrictAddressFamilies=~AF_NETLINK': 'NETLINK_KOBJECT_UEVENT socket',
     'RestrictAddressFamilies=~AF_UNIX': 'varlink socket and sd_notify',
     'RestrictNamespaces=~mnt': 'private mount namespace for kexec',
@@ -58,6 +60,9 @@ NEEDED = {
 # System calls that the allow list must keep (groups are expanded).
 NEEDED_SYSCALLS = ['mount', 'umount2', 'unshare', 'kexec_load', 'kexec_file_load',
                    'execve', 'setsockopt', 'recvmsg']
+
+RULE_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'units',
+                           'memranged-kdump-tools-rule')
 
 failures = []
 
@@ -164,8 +169,24 @@ def check_security(service):
             fail('system call %s is not allowed by SystemCallFilter=' % call)
 
     for value in unit_values(service, 'InaccessiblePaths'):
-        if '/proc/kcore' in value.split():
-            fail('/proc/kcore is inaccessible, kexec-tools needs it')
+        for path in ('/proc/kcore', '/proc/kallsyms'):
+            if path in value.split() or '-' + path in value.split():
+                fail('%s is inaccessible, kexec-tools needs it' % path)
+    check_rule_mask(service)
+
+
+def check_rule_mask(service):
+    """kdump-tools' rule is masked exactly while the service runs: masked by
+    a privileged ExecStartPre=, unmasked by a privileged ExecStopPost= (which
+    also runs after a failure), neither able to stop the daemon starting."""
+    for key, verb in (('ExecStartPre', 'mask'), ('ExecStopPost', 'unmask')):
+        values = [v for v in unit_values(service, key) if 'memranged-kdump-tools-rule' in v]
+        if len(values) != 1:
+            fail('%s= must run memranged-kdump-tools-rule %s once, found %r' % (key, verb, values))
+            continue
+        prefix, _, rest = values[0].partition('/')
+        if set(prefix) != {'-', '+'} or rest.split()[1:] != [verb]:
+            fail('%s=%s: want "-+PATH %s" (privileged, failure ignored)' % (key, values[0], verb))
 
 
 def check_verify(service, socket, daemon):
@@ -184,7 +205,9 @@ def check_verify(service, socket, daemon):
         exe = os.path.abspath(daemon) if daemon else '/bin/true'
         copy = os.path.join(tmp, 'memranged.service')
         with open(service, encoding='utf-8') as src, open(copy, 'w', encoding='utf-8') as dst:
-            dst.write(re.sub(r'(?m)^ExecStart=\S+', 'ExecStart=' + exe, src.read()))
+            text = re.sub(r'(?m)^ExecStart=\S+', 'ExecStart=' + exe, src.read())
+            # The rule script as it is in the tree (verify wants it to exist).
+            dst.write(re.sub(r'/\S*/memranged-kdump-tools-rule', RULE_SCRIPT, text))
         shutil.copy(socket, os.path.join(tmp, 'memranged.socket'))
 
         res = run([tool, 'verify', '--man=no', copy, os.path.join(tmp, 'memranged.socket')])
