@@ -26,7 +26,7 @@
 #define KDUMP_SETTINGS_FILE_MAX (64u * 1024u)
 /* kdump-config's KDUMP_CMDLINE_APPEND when the file leaves it unset or
  * empty (Debian 12, kdump-tools 1.8, amd64). */
-#define KDUMP_DEFAULT_CMDLINE_APPEND "reset_devices systemd.unit=kdump-tools-dump.service nr_cpus=1 irqpoll nousb"
+#define KDUMP_DEFAULT_CMDLINE_APPEND "reset_devices systemd.unit=kdump-tools-dump.service nr_cpus=1 irqpoll usbcore.nousb"
 
 struct kdump_settings {
         bool use_kdump;       /* USE_KDUMP set and not "0" (kdump-config's test) */

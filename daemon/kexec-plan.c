@@ -261,12 +261,64 @@ static int choose_kernel(const struct kexec_plan_input *in, const struct kdump_s
         return 0;
 }
 
+/* The capture kernel must not take memory hot-added to the crashed one as
+ * its own RAM: it would online it (memhp_default_state=online, udev rules)
+ * and makedumpfile then fails reading it ("ioremap on RAM"). On x86_64
+ * the DIMMs are found through ACPI, so ACPI memory hotplug is turned off
+ * (RHEL's kdump does the same); everywhere memory that does appear (ACPI,
+ * virtio-mem, DAX kmem, ppc64 DLPAR) stays offline. Added only when the
+ * command line does not set the parameter already. */
+static const char *const hotplug_safe_x86_64[] = { "acpi_no_memhotplug", "memhp_default_state=offline", NULL };
+static const char *const hotplug_safe_other[] = { "memhp_default_state=offline", NULL };
+
+static const char *const *hotplug_safe_parameters(enum memrange_arch arch) {
+        return arch == MEMRANGE_ARCH_X86_64 ? hotplug_safe_x86_64 : hotplug_safe_other;
+}
+
+/* Whether @cmdline has a parameter named like @param ("key" or "key=..."). */
+static bool has_parameter(const char *cmdline, const char *param) {
+        size_t key = strcspn(param, "=");
+
+        for (const char *p = cmdline;;) {
+                size_t len;
+
+                while (*p && strchr(" \t\n", *p))
+                        p++;
+                if (!*p)
+                        return false;
+                len = parameter_length(p);
+                if (strcspn(p, "= \t\n") == key && strncmp(p, param, key) == 0)
+                        return true;
+                p += len;
+        }
+}
+
+int kdump_cmdline_add_hotplug_safety(const char *cmdline, enum memrange_arch arch, char **ret) {
+        _cleanup_(freep) char *out = strdup(cmdline);
+
+        if (!out)
+                return -ENOMEM;
+        for (const char *const *param = hotplug_safe_parameters(arch); *param; param++) {
+                char *longer;
+
+                if (has_parameter(out, *param))
+                        continue;
+                if (asprintf(&longer, "%s%s%s", out, out[0] ? " " : "", *param) < 0)
+                        return -ENOMEM;
+                free(out);
+                out = longer;
+        }
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
 static int choose_cmdline(const struct kexec_plan_input *in, const struct kdump_settings *kt, struct pieces *p,
                           struct kexec_plan *plan) {
-        _cleanup_(freep) char *running = NULL, *base = NULL;
+        _cleanup_(freep) char *running = NULL, *base = NULL, *joined = NULL;
         const char *append = kt->cmdline_append ?: KDUMP_DEFAULT_CMDLINE_APPEND;
         int r;
 
+        /* CommandLine= is the whole line, taken as it is. */
         if (in->config->kdump.command_line)
                 return dup_into(&p->cmdline, in->config->kdump.command_line);
         if (!kt->cmdline) {
@@ -280,9 +332,9 @@ static int choose_cmdline(const struct kexec_plan_input *in, const struct kdump_
                 if (r < 0)
                         return r;
         }
-        return asprintf(&p->cmdline, "%s%s%s", kt->cmdline ?: base, (kt->cmdline ?: base)[0] ? " " : "", append) < 0
-                       ? -ENOMEM
-                       : 0;
+        if (asprintf(&joined, "%s%s%s", kt->cmdline ?: base, (kt->cmdline ?: base)[0] ? " " : "", append) < 0)
+                return -ENOMEM;
+        return kdump_cmdline_add_hotplug_safety(joined, in->arch, &p->cmdline);
 }
 
 static int choose_args(const struct kexec_plan_input *in, const struct kdump_settings *kt, struct pieces *p,

@@ -11,7 +11,9 @@
  * CommandLine=, each unset one from KDUMP_KERNEL, KDUMP_INITRD (used when
  * the file exists, as kdump-config does) and KDUMP_CMDLINE (or /proc/cmdline
  * without crashkernel= and the other parameters kdump-config drops) plus
- * KDUMP_CMDLINE_APPEND (or kdump-tools' default append), else the running
+ * KDUMP_CMDLINE_APPEND (or kdump-tools' default append) plus the
+ * hotplug-safe parameters (kdump_cmdline_add_hotplug_safety(); not added
+ * to CommandLine=, which is the whole line), else the running
  * kernel /boot/vmlinuz-RELEASE with /boot/initrd.img-RELEASE. "-c" (the
  * kexec_load system call, Debian 12's default) is spelled out because
  * kexec-tools 2.0.27 and later try kexec_file_load first, which builds the
@@ -75,6 +77,13 @@ int kexec_plan_build(const struct kexec_plan_input *in, struct kexec_plan *ret);
  * removed, per @arch as kdump-config does; the rest in order, single
  * spaces. Caller frees *ret. */
 int kdump_cmdline_filter(const char *cmdline, enum memrange_arch arch, char **ret);
+
+/* @cmdline plus the parameters that keep memory hot-added to the crashed
+ * kernel out of the capture kernel's own RAM: acpi_no_memhotplug (x86_64)
+ * and memhp_default_state=offline (every architecture), each only when
+ * @cmdline does not name it already (the administrator's value wins).
+ * Caller frees *ret. */
+int kdump_cmdline_add_hotplug_safety(const char *cmdline, enum memrange_arch arch, char **ret);
 
 /* The engine's view of @p. */
 void kexec_plan_engine_settings(const struct kexec_plan *p, struct reload_engine_settings *ret);

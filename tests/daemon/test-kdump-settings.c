@@ -42,7 +42,7 @@ static const char debian_default[] =
         "#MAKEDUMP_ARGS=\"-c -d 31\"\n"
         "#KDUMP_KEXEC_ARGS=\"\"\n"
         "#KDUMP_CMDLINE=\"\"\n"
-        "#KDUMP_CMDLINE_APPEND=\"reset_devices systemd.unit=kdump-tools-dump.service nr_cpus=1 irqpoll nousb\"\n"
+        "#KDUMP_CMDLINE_APPEND=\"reset_devices systemd.unit=kdump-tools-dump.service nr_cpus=1 irqpoll usbcore.nousb\"\n"
         "#SSH=\"<user at server>\"\n";
 
 static void debian_default_file_names_the_var_lib_kdump_kernel(void **state) {

@@ -9,7 +9,10 @@
 #include "test-util.h"
 
 #define RELEASE "6.1.0-56-amd64"
-#define APPEND "reset_devices systemd.unit=kdump-tools-dump.service nr_cpus=1 irqpoll nousb"
+#define APPEND "reset_devices systemd.unit=kdump-tools-dump.service nr_cpus=1 irqpoll usbcore.nousb"
+/* What memranged adds on x86_64 so that the capture kernel leaves
+ * hot-added memory alone. */
+#define HOTPLUG_SAFE "acpi_no_memhotplug memhp_default_state=offline"
 /* x86_64-6.1-dimm/boot/proc/cmdline without crashkernel=256M. */
 #define DIMM_CMDLINE "console=ttyS0 panic=1 quiet scn=x86_61_dimm offline=33"
 
@@ -70,7 +73,7 @@ static void assert_argv(const struct kexec_plan *p, const char *const *want) {
 static void debian_kdump_tools_settings_give_kexec_p_c_with_the_cmdline_and_default_append(void **state) {
         static const char *const want[] = {
                 /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one argument, concatenated */
-                "kexec", "-p", "-c", "--command-line=" DIMM_CMDLINE " " APPEND,
+                "kexec", "-p", "-c", "--command-line=" DIMM_CMDLINE " " APPEND " " HOTPLUG_SAFE,
                 "--initrd=/var/lib/kdump/initrd.img", "/var/lib/kdump/vmlinuz", NULL,
         };
         struct scratch root;
@@ -98,7 +101,7 @@ static void debian_kdump_tools_settings_give_kexec_p_c_with_the_cmdline_and_defa
         ctx = machine(&root);
         scratch_write(&root, "etc/default/kdump-tools", debian_settings, (size_t) -1);
         plan_for(ctx, "", &p);
-        assert_string_equal(p.argv[3], "--command-line=" DIMM_CMDLINE " " APPEND);
+        assert_string_equal(p.argv[3], "--command-line=" DIMM_CMDLINE " " APPEND " " HOTPLUG_SAFE);
         assert_string_equal(p.argv[4], "/var/lib/kdump/vmlinuz");
         assert_null(p.argv[5]);
         kexec_plan_done(&p);
@@ -108,7 +111,7 @@ static void debian_kdump_tools_settings_give_kexec_p_c_with_the_cmdline_and_defa
 
 static void kdump_tools_cmdline_append_and_kexec_args_are_used(void **state) {
         static const char *const want[] = {
-                "kexec", "-p", "-c", "-d", "--elf64-core-headers", "--command-line=root=/dev/vda ro nr_cpus=1 irqpoll",
+                "kexec", "-p", "-c", "-d", "--elf64-core-headers", "--command-line=root=/dev/vda ro nr_cpus=1 irqpoll " HOTPLUG_SAFE,
                 "/boot/vmlinuz-x", NULL,
         };
         struct scratch root;
@@ -130,7 +133,7 @@ static void kdump_tools_cmdline_append_and_kexec_args_are_used(void **state) {
 static void without_a_kernel_setting_the_running_kernel_in_boot_is_loaded(void **state) {
         static const char *const want[] = {
                 /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one argument, concatenated */
-                "kexec", "-p", "-c", "--command-line=" DIMM_CMDLINE " " APPEND,
+                "kexec", "-p", "-c", "--command-line=" DIMM_CMDLINE " " APPEND " " HOTPLUG_SAFE,
                 "--initrd=/boot/initrd.img-" RELEASE, "/boot/vmlinuz-" RELEASE, NULL,
         };
         struct scratch root;
@@ -228,7 +231,7 @@ static void locked_down_kernel_is_loaded_with_kexec_file_load(void **state) {
         /* An explicit choice is kept. */
         plan_for(ctx, "[Kdump]\nKernel=/k\nExtraArguments=-c\n", &p);
         assert_string_equal(p.argv[2], "-c");
-        assert_string_equal(p.argv[3], "--command-line=" DIMM_CMDLINE " " APPEND);
+        assert_string_equal(p.argv[3], "--command-line=" DIMM_CMDLINE " " APPEND " " HOTPLUG_SAFE);
         assert_int_equal(p.method, LOAD_METHOD_KEXEC_LOAD);
         kexec_plan_done(&p);
 
@@ -322,6 +325,53 @@ static void engine_settings_follow_the_plan(void **state) {
         scratch_free(&root);
 }
 
+/* The hotplug-safe parameters: per architecture, never twice, and an
+ * administrator's own value of one of them wins. */
+static void capture_cmdline_keeps_hot_added_memory_offline_unless_told_otherwise(void **state) {
+        static const struct {
+                const char *in;
+                enum memrange_arch arch;
+                const char *want;
+        } cases[] = {
+                { "root=/dev/vda ro", MEMRANGE_ARCH_X86_64, "root=/dev/vda ro " HOTPLUG_SAFE },
+                { "", MEMRANGE_ARCH_X86_64, HOTPLUG_SAFE },
+                { "root=/dev/vda", MEMRANGE_ARCH_ARM64, "root=/dev/vda memhp_default_state=offline" },
+                { "root=/dev/sda2", MEMRANGE_ARCH_PPC64, "root=/dev/sda2 memhp_default_state=offline" },
+                /* The administrator's value, wherever it stands, wins. */
+                { "memhp_default_state=online ro", MEMRANGE_ARCH_X86_64,
+                  "memhp_default_state=online ro acpi_no_memhotplug" },
+                { "ro acpi_no_memhotplug", MEMRANGE_ARCH_X86_64, "ro acpi_no_memhotplug memhp_default_state=offline" },
+                { "ro " HOTPLUG_SAFE, MEMRANGE_ARCH_X86_64, "ro " HOTPLUG_SAFE },
+                /* Names are whole: a longer name or a value is not the same key. */
+                { "acpi_no_memhotplugx memhp_default_state_x=1", MEMRANGE_ARCH_ARM64,
+                  "acpi_no_memhotplugx memhp_default_state_x=1 memhp_default_state=offline" },
+                { "x=\"memhp_default_state=online\"", MEMRANGE_ARCH_ARM64,
+                  "x=\"memhp_default_state=online\" memhp_default_state=offline" },
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char *got = NULL;
+
+                assert_int_equal(kdump_cmdline_add_hotplug_safety(cases[i].in, cases[i].arch, &got), 0);
+                if (strcmp(got, cases[i].want) != 0)
+                        fail_msg("'%s': got '%s', want '%s'", cases[i].in, got, cases[i].want);
+                free(got);
+        }
+}
+
+/* CommandLine= is the whole line: nothing is added to it. */
+static void command_line_setting_is_taken_as_it_is(void **state) {
+        struct scratch root;
+        struct memrange_ctx *ctx = machine(&root);
+        struct kexec_plan p;
+
+        plan_for(ctx, "[Kdump]\nKernel=/k\nCommandLine=root=/dev/vda memhp_default_state=online\n", &p);
+        assert_string_equal(p.argv[3], "--command-line=root=/dev/vda memhp_default_state=online");
+        kexec_plan_done(&p);
+        memrange_ctx_unref(ctx);
+        scratch_free(&root);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(debian_kdump_tools_settings_give_kexec_p_c_with_the_cmdline_and_default_append),
@@ -333,6 +383,8 @@ int main(void) {
                 cmocka_unit_test(command_mode_runs_the_command_through_sh),
                 cmocka_unit_test(incomplete_or_unknown_settings_leave_nothing_to_run_and_say_why),
                 cmocka_unit_test(engine_settings_follow_the_plan),
+                cmocka_unit_test(capture_cmdline_keeps_hot_added_memory_offline_unless_told_otherwise),
+                cmocka_unit_test(command_line_setting_is_taken_as_it_is),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -32,7 +32,8 @@ from daemon_harness import expect, expect_eq
 
 HOTPLUG_LINE = "100000000-13fffffff : System RAM"
 CRASH_LINE = "  1e000000-2dffffff : Crash kernel"
-APPEND = "reset_devices systemd.unit=kdump-tools-dump.service nr_cpus=1 irqpoll nousb"
+APPEND = ("reset_devices systemd.unit=kdump-tools-dump.service nr_cpus=1 irqpoll usbcore.nousb"
+          " acpi_no_memhotplug memhp_default_state=offline")
 DIMM_CMDLINE = "console=ttyS0 panic=1 quiet scn=x86_61_dimm offline=33"
 HOTPLUG_DUMP = [(0x1000, 0x9fbff, True), (0x100000, 0x1dffffff, False), (0x2e000000, 0x3ffdffff, False),
                 (0x100000000, 0x13fffffff, False)]
