@@ -3,6 +3,7 @@
  * counters, pending rebuild, kdump) around the sections both modes share. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "status.h"
@@ -107,6 +108,47 @@ static void print_image(const struct cli_daemon_status *s, struct json_object *k
                 printf("  %-24s %s\n", "stale since", buf);
 }
 
+/* The failure's own message: the last lines kexec (or Command=) printed,
+ * joined into one line ("Cannot open /proc/kallsyms ...; Can't find kernel
+ * text map area from kcore; Cannot load ...": the cause is rarely the very
+ * last line). The output reaches privileged callers only. */
+#define FAILURE_LINES 3
+#define FAILURE_TEXT_MAX 320
+
+static void print_failure(const char *error, const char *output) {
+        const char *lines[FAILURE_LINES], *end = output ? output + strlen(output) : NULL;
+        size_t lens[FAILURE_LINES], n = 0, used = 0;
+
+        printf("  %-24s %s", "last reload error", error);
+        /* Walk back over the output, keeping the last non-blank lines. */
+        while (end && end > output && n < FAILURE_LINES) {
+                const char *start = end;
+                size_t len;
+
+                while (start > output && start[-1] != '\n')
+                        start--;
+                len = (size_t) (end - start);
+                while (len > 0 && strchr(" \t\r\n", start[len - 1]))
+                        len--;
+                if (len > 0) {
+                        lines[n] = start;
+                        lens[n++] = len;
+                }
+                end = start > output ? start - 1 : start;
+        }
+        for (size_t i = n; i-- > 0;) {
+                size_t len = lens[i];
+
+                if (used + len > FAILURE_TEXT_MAX) {
+                        printf("%s%.*s...", i + 1 == n ? ": " : "; ", (int) (FAILURE_TEXT_MAX - used), lines[i]);
+                        break;
+                }
+                printf("%s%.*s", i + 1 == n ? ": " : "; ", (int) len, lines[i]);
+                used += len;
+        }
+        putchar('\n');
+}
+
 static void print_last_reload(struct json_object *k) {
         struct json_object *last = NULL;
         uint64_t generation = 0, duration = 0, started = 0;
@@ -128,7 +170,7 @@ static void print_last_reload(struct json_object *k) {
         printf("  %-24s generation %" PRIu64 ": %s in %.3f s%s%s\n", "last reload", generation, result ?: "?",
                (double) duration / 1e6, buf[0] ? ", " : "", buf);
         if (error)
-                printf("  %-24s %s\n", "last reload error", error);
+                print_failure(error, get_string(last, "output"));
         if (!in_namespace)
                 printf("  %-24s no: %s\n", "with the table's iomem", ns_error ?: "not asked for");
 }

@@ -162,6 +162,18 @@ def test_each_failure_stays_visible_until_the_reload_succeeds(ctx):
 
     k = kr.wait_kdump(d, lambda k: k["failures"] == 2 and not k["reloading"], "two failures")
     expect_eq([a["result"] for a in k["history"]], ["failed", "failed"], "history after two failures")
+    # root reads kexec's own message in memrangectl status, on one line...
+    shown = memrangectl("--socket", d.socket, "status")
+    errors = [line.split(None, 3)[3] for line in shown.stdout.splitlines() if "last reload error" in line]
+    expect_eq(errors, ["exit status 1: Could not load the crash kernel: kexec_load failed: Operation not permitted"],
+              f"the failure's message for root in:\n{shown.stdout}")
+    # ...another user only the exit status (kexec's output is privileged).
+    script = ("import subprocess, sys\n"
+              "out = subprocess.run([sys.argv[1], '--socket', sys.argv[2], 'status'], capture_output=True,"
+              " text=True).stdout\n"
+              "print([l.split(None, 3)[3] for l in out.splitlines() if 'last reload error' in l])\n")
+    done = h.run_as_nobody(ctx, ["-c", script, h.env_path("MEMRANGECTL"), d.socket])
+    expect_eq(done.stdout.strip(), "['exit status 1']", f"the failure for another user: {done.stderr}")
     k = kr.wait_kdump(d, lambda k: k["reloads"] == 1, "the reload after three failures", timeout=30)
     expect_eq((k["attempts"], k["failures"], k["state"], k["up_to_date"], k["loaded_generation"]),
               (4, 3, "up to date", True, 2), "kdump at the end")
