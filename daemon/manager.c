@@ -41,11 +41,18 @@ static usec_t now_monotonic(const struct manager *m) {
  * Status and the generation hook
  */
 
+/* A failing reload shows in `systemctl status` itself: kdump stays stale
+ * until one succeeds, and the service must not look healthy meanwhile. */
 void manager_notify_status(const struct manager *m) {
         const struct state *s = m->state;
+        const struct reload_engine *e = m->reload ? reload_loop_engine(m->reload) : NULL;
+        char failing[160] = "";
 
-        (void) sd_notifyf(false, "STATUS=generation %" PRIu64 ", %zu ranges, kdump: %s%s", s->generation,
-                          s->table ? memrange_table_count(s->table) : 0, manager_kdump_state(m),
+        if (e && e->consecutive_failures > 0 && e->has_last && e->last.error)
+                (void) snprintf(failing, sizeof(failing), " (reload failed %u time%s in a row: %s)",
+                                e->consecutive_failures, e->consecutive_failures == 1 ? "" : "s", e->last.error);
+        (void) sd_notifyf(false, "STATUS=generation %" PRIu64 ", %zu ranges, kdump: %s%s%s", s->generation,
+                          s->table ? memrange_table_count(s->table) : 0, manager_kdump_state(m), failing,
                           s->last_error < 0 ? " (last rebuild failed)" : "");
 }
 

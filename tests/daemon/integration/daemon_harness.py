@@ -205,13 +205,40 @@ def vm_rss_kib(pid):
     raise TestFailure(f"no VmRSS for pid {pid}")
 
 
+class NotifySocket:
+    """The datagram socket systemd would listen on for sd_notify(): what
+    the daemon sends, as {KEY: value} per message."""
+
+    def __init__(self, tmp):
+        self.path = os.path.join(tmp, "notify")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.setblocking(False)
+        self.messages = []
+
+    def receive(self):
+        """Every message received so far, oldest first."""
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except BlockingIOError:
+                return self.messages
+            self.messages.append(dict(line.split("=", 1) for line in data.decode().splitlines() if "=" in line))
+
+    def last(self, key):
+        """The value of @key in the newest message that has it, or None."""
+        values = [m[key] for m in self.receive() if key in m]
+        return values[-1] if values else None
+
+
 class Daemon:
     """memranged in the foreground. @sysroot None reads this machine;
     @kernel_uevents opens the real netlink socket; @test_uevents adds the
-    datagram socket that tests write raw uevents into."""
+    datagram socket that tests write raw uevents into; @notify_socket is
+    given to the daemon as $NOTIFY_SOCKET (see NotifySocket)."""
 
     def __init__(self, tmp, name="memranged", sysroot=None, config="", kernel_uevents=False,
-                 test_uevents=True, log_level="debug"):
+                 test_uevents=True, log_level="debug", notify_socket=None):
         self.name = name
         self.socket = os.path.join(tmp, f"{name}.sock")
         self.uevent_socket = os.path.join(tmp, f"{name}.uevents") if test_uevents else None
@@ -229,13 +256,14 @@ class Daemon:
         if self.uevent_socket:
             args += ["--uevent-socket", self.uevent_socket]
         self.args = args
+        self.env = dict(os.environ, NOTIFY_SOCKET=notify_socket) if notify_socket else None
         self.proc = None
         self.returncode = None
 
     def start(self):
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                         preexec_fn=_die_with_parent)
+                                         preexec_fn=_die_with_parent, env=self.env)
         deadline = time.monotonic() + START_TIMEOUT
         # The daemon binds its socket after the first scan; a GetStatus
         # answered means it serves.

@@ -156,12 +156,17 @@ def test_each_failure_stays_visible_until_the_reload_succeeds(ctx):
     h.require_root("the fake kexec must run in a private mount namespace")
     kexec = kr.FakeKexec(ctx, failures=3)
     root = kr.dimm_root(ctx)
-    d = ctx.daemon(sysroot=root, config=config(kexec, "MaxBackoffSec=1\n"))
+    notify = h.NotifySocket(ctx.tmp)
+    d = ctx.daemon(sysroot=root, config=config(kexec, "MaxBackoffSec=1\n"), notify_socket=notify.path)
+    expect_eq(notify.last("READY"), "1", "READY=1 after start")
     kr.swap(root, "x86_64-6.1-dimm/hotplug")
     d.send_uevents(kr.hot_add_events())
 
     k = kr.wait_kdump(d, lambda k: k["failures"] == 2 and not k["reloading"], "two failures")
     expect_eq([a["result"] for a in k["history"]], ["failed", "failed"], "history after two failures")
+    # systemctl status says so too.
+    expect(notify.last("STATUS").endswith("kdump: stale (reload failed 2 times in a row: exit status 1)"),
+           f"STATUS= after two failures: {notify.last('STATUS')!r}")
     # root reads kexec's own message in memrangectl status, on one line...
     shown = memrangectl("--socket", d.socket, "status")
     errors = [line.split(None, 3)[3] for line in shown.stdout.splitlines() if "last reload error" in line]
@@ -184,6 +189,7 @@ def test_each_failure_stays_visible_until_the_reload_succeeds(ctx):
         expect("kexec_load failed: Operation not permitted" in a["output"], f"stderr tail of a failure: {a}")
     expect_eq(history[3]["output"], "loaded", "output of the success")
     expect_eq(history[-1], k["last_reload"], "the last of the history is last_reload")
+    expect(notify.last("STATUS").endswith("kdump: up to date"), f"STATUS= after the success: {notify.last('STATUS')!r}")
     starts = [a["started_usec"] for a in history]
     expect(starts == sorted(starts) and len(set(starts)) == 4, f"attempt start times: {starts}")
     expect_eq(kexec.count(), 4, "kexec invocations")
