@@ -158,7 +158,7 @@ void status_print_reservations(const struct memrange_table *table, bool in_bytes
 }
 
 static void print_crash(const struct memrange_crash *c, const struct memrange_table *table, bool in_bytes) {
-        char buf[256];
+        _cleanup_(freep) char *possible = NULL, *online = NULL;
 
         puts("Crash kernel:");
         status_print_reservations(table, in_bytes);
@@ -168,8 +168,10 @@ static void print_crash(const struct memrange_crash *c, const struct memrange_ta
         status_print_optional("crash_hotplug (memory)", c->crash_hotplug_memory);
         status_print_optional("crash_hotplug (cpu)", c->crash_hotplug_cpu);
         status_print_optional("crash_elfcorehdr_size", c->crash_elfcorehdr_size);
-        printf("  %-24s %s\n", "CPUs possible", out_format_idset(&c->possible, buf, sizeof(buf)));
-        printf("  %-24s %s\n", "CPUs online", out_format_idset(&c->online, buf, sizeof(buf)));
+        printf("  %-24s %s\n", "CPUs possible",
+               memrange_idset_to_string(&c->possible, &possible) < 0 ? "(out of memory)" : possible);
+        printf("  %-24s %s\n", "CPUs online",
+               memrange_idset_to_string(&c->online, &online) < 0 ? "(out of memory)" : online);
 }
 
 static void print_text(const struct status *st, bool in_bytes) {
@@ -277,7 +279,7 @@ struct json_object *status_json_reservations(const struct memrange_table *table)
 
 static struct json_object *json_crash(const struct memrange_crash *c, const struct memrange_table *table) {
         struct json_object *obj;
-        char buf[256];
+        _cleanup_(freep) char *possible = NULL, *online = NULL;
 
         if (!c)
                 return NULL;
@@ -291,8 +293,9 @@ static struct json_object *json_crash(const struct memrange_crash *c, const stru
         add(obj, "crash_hotplug_memory", json_optional(c->crash_hotplug_memory));
         add(obj, "crash_hotplug_cpu", json_optional(c->crash_hotplug_cpu));
         add(obj, "crash_elfcorehdr_size", json_optional(c->crash_elfcorehdr_size));
-        add(obj, "cpus_possible", json_object_new_string(out_format_idset(&c->possible, buf, sizeof(buf))));
-        add(obj, "cpus_online", json_object_new_string(out_format_idset(&c->online, buf, sizeof(buf))));
+        add(obj, "cpus_possible", memrange_idset_to_string(&c->possible, &possible) < 0 ? NULL
+                                                                                       : json_object_new_string(possible));
+        add(obj, "cpus_online", memrange_idset_to_string(&c->online, &online) < 0 ? NULL : json_object_new_string(online));
         return obj;
 }
 

@@ -212,8 +212,6 @@ char *out_format_human(uint64_t bytes, char *buf, size_t size);
 /* Appends printf output at buf + *used; on truncation leaves @buf as it
  * was (no partial item) and returns false. */
 bool out_append(char *buf, size_t size, size_t *used, const char *format, ...) _printf_(4, 5);
-/* "0-3,8" from a sorted id set; "" when empty; whole items only. */
-char *out_format_idset(const struct memrange_idset *set, char *buf, size_t size);
 
 /* --summary[=never|always|only], as in lsmem: the summary follows the
  * table unless the output is JSON or raw; --summary alone means "only". */

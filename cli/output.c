@@ -262,30 +262,6 @@ bool out_append(char *buf, size_t size, size_t *used, const char *format, ...) {
         return true;
 }
 
-char *out_format_idset(const struct memrange_idset *set, char *buf, size_t size) {
-        size_t used = 0;
-
-        if (size == 0)
-                return buf;
-        buf[0] = '\0';
-        for (size_t i = 0; i < set->n;) {
-                size_t j = i;
-                bool ok;
-
-                /* Extend over consecutive ids: "0-3". */
-                while (j + 1 < set->n && set->ids[j + 1] == set->ids[j] + 1)
-                        j++;
-                if (j > i)
-                        ok = out_append(buf, size, &used, "%s%u-%u", used ? "," : "", set->ids[i], set->ids[j]);
-                else
-                        ok = out_append(buf, size, &used, "%s%u", used ? "," : "", set->ids[i]);
-                if (!ok)
-                        break;
-                i = j + 1;
-        }
-        return buf;
-}
-
 int out_parse_summary(const char *arg, enum out_summary *ret) {
         if (!arg || strcmp(arg, "only") == 0)
                 *ret = SUMMARY_ONLY;

@@ -104,6 +104,13 @@ static void print_image(const struct cli_daemon_status *s, struct json_object *k
                 printf("  %-24s %s\n", "image ranges", get_string(k, "image_ranges"));
         if (get_u64(k, "loaded_generation", &generation))
                 printf("  %-24s %" PRIu64 " (current %" PRIu64 ")\n", "loaded generation", generation, s->generation);
+        if (get_string(k, "image_cpus")) {
+                const char *missing = get_string(k, "image_cpus_missing");
+
+                printf("  %-24s %s%s%s%s\n", "image CPUs", get_string(k, "image_cpus"),
+                       missing && *missing ? " (lacks " : "", missing && *missing ? missing : "",
+                       missing && *missing ? ")" : "");
+        }
         if (get_u64(k, "stale_since_usec", &usec) && *ago(usec, buf, sizeof(buf)))
                 printf("  %-24s %s\n", "stale since", buf);
 }

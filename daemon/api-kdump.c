@@ -79,6 +79,29 @@ static int add_plan(struct json_object *o, const struct kexec_plan *plan, bool p
         return 0;
 }
 
+/* The CPUs the image has a register note for, and those present now that
+ * it lacks (a crash there would leave its registers out of the dump);
+ * absent when unknown. */
+static int add_image_cpus(struct json_object *o, const struct reload_engine *e) {
+        _cleanup_(freep) char *held = NULL, *lacking = NULL;
+        struct memrange_idset missing = {};
+        int r;
+
+        if (!e->image.ranges || e->image.ranges->cpus.n == 0)
+                return 0;
+        r = memrange_idset_to_string(&e->image.ranges->cpus, &held);
+        if (r >= 0 && e->ranges && e->ranges->cpus.n > 0) {
+                r = memrange_dump_cpus_missing(e->image.ranges, e->ranges, &missing);
+                if (r >= 0)
+                        r = memrange_idset_to_string(&missing, &lacking);
+                memrange_idset_clear(&missing);
+        }
+        if (r < 0 || (r = add_string_if(o, "image_cpus", held)) < 0 ||
+            (r = add_string_if(o, "image_cpus_missing", lacking)) < 0)
+                return r;
+        return 0;
+}
+
 static int add_image(struct json_object *o, const struct reload_engine *e) {
         const struct reload_image *image = &e->image;
         bool loaded = image->origin != IMAGE_NONE;
@@ -90,7 +113,8 @@ static int add_image(struct json_object *o, const struct reload_engine *e) {
             /* 0: ranges of none of our generations (a record, an interrupted load) */
             (r = add_u64_if(o, "loaded_generation", loaded && image->generation > 0, image->generation)) < 0 ||
             (r = add_u64_if(o, "loaded_usec", loaded && image->loaded_usec > 0, image->loaded_usec)) < 0 ||
-            (r = add_u64_if(o, "stale_since_usec", e->stale_since > 0, e->stale_since)) < 0)
+            (r = add_u64_if(o, "stale_since_usec", e->stale_since > 0, e->stale_since)) < 0 ||
+            (r = add_image_cpus(o, e)) < 0)
                 return r;
         return 0;
 }

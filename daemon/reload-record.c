@@ -38,6 +38,7 @@ char *reload_record_path(const char *socket_path, const char *default_socket) {
 
 static void write_text(FILE *f, const struct reload_record *rec) {
         const struct memrange_dump_ranges *d = rec->ranges;
+        _cleanup_(freep) char *cpus = NULL;
 
         fprintf(f, "# memranged: the crash image it loaded (memranged(8)); do not edit\n");
         fprintf(f, "state=%s\n", rec->done ? "done" : "pending");
@@ -45,6 +46,9 @@ static void write_text(FILE *f, const struct reload_record *rec) {
         fprintf(f, "generation=%" PRIu64 "\n", rec->generation);
         fprintf(f, "policy=%s\n", memrange_dump_policy_to_name(d->policy) ?: "");
         fprintf(f, "arch=%s\n", memrange_arch_to_name(d->arch) ?: "");
+        /* Without it (unknown, or out of memory) the CPUs are not compared. */
+        if (d->cpus.n > 0 && memrange_idset_to_string(&d->cpus, &cpus) >= 0)
+                fprintf(f, "cpus=%s\n", cpus);
         for (size_t i = 0; i < d->n; i++)
                 fprintf(f, "range=0x%" PRIx64 "-0x%" PRIx64 "%s\n", d->ranges[i].start, d->ranges[i].end - 1,
                         d->ranges[i].flags & MEMRANGE_DUMP_F_BACKUP ? " backup" : "");
@@ -163,6 +167,13 @@ static int parse_line(const char *path, unsigned line, const char *key, const ch
                 if (k < 0)
                         return bad(path, line, "unknown architecture", value);
                 rec->ranges->arch = (uint32_t) k;
+        } else if (strcmp(key, "cpus") == 0) {
+                memrange_idset_clear(&rec->ranges->cpus);
+                k = memrange_idset_parse(value, &rec->ranges->cpus);
+                if (k == -ENOMEM)
+                        return k;
+                if (k < 0)
+                        return bad(path, line, "expected a CPU list, got", value);
         } else if (strcmp(key, "range") == 0)
                 return append_range(path, line, value, rec->ranges);
         else

@@ -118,7 +118,8 @@ static struct memrange_dump_ranges *ranges_dup(const struct memrange_dump_ranges
         *copy = (struct memrange_dump_ranges) { .policy = r->policy, .arch = r->arch };
         copy->ranges = r->n ? malloc(r->n * sizeof(*r->ranges)) : NULL;
         copy->excluded = r->n_excluded ? malloc(r->n_excluded * sizeof(*r->excluded)) : NULL;
-        if ((r->n && !copy->ranges) || (r->n_excluded && !copy->excluded))
+        if ((r->n && !copy->ranges) || (r->n_excluded && !copy->excluded) ||
+            memrange_idset_copy(&r->cpus, &copy->cpus) < 0)
                 return memrange_dump_ranges_free(copy);
         copy->n = r->n;
         copy->n_excluded = r->n_excluded;
@@ -173,6 +174,22 @@ void reload_engine_done(struct reload_engine *e) {
  * Decisions
  */
 
+/* Whether the loaded image dumps everything @wanted asks for: the same
+ * memory, and a register note for every CPU (kexec-tools writes notes
+ * only for the CPUs there were when it loaded). */
+static bool image_holds(const struct memrange_dump_ranges *image, const struct memrange_dump_ranges *wanted) {
+        struct memrange_idset missing = {};
+        bool complete;
+
+        if (!image || !memrange_dump_ranges_equal(image, wanted))
+                return false;
+        if (memrange_dump_cpus_missing(image, wanted, &missing) < 0)
+                return false; /* out of memory: a reload is the safe side */
+        complete = missing.n == 0;
+        memrange_idset_clear(&missing);
+        return complete;
+}
+
 static enum reload_decision decide(const struct reload_engine *e) {
         const struct reload_engine_settings *s = &e->settings;
 
@@ -183,7 +200,7 @@ static enum reload_decision decide(const struct reload_engine *e) {
         if (e->image.origin != IMAGE_NONE) {
                 if (e->crash_hotplug == 1)
                         return RELOAD_DECISION_KERNEL_CURRENT;
-                if (e->image.ranges && memrange_dump_ranges_equal(e->image.ranges, e->ranges))
+                if (image_holds(e->image.ranges, e->ranges))
                         return RELOAD_DECISION_UNCHANGED;
         }
         if (s->mode == RELOAD_MODE_OFF || !s->can_load)

@@ -67,7 +67,7 @@ enum reload_decision {
         RELOAD_DECISION_UNAVAILABLE = 0, /* no kexec_crash_loaded: no kdump in this kernel */
         RELOAD_DECISION_RANGES_UNKNOWN,  /* the dump ranges could not be computed */
         RELOAD_DECISION_KERNEL_CURRENT,  /* crash_hotplug reads 1: the kernel updates the image */
-        RELOAD_DECISION_UNCHANGED,       /* the loaded image holds exactly these ranges */
+        RELOAD_DECISION_UNCHANGED,       /* the loaded image holds these ranges and every CPU note */
         RELOAD_DECISION_TRACK_ONLY,      /* it does not, but reloading is off (or impossible) */
         RELOAD_DECISION_NOT_LOADED,      /* nothing loaded, and loading it is kdump-tools' job */
         RELOAD_DECISION_NEEDED,

@@ -273,6 +273,53 @@ void mr_dump_sort_merge(struct memrange_dump_range *v, size_t *n) {
 }
 
 /* ---------------------------------------------------------------------------
+ * CPU notes
+ */
+
+bool mr_crash_note_in_header(const struct memrange_crash *crash, unsigned cpu) {
+        return crash->possible.n == 0 || memrange_idset_contains(&crash->possible, cpu);
+}
+
+/* The CPUs whose note a header built now under @policy holds (see
+ * memrange_dump_ranges_compute()). */
+static int compute_cpus(const struct memrange_crash *crash, enum memrange_dump_policy policy,
+                        struct memrange_idset *ret) {
+        unsigned *ids;
+        size_t n = 0;
+
+        if (!crash)
+                return 0;
+        if (policy == MEMRANGE_DUMP_KERNEL && crash->possible.n > 0)
+                return memrange_idset_copy(&crash->possible, ret);
+        if (crash->n_notes == 0)
+                return 0;
+        ids = malloc(crash->n_notes * sizeof(*ids));
+        if (!ids)
+                return -ENOMEM;
+        /* The notes are sorted by CPU. */
+        for (size_t i = 0; i < crash->n_notes; i++)
+                if (mr_crash_note_in_header(crash, crash->notes[i].cpu))
+                        ids[n++] = crash->notes[i].cpu;
+        if (n == 0) {
+                free(ids);
+                return 0;
+        }
+        *ret = (struct memrange_idset) { .n = n, .ids = ids };
+        return 0;
+}
+
+_public_ int memrange_dump_cpus_missing(const struct memrange_dump_ranges *image,
+                                        const struct memrange_dump_ranges *wanted, struct memrange_idset *ret_missing) {
+        if (!image || !wanted || !ret_missing)
+                return -EINVAL;
+        if (image->cpus.n == 0 || wanted->cpus.n == 0) {
+                *ret_missing = (struct memrange_idset) {};
+                return 0;
+        }
+        return memrange_idset_difference(&wanted->cpus, &image->cpus, ret_missing);
+}
+
+/* ---------------------------------------------------------------------------
  * Public entry points
  */
 
@@ -301,6 +348,9 @@ _public_ int memrange_dump_ranges_compute(struct memrange_ctx *ctx, const struct
                 r = compute_from_table(ctx, table, out);
         if (r < 0)
                 return r;
+        r = compute_cpus(sources ? sources->crash : NULL, out->policy, &out->cpus);
+        if (r < 0)
+                return r;
         *ret_ranges = TAKE_PTR(out);
         return 0;
 }
@@ -310,6 +360,7 @@ _public_ struct memrange_dump_ranges *memrange_dump_ranges_free(struct memrange_
                 return NULL;
         free(ranges->ranges);
         free(ranges->excluded);
+        memrange_idset_clear(&ranges->cpus);
         free(ranges);
         return NULL;
 }

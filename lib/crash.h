@@ -14,6 +14,10 @@
 int mr_dump_error(struct memrange_ctx *ctx, int err, enum memrange_dump_policy policy, const char *format, ...)
         _printf_(4, 5);
 
+/* Whether a header built from @crash holds the note of @cpu's crash_notes
+ * entry: when cpu/possible is known, only possible CPUs have one. */
+bool mr_crash_note_in_header(const struct memrange_crash *crash, unsigned cpu);
+
 /* Appends [start, end) (nothing when empty) to the array *v of *n ranges,
  * which grows only through this function. -ENOMEM. */
 int mr_dump_push(struct memrange_dump_range **v, size_t *n, uint64_t start, uint64_t end, uint32_t flags);

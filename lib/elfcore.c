@@ -276,17 +276,13 @@ static uint16_t machine_of(uint32_t arch) {
         }
 }
 
-static bool note_wanted(const struct memrange_crash *crash, const struct memrange_crash_note *note) {
-        return crash->possible.n == 0 || memrange_idset_contains(&crash->possible, note->cpu);
-}
-
 static size_t count_phdrs(const struct memrange_crash *crash, const struct memrange_dump_ranges *ranges,
                           const struct kcore_info *kcore) {
         size_t n = ranges->n + kcore->has_text;
 
         if (crash) {
                 for (size_t i = 0; i < crash->n_notes; i++)
-                        n += note_wanted(crash, &crash->notes[i]);
+                        n += mr_crash_note_in_header(crash, crash->notes[i].cpu);
                 n += crash->has_vmcoreinfo;
         }
         return n;
@@ -318,7 +314,7 @@ static Elf64_Phdr load_phdr(uint64_t offset, uint64_t vaddr, uint64_t paddr, uin
 static void fill_phdrs(Elf64_Phdr *ph, const struct memrange_crash *crash, const struct memrange_dump_ranges *ranges,
                        const struct kcore_info *kcore, uint64_t direct_map, uint64_t backup_offset) {
         for (size_t i = 0; crash && i < crash->n_notes; i++)
-                if (note_wanted(crash, &crash->notes[i]))
+                if (mr_crash_note_in_header(crash, crash->notes[i].cpu))
                         *ph++ = note_phdr(crash->notes[i].addr, crash->notes[i].size ?: NOTE_SIZE_FALLBACK);
         if (crash && crash->has_vmcoreinfo)
                 *ph++ = note_phdr(crash->vmcoreinfo_addr, crash->vmcoreinfo_size);

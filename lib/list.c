@@ -156,6 +156,73 @@ _public_ void memrange_idset_clear(struct memrange_idset *set) {
         *set = (struct memrange_idset) {};
 }
 
+_public_ int memrange_idset_copy(const struct memrange_idset *set, struct memrange_idset *ret_copy) {
+        unsigned *ids = NULL;
+
+        if (!set || !ret_copy)
+                return -EINVAL;
+        if (set->n > 0) {
+                ids = malloc(set->n * sizeof(*ids));
+                if (!ids)
+                        return -ENOMEM;
+                memcpy(ids, set->ids, set->n * sizeof(*ids));
+        }
+        *ret_copy = (struct memrange_idset) { .n = set->n, .ids = ids };
+        return 0;
+}
+
+_public_ int memrange_idset_difference(const struct memrange_idset *a, const struct memrange_idset *b,
+                                       struct memrange_idset *ret_diff) {
+        unsigned *ids = NULL;
+        size_t n = 0;
+
+        if (!a || !b || !ret_diff)
+                return -EINVAL;
+        if (a->n > 0 && !(ids = malloc(a->n * sizeof(*ids))))
+                return -ENOMEM;
+        /* Both ascending: one merge-like pass. */
+        for (size_t i = 0, j = 0; i < a->n; i++) {
+                while (j < b->n && b->ids[j] < a->ids[i])
+                        j++;
+                if (j == b->n || b->ids[j] != a->ids[i])
+                        ids[n++] = a->ids[i];
+        }
+        if (n == 0) {
+                free(ids);
+                ids = NULL;
+        }
+        *ret_diff = (struct memrange_idset) { .n = n, .ids = ids };
+        return 0;
+}
+
+_public_ int memrange_idset_to_string(const struct memrange_idset *set, char **ret_text) {
+        _cleanup_(freep) char *text = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        if (!set || !ret_text)
+                return -EINVAL;
+        f = open_memstream(&text, &size);
+        if (!f)
+                return -ENOMEM;
+        for (size_t i = 0; i < set->n;) {
+                size_t j = i;
+
+                /* Consecutive ids as one range: "0-3". */
+                while (j + 1 < set->n && set->ids[j + 1] == set->ids[j] + 1)
+                        j++;
+                if (j > i)
+                        fprintf(f, "%s%u-%u", i ? "," : "", set->ids[i], set->ids[j]);
+                else
+                        fprintf(f, "%s%u", i ? "," : "", set->ids[i]);
+                i = j + 1;
+        }
+        if (fclose(f) != 0 || !text)
+                return -ENOMEM;
+        *ret_text = TAKE_PTR(text);
+        return 0;
+}
+
 /* Here rather than beside the blocks reader: a sum over records already
  * read, shared by memranged's GetStatus and memrangectl's summary. */
 _public_ void memrange_blocks_totals(const struct memrange_blocks *blocks, uint64_t *ret_online,

@@ -337,6 +337,14 @@ struct memrange_idset {
 int memrange_idset_parse(const char *text, struct memrange_idset *ret_set);
 bool memrange_idset_contains(const struct memrange_idset *set, unsigned id);
 void memrange_idset_clear(struct memrange_idset *set);
+/* A copy of @set into *ret_copy (the caller clears it). -ENOMEM. */
+int memrange_idset_copy(const struct memrange_idset *set, struct memrange_idset *ret_copy);
+/* The ids of @a that @b lacks, into *ret_diff (the caller clears it). */
+int memrange_idset_difference(const struct memrange_idset *a, const struct memrange_idset *b,
+                              struct memrange_idset *ret_diff);
+/* @set in the kernel's list format ("0-3,6", "" when empty); the caller
+ * frees *ret_text. */
+int memrange_idset_to_string(const struct memrange_idset *set, char **ret_text);
 
 /* /sys/devices/system/node */
 struct memrange_numa_node {
@@ -578,6 +586,10 @@ struct memrange_dump_ranges {
         struct memrange_dump_range *excluded; /* left out on purpose: the crash
                                                  reservations, and [0, 1 MiB) for
                                                  "kernel"; ascending */
+        struct memrange_idset cpus;           /* the CPUs whose register note
+                                                 (NT_PRSTATUS) the header holds;
+                                                 empty when the crash state is
+                                                 unknown (see below) */
 };
 
 /* The RAM PT_LOAD ranges (kernel text excluded) a dump made under @policy
@@ -599,15 +611,27 @@ struct memrange_dump_ranges {
  * or driver-managed) is one range, as memrange_render_iomem() prints it
  * for kexec-tools; the kernel may split such a range where its resources
  * split, covering the same bytes. @arch MEMRANGE_ARCH_UNKNOWN detects it.
+ * ->cpus, from @sources' crash state: kexec-tools (x86_64, arm64 and ppc64
+ * alike, its common ELF header code) writes one note per CPU that has a
+ * cpuN/crash_notes file when it loads, so a CPU hot-added later is missing
+ * until the next load; the kernel writes one per possible CPU. Both are
+ * limited to the possible CPUs when cpu/possible is known.
  * Caller owns *ret_ranges. */
 int memrange_dump_ranges_compute(struct memrange_ctx *ctx, const struct memrange_table *table,
                                  const struct memrange_sources *sources, enum memrange_dump_policy policy,
                                  enum memrange_arch arch, struct memrange_dump_ranges **ret_ranges);
 struct memrange_dump_ranges *memrange_dump_ranges_free(struct memrange_dump_ranges *ranges);
-/* True when both hold the same ranges with the same flags (policy, arch and
- * exclusions are not compared): a loaded image built from @a needs no
- * reload to dump @b. Two NULLs are equal. */
+/* True when both hold the same ranges with the same flags (policy, arch,
+ * exclusions and CPUs are not compared): a loaded image built from @a
+ * needs no reload to dump the memory of @b. Two NULLs are equal. */
 bool memrange_dump_ranges_equal(const struct memrange_dump_ranges *a, const struct memrange_dump_ranges *b);
+/* The CPUs of @wanted whose note the image built from @image lacks, into
+ * *ret_missing (the caller clears it): a crash on one of them would leave
+ * its registers out of the dump. Empty when either CPU set is unknown
+ * (empty). A note for a CPU that is gone does no harm: the capture kernel
+ * skips a note its CPU never wrote, so only missing CPUs count. */
+int memrange_dump_cpus_missing(const struct memrange_dump_ranges *image, const struct memrange_dump_ranges *wanted,
+                               struct memrange_idset *ret_missing);
 /* RAM of @table the dump leaves out although it is neither a crash
  * reservation nor a window the policy excludes on purpose: memory a crash
  * dump would silently lack (arm64 kexec-tools drops driver-managed RAM).

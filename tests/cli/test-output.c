@@ -71,19 +71,6 @@ static void test_range_is_inclusive_hex(void **state) {
         assert_string_equal(out_format_range(0x2000, 0x2000, buf, sizeof(buf)), "0x0000000000002000");
 }
 
-static void test_idset_compresses_runs(void **state) {
-        unsigned ids[] = { 0, 1, 2, 3, 8, 10, 11 };
-        struct memrange_idset set = { .n = ELEMENTSOF(ids), .ids = ids };
-        struct memrange_idset empty = {};
-        char buf[64], tiny[6], small[9];
-
-        assert_string_equal(out_format_idset(&set, buf, sizeof(buf)), "0-3,8,10-11");
-        assert_string_equal(out_format_idset(&empty, buf, sizeof(buf)), "");
-        /* Truncation keeps whole items only: never "0-3,8,10". */
-        assert_string_equal(out_format_idset(&set, tiny, sizeof(tiny)), "0-3,8");
-        assert_string_equal(out_format_idset(&set, small, sizeof(small)), "0-3,8");
-}
-
 static const struct out_column columns[] = {
         { "RANGE", 0, 0, OUT_JSON_STRING, "" },
         { "START", 0, 0, OUT_JSON_NUMBER, "" },
@@ -167,7 +154,6 @@ int main(void) {
                 cmocka_unit_test(test_human_size_one_rounded_decimal),
                 cmocka_unit_test(test_size_in_bytes),
                 cmocka_unit_test(test_range_is_inclusive_hex),
-                cmocka_unit_test(test_idset_compresses_runs),
                 cmocka_unit_test(test_select_defaults_replace_and_append),
                 cmocka_unit_test(test_select_rejects_unknown_and_empty_names),
                 cmocka_unit_test(test_summary_modes_follow_lsmem),

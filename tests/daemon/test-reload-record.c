@@ -17,6 +17,7 @@
         "generation=2\n"                                                    \
         "policy=kexec-tools-x86\n"                                          \
         "arch=x86_64\n"                                                     \
+        "cpus=0-1,3\n"                                                      \
         "range=0x1000-0x9fbff backup\n"                                     \
         "range=0x100000-0x1dffffff\n"                                       \
         "range=0x2e000000-0x3ffdffff\n"                                     \
@@ -48,6 +49,8 @@ static void record_reads_the_dimm_hot_add_and_writes_it_back_the_same(void **sta
         assert_int_equal(rec.ranges->ranges[3].start, 0x100000000);
         assert_int_equal(rec.ranges->ranges[3].end, 0x140000000);
         assert_int_equal(rec.ranges->ranges[3].flags, 0);
+        assert_int_equal(rec.ranges->cpus.n, 3);
+        assert_int_equal(rec.ranges->cpus.ids[2], 3);
 
         /* Pending, written over it: read back equal, the rest unchanged. */
         rec.done = false;
@@ -57,6 +60,8 @@ static void record_reads_the_dimm_hot_add_and_writes_it_back_the_same(void **sta
         assert_string_equal(again.boot_id, rec.boot_id);
         assert_int_equal(again.generation, 2);
         assert_true(memrange_dump_ranges_equal(again.ranges, rec.ranges));
+        assert_int_equal(again.ranges->cpus.n, 3);
+        assert_memory_equal(again.ranges->cpus.ids, rec.ranges->cpus.ids, 3 * sizeof(unsigned));
         reload_record_clear(&again);
         rec.done = true;
         assert_int_equal(reload_record_write(p, &rec), 0);
@@ -107,6 +112,7 @@ static void damaged_record_is_refused_naming_the_line(void **state) {
                 { "state=done\npolicy=kernel\nrange=4096-8191\n", ":3: expected 0xSTART-0xEND" },
                 { "state=done\npolicy=kernel\nrange=0x1000-0x1fff dirty\n", ":3: unknown range flag" },
                 { "state=done\npolicy=kernel\ncolour=blue\n", ":3: unknown key in 'colour'" },
+                { "state=done\npolicy=kernel\ncpus=3-1\n", ":3: expected a CPU list, got '3-1'" },
                 { "state=done\npolicy=kernel\ngeneration=-1\n", ":3: expected a generation number" },
                 { "state=done\n# no policy\n", ": no policy= line" },
                 { "policy=kernel\n", ": no state= line" },

@@ -365,6 +365,84 @@ static void offlining_a_block_leaves_the_dump_ranges_unchanged(void **state) {
         machine_done(&offline);
 }
 
+static char *cpus_text(const struct memrange_dump_ranges *d) {
+        char *text = NULL;
+
+        assert_int_equal(memrange_idset_to_string(&d->cpus, &text), 0);
+        return text;
+}
+
+static void assert_cpus(struct machine *m, enum memrange_dump_policy policy, const char *want) {
+        struct memrange_dump_ranges *d = machine_dump(m, policy);
+        char *text = cpus_text(d);
+
+        if (strcmp(text, want) != 0)
+                fail_msg("policy %s: CPUs '%s', want '%s'", memrange_dump_policy_to_name(policy), text, want);
+        free(text);
+        memrange_dump_ranges_free(d);
+}
+
+/* Which CPUs get a register note: kexec-tools, on every architecture,
+ * those with a crash_notes file when it loads; the kernel, every possible
+ * one. A CPU hot-added after a kexec-tools load is what the image lacks. */
+static void cpu_notes_follow_the_policy(void **state) {
+        static const char *const fixtures[] = { "x86_64-6.1-dimm/boot", "arm64-6.12-virt/boot",
+                                                "ppc64le-6.1-pseries/boot", "x86_64-6.12-virtiomem/boot" };
+        struct machine m = {};
+
+        for (size_t i = 0; i < ELEMENTSOF(fixtures); i++) {
+                machine_load(&m, fixtures[i]);
+                /* Each fixture has cpu0 and cpu1, both possible, both with notes. */
+                for (int p = 0; p < MEMRANGE_DUMP_AUTO; p++)
+                        if (p != PPC64 || strstr(fixtures[i], "ppc64"))
+                                assert_cpus(&m, p, "0-1");
+                machine_done(&m);
+        }
+
+        machine_load(&m, "x86_64-6.1-dimm/boot");
+        /* Booted with 2 of 4 possible CPUs: the kernel's header has all 4. */
+        memrange_idset_clear(&m.sources->crash->possible);
+        assert_int_equal(memrange_idset_parse("0-3", &m.sources->crash->possible), 0);
+        assert_cpus(&m, MEMRANGE_DUMP_KEXEC_TOOLS_X86, "0-1");
+        assert_cpus(&m, MEMRANGE_DUMP_KERNEL, "0-3");
+        /* Only cpu0 possible: cpu1's notes file is not used. */
+        memrange_idset_clear(&m.sources->crash->possible);
+        assert_int_equal(memrange_idset_parse("0", &m.sources->crash->possible), 0);
+        assert_cpus(&m, MEMRANGE_DUMP_KEXEC_TOOLS_X86, "0");
+        assert_cpus(&m, MEMRANGE_DUMP_KERNEL, "0");
+        /* cpu/possible unknown: the notes there are, for both. */
+        memrange_idset_clear(&m.sources->crash->possible);
+        m.sources->crash->n_notes = 1;
+        assert_cpus(&m, MEMRANGE_DUMP_KEXEC_TOOLS_X86, "0");
+        assert_cpus(&m, MEMRANGE_DUMP_KERNEL, "0");
+        m.sources->crash->n_notes = 2;
+        machine_done(&m);
+}
+
+/* A CPU the image lacks is missing; one it has that is gone is harmless;
+ * an unknown (empty) set is never compared. */
+static void missing_cpus_are_those_the_image_lacks(void **state) {
+        struct memrange_dump_ranges image = {}, wanted = {};
+        struct memrange_idset missing = {};
+        char *text;
+
+        assert_int_equal(memrange_idset_parse("0", &image.cpus), 0);
+        assert_int_equal(memrange_idset_parse("0-3", &wanted.cpus), 0);
+        assert_int_equal(memrange_dump_cpus_missing(&image, &wanted, &missing), 0);
+        assert_int_equal(memrange_idset_to_string(&missing, &text), 0);
+        assert_string_equal(text, "1-3");
+        free(text);
+        memrange_idset_clear(&missing);
+        /* The other way round: CPUs 1-3 removed, nothing missing. */
+        assert_int_equal(memrange_dump_cpus_missing(&wanted, &image, &missing), 0);
+        assert_int_equal(missing.n, 0);
+        memrange_idset_clear(&image.cpus);
+        assert_int_equal(memrange_dump_cpus_missing(&image, &wanted, &missing), 0);
+        assert_int_equal(missing.n, 0);
+        assert_int_equal(memrange_dump_cpus_missing(NULL, &wanted, &missing), -EINVAL);
+        memrange_idset_clear(&wanted.cpus);
+}
+
 static void ranges_equal_compares_backup_flags(void **state) {
         struct memrange_dump_range ra[] = { SPAN(0x1000, 0x9fc00), SPAN(MiB, GiB) };
         struct memrange_dump_range rb[] = { SPAN(0x1000, 0x9fc00), SPAN(MiB, GiB) };
@@ -617,6 +695,8 @@ int main(void) {
                 cmocka_unit_test(arm64_kexec_tools_dumps_system_ram_minus_the_crash_kernel),
                 cmocka_unit_test(virtio_mem_ram_is_dumped_on_x86_but_dropped_by_the_arm64_rule),
                 cmocka_unit_test(ppc64_dumps_devicetree_and_drmem_memory_minus_the_chosen_crash_region),
+                cmocka_unit_test(cpu_notes_follow_the_policy),
+                cmocka_unit_test(missing_cpus_are_those_the_image_lacks),
                 cmocka_unit_test(offlining_a_block_leaves_the_dump_ranges_unchanged),
                 cmocka_unit_test(ranges_equal_compares_backup_flags),
                 cmocka_unit_test(too_many_crash_reservations_are_rejected),

@@ -73,6 +73,45 @@ static void idset_parses_kernel_lists(void **state) {
         memrange_idset_clear(&set);
 }
 
+/* Formatting gives back the kernel's list; copy and difference keep the
+ * ids ascending. */
+static void idset_formats_copies_and_subtracts(void **state) {
+        struct memrange_idset set = {}, copy = {}, other = {}, diff = {}, empty = {};
+        char *text = NULL;
+
+        assert_int_equal(memrange_idset_parse("0-3,8,10-11\n", &set), 0);
+        assert_int_equal(memrange_idset_to_string(&set, &text), 0);
+        assert_string_equal(text, "0-3,8,10-11");
+        free(text);
+        assert_int_equal(memrange_idset_to_string(&empty, &text), 0);
+        assert_string_equal(text, "");
+        free(text);
+
+        assert_int_equal(memrange_idset_copy(&set, &copy), 0);
+        assert_int_equal(copy.n, set.n);
+        assert_ptr_not_equal(copy.ids, set.ids);
+        assert_memory_equal(copy.ids, set.ids, set.n * sizeof(*set.ids));
+
+        assert_int_equal(memrange_idset_parse("1,3-9,12", &other), 0);
+        assert_int_equal(memrange_idset_difference(&set, &other, &diff), 0);
+        assert_int_equal(memrange_idset_to_string(&diff, &text), 0);
+        assert_string_equal(text, "0,2,10-11");
+        free(text);
+        memrange_idset_clear(&diff);
+        assert_int_equal(memrange_idset_difference(&set, &copy, &diff), 0);
+        assert_int_equal(diff.n, 0);
+        assert_null(diff.ids);
+        assert_int_equal(memrange_idset_difference(&empty, &set, &diff), 0);
+        assert_int_equal(diff.n, 0);
+        assert_int_equal(memrange_idset_difference(&set, &empty, &diff), 0);
+        assert_int_equal(diff.n, set.n);
+        memrange_idset_clear(&diff);
+        memrange_idset_clear(&empty);
+        memrange_idset_clear(&other);
+        memrange_idset_clear(&copy);
+        memrange_idset_clear(&set);
+}
+
 static void idset_rejects_bad_lists(void **state) {
         struct memrange_idset set = {};
 
@@ -127,6 +166,7 @@ int main(void) {
                 cmocka_unit_test(next_line_splits_in_place),
                 cmocka_unit_test(idset_parses_kernel_lists),
                 cmocka_unit_test(idset_rejects_bad_lists),
+                cmocka_unit_test(idset_formats_copies_and_subtracts),
                 cmocka_unit_test(names_round_trip),
                 cmocka_unit_test(list_append_keeps_names_aligned),
         };

@@ -24,6 +24,8 @@ kexec-tools' x86 dump ranges (kexec_load) of hotplug: 0x1000-0x9fbff
 """
 import base64
 import os
+import shutil
+import subprocess
 import struct
 
 import daemon_harness as h
@@ -207,6 +209,58 @@ def test_hot_add_reloads_once_with_the_table_as_proc_iomem(ctx):
     expect_eq(d.status()["generation"], 4, "generation after the cycle")
     expect_eq((k["state"], k["attempts"], k["loaded_generation"]), ("up to date", 1, 2), "kdump after the cycle")
     expect_eq(kexec.count(), 1, "kexec invocations after the offline/online cycle")
+
+
+def cpu_uevent(action, cpu, seqnum):
+    return h.uevent(action, f"/devices/system/cpu/cpu{cpu}", "cpu", seqnum)
+
+
+def plug_cpus(root, cpus):
+    """The machine gets CPUs @cpus (as the kernel shows a vCPU hot-add:
+    a cpuN directory with its crash notes) and 4 possible CPUs."""
+    write(root, "sys/devices/system/cpu/possible", "0-3\n")
+    for cpu in cpus:
+        write(root, f"sys/devices/system/cpu/cpu{cpu}/crash_notes", f"{0x3de3a400 + cpu * 0x40000:x}\n")
+        write(root, f"sys/devices/system/cpu/cpu{cpu}/crash_notes_size", "432\n")
+        write(root, f"sys/devices/system/cpu/cpu{cpu}/online", "1\n")
+
+
+def test_cpu_hot_add_reloads_once_and_a_removal_never(ctx):
+    """kexec -p writes a note for the CPUs there are when it loads: three
+    vCPUs hot-added make the image stale (status names them) and give one
+    reload; removing one gives none (its note stays, harmless)."""
+    h.require_root("the fake kexec must run in a private mount namespace")
+    kexec = FakeKexec(ctx, failures=1)
+    root = dimm_root(ctx)
+    d = ctx.daemon(sysroot=root, config=f"[Kdump]\nKexecPath={kexec.path}\nMaxBackoffSec=1\n")
+    k = kdump(d)
+    expect_eq((k["image_cpus"], k["image_cpus_missing"]), ("0-1", ""), "image CPUs at start")
+
+    plug_cpus(root, [2, 3, 4])
+    events = [cpu_uevent(a, c, FIRST_SEQNUM + i) for i, (a, c) in
+              enumerate([("add", 2), ("add", 3), ("add", 4), ("online", 2), ("online", 3), ("online", 4)])]
+    d.send_uevents(events)
+    # The first attempt fails: meanwhile the status says what is missing.
+    k = wait_kdump(d, lambda k: k["failures"] == 1 and not k["reloading"], "the first attempt")
+    expect_eq((k["state"], k["image_cpus"], k["image_cpus_missing"]), ("stale", "0-1", "2-4"),
+              "kdump while CPUs are missing")
+    shown = subprocess.run([h.env_path("MEMRANGECTL"), "--socket", d.socket, "status"], capture_output=True,
+                           text=True, timeout=30).stdout
+    expect(any("image CPUs" in l and l.split()[-2:] == ["(lacks", "2-4)"] for l in shown.splitlines()),
+           f"memrangectl status names the missing CPUs:\n{shown}")
+    k = wait_kdump(d, lambda k: k["reloads"] == 1 and not k["reloading"], "the reload for the CPUs")
+    expect_eq((k["state"], k["image_cpus"], k["image_cpus_missing"]), ("up to date", "0-4", ""),
+              "kdump after the reload")
+    expect_eq((d.status()["generation"], kexec.count()), (1, 2), "generation and kexec runs (memory unchanged)")
+
+    # cpu4 removed: no reload.
+    shutil.rmtree(os.path.join(root, "sys/devices/system/cpu/cpu4"))
+    d.send_uevents([cpu_uevent("remove", 4, FIRST_SEQNUM + 10)])
+    d.wait_idle(lambda s: s["uevents"]["delivered"] == 7, "the removal seen")
+    k = kdump(d)
+    expect_eq((k["state"], k["image_cpus"], k["image_cpus_missing"], k["attempts"]), ("up to date", "0-4", "", 2),
+              "kdump after a CPU removal")
+    expect_eq(kexec.count(), 2, "kexec runs after the removal")
 
 
 def test_storm_of_500_block_events_reloads_once(ctx):
