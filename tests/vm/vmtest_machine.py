@@ -107,12 +107,15 @@ class Channel:
 
 
 class Machine:
-    """QEMU with -accel tcg, 1 GiB + 4 hotplug slots (8 GiB max), 2 CPUs.
+    """QEMU with -accel tcg, 2 CPUs and by default 1 GiB + 4 hotplug slots
+    (8 GiB max); @memory is QEMU's -m argument, @extra more QEMU arguments
+    (tests/system adds its disk).
 
     @outdir receives console.log (ttyS0: the kernels' console), control.log
     (ttyS1: the protocol) and qmp.log."""
 
-    def __init__(self, outdir, kernel, initrd, append, deadline):
+    def __init__(self, outdir, kernel, initrd, append, deadline,
+                 memory="1G,slots=4,maxmem=8G", extra=()):
         self.outdir = outdir
         self.deadline = deadline
         self.console_log = os.path.join(outdir, "console.log")
@@ -128,12 +131,13 @@ class Machine:
         self.ctl_path = os.path.join(self.sockdir, "ctl")
         self.cmd = [
             "qemu-system-x86_64", "-accel", "tcg", "-nodefaults", "-display", "none",
-            "-m", "1G,slots=4,maxmem=8G", "-smp", "2", "-no-reboot",
+            "-m", memory, "-smp", "2", "-no-reboot",
             "-kernel", kernel, "-initrd", initrd, "-append", append,
             "-serial", f"file:{self.console_log}",
             "-chardev", f"socket,id=ctl,path={self.ctl_path},server=on,wait=off",
             "-serial", "chardev:ctl",
             "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
+            *extra,
         ]
         self.proc = None
         self.qmp = None
@@ -229,6 +233,14 @@ class Machine:
 
     def exited(self):
         return self.proc.poll() is not None
+
+    def wait_exit(self, what):
+        """Waits until QEMU exits (with -no-reboot, when the guest reboots
+        or powers off); raises Timeout naming @what."""
+        try:
+            return self.proc.wait(timeout=max(self.deadline.left(), 0))
+        except subprocess.TimeoutExpired:
+            raise Timeout(what) from None
 
 
 def _size_bytes(size):

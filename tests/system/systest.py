@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""System tests on a booted Debian 12 (issue 11; see README.md). One
+invocation runs one scenario:
+
+  systest.py --scenario S1..S5 --build-dir DIR --source-root SRC [--time-limit SECONDS]
+
+The guest images are built and cached in DIR/cache (systest_image.py),
+each scenario's disk, logs and dump go to DIR/out/SCENARIO. Exit status 0
+on success, 1 on a failed assertion or timeout (with the logs' tails), 2
+when the guest could not be built (never a skip: a package that cannot be
+had fails the suite and is named)."""
+
+import argparse
+import os
+import signal
+import sys
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The QEMU machine, the control line, the apt/dpkg error type and the
+# iomem helpers are tests/vm's.
+sys.path.insert(0, os.path.join(HERE, "..", "vm"))
+
+import systest_image as image  # noqa: E402
+import systest_scenarios as scenarios  # noqa: E402
+from vmtest_dump import DumpError  # noqa: E402
+from vmtest_fetch import FetchError, cache_lock  # noqa: E402
+from vmtest_machine import Deadline, GuestError, Timeout, tail  # noqa: E402
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--scenario", required=True, choices=sorted(scenarios.SCENARIOS))
+    p.add_argument("--build-dir", required=True)
+    p.add_argument("--source-root", required=True, help="memranged's source tree, built and installed into the guest")
+    p.add_argument("--time-limit", type=float, default=None)
+    return p.parse_args()
+
+
+def prepare(args):
+    """The guest's kernel, initrd and disk images (built when the cache lacks them)."""
+    cache = os.path.abspath(os.path.join(args.build_dir, "cache"))
+    log = lambda text: print(text, flush=True)  # noqa: E731
+    with cache_lock(cache):
+        root = image.rootfs(cache, log)
+        images = {"stock": image.stock_image(cache, root, log),
+                  "memranged": image.memranged_image(cache, root, args.source_root, log)}
+    kernel, initrd, version = image.kernel_files(root)
+    print(f"guest kernel {version}; images {', '.join(os.path.basename(i) for i in images.values())}")
+    return kernel, initrd, images
+
+
+def report_failure(outdir, error):
+    print(f"FAIL: {error}")
+    for name in ("control.log", "console.log", "kdump-tools.log", "qemu.log"):
+        path = os.path.join(outdir, name)
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            print(f"---- tail of {path} ----")
+            print(tail(path))
+
+
+def main():
+    # meson's timeout sends SIGTERM: unwind so that QEMU is killed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("SIGTERM: stopped by the test runner"))
+    args = parse_args()
+    body, title, limit = scenarios.SCENARIOS[args.scenario]
+    limit = args.time_limit or limit
+    outdir = os.path.join(args.build_dir, "out", args.scenario)
+    os.makedirs(outdir, exist_ok=True)
+    print(f"{args.scenario}: {title} (time limit {limit:.0f} s)", flush=True)
+    try:
+        kernel, initrd, images = prepare(args)
+    except (FetchError, OSError) as e:
+        print(f"ERROR: cannot build the guest: {e}")
+        return 2
+    deadline = Deadline(limit)
+    ctx = scenarios.Ctx(args.scenario, kernel, initrd, images, outdir, deadline)
+    try:
+        result = body(ctx)
+    except Timeout as e:
+        report_failure(outdir, f"timed out after {deadline.elapsed():.1f} s waiting for {e}")
+        return 1
+    except (AssertionError, GuestError, DumpError) as e:
+        report_failure(outdir, e)
+        return 1
+    except Exception:
+        report_failure(outdir, traceback.format_exc())
+        return 1
+    print(f"PASS: {args.scenario} in {deadline.elapsed():.0f} s: {result}; " + "; ".join(ctx.notes))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,321 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The five scenarios of issue 11 on a booted Debian 12 (see README.md).
+Each gets a Ctx: the images, its output directory, its deadline and
+note(), whose lines make up the scenario's one result line."""
+
+import json
+import os
+import re
+import time
+
+import systest_guest as guest
+import systest_kdump as kdump
+from vmtest_machine import GuestError
+from vmtest_scenarios import RELOAD_LINE
+
+MIB = 1 << 20
+# kexec-tools (kexec_load) searches the kernel text only in the first
+# 512 MiB above __START_KERNEL_map unless it can read _stext from kallsyms.
+TEXT_LIMIT = 512 * MIB
+MAX_BOOTS = 8
+
+
+class Ctx:
+    def __init__(self, name, kernel, initrd, images, outdir, deadline):
+        self.name, self.kernel, self.initrd, self.images = name, kernel, initrd, images
+        self.outdir, self.deadline = outdir, deadline
+        self.notes = []
+
+    def note(self, text, keep=True):
+        """Printed at once (a timeout then shows how far it got); with
+        @keep also part of the result line."""
+        print(f"[{self.deadline.elapsed():6.1f} s] {text}", flush=True)
+        if keep:
+            self.notes.append(text)
+
+    def boot(self, disk):
+        return guest.Boot(self.kernel, self.initrd, disk, self.outdir, self.deadline,
+                          lambda t: self.note(t, keep=False))
+
+    def save(self, name, text):
+        with open(os.path.join(self.outdir, name), "w") as f:
+            f.write(text)
+
+
+def windows_text(w):
+    n, total, longest = w
+    return f"{n} windows without a crash kernel, {total:.2f} s in all, longest {longest:.2f} s"
+
+
+# ---- after the crash --------------------------------------------------------
+
+def capture_log(ctx):
+    """kdump-tools' lines of the capture kernel's boot (console after the
+    crash), saved as kdump-tools.log."""
+    with open(ctx.m.console_log, "rb") as f:
+        text = f.read().decode(errors="replace")
+    after = text.split("Kernel panic - not syncing", 1)[-1] if "Kernel panic" in text else text
+    lines = [line.strip() for line in after.replace("\r", "\n").splitlines() if "kdump-tools" in line]
+    ctx.save("kdump-tools.log", "\n".join(lines) + "\n")
+    return lines
+
+
+def crash_and_read_dump(ctx, m):
+    """Crashes the guest, waits for the capture kernel's kdump-tools to save
+    and reboot (QEMU exits: -no-reboot), then reads the dump out of the disk
+    image. Returns the coverage of physical memory (first bitmap)."""
+    ctx.m = m
+    m.send_only("echo c > /proc/sysrq-trigger")
+    t0 = time.monotonic()
+    m.wait_exit("the capture kernel's kdump-tools to save the dump and reboot")
+    ctx.note(f"capture kernel saved and rebooted in {time.monotonic() - t0:.0f} s", keep=False)
+    log = capture_log(ctx)
+    saved = [line for line in log if "saved vmcore in" in line]
+    failed = [line for line in log if "makedumpfile failed" in line or "failed to save" in line]
+    assert saved and not failed, (f"kdump-tools did not report a saved vmcore (see kdump-tools.log):\n"
+                                  + "\n".join(log[-15:]))
+    disk = os.path.join(ctx.outdir, "disk.img")
+    kdump.fsck(disk)
+    dumps = kdump.saved_dumps(disk)
+    assert len(dumps) == 1, f"/var/crash holds {dumps}, expected one crash directory"
+    directory, files = dumps[0]
+    names = [f for f in files if f.startswith("dump.")]
+    assert len(names) == 1, f"/var/crash/{directory} holds {files}, expected one dump.*"
+    for f in files:
+        if f.startswith("dmesg."):
+            kdump.dump_file(disk, f"/var/crash/{directory}/{f}", os.path.join(ctx.outdir, f))
+    flat = kdump.dump_file(disk, f"/var/crash/{directory}/{names[0]}", os.path.join(ctx.outdir, "dump.saved"))
+    path, flattened = kdump.unflatten(flat, os.path.join(ctx.outdir, "dump.kdump"))
+    d = kdump.CompressedDump(path)
+    covered = d.ranges()
+    ctx.save("dump-ranges.txt", "".join(f"{s:#x}-{e:#x}\n" for s, e in covered))
+    ctx.note(f"makedumpfile completed: /var/crash/{directory}/{names[0]} "
+             f"({'flattened, ' if flattened else ''}{os.path.getsize(flat) // MIB} MiB, kdump-compressed "
+             f"v{d.version}, {d.release}, max_mapnr {d.max_mapnr})")
+    ctx.note("dump covers " + ", ".join(f"{s:#x}-{e:#x}" for s, e in covered))
+    return d
+
+
+def dimm_coverage(d, dimms):
+    """How many pfns of the DIMMs' ranges the dump's first bitmap holds, of how many."""
+    held = total = 0
+    for s, e in dimms:
+        for pfn in range(s // kdump.PAGE, (e + 1) // kdump.PAGE):
+            total += 1
+            held += bool(d.has(pfn))
+    return held, total
+
+
+# ---- S1, S3: memranged as installed ----------------------------------------
+
+def reload_lines(m):
+    return RELOAD_LINE.findall(guest.journal(m, "-u memranged"))
+
+
+def memranged_hotplug(ctx, m, dimms):
+    """Hot-adds @dimms DIMMs with the sampler running; asserts one
+    successful reload by memranged and kdump current; returns the new
+    ranges and the crash-kernel windows."""
+    guest.wait_kdump_loaded(m)
+    st = guest.status(m)
+    assert kdump(st)["reloads"] == 0, f"memranged reloaded before any hotplug: {kdump(st)}"
+    guest.start_sampler(m)
+    t0 = time.monotonic()
+    base, new = guest.hot_add(m, dimms, ctx.note)
+    st = guest.wait_memranged_current(m, base + dimms * guest.GIB)
+    settled = time.monotonic() - t0
+    windows = guest.stop_sampler(m)
+    kd = kdump(st)
+    lines = reload_lines(m)
+    ctx.save("memranged-journal.txt", guest.journal(m, "-u memranged"))
+    ctx.save("status.json", json.dumps(st, indent=2))
+    assert kd["reloads"] == 1 and kd["failures"] == 0, (
+        f"memranged reloaded {kd['reloads']} times ({kd['failures']} failed), expected exactly one: "
+        f"{kd.get('history')}")
+    assert len(lines) == 1 and lines[0][1] == "succeeded", f"memranged's journal shows reloads {lines}"
+    assert kd["loaded_by"].startswith("memranged"), f"the crash kernel was loaded by {kd['loaded_by']}"
+    ctx.note(f"memranged: {kd['reloads']} reload (generation {lines[0][0]} in {lines[0][2]} s), "
+             f"kdump state '{kd['state']}' at generation {st['daemon']['generation']}, "
+             f"settled {settled:.1f} s after the first device_add")
+    ctx.note(windows_text(windows))
+    return new, windows
+
+
+def assert_dimms_in_dump(ctx, d, new):
+    held, total = dimm_coverage(d, new)
+    assert held == total, f"the dump holds {held} of the DIMMs' {total} pages"
+    ctx.note(f"dump covers all {len(new)} hot-added GiB ({held} of {total} pages)")
+
+
+def s1(ctx):
+    """2 x 1 GiB with memranged; a boot whose kernel text is above 512 MiB."""
+    disk = guest.fresh_disk(ctx.images["memranged"], ctx.outdir)
+    texts = []
+    for attempt in range(1, MAX_BOOTS + 1):
+        with ctx.boot(disk) as m:
+            text = guest.kernel_text(m)
+            texts.append(f"{text // MIB} MiB")
+            if text < TEXT_LIMIT and attempt < MAX_BOOTS:
+                ctx.note(f"boot {attempt}: kernel text at {text:#x}, below 512 MiB: booting again", keep=False)
+                continue
+            assert text >= TEXT_LIMIT, f"kernel text below 512 MiB in all {MAX_BOOTS} boots: {texts}"
+            ctx.note(f"kernel text at {text:#x} (_stext - {guest.KERNEL_TEXT_MAP:#x}) in boot {attempt}; "
+                     f"boots: {', '.join(texts)}")
+            new, _ = memranged_hotplug(ctx, m, 2)
+            d = crash_and_read_dump(ctx, m)
+            assert_dimms_in_dump(ctx, d, new)
+            return "memranged reloaded once, the dump holds both DIMMs"
+
+
+S3_DIMMS = 8
+
+
+def s3(ctx):
+    """A storm: 8 x 1 GiB (64 memory blocks) with memranged."""
+    disk = guest.fresh_disk(ctx.images["memranged"], ctx.outdir)
+    with ctx.boot(disk) as m:
+        new, windows = memranged_hotplug(ctx, m, S3_DIMMS)
+        ctx.save("windows.json", json.dumps(windows))
+        d = crash_and_read_dump(ctx, m)
+        assert_dimms_in_dump(ctx, d, new)
+    s2_file = os.path.join(ctx.outdir, "..", "S2", "windows.json")
+    if os.path.exists(s2_file):
+        ctx.note("S2 (stock kdump-tools, 2 DIMMs) measured " + windows_text(json.load(open(s2_file))))
+    else:
+        ctx.note("S2's figure not available (run S2 first)")
+    return f"{S3_DIMMS} GiB hot-added, one reload, all of it in the dump"
+
+
+# ---- S2: the negative control ----------------------------------------------
+
+def s2(ctx):
+    """Stock kdump-tools, no memranged: its udev rule's try-reloads fail
+    under udevd's SystemCallFilter and the dump lacks the DIMMs."""
+    disk = guest.fresh_disk(ctx.images["stock"], ctx.outdir)
+    with ctx.boot(disk) as m:
+        assert m.run("test -e /usr/sbin/memranged", check=False)[0] != 0, "memranged is installed"
+        guest.wait_kdump_loaded(m)
+        before = len(guest.kdump_config_lines(m))
+        guest.start_sampler(m)
+        _, new = guest.hot_add(m, 2, ctx.note)
+        m.run("udevadm settle --timeout=120")
+        windows = guest.stop_sampler(m)
+        lines = guest.kdump_config_lines(m)[before:]
+        failed = [line for line in lines if "failed to unload" in line]
+        udevd = guest.journal(m, "-u systemd-udevd")
+        ctx.save("kdump-config-journal.txt", "\n".join(lines) + "\n")
+        ctx.save("udevd-journal.txt", udevd)
+        ctx.save("windows.json", json.dumps(windows))
+        eperm = re.findall(r".*(?:Operation not permitted|EPERM).*", udevd)
+        ctx.note(f"udev rule ran {len(lines)} kdump-config try-reloads, {len(failed)} failed to unload"
+                 + (f" ({eperm[0].strip()[-120:]})" if eperm else ""))
+        ctx.note(windows_text(windows))
+        loaded = guest.out(m, "cat /sys/kernel/kexec_crash_loaded").strip()
+        assert loaded == "1", "no crash kernel loaded after the hot-add"
+        d = crash_and_read_dump(ctx, m)
+    held, total = dimm_coverage(d, new)
+    assert held == 0, f"the dump holds {held} of the DIMMs' {total} pages without memranged"
+    ctx.note(f"dump lacks the hot-added memory (0 of {total} pages), as stock kdump-tools leaves it")
+    return "negative control: stock kdump-tools loses the DIMMs"
+
+
+# ---- S4: fail-safe ------------------------------------------------------------
+
+RULE = "50-kdump-tools.rules"
+
+
+def rule_state(ctx, m, block):
+    """(rules file udev reads for kdump-tools, kdump-config runs caused by
+    one synthetic "online" uevent). `udevadm test` with ACTION=change: it
+    lists the rules files without running kdump-tools' PROGRAM= rules
+    (they match online/offline/add/remove only)."""
+    test = guest.out(m, f"udevadm test --action=change {block} 2>&1 | grep -F {RULE} || true")
+    read = re.findall(rf"Reading rules file: (\S*{re.escape(RULE)})", test)
+    assert len(read) == 1, f"udevadm test names no single {RULE}:\n{test}"
+    before = len(guest.kdump_config_lines(m))
+    m.run(f"echo online > {block}/uevent && udevadm settle --timeout=60")
+    runs = len(guest.kdump_config_lines(m)) - before
+    return read[0], runs
+
+
+def s4(ctx):
+    disk = guest.fresh_disk(ctx.images["memranged"], ctx.outdir)
+    with ctx.boot(disk) as m:
+        guest.wait_kdump_loaded(m)
+        block = guest.out(m, "ls -d /sys/devices/system/memory/memory* | tail -n 1").strip()
+        results = []
+        for step, command, masked in (
+                ("memranged running", None, True),
+                ("memranged stopped", "systemctl stop memranged.socket memranged.service", False),
+                ("memranged started again", "systemctl start memranged.socket memranged.service", True)):
+            if command:
+                m.run(command)
+            active = guest.out(m, "systemctl is-active memranged.service || true").strip()
+            path, runs = rule_state(ctx, m, block)
+            results.append(f"{step} ({active}): udev reads {path}, a synthetic online uevent ran "
+                           f"kdump-config {runs} time(s)")
+            ctx.note(results[-1])
+            if masked:
+                assert path == f"/run/udev/rules.d/{RULE}" and runs == 0, f"{step}: rule not masked"
+            else:
+                assert path.endswith(f"/lib/udev/rules.d/{RULE}") and runs >= 1, (
+                    f"{step}: kdump-tools' own rule not in force")
+    return "kdump-tools' rule masked exactly while memranged runs"
+
+
+# ---- S5: the service under systemd -------------------------------------------
+
+def show(m):
+    text = guest.out(m, "systemctl show -p StatusText,ActiveState,SubState,NRestarts memranged")
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+
+def s5(ctx):
+    disk = guest.fresh_disk(ctx.images["memranged"], ctx.outdir)
+    with ctx.boot(disk) as m:
+        # Outlive WatchdogSec=30s once, so that a missing ping would show.
+        up = float(guest.out(m, "cut -d' ' -f1 /proc/uptime"))
+        started = int(guest.out(m, "systemctl show -P ActiveEnterTimestampMonotonic memranged")) / 1e6
+        if up - started < 35:
+            m.run(f"sleep {35 - (up - started):.0f}")
+        s = show(m)
+        ctx.note(f"systemctl show: {s}")
+        assert (s["ActiveState"], s["SubState"], s["NRestarts"]) == ("active", "running", "0"), s
+        assert "generation" in s["StatusText"] and "kdump" in s["StatusText"], s
+        log = guest.journal(m, "-u memranged")
+        assert re.search(r"memranged\[\d+\]: Ready: ", log), "no Ready line in memranged's journal"
+        assert not re.search(r"(?i)watchdog", log), "watchdog messages in memranged's journal"
+
+        m.run("systemctl reload memranged")
+
+        def reread():
+            lines = re.findall(r"Received SIGHUP, reloading .*", guest.journal(m, "-u memranged"))
+            return bool(lines), lines
+        lines = guest.vmguest.poll(m, "memranged's journal to show the configuration re-read", reread)
+        ctx.note(f"systemctl reload: journal says '{lines[-1]}'")
+
+        m.run("systemctl stop memranged.service")
+        stopped = guest.out(m, "systemctl is-active memranged.service || true").strip()
+        m.run("memrangectl status >/dev/null")
+        active = guest.out(m, "systemctl is-active memranged.service || true").strip()
+        assert (stopped, active) == ("inactive", "active"), f"socket activation: {stopped} -> {active}"
+        ctx.note(f"socket activation: service {stopped}, `memrangectl status` made it {active}")
+
+        rc, text = m.run("runuser -u nobody -- memrangectl status -J", check=False)
+        assert rc == 0 and json.loads(text)["daemon"]["addresses_hidden"] is True, f"nobody's status: {text}"
+        rc, text = m.run("runuser -u nobody -- memrangectl list", check=False)
+        assert rc != 0, f"nobody's `memrangectl list` was not refused:\n{text}"
+        ctx.note(f"user nobody: status with addresses hidden, list refused (status {rc}: {text.strip()})")
+        s = show(m)
+        assert s["NRestarts"] == "0", s
+    return "memranged runs as a notify service with socket activation"
+
+
+SCENARIOS = {
+    # name: (function, title, time limit in s)
+    "S1": (s1, "2 x 1 GiB with memranged as installed, kernel text above 512 MiB", 1200),
+    "S2": (s2, "negative control: stock kdump-tools without memranged, 2 x 1 GiB", 420),
+    "S3": (s3, f"storm: {S3_DIMMS} x 1 GiB with memranged", 600),
+    "S4": (s4, "fail-safe: kdump-tools' rule in force while memranged is stopped", 300),
+    "S5": (s5, "memranged.service under systemd", 300),
+}
