@@ -218,6 +218,11 @@ static void print_reload(const struct cli_daemon_status *s) {
         printf("  %-24s %s%s%s%s\n", "reload mode", mode, reason ? " (" : "", reason ?: "", reason ? ")" : "");
         if (problem)
                 printf("  %-24s %s\n", "reload problem", problem);
+        if (get_string(k, "load_method"))
+                printf("  %-24s %s (%s)\n", "load method", get_string(k, "load_method"),
+                       get_string(k, "load_method_reason") ?: "?");
+        if (get_string(k, "load_method_fallback"))
+                printf("  %-24s %s\n", "load method fallback", get_string(k, "load_method_fallback"));
         print_image(s, k);
         if (varlink_json_get_bool(k, "reloading", &reloading) > 0 && reloading)
                 printf("  %-24s yes\n", "reloading");

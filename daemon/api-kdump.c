@@ -67,11 +67,18 @@ static const char *load_method(const struct reload_engine *e) {
 }
 
 static int add_plan(struct json_object *o, const struct kexec_plan *plan, bool privileged) {
-        _cleanup_(freep) char *command = NULL;
+        _cleanup_(freep) char *command = NULL, *method = NULL;
         int r;
 
         if (privileged && plan->argv && !(command = strv_join_quoted(plan->argv)))
                 return -ENOMEM;
+        if (plan->n_steps > 0 && load_method_to_string(plan->method) &&
+            asprintf(&method, "%s%s", load_method_to_string(plan->method), plan->hotplug ? " --hotplug" : "") < 0)
+                return -ENOMEM;
+        if ((r = add_string_if(o, "load_method", method)) < 0 ||
+            (r = add_string_if(o, "load_method_reason", plan->n_steps > 0 ? plan->method_reason : NULL)) < 0 ||
+            (r = add_string_if(o, "load_method_fallback", plan->fallback_reason)) < 0)
+                return r;
         if ((r = varlink_json_add(o, "mode", json_object_new_string(reload_mode_to_string(plan->mode)))) < 0 ||
             (r = add_string_if(o, "mode_reason", plan->origin)) < 0 || (r = add_string_if(o, "mode_error", plan->error)) < 0 ||
             (r = add_string_if(o, "command", command)) < 0)

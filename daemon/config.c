@@ -48,6 +48,7 @@ static const struct setting settings[] = {
         { "Kdump", "Command", SETTING_STRING, AT(kdump.command), 0, 0 },
         { "Kdump", "ExtraArguments", SETTING_STRING, AT(kdump.extra_arguments), 0, 0 },
         { "Kdump", "KexecPath", SETTING_STRING, AT(kdump.kexec_path), 0, 0 },
+        { "Kdump", "LoadMethod", SETTING_STRING, AT(kdump.load_method), 0, 0 },
         { "Kdump", "MaxBackoffSec", SETTING_TIMESPAN, AT(kdump.max_backoff), 0, SCHEDULER_TIMING_MAX },
         { "Kdump", "TimeoutSec", SETTING_TIMESPAN, AT(kdump.timeout), 0, SCHEDULER_TIMING_MAX },
 };

@@ -34,6 +34,7 @@ struct config_kdump {
         char *command;      /* Command= (another loader, e.g. "kdumpctl reload") */
         char *extra_arguments; /* ExtraArguments= (kexec options, shell quoting) */
         char *kexec_path;   /* KexecPath= */
+        char *load_method;  /* LoadMethod= (kexec-method.h) */
         usec_t max_backoff; /* MaxBackoffSec=: longest wait between failed reloads */
         usec_t timeout;     /* TimeoutSec=: a reload running longer is killed */
 };

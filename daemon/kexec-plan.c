@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 
 #include "kdump-settings.h"
+#include "kexec-method.h"
 #include "kexec-plan.h"
 #include "log.h"
 #include "memrange-private.h"
@@ -16,7 +17,12 @@
 void kexec_plan_done(struct kexec_plan *p) {
         free(p->origin);
         free(p->error);
-        strv_free(p->argv);
+        free(p->method_reason);
+        free(p->fallback_reason);
+        if (p->mode == RELOAD_MODE_COMMAND)
+                strv_free(p->argv); /* a kexec plan's argv is one of its steps' */
+        for (size_t i = 0; i < p->n_steps; i++)
+                strv_free(p->steps[i].argv);
         *p = (struct kexec_plan) {};
 }
 
@@ -34,6 +40,24 @@ static int set_text(char **field, const char *format, ...) {
         free(*field);
         *field = s;
         return 0;
+}
+
+void kexec_plan_use_step(struct kexec_plan *p, size_t i) {
+        p->step = i;
+        p->argv = p->steps[i].argv;
+        p->method = p->steps[i].method;
+        p->hotplug = p->steps[i].hotplug;
+}
+
+int kexec_plan_fall_back(struct kexec_plan *p, const char *why) {
+        const char *failed = load_method_to_string(p->method) ?: "the load";
+
+        if (p->mode != RELOAD_MODE_KEXEC || p->step + 1 >= p->n_steps)
+                return 0;
+        if (set_text(&p->fallback_reason, "%s%s failed (%s)", failed, p->hotplug ? " --hotplug" : "", why) < 0)
+                return -ENOMEM;
+        kexec_plan_use_step(p, p->step + 1);
+        return 1;
 }
 
 /* ---------------------------------------------------------------------------
@@ -92,17 +116,6 @@ static int running_release(struct memrange_ctx *ctx, char **ret) {
                 return negative_errno();
         *ret = strdup(u.release);
         return *ret ? 0 : -ENOMEM;
-}
-
-/* True when the kernel is locked down (integrity or confidentiality):
- * kexec_load is refused, kexec_file_load with a signed kernel works.
- * kdump-config adds -s on Secure Boot for the same reason. */
-static bool locked_down(struct memrange_ctx *ctx) {
-        _cleanup_(freep) char *text = NULL;
-
-        if (mr_read_attr(ctx, "sys/kernel/security/lockdown", &text) < 0)
-                return false;
-        return !strstr(text, "[none]") && strchr(text, '[');
 }
 
 /* The first of @prefixes followed by @release that exists under the
@@ -349,19 +362,17 @@ static int choose_args(const struct kexec_plan_input *in, const struct kdump_set
         return r;
 }
 
-static int assemble_kexec(const struct kexec_plan_input *in, struct pieces *p, struct kexec_plan *plan) {
+/* The command for one way of loading. */
+static int kexec_argv(const struct kexec_plan_input *in, const struct pieces *p, const struct kexec_step *step,
+                      char ***ret) {
         struct argv_builder a = {};
-        bool file_load = has_word(p->args, "-s", "--kexec-file-syscall");
-        bool chosen = file_load || has_word(p->args, "-c", "--kexec-syscall") || has_word(p->args, "-a", "--kexec-syscall-auto");
 
-        if (!chosen && locked_down(in->ctx)) {
-                file_load = true;
-                log_info("The kernel is locked down: loading the crash kernel with kexec_file_load (-s)");
-        }
         argv_add(&a, "%s", in->config->kdump.kexec_path ?: KEXEC_DEFAULT_PATH);
         argv_add(&a, "-p");
-        if (!chosen)
-                argv_add(&a, "%s", file_load ? "-s" : "-c");
+        if (step->syscall_option)
+                argv_add(&a, "%s", step->syscall_option);
+        if (step->hotplug)
+                argv_add(&a, "--hotplug");
         for (char **w = p->args; w && *w; w++)
                 argv_add(&a, "%s", *w);
         argv_add(&a, "--command-line=%s", p->cmdline);
@@ -372,10 +383,35 @@ static int assemble_kexec(const struct kexec_plan_input *in, struct pieces *p, s
                 strv_free(a.v);
                 return a.error;
         }
-        plan->argv = a.v;
-        plan->method = file_load ? LOAD_METHOD_KEXEC_FILE_LOAD :
-                       has_word(p->args, "-a", "--kexec-syscall-auto") ? LOAD_METHOD_UNKNOWN : LOAD_METHOD_KEXEC_LOAD;
-        plan->hotplug = has_word(p->args, "--hotplug", NULL);
+        *ret = a.v;
+        return 0;
+}
+
+static int assemble_kexec(const struct kexec_plan_input *in, struct pieces *p, struct kexec_plan *plan) {
+        struct kexec_step steps[KEXEC_STEPS_MAX];
+        const char *choice_text = in->config->kdump.load_method;
+        int choice = choice_text ? load_choice_from_string(choice_text) : LOAD_CHOICE_AUTO;
+        size_t n = 0;
+        int r;
+
+        if (choice < 0)
+                return set_text(&plan->error, "%s: [Kdump] LoadMethod=%s is not auto, kexec_load, "
+                                "kexec_load_hotplug or kexec_file_load", in->config_name, choice_text);
+        r = kexec_method_steps(in->ctx, choice, p->args, steps, &n, &plan->method_reason);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                struct kexec_step_plan *s = &plan->steps[i];
+
+                *s = (struct kexec_step_plan) {
+                        .method = steps[i].method,
+                        .hotplug = steps[i].hotplug || has_word(p->args, "--hotplug", NULL),
+                };
+                r = kexec_argv(in, p, &steps[i], &s->argv);
+                if (r >= 0)
+                        plan->n_steps++;
+        }
+        if (r < 0)
+                return r;
+        kexec_plan_use_step(plan, 0);
         return 0;
 }
 

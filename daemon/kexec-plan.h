@@ -43,19 +43,40 @@
 /* First retry after a failure (doubling up to MaxBackoffSec=). */
 #define KEXEC_BACKOFF_MIN USEC_PER_SEC
 
+/* One way of loading and its command (see kexec-method.h). */
+struct kexec_step_plan {
+        enum load_method method;
+        bool hotplug; /* --hotplug: the kernel keeps the image current */
+        char **argv;
+};
+#define KEXEC_PLAN_STEPS_MAX 3
+
 struct kexec_plan {
         enum reload_mode mode;
         bool owns_loading;       /* memranged.conf asked for it: load even when nothing is loaded */
         char *origin;            /* how the mode was chosen, for status and the log */
         char *error;             /* why the mode cannot load (incomplete settings), or NULL */
-        char **argv;             /* the command, NULL-terminated; NULL when off or on error */
+        char **argv;             /* the command, NULL-terminated; NULL when off or on error
+                                    (kexec: the current step's) */
         enum load_method method; /* kexec: kexec_load or kexec_file_load; command: unknown */
         bool hotplug;            /* kexec --hotplug: the kernel keeps the image current */
+        /* kexec: the ways of loading to try, best first, and the one in use */
+        struct kexec_step_plan steps[KEXEC_PLAN_STEPS_MAX];
+        size_t n_steps, step;
+        char *method_reason;     /* why these steps (LoadMethod=, the kernel, the arguments) */
+        char *fallback_reason;   /* why the step in use is not the first, or NULL */
         usec_t backoff_max;
         usec_t timeout;
 };
 
 void kexec_plan_done(struct kexec_plan *p);
+
+/* Makes step @i the one in use (argv, method, hotplug). */
+void kexec_plan_use_step(struct kexec_plan *p, size_t i);
+/* The step in use failed for @why: 1 and the next step in use, with
+ * ->fallback_reason saying so; 0 when there is none (the plan is kept
+ * until it is rebuilt); -ENOMEM. */
+int kexec_plan_fall_back(struct kexec_plan *p, const char *why);
 
 /* Where the plan comes from. */
 struct kexec_plan_input {

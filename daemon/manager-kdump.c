@@ -103,10 +103,15 @@ static void on_reload_idle(void *userdata) {
         }
 }
 
+static void on_replan(void *userdata) {
+        manager_on_generation(userdata);
+}
+
 static const struct reload_loop_ops reload_ops = {
         .render = render_iomem,
         .reply = api_reply_reload,
         .idle = on_reload_idle,
+        .replan = on_replan,
 };
 
 /* What the record of an earlier memranged of this boot says about the

@@ -228,6 +228,30 @@ static char *failure_text(const struct reload_loop *l, const struct kexec_job_re
         return k < 0 ? NULL : text;
 }
 
+/* The way of loading that just failed has a next one (LoadMethod=auto):
+ * take it and try again at once, without the backoff. A failed load may
+ * have left no crash kernel at all (the kernel frees the old image before
+ * it loads the new one), so waiting would only widen that window. The
+ * dump ranges follow the new way (the kernel's header or kexec-tools'). */
+static void fall_back(struct reload_loop *l, const struct reload_attempt *a) {
+        struct reload_engine_settings s;
+        int r;
+
+        r = kexec_plan_fall_back(&l->plan, a->error ?: "failed");
+        if (r <= 0) {
+                if (r < 0)
+                        log_error_errno(r, "Cannot change the kdump load method: %m");
+                return;
+        }
+        log_warning("kdump: %s; trying %s%s now", l->plan.fallback_reason, load_method_to_string(l->plan.method),
+                    l->plan.hotplug ? " --hotplug" : "");
+        engine_settings(&l->plan, &s);
+        reload_engine_set_settings(&l->engine, &s);
+        reload_engine_retry_now(&l->engine);
+        if (l->ops.replan)
+                l->ops.replan(l->userdata);
+}
+
 static void on_job_done(struct kexec_job *job, struct kexec_job_result *r, void *userdata) {
         struct reload_loop *l = userdata;
         struct reload_attempt a = {
@@ -246,6 +270,8 @@ static void on_job_done(struct kexec_job *job, struct kexec_job_result *r, void 
                 a.error = strdup("failed");
         l->job = kexec_job_free(job);
         finish_attempt(l, &a);
+        if (!l->engine.last.success)
+                fall_back(l, &l->engine.last);
         pump(l);
         if (!l->job && l->ops.idle)
                 l->ops.idle(l->userdata);

@@ -32,6 +32,11 @@ struct reload_loop_ops {
         /* Called when an attempt ended and none follows at once (shutdown
          * waits for it). May be NULL. */
         void (*idle)(void *userdata);
+        /* Called when the plan changed its way of loading after a failure
+         * (LoadMethod=auto): the dump ranges of the newest generation must
+         * be computed again under reload_loop_plan()'s policy and
+         * observed. May be NULL. */
+        void (*replan)(void *userdata);
 };
 
 /* Takes over @plan (also on failure). -ENOMEM, or the timer's error. */

@@ -205,7 +205,9 @@ static enum reload_decision decide(const struct reload_engine *e) {
         }
         if (s->mode == RELOAD_MODE_OFF || !s->can_load)
                 return RELOAD_DECISION_TRACK_ONLY;
-        if (e->image.origin == IMAGE_NONE && !s->owns_loading)
+        /* Loading is kdump-tools' job, unless our own failed load is what
+         * left none (the kernel frees the old image inside the load). */
+        if (e->image.origin == IMAGE_NONE && !s->owns_loading && e->consecutive_failures == 0)
                 return RELOAD_DECISION_NOT_LOADED;
         return RELOAD_DECISION_NEEDED;
 }
@@ -308,6 +310,10 @@ void reload_engine_request(struct reload_engine *e, bool force) {
 /* ---------------------------------------------------------------------------
  * Attempts
  */
+
+void reload_engine_retry_now(struct reload_engine *e) {
+        e->retry_at = 0;
+}
 
 usec_t reload_engine_backoff(const struct reload_engine_settings *s, unsigned failures) {
         usec_t delay = s->backoff_min;

@@ -208,6 +208,10 @@ int reload_engine_started(struct reload_engine *e, usec_t now);
  * failure arms the backoff. */
 void reload_engine_finished(struct reload_engine *e, struct reload_attempt *attempt, usec_t now);
 
+/* The next attempt may start at once, not after the backoff (the plan
+ * has another way of loading to try). */
+void reload_engine_retry_now(struct reload_engine *e);
+
 /* The backoff after @failures consecutive failures: backoff_min doubled
  * per failure after the first, at most backoff_max. */
 usec_t reload_engine_backoff(const struct reload_engine_settings *s, unsigned failures);

@@ -359,6 +359,93 @@ static void capture_cmdline_keeps_hot_added_memory_offline_unless_told_otherwise
         }
 }
 
+/* argv[2] and argv[3] of step @i, as one string ("-c --hotplug"). */
+static void assert_step(const struct kexec_plan *p, size_t i, const char *want2, const char *want3) {
+        assert_true(i < p->n_steps);
+        assert_string_equal(p->steps[i].argv[2], want2);
+        assert_string_equal(p->steps[i].argv[3], want3);
+}
+
+/* A kernel that can update a loaded image: auto tries kexec_file_load,
+ * then kexec_load --hotplug, then kexec_load; LoadMethod= picks one; the
+ * arguments and lockdown win. */
+static void load_method_follows_the_kernel_and_the_settings(void **state) {
+        struct scratch root;
+        struct memrange_ctx *ctx = machine(&root);
+        struct kexec_plan p;
+
+        /* No crash_elfcorehdr_size (6.1): kexec_load only. */
+        plan_for(ctx, "[Kdump]\nKernel=/k\n", &p);
+        assert_int_equal(p.n_steps, 1);
+        assert_string_equal(p.argv[2], "-c");
+        assert_non_null(strstr(p.method_reason, "cannot update"));
+        assert_int_equal(kexec_plan_fall_back(&p, "exit status 1"), 0);
+        kexec_plan_done(&p);
+
+        scratch_write(&root, "sys/kernel/crash_elfcorehdr_size", "917616\n", (size_t) -1);
+        plan_for(ctx, "[Kdump]\nKernel=/k\n", &p);
+        assert_int_equal(p.n_steps, 3);
+        assert_step(&p, 0, "-s", "--command-line=" DIMM_CMDLINE " " APPEND " " HOTPLUG_SAFE);
+        assert_step(&p, 1, "-c", "--hotplug");
+        assert_step(&p, 2, "-c", "--command-line=" DIMM_CMDLINE " " APPEND " " HOTPLUG_SAFE);
+        assert_ptr_equal(p.argv, p.steps[0].argv);
+        assert_int_equal(p.method, LOAD_METHOD_KEXEC_FILE_LOAD);
+        assert_int_equal(kexec_plan_dump_policy(&p), MEMRANGE_DUMP_KERNEL);
+        assert_null(p.fallback_reason);
+        assert_int_equal(kexec_plan_fall_back(&p, "exit status 255"), 1);
+        assert_ptr_equal(p.argv, p.steps[1].argv);
+        assert_int_equal(p.method, LOAD_METHOD_KEXEC_LOAD);
+        assert_true(p.hotplug);
+        assert_string_equal(p.fallback_reason, "kexec_file_load failed (exit status 255)");
+        assert_int_equal(kexec_plan_fall_back(&p, "exit status 1"), 1);
+        assert_false(p.hotplug);
+        assert_int_equal(kexec_plan_dump_policy(&p), MEMRANGE_DUMP_AUTO);
+        assert_string_equal(p.fallback_reason, "kexec_load --hotplug failed (exit status 1)");
+        assert_int_equal(kexec_plan_fall_back(&p, "exit status 1"), 0);
+        assert_ptr_equal(p.argv, p.steps[2].argv);
+        kexec_plan_done(&p);
+
+        static const struct {
+                const char *conf, *argv2, *argv3;
+        } one[] = {
+                { "LoadMethod=kexec_load\n", "-c", "--command-line=" DIMM_CMDLINE " " APPEND " " HOTPLUG_SAFE },
+                { "LoadMethod=kexec_load_hotplug\n", "-c", "--hotplug" },
+                { "LoadMethod=kexec_file_load\n", "-s", "--command-line=" DIMM_CMDLINE " " APPEND " " HOTPLUG_SAFE },
+                /* The arguments' own choice wins, nothing added. */
+                { "ExtraArguments=-a\n", "-a", "--command-line=" DIMM_CMDLINE " " APPEND " " HOTPLUG_SAFE },
+                { "LoadMethod=kexec_file_load\nExtraArguments=--kexec-syscall\n", "--kexec-syscall",
+                  "--command-line=" DIMM_CMDLINE " " APPEND " " HOTPLUG_SAFE },
+                { "ExtraArguments=--hotplug\n", "-c", "--hotplug" },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(one); i++) {
+                char conf[256];
+
+                snprintf(conf, sizeof(conf), "[Kdump]\nKernel=/k\n%s", one[i].conf);
+                plan_for(ctx, conf, &p);
+                assert_null(p.error);
+                assert_int_equal(p.n_steps, 1);
+                assert_string_equal(p.argv[2], one[i].argv2);
+                assert_string_equal(p.argv[3], one[i].argv3);
+                kexec_plan_done(&p);
+        }
+
+        plan_for(ctx, "[Kdump]\nKernel=/k\nLoadMethod=fastest\n", &p);
+        assert_non_null(p.error);
+        assert_non_null(strstr(p.error, "LoadMethod=fastest"));
+        assert_null(p.argv);
+        kexec_plan_done(&p);
+
+        /* Locked down: kexec_load is refused, only kexec_file_load. */
+        scratch_write(&root, "sys/kernel/security/lockdown", "none [integrity] confidentiality\n", (size_t) -1);
+        plan_for(ctx, "[Kdump]\nKernel=/k\n", &p);
+        assert_int_equal(p.n_steps, 1);
+        assert_string_equal(p.argv[2], "-s");
+        assert_non_null(strstr(p.method_reason, "locked down"));
+        kexec_plan_done(&p);
+        memrange_ctx_unref(ctx);
+        scratch_free(&root);
+}
+
 /* CommandLine= is the whole line: nothing is added to it. */
 static void command_line_setting_is_taken_as_it_is(void **state) {
         struct scratch root;
@@ -385,6 +472,7 @@ int main(void) {
                 cmocka_unit_test(engine_settings_follow_the_plan),
                 cmocka_unit_test(capture_cmdline_keeps_hot_added_memory_offline_unless_told_otherwise),
                 cmocka_unit_test(command_line_setting_is_taken_as_it_is),
+                cmocka_unit_test(load_method_follows_the_kernel_and_the_settings),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -643,6 +643,28 @@ static void cpu_and_memory_changes_coalesce(void **state) {
         reload_engine_done(&e);
 }
 
+/* kdump-tools loaded the image; memranged's reload failed inside the load
+ * system call, which had already freed the old image: nothing is loaded
+ * now, and memranged keeps trying (it is not waiting for kdump-tools). A
+ * load that works ends it; after that, an unload is someone's choice. */
+static void own_failed_load_that_left_nothing_loaded_is_retried(void **state) {
+        struct reload_engine e;
+
+        start_with_loaded(&e, &kexec_settings, ranges_to(512 * MiB), 0);
+        assert_int_equal(reload_engine_observe(&e, 2, ranges_to(1024 * MiB), 1, 0, T0 + SEC), RELOAD_DECISION_NEEDED);
+        run_attempt(&e, T0 + SEC, false);
+        assert_int_equal(reload_engine_observe(&e, 2, ranges_to(1024 * MiB), 0, 0, T0 + 2 * SEC),
+                         RELOAD_DECISION_NEEDED);
+        assert_string_equal(reload_engine_state(&e), "not loaded");
+        reload_engine_retry_now(&e);
+        run_attempt(&e, T0 + 2 * SEC, true);
+        assert_int_equal(e.decision, RELOAD_DECISION_UNCHANGED);
+        /* Unloaded by someone else later: kdump-tools' job again. */
+        assert_int_equal(reload_engine_observe(&e, 2, ranges_to(1024 * MiB), 0, 0, T0 + 3 * SEC),
+                         RELOAD_DECISION_NOT_LOADED);
+        reload_engine_done(&e);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(image_loaded_at_startup_is_taken_as_generation_1),
@@ -665,6 +687,7 @@ int main(void) {
                 cmocka_unit_test(removed_cpu_or_unknown_cpus_need_no_reload),
                 cmocka_unit_test(kernel_headers_need_no_reload_for_cpus),
                 cmocka_unit_test(cpu_and_memory_changes_coalesce),
+                cmocka_unit_test(own_failed_load_that_left_nothing_loaded_is_retried),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

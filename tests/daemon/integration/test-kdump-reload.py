@@ -52,6 +52,14 @@ date +%s.%N > "$dir/time.$n"
 # The count last and by rename: a test polling it never reads it half
 # written, nor before this run's files are complete.
 echo "$n" > "$dir/count.new" && mv "$dir/count.new" "$dir/count"
+# Options it refuses, as kexec-tools 2.0.25 refuses --hotplug, or a
+# kernel without kexec_file_load refuses -s (one word per line).
+for a in "$@"; do
+        if grep -qxF -- "$a" "$dir/refuse" 2>/dev/null; then
+                echo "kexec: refused option $a" >&2
+                exit 1
+        fi
+done
 left=$(cat "$dir/failures" 2>/dev/null || echo 0)
 if [ "$left" -gt 0 ]; then
         echo $((left - 1)) > "$dir/failures"
@@ -105,6 +113,10 @@ class FakeKexec:
 
     def done(self, n):
         return os.path.exists(os.path.join(self.dir, f"done.{n}"))
+
+    def refuse(self, *options):
+        with open(os.path.join(self.dir, "refuse"), "w") as f:
+            f.write("".join(o + "\n" for o in options))
 
     def sleep(self, seconds):
         with open(os.path.join(self.dir, "sleep"), "w") as f:
@@ -261,6 +273,49 @@ def test_cpu_hot_add_reloads_once_and_a_removal_never(ctx):
     expect_eq((k["state"], k["image_cpus"], k["image_cpus_missing"], k["attempts"]), ("up to date", "0-4", "", 2),
               "kdump after a CPU removal")
     expect_eq(kexec.count(), 2, "kexec runs after the removal")
+
+
+def test_auto_load_method_falls_back_until_a_load_works(ctx):
+    """On a kernel that can update a loaded image (crash_elfcorehdr_size),
+    LoadMethod=auto loads with kexec_file_load first; when that fails, at
+    once kexec_load --hotplug, then plain kexec_load, and the status says
+    which failed. Even with kdump-tools' settings alone (memranged does not
+    own loading), its own failed loads are retried: the kernel frees the
+    old image before it loads the new one."""
+    h.require_root("the fake kexec must run in a private mount namespace")
+    kexec = FakeKexec(ctx)
+    kexec.refuse("-s", "--hotplug")
+    root = dimm_root(ctx)
+    size = ("sys/kernel/crash_elfcorehdr_size", "917616\n")
+    write(root, *size)
+    d = ctx.daemon(sysroot=root, config=f"[Kdump]\nKexecPath={kexec.path}\n")
+    k = kdump(d)
+    expect_eq(k["load_method"], "kexec_file_load", "the first way tried")
+    expect("crash_elfcorehdr_size" in k["load_method_reason"], f"why: {k['load_method_reason']}")
+
+    swap(root, "x86_64-6.1-dimm/hotplug", keep=[size])
+    d.send_uevents(hot_add_events())
+    k = wait_kdump(d, lambda k: k["reloads"] == 1 and not k["reloading"], "a load that works")
+    expect_eq([kexec.args(n)[:3] for n in (1, 2, 3)], [["-p", "-s", f"--command-line={DIMM_CMDLINE} {APPEND}"],
+                                                      ["-p", "-c", "--hotplug"],
+                                                      ["-p", "-c", f"--command-line={DIMM_CMDLINE} {APPEND}"]],
+              "the three ways, in order")
+    expect(kexec.time(3) - kexec.time(1) < 1.0, "the fallbacks waited for the backoff")
+    expect_eq((k["attempts"], k["failures"], k["state"], k["load_method"], k["method"]),
+              (3, 2, "up to date", "kexec_load", "kexec_load"), "kdump after the fallbacks")
+    expect(k["load_method_fallback"].startswith("kexec_load --hotplug failed (exit status 1)"),
+           f"fallback: {k['load_method_fallback']}")
+
+    # LoadMethod= chooses exactly one way.
+    d.stop()
+    for method, want in (("kexec_load", ["-p", "-c", "--command-line"]),
+                         ("kexec_load_hotplug", ["-p", "-c", "--hotplug"]),
+                         ("kexec_file_load", ["-p", "-s", "--command-line"])):
+        d = ctx.daemon(sysroot=root, config=f"[Kdump]\nKexecPath={kexec.path}\nLoadMethod={method}\n",
+                       name=f"memranged-{method}")
+        command = kdump(d)["command"].split()
+        expect_eq([w.split("=")[0].strip("'") for w in command[1:4]], want, f"LoadMethod={method}")
+        d.stop()
 
 
 def test_storm_of_500_block_events_reloads_once(ctx):
