@@ -26,9 +26,9 @@ int load_choice_from_string(const char *text) {
         return -EINVAL;
 }
 
-static const struct kexec_step file_load = { "-s", false, LOAD_METHOD_KEXEC_FILE_LOAD };
-static const struct kexec_step load_hotplug = { "-c", true, LOAD_METHOD_KEXEC_LOAD };
-static const struct kexec_step load = { "-c", false, LOAD_METHOD_KEXEC_LOAD };
+static const struct kexec_step file_load = { "-s", false, false, LOAD_METHOD_KEXEC_FILE_LOAD };
+static const struct kexec_step load_hotplug = { "-c", true, true, LOAD_METHOD_KEXEC_LOAD };
+static const struct kexec_step load = { "-c", false, false, LOAD_METHOD_KEXEC_LOAD };
 
 static bool has_word(char *const *words, const char *a, const char *b) {
         for (; words && *words; words++)
@@ -65,6 +65,7 @@ static bool arguments_choose(char *const *args, struct kexec_step *ret) {
         *ret = (struct kexec_step) {
                 /* --hotplug alone: kexec_load, said explicitly (2.0.27+ would try the file call first). */
                 .syscall_option = file || classic || automatic ? NULL : "-c",
+                .hotplug = hotplug,
                 .method = file ? LOAD_METHOD_KEXEC_FILE_LOAD : automatic ? LOAD_METHOD_UNKNOWN : LOAD_METHOD_KEXEC_LOAD,
         };
         return true;

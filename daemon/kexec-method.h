@@ -34,11 +34,12 @@ enum load_choice {
 const char *load_choice_to_string(enum load_choice choice);
 int load_choice_from_string(const char *text);
 
-/* One way to load: the kexec options it adds (NULL: none, the arguments
+/* One way to load: the kexec options it adds (none where the arguments
  * chose) and what the kernel then holds. */
 struct kexec_step {
         const char *syscall_option; /* "-c", "-s" or NULL */
-        bool hotplug;               /* add --hotplug */
+        bool add_hotplug;           /* add --hotplug */
+        bool hotplug;               /* --hotplug, added or in the arguments */
         enum load_method method;
 };
 #define KEXEC_STEPS_MAX 3

@@ -94,13 +94,6 @@ static void argv_add(struct argv_builder *a, const char *format, ...) {
         a->v[a->n] = NULL;
 }
 
-static bool has_word(char *const *words, const char *a, const char *b) {
-        for (; words && *words; words++)
-                if (mr_streq(*words, a) || mr_streq(*words, b))
-                        return true;
-        return false;
-}
-
 /* ---------------------------------------------------------------------------
  * What the machine offers
  */
@@ -371,7 +364,7 @@ static int kexec_argv(const struct kexec_plan_input *in, const struct pieces *p,
         argv_add(&a, "-p");
         if (step->syscall_option)
                 argv_add(&a, "%s", step->syscall_option);
-        if (step->hotplug)
+        if (step->add_hotplug)
                 argv_add(&a, "--hotplug");
         for (char **w = p->args; w && *w; w++)
                 argv_add(&a, "%s", *w);
@@ -403,7 +396,7 @@ static int assemble_kexec(const struct kexec_plan_input *in, struct pieces *p, s
 
                 *s = (struct kexec_step_plan) {
                         .method = steps[i].method,
-                        .hotplug = steps[i].hotplug || has_word(p->args, "--hotplug", NULL),
+                        .hotplug = steps[i].hotplug,
                 };
                 r = kexec_argv(in, p, &steps[i], &s->argv);
                 if (r >= 0)
