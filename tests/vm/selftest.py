@@ -9,6 +9,7 @@ malformed input.
   selftest.py FIXTURES_DIR MEMRANGECTL VMCORE_PHDRS"""
 
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -149,6 +150,71 @@ class VmcorePhdrsTest(unittest.TestCase):
         out = self.run_phdrs("/nonexistent/vmcore")
         self.assertEqual(out.returncode, 1)
         self.assertIn("No such file", out.stdout)
+
+
+def note(name, ntype, desc):
+    """One ELF note: header, name and descriptor, each padded to 4 bytes."""
+    raw = name.encode() + b"\0"
+    pad = lambda b: b + b"\0" * (-len(b) % 4)
+    return struct.pack("<III", len(raw), len(desc), ntype) + pad(raw) + pad(desc)
+
+
+def prstatus(pid):
+    """An x86_64 struct elf_prstatus (336 bytes) with pr_pid (offset 32) set."""
+    desc = bytearray(336)
+    struct.pack_into("<i", desc, 32, pid)
+    return bytes(desc)
+
+
+def core_file(notes, note_size=None):
+    """An ELF core file like /proc/vmcore: a PT_NOTE holding @notes, then
+    a kernel text PT_LOAD (no data)."""
+    phoff, phnum = 64, 2
+    data_off = phoff + 56 * phnum
+    size = len(notes) if note_size is None else note_size
+    ehdr = (b"\x7fELF" + bytes([2, 1, 1]) + bytes(9)
+            + struct.pack("<HHIQQQIHHHHHH", 4, 62, 1, 0, phoff, 0, 0, 64, 56, phnum, 0, 0, 0))
+    ph_note = struct.pack("<IIQQQQQQ", dump.PT_NOTE, 0, data_off, 0, 0, size, size, 0)
+    ph_text = struct.pack("<IIQQQQQQ", dump.PT_LOAD, 7, data_off + len(notes), 0xffffffff81000000,
+                          0x1000000, 0, 0x200000, 0)
+    return ehdr + ph_note + ph_text + notes
+
+
+class VmcoreNotesTest(unittest.TestCase):
+    def run_notes(self, data):
+        with tempfile.NamedTemporaryFile(suffix=".core") as f:
+            f.write(data)
+            f.flush()
+            return subprocess.run([VMCORE_PHDRS, "--notes", f.name], capture_output=True, text=True)
+
+    def test_counts_the_crash_notes_and_names_their_tasks(self):
+        notes = (note("CORE", dump.NT_PRSTATUS, prstatus(0)) + note("CORE", dump.NT_PRSTATUS, prstatus(491))
+                 + note("VMCOREINFO", 0, b"OSRELEASE=6.1.0\n") + bytes(12))
+        out = self.run_notes(core_file(notes))
+        self.assertEqual(out.returncode, 0, out.stdout)
+        lines = out.stdout.splitlines()
+        self.assertEqual(len(dump.parse_phdrs(lines)), 2)
+        parsed = dump.parse_notes(lines)
+        self.assertEqual(parsed, [("CORE", 1, 0), ("CORE", 1, 491), ("VMCOREINFO", 0, None)])
+        self.assertEqual([n[2] for n in dump.prstatus_notes(parsed)], [0, 491])
+        self.assertIn("VMCORE-NOTES END prstatus=2", lines)
+
+    def test_reports_a_note_past_its_segment_and_a_segment_past_the_file(self):
+        out = self.run_notes(core_file(note("CORE", dump.NT_PRSTATUS, prstatus(1))[:-8]))
+        self.assertEqual(out.returncode, 1)
+        self.assertRegex(out.stdout, r"VMCORE-NOTES ERROR .*PT_NOTE 0: a note runs past the segment")
+        out = self.run_notes(core_file(b"", note_size=4096))
+        self.assertEqual(out.returncode, 1)
+        self.assertRegex(out.stdout, r"VMCORE-NOTES ERROR .*PT_NOTE 0 \(0x1000 bytes at 0xb0\): past the end")
+        with self.assertRaisesRegex(dump.DumpError, "past the end"):
+            dump.parse_notes(out.stdout.splitlines())
+
+    def test_notes_parser_checks_the_count(self):
+        block = ["VMCORE-NOTES BEGIN", "NOTE 0 name=CORE type=1 descsz=336 pid=7", "VMCORE-NOTES END prstatus=2"]
+        with self.assertRaisesRegex(dump.DumpError, "END counted 2"):
+            dump.parse_notes(block)
+        with self.assertRaisesRegex(dump.DumpError, "no complete"):
+            dump.parse_notes(block[:2])
 
 
 if __name__ == "__main__":

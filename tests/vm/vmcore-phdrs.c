@@ -10,17 +10,30 @@
  *   VMCORE-PHDRS END
  *
  * or "VMCORE-PHDRS ERROR <message>" and exit status 1. "end" is inclusive.
+ * With --notes it then walks the notes of every PT_NOTE segment (the
+ * capture kernel merges the crashed kernel's per-CPU crash notes and
+ * vmcoreinfo into one) and prints
+ *
+ *   VMCORE-NOTES BEGIN
+ *   NOTE <i> name=<name> type=<n> descsz=<n>[ pid=<pr_pid>]
+ *   VMCORE-NOTES END prstatus=<count of NT_PRSTATUS notes named CORE>
+ *
+ * (pid= on the NT_PRSTATUS ones: the task that ran on that CPU at the
+ * crash, which for the crashing CPU is the one that wrote to
+ * /proc/sysrq-trigger) or "VMCORE-NOTES ERROR <message>" and status 1.
  * It is linked statically so the capture initramfs needs no libraries.
  *
- * Usage: vmcore-phdrs [FILE]   (default /proc/vmcore; a built elfcorehdr
- *                               file works as well, which the harness's
- *                               self-test uses) */
+ * Usage: vmcore-phdrs [--notes] [FILE]   (default /proc/vmcore; a built
+ *                               elfcorehdr file works as well, which the
+ *                               harness's self-test uses) */
 #include <elf.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/procfs.h>
 
 #include "memrange-private.h"
 
@@ -72,16 +85,110 @@ static void print_phdr(size_t i, const struct memrange_elf_phdr *ph) {
                " end=%#" PRIx64 "\n", i, ph->type, ph->paddr, ph->vaddr, ph->memsz, end);
 }
 
+/* Notes larger than this are refused: the crash notes and vmcoreinfo of
+ * a few thousand CPUs stay far below. */
+#define NOTES_MAX (16u << 20)
+
+static size_t align4(size_t n) {
+        return (n + 3u) & ~(size_t) 3u;
+}
+
+/* Reads @size bytes at @offset of @path into a new buffer. */
+static int read_at(const char *path, uint64_t offset, uint64_t size, uint8_t **ret) {
+        _cleanup_(fclosep) FILE *f = NULL;
+        _cleanup_(freep) uint8_t *buf = NULL;
+
+        if (size > NOTES_MAX)
+                return -EFBIG;
+        f = fopen(path, "re");
+        if (!f)
+                return negative_errno();
+        buf = malloc(size ?: 1);
+        if (!buf)
+                return -ENOMEM;
+        if (fseeko(f, (off_t) offset, SEEK_SET) < 0)
+                return negative_errno();
+        if (fread(buf, 1, size, f) != size)
+                return ferror(f) ? negative_errno() : -ENODATA;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+/* Prints the notes of one PT_NOTE segment's @size bytes; counts the
+ * NT_PRSTATUS ones in *@prstatus. A name size of 0 ends the segment
+ * (kexec-tools' zero padding). Returns -EBADMSG on a note that runs past
+ * the segment. */
+static int print_notes(const uint8_t *buf, size_t size, size_t *index, size_t *prstatus) {
+        size_t pos = 0;
+
+        while (size - pos >= sizeof(Elf64_Nhdr)) {
+                Elf64_Nhdr nh;
+                const char *name;
+                size_t name_end, desc_end;
+
+                memcpy(&nh, buf + pos, sizeof(nh));
+                if (nh.n_namesz == 0)
+                        break;
+                name_end = pos + sizeof(nh) + align4(nh.n_namesz);
+                desc_end = name_end + align4(nh.n_descsz);
+                if (nh.n_namesz > size || nh.n_descsz > size || desc_end > size)
+                        return -EBADMSG;
+                name = (const char *) buf + pos + sizeof(nh);
+                printf("NOTE %zu name=%.*s type=%" PRIu32 " descsz=%" PRIu32, *index,
+                       (int) strnlen(name, nh.n_namesz), name, nh.n_type, nh.n_descsz);
+                if (nh.n_type == NT_PRSTATUS && strncmp(name, "CORE", nh.n_namesz) == 0) {
+                        struct elf_prstatus st = {};
+
+                        (*prstatus)++;
+                        memcpy(&st, buf + name_end, nh.n_descsz < sizeof(st) ? nh.n_descsz : sizeof(st));
+                        if (nh.n_descsz >= offsetof(struct elf_prstatus, pr_pid) + sizeof(st.pr_pid))
+                                printf(" pid=%d", (int) st.pr_pid);
+                }
+                printf("\n");
+                (*index)++;
+                pos = desc_end;
+        }
+        return 0;
+}
+
+static int print_all_notes(const char *path, const struct memrange_elfcore *elf) {
+        size_t index = 0, prstatus = 0;
+        int r;
+
+        printf("VMCORE-NOTES BEGIN\n");
+        for (size_t i = 0; i < elf->n; i++) {
+                const struct memrange_elf_phdr *ph = &elf->phdrs[i];
+                _cleanup_(freep) uint8_t *buf = NULL;
+
+                if (ph->type != PT_NOTE)
+                        continue;
+                r = read_at(path, ph->offset, ph->filesz, &buf);
+                if (r < 0) {
+                        printf("VMCORE-NOTES ERROR %s: PT_NOTE %zu (%#" PRIx64 " bytes at %#" PRIx64 "): %s\n",
+                               path, i, ph->filesz, ph->offset, r == -ENODATA ? "past the end" : strerror(-r));
+                        return r;
+                }
+                r = print_notes(buf, ph->filesz, &index, &prstatus);
+                if (r < 0) {
+                        printf("VMCORE-NOTES ERROR %s: PT_NOTE %zu: a note runs past the segment\n", path, i);
+                        return r;
+                }
+        }
+        printf("VMCORE-NOTES END prstatus=%zu\n", prstatus);
+        return 0;
+}
+
 int main(int argc, char **argv) {
         _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = NULL;
         _cleanup_(memrange_elfcore_freep) struct memrange_elfcore *elf = NULL;
         _cleanup_(freep) void *buf = NULL;
-        const char *path = argc > 1 ? argv[1] : "/proc/vmcore";
+        bool notes = argc > 1 && strcmp(argv[1], "--notes") == 0;
+        const char *path = argc > 1 + notes ? argv[1 + notes] : "/proc/vmcore";
         size_t size = 0;
         int r;
 
-        if (argc > 2) {
-                printf("VMCORE-PHDRS ERROR usage: vmcore-phdrs [FILE]\n");
+        if (argc > 2 + notes) {
+                printf("VMCORE-PHDRS ERROR usage: vmcore-phdrs [--notes] [FILE]\n");
                 return EXIT_FAILURE;
         }
         r = read_header(path, &buf, &size);
@@ -104,5 +211,7 @@ int main(int argc, char **argv) {
         for (size_t i = 0; i < elf->n; i++)
                 print_phdr(i, &elf->phdrs[i]);
         printf("VMCORE-PHDRS END\n");
+        if (notes && print_all_notes(path, elf) < 0)
+                return EXIT_FAILURE;
         return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

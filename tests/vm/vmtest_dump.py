@@ -141,3 +141,39 @@ def covers(ranges, start, end):
 
 def fmt(ranges):
     return "\n".join(f"  {s:#x}-{e:#x}" for s, e in ranges) or "  (none)"
+
+
+NT_PRSTATUS = 1
+_NOTE_LINE = re.compile(r"NOTE (\d+) name=(\S*) type=(\d+) descsz=(\d+)(?: pid=(-?\d+))?")
+
+
+def parse_notes(lines):
+    """The NOTE lines between "VMCORE-NOTES BEGIN" and "VMCORE-NOTES END
+    prstatus=N" (vmcore-phdrs --notes) as [(name, type, pid or None)];
+    raises when the block is missing or malformed, or its count of
+    NT_PRSTATUS notes disagrees with the lines."""
+    notes, inside = [], False
+    for line in lines:
+        line = line.strip()
+        if "VMCORE-NOTES ERROR" in line:
+            raise DumpError(line)
+        if not inside:
+            inside = line == "VMCORE-NOTES BEGIN"
+            continue
+        m = re.fullmatch(r"VMCORE-NOTES END prstatus=(\d+)", line)
+        if m:
+            if int(m.group(1)) != len(prstatus_notes(notes)):
+                raise DumpError(f"{len(prstatus_notes(notes))} NT_PRSTATUS notes listed, END counted {m.group(1)}")
+            return notes
+        m = _NOTE_LINE.fullmatch(line)
+        if not m or int(m.group(1)) != len(notes):
+            raise DumpError(f"malformed note line {line!r}")
+        pid = int(m.group(5)) if m.group(5) is not None else None
+        notes.append((m.group(2), int(m.group(3)), pid))
+    raise DumpError("no complete VMCORE-NOTES block")
+
+
+def prstatus_notes(notes):
+    """The CPUs' crash notes (name CORE, type NT_PRSTATUS), in note order,
+    which is CPU order."""
+    return [n for n in notes if n[0] == "CORE" and n[1] == NT_PRSTATUS]
