@@ -7,23 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "reload.h"
+#include "reload-test-util.h"
 #include "state.h"
-#include "test-util.h"
-
-#define MS USEC_PER_MSEC
-#define SEC USEC_PER_SEC
-#define T0 (1000 * SEC)
-#define MiB (UINT64_C(1) << 20)
-
-static const struct reload_engine_settings kexec_settings = {
-        .mode = RELOAD_MODE_KEXEC,
-        .can_load = true,
-        .owns_loading = false,
-        .method = LOAD_METHOD_KEXEC_LOAD,
-        .backoff_min = SEC,
-        .backoff_max = 4 * SEC,
-};
 
 /* ---- dump ranges ---- */
 
@@ -63,55 +48,6 @@ static struct memrange_dump_ranges *fixture_ranges(const char *fixture) {
         memrange_sources_free(s);
         memrange_ctx_unref(ctx);
         return d;
-}
-
-/* One RAM range [1 MiB, @end): hand-made generations. */
-static struct memrange_dump_ranges *ranges_to(uint64_t end) {
-        struct memrange_dump_ranges *d = calloc(1, sizeof(*d));
-
-        assert_non_null(d);
-        d->ranges = calloc(1, sizeof(*d->ranges));
-        assert_non_null(d->ranges);
-        d->n = 1;
-        d->ranges[0] = (struct memrange_dump_range) { .start = MiB, .end = end };
-        d->policy = MEMRANGE_DUMP_KEXEC_TOOLS_X86;
-        d->arch = MEMRANGE_ARCH_X86_64;
-        return d;
-}
-
-/* ---- driving the engine ---- */
-
-static enum reload_action next(struct reload_engine *e, usec_t now, usec_t *deadline) {
-        usec_t d = 0;
-        enum reload_action a = reload_engine_next(e, now, &d);
-
-        if (deadline)
-                *deadline = d;
-        return a;
-}
-
-/* Starts the attempt the engine asks for at @now and ends it. */
-static void run_attempt(struct reload_engine *e, usec_t now, bool success) {
-        struct reload_attempt a = { .success = success, .exit_status = success ? 0 : 1, .duration = 50 * MS };
-
-        assert_int_equal(next(e, now, NULL), RELOAD_ACTION_START);
-        assert_int_equal(reload_engine_started(e, now), 0);
-        assert_true(e->in_flight);
-        if (!success)
-                a.error = strdup("exit status 1");
-        reload_engine_finished(e, &a, now + 50 * MS);
-        assert_false(e->in_flight);
-}
-
-/* An engine at generation 1 with an image loaded before it started. */
-static void start_with_loaded(struct reload_engine *e, const struct reload_engine_settings *s,
-                              struct memrange_dump_ranges *gen1, int crash_hotplug) {
-        reload_engine_init(e, s);
-        assert_int_equal(reload_engine_observe(e, 1, gen1, 1, crash_hotplug, T0),
-                         crash_hotplug == 1 ? RELOAD_DECISION_KERNEL_CURRENT : RELOAD_DECISION_UNCHANGED);
-        assert_int_equal(e->image.origin, IMAGE_BEFORE_START);
-        assert_int_equal(e->image.generation, 1);
-        assert_int_equal(next(e, T0, NULL), RELOAD_ACTION_IDLE);
 }
 
 /* ---------------------------------------------------------------------------
@@ -537,112 +473,6 @@ static void record_counts_only_when_an_image_is_loaded_and_not_kept_current(void
         reload_engine_done(&e);
 }
 
-/* ---------------------------------------------------------------------------
- * CPUs: a kexec-tools image has a note for the CPUs there were at load
- */
-
-/* @d with the CPU notes @cpus ("0-1"), returned for chaining. */
-static struct memrange_dump_ranges *with_cpus(struct memrange_dump_ranges *d, const char *cpus) {
-        memrange_idset_clear(&d->cpus);
-        assert_int_equal(memrange_idset_parse(cpus, &d->cpus), 0);
-        return d;
-}
-
-static void image_cpus_are(const struct reload_engine *e, const char *want) {
-        char *text = NULL;
-
-        assert_int_equal(memrange_idset_to_string(&e->image.ranges->cpus, &text), 0);
-        assert_string_equal(text, want);
-        free(text);
-}
-
-static void cpu_hot_add_makes_the_image_stale_until_one_reload(void **state) {
-        struct reload_engine e;
-
-        start_with_loaded(&e, &kexec_settings, with_cpus(ranges_to(512 * MiB), "0"), 0);
-        /* A CPU event: the table is the same generation, its notes are not. */
-        assert_int_equal(reload_engine_observe(&e, 1, with_cpus(ranges_to(512 * MiB), "0-1"), 1, 0, T0 + SEC),
-                         RELOAD_DECISION_NEEDED);
-        assert_string_equal(reload_engine_state(&e), "stale");
-        assert_int_equal(e.stale_since, T0 + SEC);
-        run_attempt(&e, T0 + SEC, true);
-        assert_int_equal(e.decision, RELOAD_DECISION_UNCHANGED);
-        image_cpus_are(&e, "0-1");
-        assert_string_equal(reload_engine_state(&e), "up to date");
-        assert_int_equal(e.stale_since, 0);
-        assert_int_equal(next(&e, T0 + 2 * SEC, NULL), RELOAD_ACTION_IDLE);
-        assert_int_equal(e.stats.reloads, 1);
-        reload_engine_done(&e);
-}
-
-static void removed_cpu_or_unknown_cpus_need_no_reload(void **state) {
-        struct reload_engine e;
-
-        start_with_loaded(&e, &kexec_settings, with_cpus(ranges_to(512 * MiB), "0-3"), 0);
-        /* cpu2 and cpu3 removed: their notes stay in the image, unused. */
-        assert_int_equal(reload_engine_observe(&e, 1, with_cpus(ranges_to(512 * MiB), "0-1"), 1, 0, T0 + SEC),
-                         RELOAD_DECISION_UNCHANGED);
-        /* No crash notes readable now: CPUs are not compared. */
-        assert_int_equal(reload_engine_observe(&e, 1, ranges_to(512 * MiB), 1, 0, T0 + 2 * SEC),
-                         RELOAD_DECISION_UNCHANGED);
-        assert_int_equal(next(&e, T0 + 2 * SEC, NULL), RELOAD_ACTION_IDLE);
-        reload_engine_done(&e);
-
-        /* Nor when the image's CPUs are unknown (a record without them). */
-        start_with_loaded(&e, &kexec_settings, ranges_to(512 * MiB), 0);
-        assert_int_equal(reload_engine_observe(&e, 1, with_cpus(ranges_to(512 * MiB), "0-3"), 1, 0, T0 + SEC),
-                         RELOAD_DECISION_UNCHANGED);
-        reload_engine_done(&e);
-}
-
-/* The kernel's own header has a note per possible CPU, and crash_hotplug
- * = 1 means the kernel rewrites it: neither needs a reload for a CPU. */
-static void kernel_headers_need_no_reload_for_cpus(void **state) {
-        struct reload_engine e;
-        struct memrange_dump_ranges *possible = with_cpus(ranges_to(512 * MiB), "0-3");
-
-        possible->policy = MEMRANGE_DUMP_KERNEL;
-        start_with_loaded(&e, &kexec_settings, possible, 0);
-        possible = with_cpus(ranges_to(512 * MiB), "0-3");
-        possible->policy = MEMRANGE_DUMP_KERNEL;
-        assert_int_equal(reload_engine_observe(&e, 1, possible, 1, 0, T0 + SEC), RELOAD_DECISION_UNCHANGED);
-        reload_engine_done(&e);
-
-        start_with_loaded(&e, &kexec_settings, with_cpus(ranges_to(512 * MiB), "0"), 1);
-        assert_int_equal(reload_engine_observe(&e, 1, with_cpus(ranges_to(512 * MiB), "0-1"), 1, 1, T0 + SEC),
-                         RELOAD_DECISION_KERNEL_CURRENT);
-        assert_int_equal(next(&e, T0 + SEC, NULL), RELOAD_ACTION_IDLE);
-        reload_engine_done(&e);
-}
-
-/* Three vCPUs one after another, then memory while the reload runs: one
- * reload for the CPUs, one follow-up for what came during it. */
-static void cpu_and_memory_changes_coalesce(void **state) {
-        struct reload_engine e;
-
-        start_with_loaded(&e, &kexec_settings, with_cpus(ranges_to(512 * MiB), "0"), 0);
-        assert_int_equal(reload_engine_observe(&e, 1, with_cpus(ranges_to(512 * MiB), "0-1"), 1, 0, T0 + SEC),
-                         RELOAD_DECISION_NEEDED);
-        assert_int_equal(reload_engine_observe(&e, 1, with_cpus(ranges_to(512 * MiB), "0-2"), 1, 0, T0 + SEC),
-                         RELOAD_DECISION_NEEDED);
-        assert_int_equal(reload_engine_observe(&e, 1, with_cpus(ranges_to(512 * MiB), "0-3"), 1, 0, T0 + SEC),
-                         RELOAD_DECISION_NEEDED);
-        assert_int_equal(next(&e, T0 + SEC, NULL), RELOAD_ACTION_START);
-        assert_int_equal(reload_engine_started(&e, T0 + SEC), 0);
-        /* A DIMM during the load: generation 2. */
-        (void) reload_engine_observe(&e, 2, with_cpus(ranges_to(1024 * MiB), "0-3"), 1, 0, T0 + SEC + 10 * MS);
-        assert_true(e.follow_up);
-        reload_engine_finished(&e, &(struct reload_attempt) { .success = true, .exit_status = 0 }, T0 + 2 * SEC);
-        image_cpus_are(&e, "0-3");
-        assert_int_equal(e.decision, RELOAD_DECISION_NEEDED);
-        run_attempt(&e, T0 + 2 * SEC, true);
-        assert_int_equal(e.decision, RELOAD_DECISION_UNCHANGED);
-        assert_int_equal(e.image.generation, 2);
-        assert_int_equal(e.stats.attempts, 2);
-        assert_int_equal(e.stats.follow_ups, 1);
-        reload_engine_done(&e);
-}
-
 /* kdump-tools loaded the image; memranged's reload failed inside the load
  * system call, which had already freed the old image: nothing is loaded
  * now, and memranged keeps trying (it is not waiting for kdump-tools). A
@@ -683,10 +513,6 @@ int main(void) {
                 cmocka_unit_test(record_of_a_finished_load_decides_whether_a_restart_reloads),
                 cmocka_unit_test(interrupted_load_is_unknown_and_reloaded),
                 cmocka_unit_test(record_counts_only_when_an_image_is_loaded_and_not_kept_current),
-                cmocka_unit_test(cpu_hot_add_makes_the_image_stale_until_one_reload),
-                cmocka_unit_test(removed_cpu_or_unknown_cpus_need_no_reload),
-                cmocka_unit_test(kernel_headers_need_no_reload_for_cpus),
-                cmocka_unit_test(cpu_and_memory_changes_coalesce),
                 cmocka_unit_test(own_failed_load_that_left_nothing_loaded_is_retried),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
