@@ -9,7 +9,7 @@ import re
 import time
 
 import systest_guest as guest
-import systest_kdump as kdump
+import systest_kdump as dumpfile
 from vmtest_machine import GuestError
 from vmtest_scenarios import RELOAD_LINE
 
@@ -75,18 +75,18 @@ def crash_and_read_dump(ctx, m):
     assert saved and not failed, (f"kdump-tools did not report a saved vmcore (see kdump-tools.log):\n"
                                   + "\n".join(log[-15:]))
     disk = os.path.join(ctx.outdir, "disk.img")
-    kdump.fsck(disk)
-    dumps = kdump.saved_dumps(disk)
+    dumpfile.fsck(disk)
+    dumps = dumpfile.saved_dumps(disk)
     assert len(dumps) == 1, f"/var/crash holds {dumps}, expected one crash directory"
     directory, files = dumps[0]
     names = [f for f in files if f.startswith("dump.")]
     assert len(names) == 1, f"/var/crash/{directory} holds {files}, expected one dump.*"
     for f in files:
         if f.startswith("dmesg."):
-            kdump.dump_file(disk, f"/var/crash/{directory}/{f}", os.path.join(ctx.outdir, f))
-    flat = kdump.dump_file(disk, f"/var/crash/{directory}/{names[0]}", os.path.join(ctx.outdir, "dump.saved"))
-    path, flattened = kdump.unflatten(flat, os.path.join(ctx.outdir, "dump.kdump"))
-    d = kdump.CompressedDump(path)
+            dumpfile.dump_file(disk, f"/var/crash/{directory}/{f}", os.path.join(ctx.outdir, f))
+    flat = dumpfile.dump_file(disk, f"/var/crash/{directory}/{names[0]}", os.path.join(ctx.outdir, "dump.saved"))
+    path, flattened = dumpfile.unflatten(flat, os.path.join(ctx.outdir, "dump.kdump"))
+    d = dumpfile.CompressedDump(path)
     covered = d.ranges()
     ctx.save("dump-ranges.txt", "".join(f"{s:#x}-{e:#x}\n" for s, e in covered))
     ctx.note(f"makedumpfile completed: /var/crash/{directory}/{names[0]} "
@@ -100,7 +100,7 @@ def dimm_coverage(d, dimms):
     """How many pfns of the DIMMs' ranges the dump's first bitmap holds, of how many."""
     held = total = 0
     for s, e in dimms:
-        for pfn in range(s // kdump.PAGE, (e + 1) // kdump.PAGE):
+        for pfn in range(s // dumpfile.PAGE, (e + 1) // dumpfile.PAGE):
             total += 1
             held += bool(d.has(pfn))
     return held, total
@@ -118,14 +118,14 @@ def memranged_hotplug(ctx, m, dimms):
     ranges and the crash-kernel windows."""
     guest.wait_kdump_loaded(m)
     st = guest.status(m)
-    assert kdump(st)["reloads"] == 0, f"memranged reloaded before any hotplug: {kdump(st)}"
+    assert guest.kdump(st)["reloads"] == 0, f"memranged reloaded before any hotplug: {guest.kdump(st)}"
     guest.start_sampler(m)
     t0 = time.monotonic()
     base, new = guest.hot_add(m, dimms, ctx.note)
     st = guest.wait_memranged_current(m, base + dimms * guest.GIB)
     settled = time.monotonic() - t0
     windows = guest.stop_sampler(m)
-    kd = kdump(st)
+    kd = guest.kdump(st)
     lines = reload_lines(m)
     ctx.save("memranged-journal.txt", guest.journal(m, "-u memranged"))
     ctx.save("status.json", json.dumps(st, indent=2))
@@ -286,13 +286,20 @@ def s5(ctx):
         assert re.search(r"memranged\[\d+\]: Ready: ", log), "no Ready line in memranged's journal"
         assert not re.search(r"(?i)watchdog", log), "watchdog messages in memranged's journal"
 
-        m.run("systemctl reload memranged")
+        # A failed reload is noted and the remaining checks still run.
+        problems = []
+        rc, text = m.run("systemctl reload memranged", check=False)
 
         def reread():
             lines = re.findall(r"Received SIGHUP, reloading .*", guest.journal(m, "-u memranged"))
             return bool(lines), lines
-        lines = guest.vmguest.poll(m, "memranged's journal to show the configuration re-read", reread)
-        ctx.note(f"systemctl reload: journal says '{lines[-1]}'")
+        if rc == 0:
+            lines = guest.vmguest.poll(m, "memranged's journal to show the configuration re-read", reread)
+            ctx.note(f"systemctl reload: journal says '{lines[-1]}'")
+        else:
+            tail = guest.journal(m, "-u memranged -n 4 -o cat").strip().replace("\n", " / ")
+            problems.append(f"`systemctl reload memranged` failed (status {rc}): {tail}")
+            ctx.note(problems[-1])
 
         m.run("systemctl stop memranged.service")
         stopped = guest.out(m, "systemctl is-active memranged.service || true").strip()
@@ -308,6 +315,7 @@ def s5(ctx):
         ctx.note(f"user nobody: status with addresses hidden, list refused (status {rc}: {text.strip()})")
         s = show(m)
         assert s["NRestarts"] == "0", s
+    assert not problems, "; ".join(problems)
     return "memranged runs as a notify service with socket activation"
 
 
