@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""End-to-end tests on real kernels in QEMU (issue 5; the scenarios are in
-vmtest_scenarios.py). One invocation runs one scenario:
+"""End-to-end tests on real kernels in QEMU (issue 5, scenarios 1 to 6 in
+vmtest_scenarios.py; issue 12, CPU hotplug in vmtest_cpu.py). One
+invocation runs one scenario:
 
   vmtest.py --scenario N --build-dir DIR --memranged EXE --memrangectl EXE \
             --vmcore-phdrs EXE --capture-sysroot SCRIPT [--time-limit SECONDS]
@@ -20,16 +21,18 @@ import traceback
 
 import vmtest_fetch as fetch
 import vmtest_initramfs as initramfs
+import vmtest_cpu
 import vmtest_scenarios as scenarios
 from vmtest_dump import DumpError
 from vmtest_machine import Deadline, GuestError, Timeout, tail
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+SCENARIOS = {**scenarios.SCENARIOS, **vmtest_cpu.SCENARIOS}
 
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--scenario", required=True, choices=sorted(scenarios.SCENARIOS))
+    p.add_argument("--scenario", required=True, choices=sorted(SCENARIOS, key=int))
     p.add_argument("--build-dir", required=True)
     p.add_argument("--memranged", required=True)
     p.add_argument("--memrangectl", required=True)
@@ -76,7 +79,7 @@ def main():
     # logs are reported.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("SIGTERM: stopped by the test runner"))
     args = parse_args()
-    spec = scenarios.SCENARIOS[args.scenario]
+    spec = SCENARIOS[args.scenario]
     outdir = os.path.join(args.build_dir, "vm-out", f"scenario{args.scenario}")
     os.makedirs(outdir, exist_ok=True)
     limit = args.time_limit or spec.time_limit
