@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """End-to-end tests on real kernels in QEMU (issue 5, scenarios 1 to 6 in
-vmtest_scenarios.py; issue 12, CPU hotplug in vmtest_cpu.py). One
+vmtest_scenarios.py; issue 12, CPU hotplug in vmtest_cpu.py and memory
+hot-remove and the load-method upgrade in vmtest_memory.py). One
 invocation runs one scenario:
 
   vmtest.py --scenario N --build-dir DIR --memranged EXE --memrangectl EXE \
@@ -22,12 +23,13 @@ import traceback
 import vmtest_fetch as fetch
 import vmtest_initramfs as initramfs
 import vmtest_cpu
+import vmtest_memory
 import vmtest_scenarios as scenarios
 from vmtest_dump import DumpError
 from vmtest_machine import Deadline, GuestError, Timeout, tail
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCENARIOS = {**scenarios.SCENARIOS, **vmtest_cpu.SCENARIOS}
+SCENARIOS = {**scenarios.SCENARIOS, **vmtest_cpu.SCENARIOS, **vmtest_memory.SCENARIOS}
 
 
 def parse_args():
