@@ -123,8 +123,8 @@ static void print_image(const struct cli_daemon_status *s, struct json_object *k
 #define FAILURE_TEXT_MAX 320
 
 static void print_failure(const char *error, const char *output) {
-        const char *lines[FAILURE_LINES], *end = output ? output + strlen(output) : NULL;
-        size_t lens[FAILURE_LINES], n = 0, used = 0;
+        const char *lines[FAILURE_LINES] = {}, *end = output ? output + strlen(output) : NULL;
+        size_t lens[FAILURE_LINES] = {}, n = 0, used = 0;
 
         printf("  %-24s %s", "last reload error", error);
         /* Walk back over the output, keeping the last non-blank lines. */

@@ -111,6 +111,7 @@ static void debian_kdump_tools_settings_give_kexec_p_c_with_the_cmdline_and_defa
 
 static void kdump_tools_cmdline_append_and_kexec_args_are_used(void **state) {
         static const char *const want[] = {
+                /* NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one argument, concatenated */
                 "kexec", "-p", "-c", "-d", "--elf64-core-headers", "--command-line=root=/dev/vda ro nr_cpus=1 irqpoll " HOTPLUG_SAFE,
                 "/boot/vmlinuz-x", NULL,
         };
