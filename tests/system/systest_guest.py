@@ -101,12 +101,11 @@ def kdump_config_lines(m):
 
 
 def hot_add(m, dimms, log):
-    """Hot-adds @dimms 1 GiB DIMMs and waits until all is online System
+    """Hot-adds @dimms 1 GiB DIMMs in one burst and waits until all is online System
     RAM; returns the new ranges (start, end inclusive)."""
     before = vmguest.iomem(m)
     base = sum(e - s + 1 for s, e in vmguest.dump.ram_lines(before))
-    for i in range(dimms):
-        m.hot_add_dimm(i)
+    m.hot_add_dimms(dimms)
     after = vmguest.wait_hot_added(m, base, dimms)
     new = vmguest.new_ram(before, after)
     log(f"hot-added {dimms} x 1 GiB: " + ", ".join(f"{s:#x}-{e:#x}" for s, e in new))

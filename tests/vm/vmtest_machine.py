@@ -195,6 +195,27 @@ class Machine:
                                           "size": _size_bytes(size)})
         self.qmp_command("device_add", driver="pc-dimm", id=f"dimm{index}", memdev=f"mem{index}")
 
+    def hot_add_dimms(self, count, size="1G"):
+        """Hot-adds @count DIMMs (mem0.., dimm0..) in one burst: every
+        object-add and device_add is sent before the first reply is read,
+        so that the guest sees one storm rather than one DIMM per QMP
+        round trip."""
+        commands = []
+        for i in range(count):
+            commands.append({"execute": "object-add", "arguments": {
+                "qom-type": "memory-backend-ram", "id": f"mem{i}", "size": _size_bytes(size)}})
+            commands.append({"execute": "device_add", "arguments": {
+                "driver": "pc-dimm", "id": f"dimm{i}", "memdev": f"mem{i}"}})
+        for msg in commands:
+            self.qmp.log.write(b">>> " + json.dumps(msg).encode() + b"\n")
+        self.qmp.send("".join(json.dumps(msg) + "\n" for msg in commands))
+        replies = 0
+        while replies < len(commands):
+            reply = json.loads(self.qmp.readline(self.deadline, f"the QMP replies to {count} hot-adds"))
+            if "error" in reply:
+                raise GuestError(f"QMP hot-add of {count} DIMMs: {reply['error'].get('desc')}")
+            replies += "return" in reply
+
     # ---- control line ----
     def wait_for(self, pattern, what=None):
         """Reads control lines until one matches the regular expression
