@@ -5,7 +5,7 @@
 #                       (gcc -Werror; ASan+UBSan; the unit suite under
 #                       valgrind; clang -Werror with libFuzzer, every fuzz
 #                       target for a bounded time; clang-tidy and cppcheck;
-#                       then the end-to-end QEMU suite)
+#                       then the end-to-end QEMU suites, vm and system)
 #   tools/dev.sh bench  install dependencies, build (release), run bench/run
 set -euo pipefail
 
@@ -22,6 +22,10 @@ packages=(
         # tests/vm: QEMU guests (the harness fetches kernels and busybox with
         # apt-get download), a static libc for the capture-side program
         qemu-system-x86 python3 libc6-dev
+        # tests/system: a debootstrap'ed Debian guest in an ext4 image made
+        # with mkfs.ext4 -d and read back with debugfs; makedumpfile -R
+        # unflattens kdump-tools' saved dump
+        debootstrap e2fsprogs makedumpfile
 )
 
 say() { printf '==> %s\n' "$*"; }
@@ -92,10 +96,10 @@ run_tests() {
         install_packages
         fixtures=$(fixtures_dir)
 
-        say "build with -Werror, run every suite but vm"
+        say "build with -Werror, run every suite but vm and system"
         setup build-test -Dwerror=true -Dfixtures_dir="$fixtures"
         ninja -C build-test
-        meson test -C build-test --print-errorlogs --num-processes 2 --no-suite vm
+        meson test -C build-test --print-errorlogs --num-processes 2 --no-suite vm --no-suite system
 
         say "ASan+UBSan build, run every suite"
         setup build-asan -Dwerror=true -Dfixtures_dir="$fixtures" \
@@ -105,7 +109,7 @@ run_tests() {
         # making line splitting of a 32768-line iomem quadratic (minutes).
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-                meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite vm
+                meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite vm --no-suite system
 
         say "unit suite and fuzz regressions under valgrind memcheck (errors fatal)"
         meson test -C build-test --suite unit --suite fuzz-regress --print-errorlogs --num-processes 2 \
@@ -124,6 +128,9 @@ run_tests() {
 
         say "end-to-end tests on real kernels in QEMU (suite vm, a few minutes)"
         meson test -C build-test --suite vm --print-errorlogs
+
+        say "system tests on a booted Debian 12 in QEMU (suite system, about 15 minutes; the first run builds the guest)"
+        meson test -C build-test --suite system --print-errorlogs
         say "all tests passed"
 }
 
