@@ -15,7 +15,6 @@ import argparse
 import os
 import signal
 import sys
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The QEMU machine, the control line, the apt/dpkg error type and the
@@ -26,7 +25,7 @@ import systest_image as image  # noqa: E402
 import systest_scenarios as scenarios  # noqa: E402
 from vmtest_dump import DumpError  # noqa: E402
 from vmtest_fetch import FetchError, cache_lock  # noqa: E402
-from vmtest_machine import Deadline, GuestError, Timeout, tail  # noqa: E402
+from vmtest_machine import Deadline, run_reported  # noqa: E402
 
 
 def parse_args():
@@ -51,15 +50,6 @@ def prepare(args):
     return kernel, initrd, images
 
 
-def report_failure(outdir, error):
-    print(f"FAIL: {error}")
-    for name in ("control.log", "console.log", "kdump-tools.log", "qemu.log"):
-        path = os.path.join(outdir, name)
-        if os.path.exists(path) and os.path.getsize(path) > 0:
-            print(f"---- tail of {path} ----")
-            print(tail(path))
-
-
 def main():
     # meson's timeout sends SIGTERM: unwind so that QEMU is killed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("SIGTERM: stopped by the test runner"))
@@ -76,16 +66,9 @@ def main():
         return 2
     deadline = Deadline(limit)
     ctx = scenarios.Ctx(args.scenario, kernel, initrd, images, outdir, deadline)
-    try:
-        result = body(ctx)
-    except Timeout as e:
-        report_failure(outdir, f"timed out after {deadline.elapsed():.1f} s waiting for {e}")
-        return 1
-    except (AssertionError, GuestError, DumpError) as e:
-        report_failure(outdir, e)
-        return 1
-    except Exception:
-        report_failure(outdir, traceback.format_exc())
+    ok, result = run_reported(lambda: body(ctx), deadline, outdir,
+                              ("control.log", "console.log", "kdump-tools.log", "qemu.log"), errors=(DumpError,))
+    if not ok:
         return 1
     print(f"PASS: {args.scenario} in {deadline.elapsed():.0f} s: {result}; " + "; ".join(ctx.notes))
     return 0

@@ -18,7 +18,6 @@ import argparse
 import os
 import signal
 import sys
-import traceback
 
 import vmtest_fetch as fetch
 import vmtest_initramfs as initramfs
@@ -26,7 +25,7 @@ import vmtest_cpu
 import vmtest_memory
 import vmtest_scenarios as scenarios
 from vmtest_dump import DumpError
-from vmtest_machine import Deadline, GuestError, Timeout, tail
+from vmtest_machine import Deadline, run_reported
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCENARIOS = {**scenarios.SCENARIOS, **vmtest_cpu.SCENARIOS, **vmtest_memory.SCENARIOS}
@@ -67,15 +66,6 @@ def prepare(args, spec, outdir):
     return kernel, first
 
 
-def report_failure(outdir, error):
-    print(f"FAIL: {error}")
-    for name in ("control.log", "console.log", "memranged.log", "qemu.log"):
-        path = os.path.join(outdir, name)
-        if os.path.exists(path) and os.path.getsize(path) > 0:
-            print(f"---- tail of {path} ----")
-            print(tail(path))
-
-
 def main():
     # meson's timeout sends SIGTERM: unwind so that QEMU is killed and the
     # logs are reported.
@@ -92,16 +82,10 @@ def main():
         print(f"ERROR: cannot prepare the guest: {e}")
         return 2
     deadline = Deadline(limit)
-    try:
-        result = scenarios.run(spec, kernel, initrd, outdir, deadline, args.memrangectl)
-    except Timeout as e:
-        report_failure(outdir, f"timed out after {deadline.elapsed():.1f} s waiting for {e}")
-        return 1
-    except (AssertionError, GuestError, DumpError) as e:
-        report_failure(outdir, e)
-        return 1
-    except Exception:
-        report_failure(outdir, traceback.format_exc())
+    ok, result = run_reported(
+        lambda: scenarios.run(spec, kernel, initrd, outdir, deadline, args.memrangectl), deadline, outdir,
+        ("control.log", "console.log", "memranged.log", "qemu.log"), errors=(DumpError,))
+    if not ok:
         return 1
     print(f"PASS: scenario {args.scenario} in {deadline.elapsed():.1f} s; {result}")
     return 0

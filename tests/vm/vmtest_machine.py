@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import time
+import traceback
 
 PR_SET_PDEATHSIG = 1
 
@@ -53,6 +54,29 @@ def tail(path, lines=40):
     except OSError as e:
         return f"({path}: {e})"
     return "\n".join(text.replace("\r", "").splitlines()[-lines:])
+
+
+def run_reported(body, deadline, outdir, logs, errors=()):
+    """Runs body() for a scenario: returns (True, its result), or (False,
+    None) after printing "FAIL:" with the error and the tails of the files
+    @logs in @outdir. A Timeout names what was awaited; AssertionError,
+    GuestError and the exception types @errors print their message,
+    anything else its traceback."""
+    try:
+        return True, body()
+    except Timeout as e:
+        error = f"timed out after {deadline.elapsed():.1f} s waiting for {e}"
+    except (AssertionError, GuestError, *errors) as e:
+        error = e
+    except Exception:
+        error = traceback.format_exc()
+    print(f"FAIL: {error}")
+    for name in logs:
+        path = os.path.join(outdir, name)
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            print(f"---- tail of {path} ----")
+            print(tail(path))
+    return False, None
 
 
 class Channel:
