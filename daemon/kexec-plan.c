@@ -281,6 +281,36 @@ static const char *const *hotplug_safe_parameters(enum memrange_arch arch) {
         return arch == MEMRANGE_ARCH_X86_64 ? hotplug_safe_x86_64 : hotplug_safe_other;
 }
 
+/* The key of the parameter at @p: up to '=' or its end. */
+static size_t key_length(const char *p, size_t len) {
+        const char *eq = memchr(p, '=', len);
+
+        return eq ? (size_t) (eq - p) : len;
+}
+
+/* Removes, in place, every parameter of @cmdline named @key. */
+static void drop_parameter(char *cmdline, const char *key) {
+        char *q = cmdline;
+
+        for (const char *p = cmdline;;) {
+                size_t len;
+
+                while (*p && strchr(" \t\n", *p))
+                        p++;
+                if (!*p)
+                        break;
+                len = parameter_length(p);
+                if (key_length(p, len) != strlen(key) || strncmp(p, key, strlen(key)) != 0) {
+                        if (q > cmdline)
+                                *q++ = ' ';
+                        memmove(q, p, len);
+                        q += len;
+                }
+                p += len;
+        }
+        *q = '\0';
+}
+
 /* Whether @cmdline has a parameter named like @param ("key" or "key=..."). */
 static bool has_parameter(const char *cmdline, const char *param) {
         size_t key = strcspn(param, "=");
@@ -293,7 +323,7 @@ static bool has_parameter(const char *cmdline, const char *param) {
                 if (!*p)
                         return false;
                 len = parameter_length(p);
-                if (strcspn(p, "= \t\n") == key && strncmp(p, param, key) == 0)
+                if (key_length(p, len) == key && strncmp(p, param, key) == 0)
                         return true;
                 p += len;
         }
@@ -337,6 +367,10 @@ static int choose_cmdline(const struct kexec_plan_input *in, const struct kdump_
                 r = kdump_cmdline_filter(running, in->arch, &base);
                 if (r < 0)
                         return r;
+                /* The crashed kernel's onlining policy is no choice made for
+                 * the capture kernel: with "online" it would take the
+                 * hot-added memory as its own (see above). */
+                drop_parameter(base, "memhp_default_state");
         }
         if (asprintf(&joined, "%s%s%s", kt->cmdline ?: base, (kt->cmdline ?: base)[0] ? " " : "", append) < 0)
                 return -ENOMEM;

@@ -102,7 +102,9 @@ int kdump_cmdline_filter(const char *cmdline, enum memrange_arch arch, char **re
 /* @cmdline plus the parameters that keep memory hot-added to the crashed
  * kernel out of the capture kernel's own RAM: acpi_no_memhotplug (x86_64)
  * and memhp_default_state=offline (every architecture), each only when
- * @cmdline does not name it already (the administrator's value wins).
+ * @cmdline does not name it already (the administrator's value wins; a
+ * memhp_default_state= of the running kernel's own command line is
+ * dropped before, as it is no choice for the capture kernel).
  * Caller frees *ret. */
 int kdump_cmdline_add_hotplug_safety(const char *cmdline, enum memrange_arch arch, char **ret);
 

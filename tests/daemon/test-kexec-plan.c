@@ -447,6 +447,33 @@ static void load_method_follows_the_kernel_and_the_settings(void **state) {
         scratch_free(&root);
 }
 
+/* The running kernel's memhp_default_state=online is not inherited (it is
+ * what makes the capture kernel online hot-added DIMMs); one set in
+ * kdump-tools' settings is the administrator's and kept. */
+static void running_kernels_onlining_policy_is_not_inherited(void **state) {
+        struct scratch root;
+        struct memrange_ctx *ctx;
+        struct kexec_plan p;
+
+        scratch_init(&root);
+        scratch_write(&root, "proc/cmdline",
+                      "root=/dev/vda ro memhp_default_state=online crashkernel=256M console=ttyS0\n", (size_t) -1);
+        ctx = scratch_ctx(&root);
+        plan_for(ctx, "[Kdump]\nKernel=/k\n", &p);
+        assert_string_equal(p.argv[3], "--command-line=root=/dev/vda ro console=ttyS0 " APPEND " " HOTPLUG_SAFE);
+        kexec_plan_done(&p);
+
+        scratch_write(&root, "etc/default/kdump-tools",
+                      "USE_KDUMP=1\nKDUMP_CMDLINE_APPEND=\"nr_cpus=1 memhp_default_state=online_movable\"\n",
+                      (size_t) -1);
+        plan_for(ctx, "[Kdump]\nKernel=/k\n", &p);
+        assert_string_equal(p.argv[3], "--command-line=root=/dev/vda ro console=ttyS0 nr_cpus=1 "
+                                       "memhp_default_state=online_movable acpi_no_memhotplug");
+        kexec_plan_done(&p);
+        memrange_ctx_unref(ctx);
+        scratch_free(&root);
+}
+
 /* CommandLine= is the whole line: nothing is added to it. */
 static void command_line_setting_is_taken_as_it_is(void **state) {
         struct scratch root;
@@ -473,6 +500,7 @@ int main(void) {
                 cmocka_unit_test(engine_settings_follow_the_plan),
                 cmocka_unit_test(capture_cmdline_keeps_hot_added_memory_offline_unless_told_otherwise),
                 cmocka_unit_test(command_line_setting_is_taken_as_it_is),
+                cmocka_unit_test(running_kernels_onlining_policy_is_not_inherited),
                 cmocka_unit_test(load_method_follows_the_kernel_and_the_settings),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
