@@ -13,6 +13,7 @@ had fails the suite and is named)."""
 
 import argparse
 import os
+import shutil
 import signal
 import sys
 
@@ -57,7 +58,10 @@ def main():
     body, title, limit = scenarios.SCENARIOS[args.scenario]
     limit = args.time_limit or limit
     outdir = os.path.join(args.build_dir, "out", args.scenario)
-    os.makedirs(outdir, exist_ok=True)
+    # Nothing of a previous run may pass for this one's (makedumpfile -R
+    # also refuses to overwrite its output).
+    shutil.rmtree(outdir, ignore_errors=True)
+    os.makedirs(outdir)
     print(f"{args.scenario}: {title} (time limit {limit:.0f} s)", flush=True)
     try:
         kernel, initrd, images = prepare(args)
