@@ -10,7 +10,6 @@ import time
 
 import systest_guest as guest
 import systest_kdump as dumpfile
-from vmtest_machine import GuestError
 from vmtest_scenarios import RELOAD_LINE
 
 MIB = 1 << 20
