@@ -188,13 +188,13 @@ static size_t parameter_length(const char *p) {
         return n;
 }
 
-int kdump_cmdline_filter(const char *cmdline, enum memrange_arch arch, char **ret) {
-        /* The result is never longer than the input. */
-        char *out = malloc(strlen(cmdline) + 1), *q = out;
+/* Copies to @out (room for strlen(@in) + 1 bytes; may be @in itself) the
+ * parameters of @in that @keep accepts, single spaces between them. */
+static void filter_parameters(const char *in, char *out, bool (*keep)(const char *p, size_t len, const void *data),
+                              const void *data) {
+        char *q = out;
 
-        if (!out)
-                return -ENOMEM;
-        for (const char *p = cmdline;;) {
+        for (const char *p = in;;) {
                 size_t len;
 
                 while (*p && strchr(" \t\n", *p))
@@ -202,15 +202,28 @@ int kdump_cmdline_filter(const char *cmdline, enum memrange_arch arch, char **re
                 if (!*p)
                         break;
                 len = parameter_length(p);
-                if (!dropped(p, len, arch)) {
+                if (keep(p, len, data)) {
                         if (q > out)
                                 *q++ = ' ';
-                        memcpy(q, p, len);
+                        memmove(q, p, len); /* q never passes p */
                         q += len;
                 }
                 p += len;
         }
         *q = '\0';
+}
+
+static bool kept_by_kdump_config(const char *p, size_t len, const void *arch) {
+        return !dropped(p, len, *(const enum memrange_arch *) arch);
+}
+
+int kdump_cmdline_filter(const char *cmdline, enum memrange_arch arch, char **ret) {
+        /* The result is never longer than the input. */
+        char *out = malloc(strlen(cmdline) + 1);
+
+        if (!out)
+                return -ENOMEM;
+        filter_parameters(cmdline, out, kept_by_kdump_config, &arch);
         *ret = out;
         return 0;
 }
@@ -288,27 +301,13 @@ static size_t key_length(const char *p, size_t len) {
         return eq ? (size_t) (eq - p) : len;
 }
 
+static bool not_named(const char *p, size_t len, const void *key) {
+        return key_length(p, len) != strlen(key) || strncmp(p, key, strlen(key)) != 0;
+}
+
 /* Removes, in place, every parameter of @cmdline named @key. */
 static void drop_parameter(char *cmdline, const char *key) {
-        char *q = cmdline;
-
-        for (const char *p = cmdline;;) {
-                size_t len;
-
-                while (*p && strchr(" \t\n", *p))
-                        p++;
-                if (!*p)
-                        break;
-                len = parameter_length(p);
-                if (key_length(p, len) != strlen(key) || strncmp(p, key, strlen(key)) != 0) {
-                        if (q > cmdline)
-                                *q++ = ' ';
-                        memmove(q, p, len);
-                        q += len;
-                }
-                p += len;
-        }
-        *q = '\0';
+        filter_parameters(cmdline, cmdline, not_named, key);
 }
 
 /* Whether @cmdline has a parameter named like @param ("key" or "key=..."). */

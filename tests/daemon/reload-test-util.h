@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Driving the reload engine by hand with a fake clock, shared by its unit
- * tests (test-reload.c, test-reload-cpus.c). */
+ * tests (test-reload.c, test-reload-cpus.c, test-kexec-run.c). */
 #pragma once
 
 #include <errno.h>
@@ -14,7 +14,7 @@
 #define T0 (1000 * SEC)
 #define MiB (UINT64_C(1) << 20)
 
-static const struct reload_engine_settings kexec_settings = {
+_unused_ static const struct reload_engine_settings kexec_settings = {
         .mode = RELOAD_MODE_KEXEC,
         .can_load = true,
         .owns_loading = false,

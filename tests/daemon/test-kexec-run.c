@@ -13,11 +13,7 @@
 
 #include "kexec-run.h"
 #include "reload-loop.h"
-#include "test-util.h"
-
-#define MS USEC_PER_MSEC
-#define SEC USEC_PER_SEC
-#define MiB (UINT64_C(1) << 20)
+#include "reload-test-util.h"
 
 struct job_outcome {
         bool done;
@@ -362,18 +358,6 @@ static void loop_free(struct loop_test *t) {
         sd_event_unref(t->event);
         for (size_t i = 0; i < ELEMENTSOF(t->output); i++)
                 free(t->output[i]);
-}
-
-/* One RAM range [1 MiB, @end). */
-static struct memrange_dump_ranges *ranges_to(uint64_t end) {
-        struct memrange_dump_ranges *d = calloc(1, sizeof(*d));
-
-        assert_non_null(d);
-        d->ranges = calloc(1, sizeof(*d->ranges));
-        assert_non_null(d->ranges);
-        d->n = 1;
-        d->ranges[0] = (struct memrange_dump_range) { .start = MiB, .end = end };
-        return d;
 }
 
 static void loop_runs_one_reload_per_change_with_the_generation_in_its_environment(void **state) {
