@@ -92,22 +92,6 @@ struct kexec_plan_input {
  * -ENOMEM only. Caller frees with kexec_plan_done(). */
 int kexec_plan_build(const struct kexec_plan_input *in, struct kexec_plan *ret);
 
-/* The capture kernel's command line from the running one, as kdump-config
- * builds it when KDUMP_CMDLINE is unset: every crashkernel= (the capture
- * kernel must not reserve again), BOOT_IMAGE=, hugepages=... parameter
- * removed, per @arch as kdump-config does; the rest in order, single
- * spaces. Caller frees *ret. */
-int kdump_cmdline_filter(const char *cmdline, enum memrange_arch arch, char **ret);
-
-/* @cmdline plus the parameters that keep memory hot-added to the crashed
- * kernel out of the capture kernel's own RAM: acpi_no_memhotplug (x86_64)
- * and memhp_default_state=offline (every architecture), each only when
- * @cmdline does not name it already (the administrator's value wins; a
- * memhp_default_state= of the running kernel's own command line is
- * dropped before, as it is no choice for the capture kernel).
- * Caller frees *ret. */
-int kdump_cmdline_add_hotplug_safety(const char *cmdline, enum memrange_arch arch, char **ret);
-
 /* The engine's view of @p. */
 void kexec_plan_engine_settings(const struct kexec_plan *p, struct reload_engine_settings *ret);
 

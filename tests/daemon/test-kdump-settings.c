@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kdump-cmdline.h"
 #include "kdump-settings.h"
-#include "kexec-plan.h"
 #include "test-util.h"
 
 /* Parses @text as "test.conf"; returns the error count, *ret_log what was

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kdump-cmdline.h"
 #include "kexec-plan.h"
 #include "test-util.h"
 
