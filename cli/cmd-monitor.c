@@ -49,7 +49,7 @@ struct monitor {
 };
 
 static int change_list(struct json_object *change, const char *key, struct memrange_list **ret,
-                       struct memrange_json_error *e) {
+                       struct mj_error *e) {
         struct json_object *array;
         int r;
 
@@ -61,7 +61,7 @@ static int change_list(struct json_object *change, const char *key, struct memra
         return r;
 }
 
-static int change_parse(struct json_object *params, struct change *ret, struct memrange_json_error *e) {
+static int change_parse(struct json_object *params, struct change *ret, struct mj_error *e) {
         struct json_object *change;
         struct change c = {};
         int r;
@@ -144,7 +144,7 @@ static int print_json(const struct change *c) {
 
 static int on_change(struct json_object *params, void *userdata) {
         struct monitor *m = userdata;
-        struct memrange_json_error e = {};
+        struct mj_error e = {};
         struct change c;
         int r;
 
@@ -257,7 +257,7 @@ int cmd_rescan(const struct cli_global *g, int argc, char **argv) {
                 return r;
         if (varlink_json_get_bool(reply, "changed", &changed) <= 0)
                 return cli_bad_reply(g, "Rescan",
-                                     &(struct memrange_json_error) { "changed", "expected a boolean" });
+                                     &(struct mj_error) { "changed", "expected a boolean" });
         printf("Rescan done: generation %" PRIu64 ", %s.\n", generation,
                changed ? "the table changed" : "nothing changed");
         return fflush(stdout) == 0 ? EXIT_OK : EXIT_FINDINGS;

@@ -75,7 +75,7 @@ static int describe_attempt(const struct cli_global *g, struct json_object *atte
         if (varlink_json_get_uint64(attempt, "generation", &generation) <= 0 ||
             varlink_json_get_uint64(attempt, "duration_usec", &duration) <= 0)
                 return cli_bad_reply(g, "Reload",
-                                     &(struct memrange_json_error) { "attempt", "expected generation and duration_usec" });
+                                     &(struct mj_error) { "attempt", "expected generation and duration_usec" });
         (void) varlink_json_get_string(attempt, "error", &error);
         (void) varlink_json_get_string(attempt, "namespace_error", &ns_error);
         (void) varlink_json_get_string(attempt, "output", &output);
@@ -109,15 +109,15 @@ static int report(const struct cli_global *g, const char *error, struct json_obj
                 return EXIT_FINDINGS;
         }
         if (varlink_json_get_object(reply, "attempt", &attempt) < 0)
-                return cli_bad_reply(g, "Reload", &(struct memrange_json_error) { "attempt", "expected an object" });
+                return cli_bad_reply(g, "Reload", &(struct mj_error) { "attempt", "expected an object" });
         if (mr_streq(error, ERROR_RELOAD_FAILED))
                 return attempt ? describe_attempt(g, attempt, true)
-                               : cli_bad_reply(g, "Reload", &(struct memrange_json_error) { "attempt", "missing" });
+                               : cli_bad_reply(g, "Reload", &(struct mj_error) { "attempt", "missing" });
         if (varlink_json_get_bool(reply, "reloaded", &reloaded) <= 0 ||
             varlink_json_get_string(reply, "reason", &reason) <= 0 ||
             varlink_json_get_uint64(reply, "generation", &generation) <= 0)
                 return cli_bad_reply(g, "Reload",
-                                     &(struct memrange_json_error) { "", "expected reloaded, reason and generation" });
+                                     &(struct mj_error) { "", "expected reloaded, reason and generation" });
         if (reloaded && attempt)
                 return describe_attempt(g, attempt, false);
         text = nothing_to_do(reason, &ok);

@@ -47,7 +47,7 @@ static struct json_object *dump_request(enum memrange_dump_policy policy, enum m
 }
 
 /* The resolved policy and the architecture of a reply. */
-static int parse_policy(struct json_object *params, struct memrange_dump_ranges *d, struct memrange_json_error *error) {
+static int parse_policy(struct json_object *params, struct memrange_dump_ranges *d, struct mj_error *error) {
         const char *policy, *arch;
         int p, a;
 
@@ -65,7 +65,7 @@ static int parse_policy(struct json_object *params, struct memrange_dump_ranges 
         return 0;
 }
 
-static int decode_dump_range(struct json_object *element, size_t i, void *userdata, struct memrange_json_error *error) {
+static int decode_dump_range(struct json_object *element, size_t i, void *userdata, struct mj_error *error) {
         struct memrange_dump_ranges *d = userdata;
         uint64_t start, end;
         bool backup;
@@ -83,7 +83,7 @@ static int decode_dump_range(struct json_object *element, size_t i, void *userda
 }
 
 static int parse_crash_ranges(struct json_object *params, struct memrange_dump_ranges **ret_ranges,
-                              struct memrange_list **ret_dropped, struct memrange_json_error *error) {
+                              struct memrange_list **ret_dropped, struct mj_error *error) {
         _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *d = calloc(1, sizeof(*d));
         _cleanup_(memrange_list_freep) struct memrange_list *dropped = NULL;
         struct json_object *array;
@@ -116,7 +116,7 @@ static int parse_crash_ranges(struct json_object *params, struct memrange_dump_r
 
 /* A malformed reply or ENOMEM into the exit code. */
 static int conversion_failed(const struct cli_global *g, const char *method, int error,
-                             const struct memrange_json_error *e) {
+                             const struct mj_error *e) {
         if (error == -ENOMEM) {
                 cli_error("out of memory");
                 return EXIT_FINDINGS;
@@ -128,7 +128,7 @@ int cli_crash_ranges_online(const struct cli_global *g, const char *cmd, enum me
                             enum memrange_arch arch, struct memrange_dump_ranges **ret_ranges,
                             struct memrange_list **ret_dropped) {
         _cleanup_(json_object_putp) struct json_object *params = NULL;
-        struct memrange_json_error e = {};
+        struct mj_error e = {};
         struct json_object *request = dump_request(policy, arch);
         int r;
 
@@ -145,7 +145,7 @@ int cli_elfcorehdr_online(const struct cli_global *g, const char *cmd, enum memr
                           enum memrange_arch arch, const struct memrange_elfcore_opts *opts,
                           struct memrange_dump_ranges *ret_info, void **ret_buf, size_t *ret_size) {
         _cleanup_(json_object_putp) struct json_object *params = NULL, *request = dump_request(policy, arch);
-        struct memrange_json_error e = {};
+        struct mj_error e = {};
         const char *header;
         uint64_t size;
         void *buf;

@@ -23,7 +23,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct cli_daemon_status *, cli_daemon_status_free)
 /* The string member @key of @o, copied; *ret untouched when it is
  * optional and absent. */
 static int get_string_dup(struct json_object *o, const char *key, bool required, char **ret,
-                          struct memrange_json_error *error) {
+                          struct mj_error *error) {
         const char *value;
         int r;
 
@@ -35,12 +35,12 @@ static int get_string_dup(struct json_object *o, const char *key, bool required,
 }
 
 typedef int (*member_parse_fn)(struct json_object *object, struct cli_daemon_status *s,
-                               struct memrange_json_error *error);
+                               struct mj_error *error);
 
 /* Hands the required object member @key of @o to @parse; a failure inside
  * it is named by its path ("uevents.pending"). */
 static int parse_member(struct json_object *o, const char *key, member_parse_fn parse, struct cli_daemon_status *s,
-                        struct memrange_json_error *error) {
+                        struct mj_error *error) {
         struct json_object *member = NULL;
         int r;
 
@@ -53,7 +53,7 @@ static int parse_member(struct json_object *o, const char *key, member_parse_fn 
         return r;
 }
 
-static int parse_findings(struct json_object *f, struct cli_daemon_status *s, struct memrange_json_error *error) {
+static int parse_findings(struct json_object *f, struct cli_daemon_status *s, struct mj_error *error) {
         int r;
 
         if ((r = mj_get_u64(f, "errors", true, &s->findings[MEMRANGE_SEVERITY_ERROR], error)) < 0 ||
@@ -63,7 +63,7 @@ static int parse_findings(struct json_object *f, struct cli_daemon_status *s, st
         return 0;
 }
 
-static int parse_uevents(struct json_object *u, struct cli_daemon_status *s, struct memrange_json_error *error) {
+static int parse_uevents(struct json_object *u, struct cli_daemon_status *s, struct mj_error *error) {
         int r;
 
         if ((r = mj_get_u64(u, "received", true, &s->uevents_received, error)) < 0 ||
@@ -78,7 +78,7 @@ static int parse_uevents(struct json_object *u, struct cli_daemon_status *s, str
 
 /* The optional members of the reload engine's status that status shows:
  * absent is fine (an older daemon), mistyped is not. */
-static int check_reload_members(struct json_object *k, struct memrange_json_error *error) {
+static int check_reload_members(struct json_object *k, struct mj_error *error) {
         static const char *const strings[] = { "mode", "mode_reason", "mode_error", "loaded_by", "method", NULL };
         static const char *const numbers[] = { "loaded_generation", "stale_since_usec", "retry_usec", "attempts",
                                                 "reloads", "failures", "skipped", "follow_ups", NULL };
@@ -111,7 +111,7 @@ static int check_reload_members(struct json_object *k, struct memrange_json_erro
 
 /* The optional "blocks" member: lsmem's totals of the memory blocks. */
 static int parse_block_totals(struct json_object *params, struct cli_daemon_status *s,
-                              struct memrange_json_error *error) {
+                              struct mj_error *error) {
         struct json_object *b = NULL;
         int r;
 
@@ -128,7 +128,7 @@ static int parse_block_totals(struct json_object *params, struct cli_daemon_stat
         return 0;
 }
 
-static int parse_kdump(struct json_object *k, struct cli_daemon_status *s, struct memrange_json_error *error) {
+static int parse_kdump(struct json_object *k, struct cli_daemon_status *s, struct mj_error *error) {
         bool hotplug;
         int r;
 
@@ -147,7 +147,7 @@ static int parse_kdump(struct json_object *k, struct cli_daemon_status *s, struc
 }
 
 int cli_daemon_status_parse(struct json_object *params, struct cli_daemon_status **ret_status,
-                            struct memrange_sources **ret_sources, struct memrange_json_error *error) {
+                            struct memrange_sources **ret_sources, struct mj_error *error) {
         _cleanup_(cli_daemon_status_freep) struct cli_daemon_status *s = NULL;
         _cleanup_(memrange_sources_freep) struct memrange_sources *sources = NULL;
         struct json_object *array;
@@ -205,7 +205,7 @@ static int check_generation(struct load *l, const char *method, struct json_obje
 
 /* Converts a JSON failure of the reply to @method into its exit code. */
 static int conversion_failed(struct load *l, const char *method, const char *member, int error,
-                             struct memrange_json_error *e) {
+                             struct mj_error *e) {
         int r;
 
         if (error == -ENOMEM) {
@@ -223,7 +223,7 @@ static int conversion_failed(struct load *l, const char *method, const char *mem
 
 static int load_status(struct load *l) {
         _cleanup_(json_object_putp) struct json_object *params = NULL;
-        struct memrange_json_error e = {};
+        struct mj_error e = {};
         int r;
 
         r = cli_call(l->g, "GetStatus", NULL, NULL, &params);
@@ -255,7 +255,7 @@ static int call_addresses(struct load *l, unsigned want, const char *method, str
 
 static int load_table(struct load *l, unsigned want, const struct memrange_json_filter *filter) {
         _cleanup_(json_object_putp) struct json_object *params = NULL, *request = NULL;
-        struct memrange_json_error e = {};
+        struct mj_error e = {};
         struct json_object *ranges;
         int r;
 
@@ -272,7 +272,7 @@ static int load_table(struct load *l, unsigned want, const struct memrange_json_
 
 static int load_blocks(struct load *l, unsigned want) {
         _cleanup_(json_object_putp) struct json_object *params = NULL;
-        struct memrange_json_error e = {};
+        struct mj_error e = {};
         int r;
 
         r = call_addresses(l, want, "ListBlocks", NULL, &params);
@@ -284,7 +284,7 @@ static int load_blocks(struct load *l, unsigned want) {
 
 static int load_findings(struct load *l, unsigned want) {
         _cleanup_(json_object_putp) struct json_object *params = NULL;
-        struct memrange_json_error e = {};
+        struct mj_error e = {};
         struct json_object *findings;
         int r;
 

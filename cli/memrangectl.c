@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "version.h"
 #include "memrangectl.h"
 
 static const struct cli_command commands[] = {

@@ -175,7 +175,7 @@ int cli_call_stream(const struct cli_global *g, const char *method, struct json_
         return r;
 }
 
-int cli_bad_reply(const struct cli_global *g, const char *method, const struct memrange_json_error *error) {
+int cli_bad_reply(const struct cli_global *g, const char *method, const struct mj_error *error) {
         if (error && error->path[0])
                 cli_error("memranged at %s sent a malformed reply to %s: %s: %s", g->socket, method, error->path,
                           error->reason);
@@ -187,7 +187,7 @@ int cli_bad_reply(const struct cli_global *g, const char *method, const struct m
 
 int cli_reply_u64(const struct cli_global *g, const char *method, struct json_object *params, const char *key,
                   uint64_t *ret) {
-        struct memrange_json_error error = {};
+        struct mj_error error = {};
 
         if (mj_get_u64(params, key, true, ret, &error) > 0)
                 return 0;

@@ -47,7 +47,7 @@ int cli_call_stream(const struct cli_global *g, const char *method, struct json_
 
 /* Prints that the daemon's reply to @method is malformed (@error says
  * where and why, may be NULL) and returns the exit code for it. */
-int cli_bad_reply(const struct cli_global *g, const char *method, const struct memrange_json_error *error);
+int cli_bad_reply(const struct cli_global *g, const char *method, const struct mj_error *error);
 
 /* The unsigned integer member @key of a reply to @method: 0, or the exit
  * code (message printed) when it is missing or not one. */
@@ -92,4 +92,4 @@ struct cli_daemon_status {
  * cli_daemon_status_free()) and the sources' status into *ret_sources.
  * -EBADMSG with @error filled when malformed, -ENOMEM. */
 int cli_daemon_status_parse(struct json_object *params, struct cli_daemon_status **ret_status,
-                            struct memrange_sources **ret_sources, struct memrange_json_error *error);
+                            struct memrange_sources **ret_sources, struct mj_error *error);

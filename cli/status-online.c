@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "status.h"
+#include "time-util.h"
 
 static const char *yes_no(bool value) {
         return value ? "yes" : "no";
@@ -19,13 +20,11 @@ static void print_u64(const char *label, uint64_t value) {
 /* How long ago @usec of CLOCK_MONOTONIC was, into @buf; "" when in the
  * future (another boot's clock cannot be compared). */
 static const char *ago(uint64_t usec, char *buf, size_t size) {
-        struct timespec ts;
-        uint64_t now;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
 
         buf[0] = '\0';
-        if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+        if (now == 0)
                 return buf;
-        now = (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
         if (usec <= now)
                 snprintf(buf, size, "%.1f s ago", (double) (now - usec) / 1e6);
         return buf;
@@ -81,11 +80,8 @@ static bool get_u64(struct json_object *o, const char *key, uint64_t *ret) {
 
 /* "in 1.5 s" for a CLOCK_MONOTONIC time ahead, "now" when passed. */
 static const char *in(uint64_t usec, char *buf, size_t size) {
-        struct timespec ts;
-        uint64_t now;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
 
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        now = (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
         if (usec > now)
                 snprintf(buf, size, "in %.1f s", (double) (usec - now) / 1e6);
         else

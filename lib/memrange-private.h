@@ -10,22 +10,9 @@
 #include <syslog.h>
 
 #include "macro.h"
+#include "parse-util.h"
 #include "memrange.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_ctx *, memrange_ctx_unref)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_table *, memrange_table_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_list *, memrange_list_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_iomem *, memrange_iomem_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_blocks *, memrange_blocks_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_numa *, memrange_numa_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_memblock *, memrange_memblock_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_devicetree *, memrange_devicetree_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_drmem *, memrange_drmem_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_crash *, memrange_crash_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_sources *, memrange_sources_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_findings *, memrange_findings_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_dump_ranges *, memrange_dump_ranges_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_elfcore *, memrange_elfcore_free)
+#include "memrange-cleanup.h"
 
 /* ---- logging and errors (ctx.c) ---- */
 void mr_log(struct memrange_ctx *ctx, int priority, const char *file, int line, const char *fn,
@@ -79,25 +66,9 @@ int mr_lstat(struct memrange_ctx *ctx, const char *path, struct stat *ret_st);
  * length, -ENAMETOOLONG when it does not fit, or -errno. */
 ssize_t mr_readlink(struct memrange_ctx *ctx, const char *path, char *buf, size_t size);
 
-/* ---- number parsing (parse.c) ----
- * Whole-string parsers: no sign, no leading space, an optional single
- * trailing newline; -EINVAL for bad syntax, -ERANGE on overflow. */
-int mr_parse_hex_u64(const char *s, uint64_t *ret);        /* "0x1f", "1f", "0X1F" */
-int mr_parse_hex_u64_n(const char *s, size_t len, uint64_t *ret); /* exactly len chars */
-int mr_parse_dec_u64(const char *s, uint64_t *ret);
-int mr_parse_int(const char *s, int *ret);                 /* decimal, may be negative */
-int mr_parse_bool01(const char *s, int *ret);              /* "0" or "1" */
-/* Splits @buf in place at newlines: returns the next line (without '\n')
- * and advances *cursor; NULL at end. */
-char *mr_next_line(char **cursor);
+/* Number parsing, lines and base64: basic/parse-util.h. */
 
-/* Base64 (RFC 4648, padded) for binary data in JSON (the ELF core header
- * of GetElfCoreHeader). Caller frees the result. decode: -EINVAL for a
- * length that is not a multiple of 4 or a character outside the alphabet. */
-int mr_base64_encode(const void *data, size_t size, char **ret_text);
-int mr_base64_decode(const char *text, void **ret_data, size_t *ret_size);
-
-/* ---- sysfs helpers shared by the readers (parse.c) ---- */
+/* ---- sysfs helpers shared by the readers (sysroot.c) ---- */
 /* Reads a one-line attribute (at most MR_ATTR_MAX bytes) with its trailing
  * newline stripped. -ENOENT without a recorded error (absence is the
  * caller's call); every other failure is recorded naming @path, -EBADMSG

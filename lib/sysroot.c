@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "memrange-private.h"
 
 static const char *relative(const char *path) {
@@ -28,49 +29,11 @@ int mr_open(struct memrange_ctx *ctx, const char *path, int flags) {
 
 int mr_read_file(struct memrange_ctx *ctx, const char *path, size_t max, char **ret_buf,
                  size_t *ret_len) {
-        _cleanup_(closep) int fd = -1;
-        _cleanup_(freep) char *buf = NULL;
-        size_t len = 0, cap = 4096;
+        _cleanup_(closep) int fd = mr_open(ctx, path, O_RDONLY);
 
-        fd = mr_open(ctx, path, O_RDONLY);
         if (fd < 0)
                 return fd;
-
-        /* procfs and sysfs report size 0 or a page: read until EOF instead. */
-        buf = malloc(cap + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n;
-
-                if (len == cap) {
-                        char *bigger;
-
-                        if (cap > max)
-                                return -EFBIG;
-                        cap *= 2;
-                        bigger = realloc(buf, cap + 1);
-                        if (!bigger)
-                                return -ENOMEM;
-                        buf = bigger;
-                }
-                n = read(fd, buf + len, cap - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-                if (len > max)
-                        return -EFBIG;
-        }
-        buf[len] = '\0';
-        if (ret_len)
-                *ret_len = len;
-        *ret_buf = TAKE_PTR(buf);
-        return 0;
+        return read_full_fd(fd, max, ret_buf, ret_len);
 }
 
 int mr_read_attr(struct memrange_ctx *ctx, const char *path, char **ret_value) {

@@ -76,7 +76,7 @@ static uint64_t now_nsec(void) {
  * message on stderr). */
 static long reply_count_ranges(const char *text, size_t len) {
         _cleanup_(varlink_reply_message_done) struct varlink_reply_message reply = {};
-        struct memrange_json_error error = {};
+        struct mj_error error = {};
         struct memrange_table *table = NULL;
         struct json_object *ranges;
         const char *detail = "";

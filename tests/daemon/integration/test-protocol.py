@@ -364,7 +364,7 @@ def test_get_info_and_interface_descriptions(ctx):
         expected = f.read()
     got = d.call("org.varlink.service.GetInterfaceDescription", {"interface": "io.memranged"})
     expect_eq(list(got), ["description"], "GetInterfaceDescription members")
-    expect(got["description"] == expected, "the served description differs from daemon/io.memranged.varlink")
+    expect(got["description"] == expected, "the served description differs from varlink/io.memranged.varlink")
     service = d.call("org.varlink.service.GetInterfaceDescription", {"interface": "org.varlink.service"})
     svc = varlink_idl.Interface(service["description"])
     expect_eq(svc.name, "org.varlink.service", "service interface name")

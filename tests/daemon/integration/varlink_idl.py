@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Just enough of the varlink interface definition language to check the
-daemon's replies against daemon/io.memranged.varlink.
+daemon's replies against varlink/io.memranged.varlink.
 
 Parses "interface", "type", "method" and "error" declarations with struct,
 enum, optional (?), array ([]), map ([string]) and named types, and

@@ -1,0 +1,515 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* io.memranged methods. Who sees what (DESIGN.md, daemon promise 6):
+ * GetStatus is open to everyone and carries no address (source error
+ * messages, which may quote file contents, only go to privileged callers);
+ * ListRanges, ListBlocks, ListFindings, Subscribe, GetCrashRanges and
+ * GetElfCoreHeader answer io.memranged.AddressesHidden unless the caller
+ * is root or in group "memrange"; Rescan and Reload need uid 0. The kdump
+ * methods and GetStatus's kdump member are in api-kdump.c. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "version.h"
+#include "api.h"
+#include "log.h"
+#include "memrange-json.h"
+
+const char *const api_no_parameters[] = { NULL };
+
+int api_error_invalid_parameter(struct varlink_call *call, const char *parameter, const char *reason) {
+        struct json_object *p = json_object_new_object();
+
+        if (!p || varlink_json_add(p, "parameter", json_object_new_string(parameter)) < 0 ||
+            varlink_json_add(p, "reason", json_object_new_string(reason)) < 0) {
+                json_object_put(p);
+                return -ENOMEM;
+        }
+        return varlink_call_error(call, "io.memranged.InvalidParameter", p);
+}
+
+/* Refuses unknown parameters with io.memranged.InvalidParameter, as the
+ * filters do: returns 1 when it replied. */
+int api_refuse_unknown(struct varlink_call *call, struct json_object *parameters, const char *const *known,
+                          int *ret) {
+        const char *unknown = varlink_json_find_unknown_key(parameters, known);
+
+        if (!unknown)
+                return 0;
+        *ret = api_error_invalid_parameter(call, unknown, "unknown parameter");
+        return 1;
+}
+
+int api_error_internal(struct varlink_call *call, int error) {
+        struct json_object *p = json_object_new_object();
+
+        if (!p || varlink_json_add(p, "errno", json_object_new_int(abs(error))) < 0) {
+                json_object_put(p);
+                return -ENOMEM;
+        }
+        return varlink_call_error(call, "io.memranged.InternalError", p);
+}
+
+/* Replies AddressesHidden (returning 1) unless the caller may see them. */
+int api_refuse_unprivileged(struct manager *m, struct varlink_call *call, int *ret) {
+        if (manager_call_is_privileged(m, call))
+                return 0;
+        *ret = varlink_call_error(call, "io.memranged.AddressesHidden", NULL);
+        return 1;
+}
+
+/* {"generation": N} to which a method adds its members. */
+struct json_object *api_reply_with_generation(const struct manager *m) {
+        struct json_object *p = json_object_new_object();
+
+        if (p && varlink_json_add(p, "generation", json_object_new_uint64(m->state->generation)) < 0) {
+                json_object_put(p);
+                return NULL;
+        }
+        return p;
+}
+
+/* ---------------------------------------------------------------------------
+ * GetStatus
+ */
+
+static int add_table_totals(struct json_object *p, const struct memrange_table *table) {
+        uint64_t total = 0, offline = 0;
+        size_t n = 0;
+        int r;
+
+        if (table)
+                memrange_table_foreach(x, table) {
+                        n++;
+                        if (x->type != MEMRANGE_TYPE_RAM)
+                                continue;
+                        total += x->end - x->start;
+                        if (x->flags & MEMRANGE_F_OFFLINE)
+                                offline += x->end - x->start;
+                }
+        r = varlink_json_add(p, "ranges", json_object_new_uint64(n));
+        if (r >= 0)
+                r = varlink_json_add(p, "total_ram", json_object_new_uint64(total));
+        if (r >= 0)
+                r = varlink_json_add(p, "online_ram", json_object_new_uint64(total - offline));
+        if (r >= 0)
+                r = varlink_json_add(p, "offline_ram", json_object_new_uint64(offline));
+        return r;
+}
+
+/* lsmem's summary of the memory blocks, without their addresses: anyone
+ * may see it, and `memrangectl list` needs no ListBlocks for it. */
+static int add_block_totals(struct json_object *p, const struct memrange_sources *sources) {
+        const struct memrange_blocks *blocks = sources ? sources->blocks : NULL;
+        _cleanup_(json_object_putp) struct json_object *o = NULL;
+        uint64_t online, offline;
+        int r;
+
+        if (!blocks)
+                return 0;
+        memrange_blocks_totals(blocks, &online, &offline);
+        o = json_object_new_object();
+        if (!o)
+                return -ENOMEM;
+        r = varlink_json_add(o, "block_size", json_object_new_uint64(blocks->block_size));
+        if (r >= 0)
+                r = varlink_json_add(o, "online", json_object_new_uint64(online));
+        if (r >= 0)
+                r = varlink_json_add(o, "offline", json_object_new_uint64(offline));
+        if (r < 0)
+                return r;
+        return varlink_json_add(p, "blocks", TAKE_PTR(o));
+}
+
+static int add_findings_counts(struct json_object *p, const struct memrange_findings *findings) {
+        static const char *const keys[] = { "infos", "warnings", "errors" };
+        _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+        uint64_t counts[3] = {};
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        for (size_t i = 0; findings && i < findings->n; i++)
+                if (findings->items[i].severity < ELEMENTSOF(counts))
+                        counts[findings->items[i].severity]++;
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                r = varlink_json_add(o, keys[i], json_object_new_uint64(counts[i]));
+                if (r < 0)
+                        return r;
+        }
+        return varlink_json_add(p, "findings", TAKE_PTR(o));
+}
+
+static int add_sources(struct json_object *p, const struct memrange_sources *sources, bool privileged) {
+        struct memrange_sources none = {};
+        struct json_object *array;
+        int r;
+
+        r = memrange_json_from_sources_status(sources ?: &none, &array);
+        if (r < 0)
+                return r;
+        /* Error messages quote the kernel files, addresses included. */
+        for (size_t i = 0; !privileged && i < json_object_array_length(array); i++)
+                json_object_object_del(json_object_array_get_idx(array, i), "error");
+        return varlink_json_add(p, "sources", array);
+}
+
+static void add_receiver_stats(const struct uevent_receiver *r, struct uevent_stats *sum) {
+        const struct uevent_stats *s;
+
+        if (!r)
+                return;
+        s = uevent_receiver_get_stats(r);
+        sum->received += s->received;
+        sum->delivered += s->delivered;
+        sum->ignored += s->ignored + s->udev + s->dropped_sender;
+        sum->malformed += s->malformed;
+        sum->lost_enobufs += s->lost_enobufs;
+        sum->truncated += s->truncated;
+}
+
+static int add_uevents(struct json_object *p, const struct manager *m) {
+        _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+        const struct state_stats *st = &m->state->stats;
+        struct uevent_stats sum = {};
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        add_receiver_stats(m->netlink, &sum);
+        add_receiver_stats(m->test_uevents, &sum);
+        r = varlink_json_add(o, "received", json_object_new_uint64(sum.received));
+        if (r >= 0)
+                r = varlink_json_add(o, "delivered", json_object_new_uint64(sum.delivered));
+        if (r >= 0)
+                r = varlink_json_add(o, "ignored", json_object_new_uint64(sum.ignored));
+        if (r >= 0)
+                r = varlink_json_add(o, "malformed", json_object_new_uint64(sum.malformed));
+        if (r >= 0)
+                r = varlink_json_add(o, "lost", json_object_new_uint64(sum.lost_enobufs + sum.truncated));
+        if (r >= 0)
+                r = varlink_json_add(o, "rebuilds", json_object_new_uint64(st->rebuilds));
+        if (r >= 0)
+                r = varlink_json_add(o, "full_rescans", json_object_new_uint64(st->full_rescans));
+        if (r >= 0)
+                r = varlink_json_add(o, "incremental_rebuilds", json_object_new_uint64(st->incremental));
+        if (r >= 0)
+                r = varlink_json_add(o, "layout_rebuilds", json_object_new_uint64(st->layout_rebuilds));
+        if (r >= 0)
+                r = varlink_json_add(o, "lost_rescans", json_object_new_uint64(st->lost_rescans));
+        if (r >= 0)
+                r = varlink_json_add(o, "last_rebuild_usec", json_object_new_uint64(m->last_rebuild_usec));
+        if (r >= 0)
+                r = varlink_json_add(o, "pending", json_object_new_boolean(scheduler_is_pending(m->scheduler)));
+        if (r < 0)
+                return r;
+        return varlink_json_add(p, "uevents", TAKE_PTR(o));
+}
+
+static int method_get_status(struct varlink_call *call, struct json_object *parameters, void *userdata) {
+        struct manager *m = userdata;
+        const struct state *s = m->state;
+        bool privileged = manager_call_is_privileged(m, call);
+        _cleanup_(json_object_putp) struct json_object *p = NULL;
+        int r;
+
+        if (api_refuse_unknown(call, parameters, api_no_parameters, &r))
+                return r;
+        p = api_reply_with_generation(m);
+        if (!p)
+                return -ENOMEM;
+        r = varlink_json_add(p, "version", json_object_new_string(PROJECT_VERSION));
+        if (r >= 0)
+                r = varlink_json_add(p, "changed_usec", json_object_new_uint64(s->changed_usec));
+        if (r >= 0)
+                r = add_table_totals(p, s->table);
+        if (r >= 0)
+                r = add_block_totals(p, s->sources);
+        if (r >= 0)
+                r = add_findings_counts(p, s->findings);
+        if (r >= 0)
+                r = add_sources(p, s->sources, privileged);
+        if (r >= 0)
+                r = add_uevents(p, m);
+        if (r >= 0)
+                r = api_add_kdump(p, m, privileged);
+        if (r >= 0 && s->last_error < 0 && privileged && s->last_error_message)
+                r = varlink_json_add(p, "last_error", json_object_new_string(s->last_error_message));
+        if (r < 0)
+                return r;
+        return varlink_call_reply(call, TAKE_PTR(p));
+}
+
+/* ---------------------------------------------------------------------------
+ * Lists
+ */
+
+static bool filters_equal(const struct memrange_json_filter *a, const struct memrange_json_filter *b) {
+        return a->types == b->types && a->has_node == b->has_node && (!a->has_node || a->node == b->node) &&
+               a->has_window == b->has_window && (!a->has_window || (a->start == b->start && a->end == b->end));
+}
+
+/* Builds and serialises the ListRanges reply for @filter into @cache. */
+static int list_ranges_serialize(const struct manager *m, const struct memrange_json_filter *filter,
+                                 struct cached_reply *cache) {
+        _cleanup_(json_object_putp) struct json_object *p = NULL;
+        struct json_object *ranges;
+        const char *text;
+        size_t len;
+        char *copy;
+        int r;
+
+        p = api_reply_with_generation(m);
+        if (!p)
+                return -ENOMEM;
+        r = memrange_json_from_table(m->state->table, filter, &ranges);
+        if (r >= 0)
+                r = varlink_json_add(p, "ranges", ranges);
+        if (r < 0)
+                return r;
+        text = varlink_json_to_string(p, &len);
+        copy = text ? malloc(len) : NULL;
+        if (!copy)
+                return -ENOMEM;
+        memcpy(copy, text, len);
+        free(cache->text);
+        *cache = (struct cached_reply) {
+                .text = copy, .len = len, .generation = m->state->generation, .filter = *filter,
+        };
+        return 0;
+}
+
+/* Every caller of a generation asks for the same table, usually without a
+ * filter: the reply is built and serialised once (that was most of a
+ * call's cost) and kept until the generation or the filter changes. */
+static int method_list_ranges(struct varlink_call *call, struct json_object *parameters, void *userdata) {
+        struct manager *m = userdata;
+        struct cached_reply *cache = &m->list_ranges;
+        struct memrange_json_filter filter;
+        struct mj_error error = {};
+        int r;
+
+        if (api_refuse_unprivileged(m, call, &r))
+                return r;
+        r = memrange_json_filter_from_json(parameters, &filter, &error);
+        if (r == -EBADMSG)
+                return api_error_invalid_parameter(call, error.path, error.reason);
+        if (r < 0)
+                return r;
+        if (!cache->text || cache->generation != m->state->generation || !filters_equal(&cache->filter, &filter)) {
+                r = list_ranges_serialize(m, &filter, cache);
+                if (r < 0)
+                        return r;
+        }
+        return varlink_call_reply_serialized(call, cache->text, cache->len);
+}
+
+static int method_list_blocks(struct varlink_call *call, struct json_object *parameters, void *userdata) {
+        struct manager *m = userdata;
+        const struct memrange_blocks none = { .crash_hotplug = -1 };
+        const struct memrange_blocks *blocks;
+        _cleanup_(json_object_putp) struct json_object *p = NULL;
+        int r;
+
+        if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, api_no_parameters, &r))
+                return r;
+        blocks = state_blocks_detailed(m->state);
+        r = memrange_json_from_blocks(blocks ?: &none, &p);
+        if (r < 0)
+                return r;
+        r = varlink_json_add(p, "generation", json_object_new_uint64(m->state->generation));
+        if (r < 0)
+                return r;
+        return varlink_call_reply(call, TAKE_PTR(p));
+}
+
+static int method_list_findings(struct varlink_call *call, struct json_object *parameters, void *userdata) {
+        struct manager *m = userdata;
+        const struct memrange_findings none = {};
+        _cleanup_(json_object_putp) struct json_object *p = NULL;
+        struct json_object *findings;
+        int r;
+
+        if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, api_no_parameters, &r))
+                return r;
+        p = api_reply_with_generation(m);
+        if (!p)
+                return -ENOMEM;
+        r = memrange_json_from_findings(m->state->findings ?: &none, &findings);
+        if (r >= 0)
+                r = varlink_json_add(p, "findings", findings);
+        if (r < 0)
+                return r;
+        return varlink_call_reply(call, TAKE_PTR(p));
+}
+
+/* ---------------------------------------------------------------------------
+ * Subscribe
+ */
+
+/* {"change": {generation, added, removed, reason}} */
+static int change_to_json(const struct state_change *change, struct json_object **ret) {
+        _cleanup_(json_object_putp) struct json_object *p = json_object_new_object(), *c = json_object_new_object();
+        struct json_object *added, *removed;
+        int r;
+
+        if (!p || !c)
+                return -ENOMEM;
+        r = varlink_json_add(c, "generation", json_object_new_uint64(change->generation));
+        if (r >= 0 && (r = memrange_json_from_list(&change->added, &added)) >= 0)
+                r = varlink_json_add(c, "added", added);
+        if (r >= 0 && (r = memrange_json_from_list(&change->removed, &removed)) >= 0)
+                r = varlink_json_add(c, "removed", removed);
+        if (r >= 0)
+                r = varlink_json_add(c, "reason", json_object_new_string(change_reason_to_string(change->reason)));
+        if (r >= 0)
+                r = varlink_json_add(p, "change", TAKE_PTR(c));
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+/* The current table as one change that adds every range. */
+static int snapshot_to_json(const struct state *s, struct json_object **ret) {
+        struct state_change snapshot = { .generation = s->generation, .reason = CHANGE_CURRENT };
+        int r;
+
+        memrange_table_foreach(x, s->table) {
+                r = memrange_list_append(&snapshot.added, x, NULL);
+                if (r < 0)
+                        goto out;
+        }
+        r = change_to_json(&snapshot, ret);
+out:
+        state_change_clear(&snapshot);
+        return r;
+}
+
+static void subscriber_remove(struct manager *m, size_t i) {
+        struct varlink_call *call = m->subscribers[i];
+
+        m->subscribers[i] = m->subscribers[--m->n_subscribers];
+        varlink_call_set_disconnect_handler(call, NULL, NULL);
+        varlink_call_unref(call);
+}
+
+static void on_subscriber_disconnect(struct varlink_call *call, void *userdata) {
+        struct manager *m = userdata;
+
+        for (size_t i = 0; i < m->n_subscribers; i++)
+                if (m->subscribers[i] == call) {
+                        log_debug("Subscriber (uid %u) went away", (unsigned) varlink_call_peer_uid(call));
+                        subscriber_remove(m, i);
+                        return;
+                }
+}
+
+static int method_subscribe(struct varlink_call *call, struct json_object *parameters, void *userdata) {
+        struct manager *m = userdata;
+        struct json_object *snapshot;
+        struct varlink_call **list;
+        int r;
+
+        if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, api_no_parameters, &r))
+                return r;
+        /* Nobody reads a oneway stream: keeping it would pile up calls
+         * until the next change. */
+        if (varlink_call_is_oneway(call))
+                return 0;
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
+        list = reallocarray(m->subscribers, m->n_subscribers + 1, sizeof(*list));
+        if (!list)
+                return -ENOMEM;
+        m->subscribers = list;
+        r = snapshot_to_json(m->state, &snapshot);
+        if (r < 0)
+                return r;
+        r = varlink_call_reply_continues(call, snapshot);
+        if (r < 0)
+                return r == -ENOTCONN || r == -ENOBUFS ? 0 : r;
+        m->subscribers[m->n_subscribers++] = varlink_call_ref(call);
+        varlink_call_set_disconnect_handler(call, on_subscriber_disconnect, m);
+        return 0;
+}
+
+void api_notify_change(struct manager *m, const struct state_change *change) {
+        _cleanup_(json_object_putp) struct json_object *p = NULL;
+        int r;
+
+        if (m->n_subscribers == 0)
+                return;
+        r = change_to_json(change, &p);
+        if (r < 0) {
+                /* Subscribers would silently miss a generation: end their
+                 * streams instead, they resubscribe for a fresh snapshot. */
+                log_error_errno(r, "Cannot encode generation %" PRIu64 " for subscribers: %m", change->generation);
+                for (size_t i = 0; i < m->n_subscribers; i++)
+                        (void) api_error_internal(m->subscribers[i], r);
+                api_drop_subscribers(m);
+                return;
+        }
+        for (size_t i = m->n_subscribers; i > 0; i--) {
+                struct varlink_call *call = m->subscribers[i - 1];
+
+                /* Every reply consumes one reference to the shared object. */
+                r = varlink_call_reply_continues(call, json_object_get(p));
+                if (r < 0) {
+                        log_debug_errno(r, "Dropping subscriber (uid %u): %m", (unsigned) varlink_call_peer_uid(call));
+                        subscriber_remove(m, i - 1);
+                }
+        }
+}
+
+void api_drop_subscribers(struct manager *m) {
+        while (m->n_subscribers > 0)
+                subscriber_remove(m, m->n_subscribers - 1);
+        free(m->subscribers);
+        m->subscribers = NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * Rescan
+ */
+
+static int method_rescan(struct varlink_call *call, struct json_object *parameters, void *userdata) {
+        struct manager *m = userdata;
+        _cleanup_(json_object_putp) struct json_object *p = NULL;
+        int r;
+
+        if (api_refuse_unknown(call, parameters, api_no_parameters, &r))
+                return r;
+        if (varlink_call_peer_uid(call) != 0)
+                return varlink_call_error_permission_denied(call);
+        r = manager_rescan(m);
+        if (r < 0)
+                return api_error_internal(call, r);
+        p = api_reply_with_generation(m);
+        if (!p || varlink_json_add(p, "changed", json_object_new_boolean(r > 0)) < 0)
+                return -ENOMEM;
+        return varlink_call_reply(call, TAKE_PTR(p));
+}
+
+static const struct varlink_method methods[] = {
+        { "GetStatus", method_get_status, 0 },
+        { "ListRanges", method_list_ranges, 0 },
+        { "ListBlocks", method_list_blocks, 0 },
+        { "ListFindings", method_list_findings, 0 },
+        { "Subscribe", method_subscribe, VARLINK_METHOD_MORE_REQUIRED },
+        { "Rescan", method_rescan, 0 },
+        { "GetCrashRanges", api_method_get_crash_ranges, 0 },
+        { "GetElfCoreHeader", api_method_get_elf_core_header, 0 },
+        { "Reload", api_method_reload, 0 },
+        {},
+};
+
+static const struct varlink_interface interface = {
+        .name = "io.memranged",
+        .description = io_memranged_idl,
+        .methods = methods,
+};
+
+int api_register(struct manager *m) {
+        return varlink_server_add_interface(m->server, &interface, m);
+}
