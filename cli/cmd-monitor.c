@@ -233,7 +233,7 @@ int cmd_rescan(const struct cli_global *g, int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        static const char *const denied[] = { CLI_ERROR_PERMISSION_DENIED, NULL };
+        static const char *const denied[] = { VARLINK_ERROR_PERMISSION_DENIED, NULL };
         _cleanup_(json_object_putp) struct json_object *reply = NULL;
         uint64_t generation;
         bool changed;

@@ -10,8 +10,6 @@
 
 #include "online.h"
 
-#define ERROR_RELOAD_FAILED CLI_INTERFACE ".ReloadFailed"
-#define ERROR_RELOAD_UNAVAILABLE CLI_INTERFACE ".ReloadUnavailable"
 /* A reload runs kexec (or Command=): wait longer than for other answers,
  * unless --timeout says otherwise. */
 #define RELOAD_TIMEOUT_USEC (300u * 1000u * 1000u)
@@ -99,18 +97,18 @@ static int report(const struct cli_global *g, const char *error, struct json_obj
         uint64_t generation = 0;
         bool reloaded, ok;
 
-        if (mr_streq(error, CLI_ERROR_PERMISSION_DENIED)) {
+        if (mr_streq(error, VARLINK_ERROR_PERMISSION_DENIED)) {
                 cli_error("reload: permission denied: only root may make memranged reload the crash kernel");
                 return EXIT_DENIED;
         }
-        if (mr_streq(error, ERROR_RELOAD_UNAVAILABLE)) {
+        if (mr_streq(error, IO_MEMRANGED_ERROR_RELOAD_UNAVAILABLE)) {
                 (void) varlink_json_get_string(reply, "reason", &reason);
                 cli_error("reload: memranged does not reload the crash kernel: %s", reason ?: "reloading is off");
                 return EXIT_FINDINGS;
         }
         if (varlink_json_get_object(reply, "attempt", &attempt) < 0)
                 return cli_bad_reply(g, "Reload", &(struct mj_error) { "attempt", "expected an object" });
-        if (mr_streq(error, ERROR_RELOAD_FAILED))
+        if (mr_streq(error, IO_MEMRANGED_ERROR_RELOAD_FAILED))
                 return attempt ? describe_attempt(g, attempt, true)
                                : cli_bad_reply(g, "Reload", &(struct mj_error) { "attempt", "missing" });
         if (varlink_json_get_bool(reply, "reloaded", &reloaded) <= 0 ||
@@ -135,8 +133,8 @@ int cmd_reload(const struct cli_global *g, int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        static const char *const tolerated[] = { CLI_ERROR_PERMISSION_DENIED, ERROR_RELOAD_FAILED,
-                                                 ERROR_RELOAD_UNAVAILABLE, NULL };
+        static const char *const tolerated[] = { VARLINK_ERROR_PERMISSION_DENIED, IO_MEMRANGED_ERROR_RELOAD_FAILED,
+                                                 IO_MEMRANGED_ERROR_RELOAD_UNAVAILABLE, NULL };
         _cleanup_(json_object_putp) struct json_object *reply = NULL, *request = NULL;
         _cleanup_(freep) char *error = NULL;
         struct cli_global waiting = *g;

@@ -12,13 +12,12 @@
 #include "json-util.h"
 #include "online.h"
 
-#define ERROR_DUMP_UNAVAILABLE CLI_INTERFACE ".DumpUnavailable"
 
 /* Calls @method; -1 with *ret_params on success, else the exit code (the
  * daemon's DumpUnavailable reason printed as "@cmd: reason", as offline). */
 static int call_dump(const struct cli_global *g, const char *cmd, const char *method, struct json_object *request,
                      struct json_object **ret_params) {
-        static const char *const tolerated[] = { ERROR_DUMP_UNAVAILABLE, NULL };
+        static const char *const tolerated[] = { IO_MEMRANGED_ERROR_DUMP_UNAVAILABLE, NULL };
         _cleanup_(json_object_putp) struct json_object *params = NULL;
         _cleanup_(freep) char *error = NULL;
         const char *reason = NULL;

@@ -240,7 +240,7 @@ static int load_status(struct load *l) {
  * (AddressesHidden) is noted and the data stays NULL. */
 static int call_addresses(struct load *l, unsigned want, const char *method, struct json_object *params,
                           struct json_object **ret) {
-        static const char *const hidden[] = { CLI_ERROR_ADDRESSES_HIDDEN, NULL };
+        static const char *const hidden[] = { IO_MEMRANGED_ERROR_ADDRESSES_HIDDEN, NULL };
         int r;
 
         r = cli_call(l->g, method, params, want & CLI_WANT_OPTIONAL ? hidden : NULL, ret);

@@ -10,6 +10,7 @@
 #include <libsmartcols.h>
 
 #include "memrange-private.h"
+#include "io.memranged.h"
 
 /* Exit codes, documented in memrangectl(1). */
 enum {
@@ -22,7 +23,7 @@ enum {
 };
 
 /* ---- global options (memrangectl.c) ---- */
-#define CLI_DEFAULT_SOCKET "/run/memranged/io.memranged"
+#define CLI_DEFAULT_SOCKET IO_MEMRANGED_SOCKET_PATH
 #define CLI_SOCKET_ENV "MEMRANGED_SOCKET"
 #define CLI_DEFAULT_TIMEOUT_USEC (10u * 1000u * 1000u)
 

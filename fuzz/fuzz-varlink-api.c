@@ -28,6 +28,7 @@
 #include "log.h"
 #include "manager.h"
 #include "varlink-internal.h"
+#include "io.memranged.h"
 
 #ifndef FUZZ_FIXTURES
 #define FUZZ_FIXTURES "../shared/fixtures"
@@ -71,7 +72,7 @@ static struct manager *manager_for(const char *machine) {
                 .product = "memranged",
                 .version = "fuzz",
                 .url = "https://github.com/memranged/memranged",
-                .internal_error = "io.memranged.InternalError",
+                .internal_error = IO_MEMRANGED_ERROR_INTERNAL,
         };
         const struct varlink_limits limits = { .max_message_size = MAX_MESSAGE, .max_output_queue = MAX_OUTPUT };
         const char *fixtures = getenv("MEMRANGE_FIXTURES") ?: FUZZ_FIXTURES;

@@ -97,11 +97,11 @@ int varlink_call_error_invalid_parameter(struct varlink_call *call, const char *
                 json_object_put(params);
                 return -ENOMEM;
         }
-        return varlink_call_error(call, "org.varlink.service.InvalidParameter", params);
+        return varlink_call_error(call, VARLINK_ERROR_INVALID_PARAMETER, params);
 }
 
 int varlink_call_error_permission_denied(struct varlink_call *call) {
-        return varlink_call_error(call, "org.varlink.service.PermissionDenied", NULL);
+        return varlink_call_error(call, VARLINK_ERROR_PERMISSION_DENIED, NULL);
 }
 
 void varlink_call_fail(struct varlink_call *call, int error) {

@@ -204,7 +204,7 @@ static void conn_protocol_error(struct varlink_connection *c, const char *field,
 
         log_notice("varlink: invalid message from " PEER_FMT ": %s, disconnecting", PEER_ARGS(c), detail);
         if (params && varlink_json_add(params, "parameter", json_object_new_string(field)) == 0)
-                (void) varlink_connection_send(c, "org.varlink.service.InvalidParameter",
+                (void) varlink_connection_send(c, VARLINK_ERROR_INVALID_PARAMETER,
                                                TAKE_PTR(params), false);
         varlink_connection_disconnect(c);
 }

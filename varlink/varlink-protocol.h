@@ -83,6 +83,15 @@ void varlink_reply_message_done(struct varlink_reply_message *m);
 
 /* ---- names ---- */
 
+/* The errors of the varlink service interface every server implements. */
+#define VARLINK_SERVICE_INTERFACE "org.varlink.service"
+#define VARLINK_ERROR_INTERFACE_NOT_FOUND VARLINK_SERVICE_INTERFACE ".InterfaceNotFound"
+#define VARLINK_ERROR_METHOD_NOT_FOUND VARLINK_SERVICE_INTERFACE ".MethodNotFound"
+#define VARLINK_ERROR_METHOD_NOT_IMPLEMENTED VARLINK_SERVICE_INTERFACE ".MethodNotImplemented"
+#define VARLINK_ERROR_INVALID_PARAMETER VARLINK_SERVICE_INTERFACE ".InvalidParameter"
+#define VARLINK_ERROR_PERMISSION_DENIED VARLINK_SERVICE_INTERFACE ".PermissionDenied"
+#define VARLINK_ERROR_EXPECTED_MORE VARLINK_SERVICE_INTERFACE ".ExpectedMore"
+
 /* Reverse-domain interface name, e.g. "io.memranged", "org.varlink.service". */
 bool varlink_interface_name_is_valid(const char *name);
 /* Member name (method or error) without interface: [A-Z][A-Za-z0-9]*. */

@@ -403,7 +403,7 @@ static const struct varlink_method *lookup(struct varlink_server *s, struct varl
         reg = find_interface(s, method, (size_t) (dot - method));
         if (!reg) {
                 iface = strndup(method, (size_t) (dot - method));
-                if (!iface || reply_error_string(call, "org.varlink.service.InterfaceNotFound",
+                if (!iface || reply_error_string(call, VARLINK_ERROR_INTERFACE_NOT_FOUND,
                                                  "interface", iface) < 0)
                         varlink_call_fail(call, -ENOMEM);
                 return NULL;
@@ -411,14 +411,14 @@ static const struct varlink_method *lookup(struct varlink_server *s, struct varl
         m = find_method(reg->iface, dot + 1);
         if (!m || !m->callback) {
                 if (reply_error_string(call,
-                                       m ? "org.varlink.service.MethodNotImplemented"
-                                         : "org.varlink.service.MethodNotFound",
+                                       m ? VARLINK_ERROR_METHOD_NOT_IMPLEMENTED
+                                         : VARLINK_ERROR_METHOD_NOT_FOUND,
                                        "method", method) < 0)
                         varlink_call_fail(call, -ENOMEM);
                 return NULL;
         }
         if ((m->flags & VARLINK_METHOD_MORE_REQUIRED) && !varlink_call_wants_more(call)) {
-                (void) varlink_call_error(call, "org.varlink.service.ExpectedMore", NULL);
+                (void) varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
                 return NULL;
         }
         *ret_userdata = reg->userdata;
@@ -503,7 +503,7 @@ static int service_get_interface_description(struct varlink_call *call, struct j
                 return varlink_call_error_invalid_parameter(call, "interface");
         reg = find_interface(s, name, strlen(name));
         if (!reg)
-                return reply_error_string(call, "org.varlink.service.InterfaceNotFound", "interface",
+                return reply_error_string(call, VARLINK_ERROR_INTERFACE_NOT_FOUND, "interface",
                                           name);
 
         reply = json_object_new_object();

@@ -7,9 +7,10 @@
 #include <stddef.h>
 
 #include "varlink-protocol.h"
+#include "io.memranged.h"
 
 /* The call every client sends, without its terminating NUL. */
-#define QUERY_CALL_TEXT "{\"method\":\"io.memranged.ListRanges\",\"parameters\":{}}"
+#define QUERY_CALL_TEXT "{\"method\":\"" IO_MEMRANGED_INTERFACE "." IO_MEMRANGED_METHOD_LIST_RANGES "\",\"parameters\":{}}"
 
 struct conn {
         int fd;                     /* -1 when closed */

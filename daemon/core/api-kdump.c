@@ -15,6 +15,7 @@
 #include "log.h"
 #include "json-util.h"
 #include "memrange-private.h"
+#include "io.memranged.h"
 
 /* ---------------------------------------------------------------------------
  * Status
@@ -230,7 +231,7 @@ static int error_dump_unavailable(struct manager *m, struct varlink_call *call, 
                 json_object_put(p);
                 return -ENOMEM;
         }
-        return varlink_call_error(call, "io.memranged.DumpUnavailable", p);
+        return varlink_call_error(call, IO_MEMRANGED_ERROR_DUMP_UNAVAILABLE, p);
 }
 
 /* {generation, policy, requested, arch} of a dump reply; NULL on ENOMEM. */
@@ -353,7 +354,7 @@ static int error_reload_unavailable(struct manager *m, struct varlink_call *call
                 json_object_put(p);
                 return -ENOMEM;
         }
-        return varlink_call_error(call, "io.memranged.ReloadUnavailable", p);
+        return varlink_call_error(call, IO_MEMRANGED_ERROR_RELOAD_UNAVAILABLE, p);
 }
 
 int api_method_reload(struct varlink_call *call, struct json_object *parameters, void *userdata) {
@@ -391,7 +392,7 @@ static int reply_reload(struct manager *m, struct varlink_call *call, const stru
                 if (r < 0)
                         return r;
                 if (!outcome->attempt->success)
-                        return varlink_call_error(call, "io.memranged.ReloadFailed", TAKE_PTR(p));
+                        return varlink_call_error(call, IO_MEMRANGED_ERROR_RELOAD_FAILED, TAKE_PTR(p));
         }
         if (varlink_json_add(p, "reloaded", json_object_new_boolean(outcome->attempted)) < 0 ||
             varlink_json_add(p, "generation", json_object_new_uint64(m->state->generation)) < 0 ||

@@ -15,6 +15,7 @@
 #include "api.h"
 #include "log.h"
 #include "memrange-json.h"
+#include "io.memranged.h"
 
 const char *const api_no_parameters[] = { NULL };
 
@@ -26,7 +27,7 @@ int api_error_invalid_parameter(struct varlink_call *call, const char *parameter
                 json_object_put(p);
                 return -ENOMEM;
         }
-        return varlink_call_error(call, "io.memranged.InvalidParameter", p);
+        return varlink_call_error(call, IO_MEMRANGED_ERROR_INVALID_PARAMETER, p);
 }
 
 /* Refuses unknown parameters with io.memranged.InvalidParameter, as the
@@ -48,7 +49,7 @@ int api_error_internal(struct varlink_call *call, int error) {
                 json_object_put(p);
                 return -ENOMEM;
         }
-        return varlink_call_error(call, "io.memranged.InternalError", p);
+        return varlink_call_error(call, IO_MEMRANGED_ERROR_INTERNAL, p);
 }
 
 /* Replies AddressesHidden (returning 1) unless the caller may see them. */
@@ -492,20 +493,20 @@ static int method_rescan(struct varlink_call *call, struct json_object *paramete
 }
 
 static const struct varlink_method methods[] = {
-        { "GetStatus", method_get_status, 0 },
-        { "ListRanges", method_list_ranges, 0 },
-        { "ListBlocks", method_list_blocks, 0 },
-        { "ListFindings", method_list_findings, 0 },
-        { "Subscribe", method_subscribe, VARLINK_METHOD_MORE_REQUIRED },
-        { "Rescan", method_rescan, 0 },
-        { "GetCrashRanges", api_method_get_crash_ranges, 0 },
-        { "GetElfCoreHeader", api_method_get_elf_core_header, 0 },
-        { "Reload", api_method_reload, 0 },
+        { IO_MEMRANGED_METHOD_GET_STATUS, method_get_status, 0 },
+        { IO_MEMRANGED_METHOD_LIST_RANGES, method_list_ranges, 0 },
+        { IO_MEMRANGED_METHOD_LIST_BLOCKS, method_list_blocks, 0 },
+        { IO_MEMRANGED_METHOD_LIST_FINDINGS, method_list_findings, 0 },
+        { IO_MEMRANGED_METHOD_SUBSCRIBE, method_subscribe, VARLINK_METHOD_MORE_REQUIRED },
+        { IO_MEMRANGED_METHOD_RESCAN, method_rescan, 0 },
+        { IO_MEMRANGED_METHOD_GET_CRASH_RANGES, api_method_get_crash_ranges, 0 },
+        { IO_MEMRANGED_METHOD_GET_ELF_CORE_HEADER, api_method_get_elf_core_header, 0 },
+        { IO_MEMRANGED_METHOD_RELOAD, api_method_reload, 0 },
         {},
 };
 
 static const struct varlink_interface interface = {
-        .name = "io.memranged",
+        .name = IO_MEMRANGED_INTERFACE,
         .description = io_memranged_idl,
         .methods = methods,
 };

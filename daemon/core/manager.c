@@ -19,6 +19,7 @@
 #include "event-util.h"
 #include "log.h"
 #include "manager.h"
+#include "io.memranged.h"
 
 /* ---------------------------------------------------------------------------
  * Status and the generation hook
@@ -321,7 +322,7 @@ static int start_server(struct manager *m) {
                 .product = "memranged",
                 .version = PROJECT_VERSION,
                 .url = "https://github.com/memranged/memranged",
-                .internal_error = "io.memranged.InternalError",
+                .internal_error = IO_MEMRANGED_ERROR_INTERNAL,
         };
         const struct varlink_limits limits = {
                 .max_message_size = m->config.max_message_size,

@@ -20,8 +20,9 @@
 #include "state.h"
 #include "uevent.h"
 #include "varlink.h"
+#include "io.memranged.h"
 
-#define MANAGER_DEFAULT_SOCKET "/run/memranged/io.memranged"
+#define MANAGER_DEFAULT_SOCKET IO_MEMRANGED_SOCKET_PATH
 #define MANAGER_GROUP "memrange"
 
 struct manager_options {
