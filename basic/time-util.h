@@ -13,6 +13,8 @@ typedef uint64_t usec_t;
 
 /* @ts in microseconds. */
 usec_t timespec_to_usec(const struct timespec *ts);
+/* The time of @clock now in nanoseconds, for benchmarks; 0 as below. */
+uint64_t now_nsec(clockid_t clock);
 /* The time of @clock now; 0 if the clock cannot be read (a clock id the
  * kernel does not know), which callers treat as "no time". */
 usec_t now_usec(clockid_t clock);

@@ -13,6 +13,7 @@
 #include "test-util.h"
 #include "varlink-client.h"
 #include "varlink.h"
+#include "time-util.h"
 
 #define SECOND (1000u * 1000u)
 /* The bound of calls whose timing is not the point: generous, since the
@@ -126,13 +127,6 @@ struct group {
         pid_t child;
 };
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
-
 /* One call with the generous timeout. */
 static int call_one(const char *path, const char *method, struct json_object **ret_params,
                     char **ret_error) {
@@ -141,7 +135,7 @@ static int call_one(const char *path, const char *method, struct json_object **r
 
 static int group_setup(void **state) {
         struct group *g = calloc(1, sizeof(*g));
-        uint64_t deadline = now_usec() + 10u * SECOND;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + 10u * SECOND;
 
         assert_non_null(g);
         scratch_init(&g->dir);
@@ -163,7 +157,7 @@ static int group_setup(void **state) {
                         break;
                 }
                 assert_true(r == -ENOENT || r == -ECONNREFUSED);
-                assert_true(now_usec() < deadline);
+                assert_true(now_usec(CLOCK_MONOTONIC) < deadline);
                 usleep(10000);
         }
         *state = g;
@@ -260,7 +254,7 @@ static void callback_can_stop_a_stream(void **state) {
 
 /* Until Peek says @count (10 s at most). */
 static void wait_for_count(const struct group *g, int count) {
-        uint64_t deadline = now_usec() + 10u * SECOND;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + 10u * SECOND;
 
         for (;;) {
                 _cleanup_(json_object_putp) struct json_object *p = NULL;
@@ -273,7 +267,7 @@ static void wait_for_count(const struct group *g, int count) {
                 if (json_object_get_int(v) == count)
                         return;
                 assert_true(json_object_get_int(v) < count);
-                assert_true(now_usec() < deadline);
+                assert_true(now_usec(CLOCK_MONOTONIC) < deadline);
                 usleep(10000);
         }
 }
@@ -301,12 +295,12 @@ static void missing_reply_times_out(void **state) {
         struct group *g = *state;
         struct json_object *p = NULL;
         char *error = NULL;
-        uint64_t start = now_usec(), elapsed;
+        uint64_t start = now_usec(CLOCK_MONOTONIC), elapsed;
 
         assert_int_equal(varlink_client_call_one(g->path, "org.example.client.Hang", NULL, 200u * 1000u, &p,
                                                  &error),
                          -ETIMEDOUT);
-        elapsed = now_usec() - start;
+        elapsed = now_usec(CLOCK_MONOTONIC) - start;
         assert_true(elapsed >= 200u * 1000u);
         assert_true(elapsed < 3u * SECOND);
         assert_null(p);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "varlink-test-util.h"
+#include "time-util.h"
 
 #define WAIT_USEC (5u * 1000u * 1000u)
 #define STEP_USEC (2u * 1000u)
@@ -173,13 +174,6 @@ void pump(struct fx *fx, unsigned iterations) {
                 assert_true(sd_event_run(fx->event, 0) >= 0);
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
-
 /* ---- raw clients ---- */
 
 void client_open(struct fx *fx, struct client *c) {
@@ -202,7 +196,7 @@ void client_close(struct client *c) {
 
 int client_write(struct fx *fx, struct client *c, const void *data, size_t len) {
         const char *p = data;
-        uint64_t deadline = now_usec() + WAIT_USEC;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + WAIT_USEC;
 
         while (len > 0) {
                 ssize_t k = send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -210,7 +204,7 @@ int client_write(struct fx *fx, struct client *c, const void *data, size_t len) 
                 if (k < 0) {
                         if (errno != EAGAIN)
                                 return -errno;
-                        assert_true(now_usec() < deadline);
+                        assert_true(now_usec(CLOCK_MONOTONIC) < deadline);
                         assert_true(sd_event_run(fx->event, STEP_USEC) >= 0);
                         continue;
                 }
@@ -225,7 +219,7 @@ void client_call(struct fx *fx, struct client *c, const char *json) {
 }
 
 struct json_object *client_recv_for(struct fx *fx, struct client *c, uint64_t wait_usec) {
-        uint64_t deadline = now_usec() + wait_usec;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + wait_usec;
 
         for (;;) {
                 char *msg, *space;
@@ -247,7 +241,7 @@ struct json_object *client_recv_for(struct fx *fx, struct client *c, uint64_t wa
                 if (k == 0 || errno == ECONNRESET)
                         return NULL;
                 assert_int_equal(errno, EAGAIN);
-                if (now_usec() >= deadline)
+                if (now_usec(CLOCK_MONOTONIC) >= deadline)
                         return NULL;
                 assert_true(sd_event_run(fx->event, STEP_USEC) >= 0);
         }
@@ -262,9 +256,9 @@ struct json_object *client_recv(struct fx *fx, struct client *c) {
 }
 
 bool client_sees_close(struct fx *fx, struct client *c) {
-        uint64_t deadline = now_usec() + WAIT_USEC;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + WAIT_USEC;
 
-        while (now_usec() < deadline) {
+        while (now_usec(CLOCK_MONOTONIC) < deadline) {
                 struct json_object *o = client_recv_for(fx, c, STEP_USEC * 10);
 
                 if (!o) {
