@@ -9,7 +9,8 @@
 
 #include <libsmartcols.h>
 
-#include "memrange-private.h"
+#include "memrange-cleanup.h"
+#include "parse-util.h"
 #include "io.memranged.h"
 
 /* Exit codes, documented in memrangectl(1). */

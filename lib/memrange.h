@@ -51,6 +51,10 @@ int memrange_ctx_get_log_priority(const struct memrange_ctx *ctx);
 
 /* The sysroot path given at creation (borrowed). */
 const char *memrange_ctx_get_sysroot(const struct memrange_ctx *ctx);
+/* The directory fd of the sysroot (borrowed: open as long as @ctx), for a
+ * caller's own reads relative to it with openat() and friends, so that
+ * they run against a captured tree as the library's do. */
+int memrange_ctx_get_sysroot_fd(const struct memrange_ctx *ctx);
 
 /* The message of the last failure, naming the file and line when there is
  * one ("proc/iomem:12: bad hex number 'zz'"), or NULL. Borrowed; valid until

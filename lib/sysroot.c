@@ -16,14 +16,8 @@
 #include "fileio.h"
 #include "memrange-private.h"
 
-static const char *relative(const char *path) {
-        while (*path == '/')
-                path++;
-        return *path ? path : ".";
-}
-
 int mr_open(struct memrange_ctx *ctx, const char *path, int flags) {
-        int fd = openat(mr_sysroot_fd(ctx), relative(path), flags | O_CLOEXEC | O_NOCTTY);
+        int fd = openat(mr_sysroot_fd(ctx), path_in_root(path), flags | O_CLOEXEC | O_NOCTTY);
         return fd < 0 ? negative_errno() : fd;
 }
 
@@ -75,7 +69,7 @@ bool mr_exists(struct memrange_ctx *ctx, const char *path) {
 int mr_lstat(struct memrange_ctx *ctx, const char *path, struct stat *ret_st) {
         struct stat st;
 
-        if (fstatat(mr_sysroot_fd(ctx), relative(path), &st, AT_SYMLINK_NOFOLLOW) < 0)
+        if (fstatat(mr_sysroot_fd(ctx), path_in_root(path), &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return negative_errno();
         *ret_st = st;
         return 0;
@@ -86,7 +80,7 @@ ssize_t mr_readlink(struct memrange_ctx *ctx, const char *path, char *buf, size_
 
         if (size == 0)
                 return -ENAMETOOLONG;
-        n = readlinkat(mr_sysroot_fd(ctx), relative(path), buf, size - 1);
+        n = readlinkat(mr_sysroot_fd(ctx), path_in_root(path), buf, size - 1);
         if (n < 0)
                 return negative_errno();
         /* readlinkat() truncates silently: a full buffer may be a cut target. */
@@ -133,7 +127,7 @@ int mr_read_attr_line_at(struct memrange_ctx *ctx, int dir_fd, const char *dir, 
         size_t len;
         int r;
 
-        fd = openat(dir_fd, relative(name), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = openat(dir_fd, path_in_root(name), O_RDONLY | O_CLOEXEC | O_NOCTTY);
         r = fd < 0 ? negative_errno() : read_small(fd, buf, sizeof(buf), &len);
         if (r == -ENOENT)
                 return r;

@@ -14,7 +14,8 @@
 #include "strv.h"
 #include "log.h"
 #include "json-util.h"
-#include "memrange-private.h"
+#include "memrange-cleanup.h"
+#include "parse-util.h"
 #include "io.memranged.h"
 
 /* ---------------------------------------------------------------------------

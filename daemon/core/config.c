@@ -14,7 +14,8 @@
 #include "config.h"
 #include "scheduler.h"
 #include "log.h"
-#include "memrange-private.h"
+#include "memrange-cleanup.h"
+#include "parse-util.h"
 #include "varlink.h"
 #include "string-table.h"
 

@@ -13,6 +13,8 @@
 #include "kexec-plan.h"
 #include "log.h"
 #include "manager.h"
+#include "fileio.h"
+#include "memrange-cleanup.h"
 #include "memrange-private.h"
 #include "reload-record.h"
 
@@ -160,7 +162,7 @@ static int setup_record(struct manager *m) {
         if (!path)
                 return -ENOMEM;
         /* Missing (a copied sysroot): records are compared with "". */
-        (void) mr_read_attr_line(m->ctx, "proc/sys/kernel/random/boot_id", &boot_id);
+        (void) read_line_file_at(memrange_ctx_get_sysroot_fd(m->ctx), "proc/sys/kernel/random/boot_id", LINE_FILE_MAX, &boot_id);
         reload_loop_set_record(m->reload, path, boot_id);
         adopt_record(m, path, boot_id);
         return 0;

@@ -3,7 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "memrange-private.h"
+#include "macro.h"
+#include "parse-util.h"
 #include "string-table.h"
 #include "uevent-parse.h"
 

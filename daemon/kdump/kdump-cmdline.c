@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "kdump-cmdline.h"
-#include "memrange-private.h"
+#include "memrange-cleanup.h"
 
 /* Parameters kdump-config drops from /proc/cmdline (kdump_load()). */
 static const char *const dropped_everywhere[] = { "crashkernel", "hugepages", "hugepagesz", "abm", NULL };

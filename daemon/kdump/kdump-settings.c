@@ -9,7 +9,8 @@
 #include "kdump-settings.h"
 #include "strbuf.h"
 #include "log.h"
-#include "memrange-private.h"
+#include "fileio.h"
+#include "memrange-cleanup.h"
 
 /* ---------------------------------------------------------------------------
  * A growable string
@@ -354,7 +355,7 @@ int kdump_settings_read(struct memrange_ctx *ctx, const char *path, struct kdump
         /* Messages name the file as the machine does: /etc/default/... */
         if (asprintf(&name, "/%s", path + strspn(path, "/")) < 0)
                 return -ENOMEM;
-        r = mr_read_file(ctx, path, KDUMP_SETTINGS_FILE_MAX, &text, &len);
+        r = read_full_file_at(memrange_ctx_get_sysroot_fd(ctx), path, KDUMP_SETTINGS_FILE_MAX, &text, &len);
         if (r == -ENOENT)
                 return r;
         if (r == -EFBIG)

@@ -6,7 +6,8 @@
 #include <string.h>
 
 #include "kexec-method.h"
-#include "memrange-private.h"
+#include "fileio.h"
+#include "memrange-cleanup.h"
 #include "string-table.h"
 
 static const char *const load_choice_table[_LOAD_CHOICE_MAX] = {
@@ -35,7 +36,7 @@ static bool has_word(char *const *words, const char *a, const char *b) {
 static bool locked_down(struct memrange_ctx *ctx) {
         _cleanup_(freep) char *text = NULL;
 
-        if (mr_read_attr(ctx, "sys/kernel/security/lockdown", &text) < 0)
+        if (read_line_file_at(memrange_ctx_get_sysroot_fd(ctx), "sys/kernel/security/lockdown", LINE_FILE_MAX, &text) < 0)
                 return false;
         return !strstr(text, "[none]") && strchr(text, '[');
 }
@@ -43,7 +44,7 @@ static bool locked_down(struct memrange_ctx *ctx) {
 /* The kernel rewrites a loaded image's header after hotplug only with
  * CONFIG_CRASH_HOTPLUG, which also adds this file. */
 static bool kernel_updates_images(struct memrange_ctx *ctx) {
-        return mr_exists(ctx, "sys/kernel/crash_elfcorehdr_size");
+        return file_exists_at(memrange_ctx_get_sysroot_fd(ctx), "sys/kernel/crash_elfcorehdr_size");
 }
 
 /* The arguments' own choice: the syscall options and --hotplug. */

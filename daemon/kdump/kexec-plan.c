@@ -13,7 +13,8 @@
 #include "kexec-method.h"
 #include "kexec-plan.h"
 #include "log.h"
-#include "memrange-private.h"
+#include "fileio.h"
+#include "memrange-cleanup.h"
 
 void kexec_plan_done(struct kexec_plan *p) {
         free(p->origin);
@@ -70,7 +71,7 @@ int kexec_plan_fall_back(struct kexec_plan *p, const char *why) {
 static int running_release(struct memrange_ctx *ctx, char **ret) {
         struct utsname u;
 
-        if (mr_read_attr(ctx, "proc/sys/kernel/osrelease", ret) >= 0 && (*ret)[0])
+        if (read_line_file_at(memrange_ctx_get_sysroot_fd(ctx), "proc/sys/kernel/osrelease", LINE_FILE_MAX, ret) >= 0 && (*ret)[0])
                 return 0;
         if (uname(&u) < 0)
                 return negative_errno();
@@ -86,7 +87,7 @@ static int find_boot_file(struct memrange_ctx *ctx, const char *release, const c
 
                 if (asprintf(&path, "%s%s", *prefixes, release) < 0)
                         return -ENOMEM;
-                if (mr_exists(ctx, path)) {
+                if (file_exists_at(memrange_ctx_get_sysroot_fd(ctx), path)) {
                         *ret = TAKE_PTR(path);
                         return 1;
                 }
@@ -139,7 +140,7 @@ static int choose_kernel(const struct kexec_plan_input *in, const struct kdump_s
                 if (dup_into(&p->kernel, c->kernel ?: kt->kernel) < 0)
                         return -ENOMEM;
                 /* kdump-config passes KDUMP_INITRD only when it exists. */
-                if (!c->kernel && kt->initrd && mr_exists(in->ctx, kt->initrd) && dup_into(&p->initrd, kt->initrd) < 0)
+                if (!c->kernel && kt->initrd && file_exists_at(memrange_ctx_get_sysroot_fd(in->ctx), kt->initrd) && dup_into(&p->initrd, kt->initrd) < 0)
                         return -ENOMEM;
         } else {
                 r = running_kernel(in->ctx, release, &p->kernel, &p->initrd);
@@ -169,7 +170,7 @@ static int choose_cmdline(const struct kexec_plan_input *in, const struct kdump_
         if (in->config->kdump.command_line)
                 return dup_into(&p->cmdline, in->config->kdump.command_line);
         if (!kt->cmdline) {
-                r = mr_read_file(in->ctx, "proc/cmdline", MR_ATTR_MAX, &running, NULL);
+                r = read_full_file_at(memrange_ctx_get_sysroot_fd(in->ctx), "proc/cmdline", LINE_FILE_MAX, &running, NULL);
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0)

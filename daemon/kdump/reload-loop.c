@@ -11,7 +11,7 @@
 
 #include "event-util.h"
 #include "log.h"
-#include "memrange-private.h"
+#include "memrange-cleanup.h"
 #include "reload-loop.h"
 
 struct waiters {

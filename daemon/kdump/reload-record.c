@@ -11,7 +11,8 @@
 
 #include "fileio.h"
 #include "log.h"
-#include "memrange-private.h"
+#include "memrange-cleanup.h"
+#include "parse-util.h"
 #include "reload-record.h"
 
 /* kexec-tools takes at most 32768 ranges; so does the record. */

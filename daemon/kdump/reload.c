@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memrange-private.h"
+#include "memrange-cleanup.h"
 #include "reload.h"
 #include "string-table.h"
 
