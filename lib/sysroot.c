@@ -31,17 +31,7 @@ int mr_read_file(struct memrange_ctx *ctx, const char *path, size_t max, char **
 }
 
 int mr_read_attr(struct memrange_ctx *ctx, const char *path, char **ret_value) {
-        char *buf;
-        size_t len;
-        int r;
-
-        r = mr_read_file(ctx, path, MR_ATTR_MAX, &buf, &len);
-        if (r < 0)
-                return r;
-        if (len > 0 && buf[len - 1] == '\n')
-                buf[--len] = '\0';
-        *ret_value = buf;
-        return 0;
+        return read_line_file_at(mr_sysroot_fd(ctx), path, MR_ATTR_MAX, ret_value);
 }
 
 int mr_opendir(struct memrange_ctx *ctx, const char *path, DIR **ret_dir) {
