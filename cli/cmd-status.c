@@ -53,6 +53,8 @@ static int table_reservations(const struct memrange_table *table, struct memrang
         return 0;
 }
 
+/* Everything the renderers show, from @d (borrowed for as long as *st
+ * lives): 0, or -ENOMEM. */
 static int gather(const struct cli_data *d, struct status *st) {
         *st = (struct status) { .d = d };
         gather_findings(d, st);

@@ -12,6 +12,8 @@
 
 /* ---- both modes ---- */
 
+/* "  label                    value"; a negative @value (its kernel file is
+ * missing) prints n/a. */
 static void print_optional(const char *label, int64_t value) {
         if (value < 0)
                 printf("  %-24s n/a\n", label);
