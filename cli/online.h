@@ -65,7 +65,8 @@ int cli_elfcorehdr_online(const struct cli_global *g, const char *cmd, enum memr
                           enum memrange_arch arch, const struct memrange_elfcore_opts *opts,
                           struct memrange_dump_ranges *ret_info, void **ret_buf, size_t *ret_size);
 
-/* memranged's GetStatus reply (varlink/io.memranged.varlink), checked. */
+/* ---- memranged's own state (daemon-status.c) ----
+ * Its GetStatus reply (varlink/io.memranged.varlink), checked. */
 struct cli_daemon_status {
         const char *socket;    /* where it was asked (borrowed from the options) */
         char *version;

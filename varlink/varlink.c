@@ -262,6 +262,14 @@ static bool connection_allowed(struct varlink_server *s, const struct ucred *cre
         return true;
 }
 
+int varlink_server_add_connection(struct varlink_server *s, int fd, const struct ucred *peer) {
+        _cleanup_(closep) int owned_fd = fd;
+
+        if (!connection_allowed(s, peer))
+                return -EUSERS;
+        return varlink_connection_new(s, TAKE_FD(owned_fd), peer);
+}
+
 static int on_listen(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
         struct varlink_server *s = userdata;
         _cleanup_(closep) int cfd = -1;

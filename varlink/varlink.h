@@ -40,6 +40,7 @@
 
 struct varlink_server;
 struct varlink_call;
+struct ucred;
 
 /* ---- limits ---- */
 
@@ -126,6 +127,13 @@ int varlink_server_listen_fd(struct varlink_server *s, int fd);
 /* Binds @path (replacing a stale socket there), mode 0666: anyone may
  * connect, privileges are checked per method. */
 int varlink_server_listen_path(struct varlink_server *s, const char *path);
+
+/* Serves @fd, a connected AF_UNIX stream socket set up elsewhere (a
+ * socket pair of an in-process client, e.g. a fuzz target), as if accepted
+ * from a peer with @peer's pid, uid and gid; its groups are those the socket
+ * reports. Subject to the connection limits (-EUSERS over them). Takes
+ * ownership of @fd, also on failure. */
+int varlink_server_add_connection(struct varlink_server *s, int fd, const struct ucred *peer);
 
 unsigned varlink_server_n_connections(const struct varlink_server *s);
 

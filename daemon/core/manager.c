@@ -316,7 +316,8 @@ static int listen_socket(struct manager *m) {
         return 0;
 }
 
-static int start_server(struct manager *m) {
+/* The server with io.memranged, not listening yet. */
+static int create_server(struct manager *m) {
         const struct varlink_service_info info = {
                 .vendor = "memranged",
                 .product = "memranged",
@@ -338,6 +339,15 @@ static int start_server(struct manager *m) {
         r = api_register(m);
         if (r < 0)
                 return log_error_errno(r, "Cannot register io.memranged: %m");
+        return 0;
+}
+
+static int start_server(struct manager *m) {
+        int r;
+
+        r = create_server(m);
+        if (r < 0)
+                return r;
         return listen_socket(m);
 }
 
@@ -434,6 +444,29 @@ int manager_start(struct manager *m) {
 
 int manager_run(struct manager *m) {
         return sd_event_loop(m->event);
+}
+
+int manager_start_in_process(struct manager *m) {
+        int r;
+
+        m->group = (gid_t) -1;
+        r = manager_rebuild(m, NULL, CHANGE_STARTUP);
+        if (r < 0)
+                return log_error_errno(r, "The first scan of %s failed: %m", m->options.sysroot ?: "/");
+        return create_server(m);
+}
+
+int manager_add_connection(struct manager *m, int fd, const struct ucred *cred) {
+        return varlink_server_add_connection(m->server, fd, cred);
+}
+
+sd_event *manager_get_event(const struct manager *m) {
+        return m->event;
+}
+
+void manager_count_clients(const struct manager *m, unsigned *ret_connections, size_t *ret_subscribers) {
+        *ret_connections = varlink_server_n_connections(m->server);
+        *ret_subscribers = m->n_subscribers;
 }
 
 struct manager *manager_free(struct manager *m) {

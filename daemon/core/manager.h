@@ -82,6 +82,23 @@ int manager_start(struct manager *m);
 /* Runs the loop until SIGTERM/SIGINT; returns its exit code. */
 int manager_run(struct manager *m);
 
+/* ---- in-process clients (the fuzz target, fuzz/fuzz-varlink-api.c) ---- */
+
+/* What manager_start() does without the outside world: the first scan and
+ * the server with io.memranged, but no signals, watchdog, uevent sockets,
+ * listening socket or READY=1. Only root is privileged then: the groups a
+ * socket pair reports are this process's own, not those of the caller that
+ * manager_add_connection() is told about. */
+int manager_start_in_process(struct manager *m);
+/* Serves @fd, one end of a connected stream socket (taken over, also on
+ * failure), as a connection from a peer with @cred's uid and gid. */
+int manager_add_connection(struct manager *m, int fd, const struct ucred *cred);
+/* The loop, for callers that run it step by step (sd_event_run()). */
+sd_event *manager_get_event(const struct manager *m);
+/* Open client connections and Subscribe calls: a client that left must
+ * leave neither behind. */
+void manager_count_clients(const struct manager *m, unsigned *ret_connections, size_t *ret_subscribers);
+
 /* A synchronous full rebuild (the Rescan method): 1 changed, 0 not, -errno. */
 int manager_rescan(struct manager *m);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* memrangectl status, online: memranged's own state (generation, uevent
- * counters, pending rebuild, kdump) around the sections both modes share. */
+/* memrangectl status, the text form (status.h): the sections both modes
+ * share, the sysroot's crash kernel files offline, and online memranged's
+ * own state (generation, uevent counters, pending rebuild, kdump). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,86 @@
 
 #include "status.h"
 #include "time-util.h"
+
+/* ---- both modes ---- */
+
+/* "  label                    value"; a negative @value (its kernel file is
+ * missing) prints n/a. */
+static void print_optional(const char *label, int64_t value) {
+        if (value < 0)
+                printf("  %-24s n/a\n", label);
+        else
+                printf("  %-24s %" PRIi64 "\n", label, value);
+}
+
+static void print_sources(const struct memrange_sources *s) {
+        puts("Sources:");
+        for (size_t i = 0; i < STATUS_N_SOURCES; i++) {
+                printf("  %-24s %s", memrange_source_to_name(1u << i), status_source_status_name(s->status[i]));
+                if (s->status[i] == MEMRANGE_SOURCE_ERROR && s->error[i])
+                        printf(": %s", s->error[i]);
+                putchar('\n');
+        }
+}
+
+static void print_table_totals(const struct status *st, bool in_bytes) {
+        char size[32];
+
+        if (!st->d->table) {
+                printf("Table: %zu ranges (addresses hidden: memranged shows them only to root and members of "
+                       "group memrange)\n",
+                       st->n_ranges);
+                return;
+        }
+        printf("Table: %zu ranges, %s\n", st->n_ranges, out_format_size(st->total_bytes, in_bytes, size, sizeof(size)));
+        for (size_t t = 0; t < _MEMRANGE_TYPE_MAX; t++) {
+                if (st->by_type[t].ranges == 0)
+                        continue;
+                printf("  %-24s %zu %s, %s\n", memrange_type_to_name(t), st->by_type[t].ranges,
+                       st->by_type[t].ranges == 1 ? "range" : "ranges",
+                       out_format_size(st->by_type[t].bytes, in_bytes, size, sizeof(size)));
+        }
+}
+
+/* One "reservation" line per crash kernel reservation ("none" when there
+ * is none, "hidden" when addresses were refused). */
+static void print_reservations(const struct status *st, bool in_bytes) {
+        const struct memrange_list *list = &st->reservations;
+        char buf[256], size[32];
+
+        if (!st->d->table) {
+                printf("  %-24s hidden\n", "reservation");
+                return;
+        }
+        if (list->n == 0)
+                printf("  %-24s none\n", "reservation");
+        for (size_t i = 0; i < list->n; i++) {
+                const struct memrange *r = &list->ranges[i];
+
+                printf("  %-24s %s (%s)%s\n", "reservation", out_format_range(r->start, r->end, buf, sizeof(buf)),
+                       out_format_size(r->end - r->start, in_bytes, size, sizeof(size)),
+                       r->flags & MEMRANGE_F_CRASH_LOW ? " low" : "");
+        }
+}
+
+static void print_crash(const struct status *st, const struct memrange_crash *c, bool in_bytes) {
+        _cleanup_(freep) char *possible = NULL, *online = NULL;
+
+        puts("Crash kernel:");
+        print_reservations(st, in_bytes);
+        print_optional("kexec_loaded", c->kexec_loaded);
+        print_optional("kexec_crash_loaded", c->kexec_crash_loaded);
+        print_optional("kexec_crash_size", c->kexec_crash_size);
+        print_optional("crash_hotplug (memory)", c->crash_hotplug_memory);
+        print_optional("crash_hotplug (cpu)", c->crash_hotplug_cpu);
+        print_optional("crash_elfcorehdr_size", c->crash_elfcorehdr_size);
+        printf("  %-24s %s\n", "CPUs possible",
+               memrange_idset_to_string(&c->possible, &possible) < 0 ? "(out of memory)" : possible);
+        printf("  %-24s %s\n", "CPUs online",
+               memrange_idset_to_string(&c->online, &online) < 0 ? "(out of memory)" : online);
+}
+
+/* ---- memranged's own state ---- */
 
 static const char *yes_no(bool value) {
         return value ? "yes" : "no";
@@ -30,7 +111,7 @@ static const char *ago(uint64_t usec, char *buf, size_t size) {
         return buf;
 }
 
-void status_print_daemon(const struct cli_daemon_status *s) {
+static void print_daemon(const struct cli_daemon_status *s) {
         char buf[64];
 
         printf("Daemon: memranged %s at %s\n", s->version, s->socket);
@@ -47,18 +128,12 @@ void status_print_daemon(const struct cli_daemon_status *s) {
                 printf("  %-24s %s\n", "last rebuild failed", s->last_error);
 }
 
-void status_print_online_ram(const struct cli_daemon_status *s, bool in_bytes) {
+static void print_online_ram(const struct cli_daemon_status *s, bool in_bytes) {
         char total[32], online[32], offline[32];
 
         printf("  %-24s %s (%s online, %s offline)\n", "RAM", out_format_size(s->total_ram, in_bytes, total, sizeof(total)),
                out_format_size(s->online_ram, in_bytes, online, sizeof(online)),
                out_format_size(s->offline_ram, in_bytes, offline, sizeof(offline)));
-}
-
-void status_json_add_ram(struct json_object *table, const struct cli_daemon_status *s) {
-        status_json_add(table, "total_ram", json_object_new_uint64(s->total_ram));
-        status_json_add(table, "online_ram", json_object_new_uint64(s->online_ram));
-        status_json_add(table, "offline_ram", json_object_new_uint64(s->offline_ram));
 }
 
 static const char *crash_hotplug_name(int value) {
@@ -236,54 +311,39 @@ static void print_reload(const struct cli_daemon_status *s) {
         print_history(k);
 }
 
-void status_print_online_crash(const struct cli_data *d, bool in_bytes) {
-        const struct cli_daemon_status *s = d->daemon;
+static void print_online_crash(const struct status *st, bool in_bytes) {
+        const struct cli_daemon_status *s = st->d->daemon;
 
         puts("Crash kernel:");
-        status_print_reservations(d->table, in_bytes);
+        print_reservations(st, in_bytes);
         printf("  %-24s %s\n", "kdump loaded", yes_no(s->kdump_loaded));
         printf("  %-24s %s\n", "crash_hotplug", crash_hotplug_name(s->kdump_crash_hotplug));
         printf("  %-24s %s\n", "kdump state", s->kdump_state);
         print_reload(s);
 }
 
-struct json_object *status_json_online_crash(const struct cli_data *d) {
-        const struct cli_daemon_status *s = d->daemon;
-        struct json_object *obj = json_object_new_object();
+/* ---- the whole form ---- */
 
-        if (!obj)
-                return NULL;
-        status_json_add(obj, "reservations", status_json_reservations(d->table));
-        status_json_add(obj, "kdump_loaded", json_object_new_boolean(s->kdump_loaded));
-        status_json_add(obj, "crash_hotplug",
-                        s->kdump_crash_hotplug < 0 ? NULL : json_object_new_boolean(s->kdump_crash_hotplug));
-        status_json_add(obj, "kdump_state", json_object_new_string(s->kdump_state));
-        /* The reload engine's state as the daemon reports it. */
-        status_json_add(obj, "kdump", json_object_get(s->kdump));
-        return obj;
-}
+void status_print_text(const struct status *st, bool in_bytes) {
+        const struct cli_data *d = st->d;
 
-struct json_object *status_json_daemon(const struct cli_daemon_status *s) {
-        struct json_object *obj = json_object_new_object(), *uevents = json_object_new_object();
-
-        if (!obj || !uevents) {
-                json_object_put(obj);
-                json_object_put(uevents);
-                return NULL;
-        }
-        status_json_add(uevents, "received", json_object_new_uint64(s->uevents_received));
-        status_json_add(uevents, "ignored", json_object_new_uint64(s->uevents_ignored));
-        status_json_add(uevents, "lost", json_object_new_uint64(s->uevents_lost));
-        status_json_add(uevents, "rebuilds", json_object_new_uint64(s->rebuilds));
-        status_json_add(uevents, "full_rescans", json_object_new_uint64(s->full_rescans));
-        status_json_add(uevents, "pending", json_object_new_boolean(s->rebuild_pending));
-
-        status_json_add(obj, "socket", json_object_new_string(s->socket));
-        status_json_add(obj, "version", json_object_new_string(s->version));
-        status_json_add(obj, "generation", json_object_new_uint64(s->generation));
-        status_json_add(obj, "changed_usec", json_object_new_uint64(s->changed_usec));
-        status_json_add(obj, "addresses_hidden", json_object_new_boolean(s->addresses_hidden));
-        status_json_add(obj, "last_error", s->last_error ? json_object_new_string(s->last_error) : NULL);
-        status_json_add(obj, "uevents", uevents);
-        return obj;
+        if (d->daemon)
+                print_daemon(d->daemon);
+        else
+                printf("Sysroot: %s\n", d->sysroot);
+        print_sources(d->sources);
+        if (cli_iomem_hidden(d))
+                printf("  %s\n", CLI_HIDDEN_EXPLANATION);
+        print_table_totals(st, in_bytes);
+        if (d->daemon)
+                print_online_ram(d->daemon, in_bytes);
+        if (d->daemon)
+                print_online_crash(st, in_bytes);
+        else if (d->sources->crash)
+                print_crash(st, d->sources->crash, in_bytes);
+        else
+                puts("Crash kernel: n/a");
+        printf("Findings: %" PRIu64 " errors, %" PRIu64 " warnings, %" PRIu64 " info\n",
+               st->findings[MEMRANGE_SEVERITY_ERROR],
+               st->findings[MEMRANGE_SEVERITY_WARNING], st->findings[MEMRANGE_SEVERITY_INFO]);
 }
