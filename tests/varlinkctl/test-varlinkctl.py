@@ -15,6 +15,7 @@ RAM, blocks 0-7 and 32-39, one finding.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -35,6 +36,7 @@ RAM = [(0x1000, 0x9fbff), (0x100000, 0x1dffffff), (0x1e000000, 0x2dffffff), (0x2
 # enough for a Rescan under ASan.
 SUBSCRIBE_SECONDS = 4 * h.SLOWDOWN
 VARLINKCTL = []
+VARLINKCTL_NOBODY = []
 
 
 def idl():
@@ -45,9 +47,24 @@ def idl():
 def varlinkctl(*args, stdin=None, user=None, timeout=30):
     """Runs varlinkctl with @args (as uid 65534 when @user is "nobody");
     returns the CompletedProcess (text)."""
-    prefix = h.NOBODY if user == "nobody" else []
-    return subprocess.run(prefix + VARLINKCTL + ["--no-pager"] + list(args), input=stdin, capture_output=True,
+    command = VARLINKCTL_NOBODY if user == "nobody" else VARLINKCTL
+    return subprocess.run(command + ["--no-pager"] + list(args), input=stdin, capture_output=True,
                           text=True, timeout=timeout * h.SLOWDOWN)
+
+
+def reachable_by_nobody(ctx):
+    """Sets VARLINKCTL_NOBODY: varlinkctl as uid 65534. The cache may lie
+    where that user cannot go (a build directory under /root): then a copy
+    of the unpacked tree in the test's directory serves."""
+    os.chmod(ctx.tmp, 0o755)
+    command = VARLINKCTL
+    if subprocess.run(h.NOBODY + command + ["--version"], capture_output=True).returncode != 0:
+        root = os.path.join(ctx.tmp, "trixie")
+        shutil.copytree(os.path.join(os.environ["VARLINKCTL_CACHE"], "root"), root, symlinks=True)
+        command = trixie_varlinkctl.loader(root) + [os.path.join(root, "usr/bin/varlinkctl")]
+        r = subprocess.run(h.NOBODY + command + ["--version"], capture_output=True, text=True)
+        expect(r.returncode == 0, f"uid 65534 cannot run varlinkctl even from {root}: {r.stderr}")
+    VARLINKCTL_NOBODY[:] = h.NOBODY + command
 
 
 def succeeds(r, what):
@@ -97,6 +114,12 @@ def test_validate_idl_refuses_an_anonymous_struct_with_a_named_type(ctx):
     r = varlinkctl("validate-idl", stdin=text)
     expect(r.returncode != 0, "sd-varlink now accepts a named type inside an anonymous struct")
     expect("No target symbol" in r.stderr, f"refused for another reason: {r.stderr}")
+    # varlink_idl.py's check (run by the daemon suite) finds the same.
+    expect_eq(varlink_idl.Interface(text).anonymous_structs_with_named_types(), ["M reply.s"],
+              "varlink_idl's finding")
+    named = "interface io.example\ntype T (a: int)\ntype S (t: ?T)\nmethod M() -> (s: S)\n"
+    succeeds(varlinkctl("validate-idl", stdin=named), "validate-idl with the struct named")
+    expect_eq(varlink_idl.Interface(named).anonymous_structs_with_named_types(), [], "varlink_idl, struct named")
 
 
 def test_served_interface_validates_and_lists(ctx):
@@ -257,7 +280,7 @@ def test_errors(ctx):
 def test_errors_of_an_unprivileged_caller(ctx):
     h.require_root("switching to uid 65534 needs root")
     d, address = start(ctx)
-    os.chmod(ctx.tmp, 0o755)
+    reachable_by_nobody(ctx)
     status = call(address, "io.memranged.GetStatus", user="nobody")
     idl().check_reply("GetStatus", status)
     _, stderr, params = call_fails(address, "io.memranged.ListRanges", user="nobody")
@@ -268,7 +291,7 @@ def test_errors_of_an_unprivileged_caller(ctx):
 
 
 def main():
-    cache = os.environ.get("VARLINKCTL_CACHE") or os.path.join(os.getcwd(), "cache")
+    cache = h.env_path("VARLINKCTL_CACHE")
     try:
         VARLINKCTL.extend(trixie_varlinkctl.varlinkctl(cache, lambda m: print(f"varlinkctl: {m}", flush=True)))
     except trixie_varlinkctl.Unreachable as e:

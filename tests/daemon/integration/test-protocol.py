@@ -374,6 +374,10 @@ def test_get_info_and_interface_descriptions(ctx):
     got = d.call("org.varlink.service.GetInterfaceDescription", {"interface": "io.memranged"})
     expect_eq(list(got), ["description"], "GetInterfaceDescription members")
     expect(got["description"] == expected, "the served description differs from varlink/io.memranged.varlink")
+    # What sd-varlink refuses (tests/varlinkctl runs systemd's varlinkctl;
+    # this holds without it).
+    expect_eq(varlink_idl.Interface(got["description"]).anonymous_structs_with_named_types(), [],
+              "anonymous structs holding named types")
     service = d.call("org.varlink.service.GetInterfaceDescription", {"interface": "org.varlink.service"})
     svc = varlink_idl.Interface(service["description"])
     expect_eq(svc.name, "org.varlink.service", "service interface name")
