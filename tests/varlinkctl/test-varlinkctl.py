@@ -15,6 +15,7 @@ RAM, blocks 0-7 and 32-39, one finding.
 """
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -79,13 +80,15 @@ def call(address, method, parameters=None, user=None):
 
 
 def call_fails(address, method, parameters=None, user=None):
-    """varlinkctl call that must fail with a varlink error: (exit status,
-    error name, error parameters). varlinkctl 257 logs the error name on
-    stderr and prints the error's parameters on stdout."""
+    """varlinkctl call that must fail with a varlink error: (error name,
+    error parameters). varlinkctl 257 logs "Method call M() failed: ERROR"
+    on stderr and prints the error's parameters on stdout."""
     r = varlinkctl("--json=short", "call", address, method, json.dumps(parameters or {}), user=user)
     expect(r.returncode != 0, f"call {method} {parameters} succeeded: {r.stdout}")
+    m = re.search(r"failed: (\S+)$", r.stderr.strip())
+    expect(m, f"call {method} {parameters}: no error name on stderr: {r.stderr}")
     expect(r.stdout.strip(), f"call {method} {parameters}: no error parameters on stdout\nstderr: {r.stderr}")
-    return r.returncode, r.stderr, json.loads(r.stdout)
+    return m.group(1), json.loads(r.stdout)
 
 
 def start(ctx, root=None, config=""):
@@ -241,8 +244,8 @@ def test_subscribe_streams_changes(ctx):
 
 def test_errors(ctx):
     d, address = start(ctx)
-    _, stderr, params = call_fails(address, "io.memranged.NoSuchMethod")
-    expect("org.varlink.service.MethodNotFound" in stderr, f"unknown method: {stderr}")
+    name, params = call_fails(address, "io.memranged.NoSuchMethod")
+    expect_eq(name, "org.varlink.service.MethodNotFound", "unknown method")
     expect_eq(params, {"method": "io.memranged.NoSuchMethod"}, "MethodNotFound parameters")
 
     # A parameter the method does not declare: the varlink service
@@ -250,8 +253,8 @@ def test_errors(ctx):
     for method, parameters, name in [("ListRanges", {"bogus": 1}, "bogus"),
                                      ("GetStatus", {"verbose": True}, "verbose"),
                                      ("Reload", {"forced": True}, "forced")]:
-        _, stderr, params = call_fails(address, f"io.memranged.{method}", parameters)
-        expect("org.varlink.service.InvalidParameter" in stderr, f"{method} {parameters}: {stderr}")
+        error, params = call_fails(address, f"io.memranged.{method}", parameters)
+        expect_eq(error, "org.varlink.service.InvalidParameter", f"{method} {parameters}")
         expect_eq(params, {"parameter": name}, f"{method} {parameters}")
 
     # A declared parameter of the wrong type or with a value memranged
@@ -260,21 +263,21 @@ def test_errors(ctx):
                                      ("ListRanges", {"types": ["dram"]}, "types"),
                                      ("GetCrashRanges", {"policy": "sometimes"}, "policy"),
                                      ("Reload", {"force": "yes"}, "force")]:
-        _, stderr, params = call_fails(address, f"io.memranged.{method}", parameters)
-        expect("io.memranged.InvalidParameter" in stderr, f"{method} {parameters}: {stderr}")
+        error, params = call_fails(address, f"io.memranged.{method}", parameters)
+        expect_eq(error, "io.memranged.InvalidParameter", f"{method} {parameters}")
         idl().check_error("io.memranged.InvalidParameter", params)
         expect_eq(params["parameter"], name, f"{method} {parameters}: parameter")
         expect(params["reason"], f"{method} {parameters}: no reason")
 
     # Another error of the interface, with its parameters: reloading is off
     # (no kdump-tools settings in the fixture, no Command=).
-    _, stderr, params = call_fails(address, "io.memranged.Reload")
-    expect("io.memranged.ReloadUnavailable" in stderr, f"Reload while tracking only: {stderr}")
+    error, params = call_fails(address, "io.memranged.Reload")
+    expect_eq(error, "io.memranged.ReloadUnavailable", "Reload while tracking only")
     idl().check_error("io.memranged.ReloadUnavailable", params)
     expect("tracking only" in params["reason"], f"ReloadUnavailable reason: {params['reason']}")
     # The stream method without "more".
-    _, stderr, params = call_fails(address, "io.memranged.Subscribe")
-    expect("org.varlink.service.ExpectedMore" in stderr, f"Subscribe without --more: {stderr}")
+    error, params = call_fails(address, "io.memranged.Subscribe")
+    expect_eq((error, params), ("org.varlink.service.ExpectedMore", {}), "Subscribe without --more")
 
 
 def test_errors_of_an_unprivileged_caller(ctx):
@@ -283,11 +286,13 @@ def test_errors_of_an_unprivileged_caller(ctx):
     reachable_by_nobody(ctx)
     status = call(address, "io.memranged.GetStatus", user="nobody")
     idl().check_reply("GetStatus", status)
-    _, stderr, params = call_fails(address, "io.memranged.ListRanges", user="nobody")
-    expect("io.memranged.AddressesHidden" in stderr, f"ListRanges as nobody: {stderr}")
-    expect_eq(params, {}, "AddressesHidden parameters")
-    _, stderr, params = call_fails(address, "io.memranged.Rescan", user="nobody")
-    expect("org.varlink.service.PermissionDenied" in stderr, f"Rescan as nobody: {stderr}")
+    expect_eq(status["generation"], 1, "GetStatus as nobody")
+    for method, expected in [("ListRanges", "io.memranged.AddressesHidden"),
+                             ("GetCrashRanges", "io.memranged.AddressesHidden"),
+                             ("Rescan", "org.varlink.service.PermissionDenied"),
+                             ("Reload", "org.varlink.service.PermissionDenied")]:
+        error, params = call_fails(address, f"io.memranged.{method}", user="nobody")
+        expect_eq((error, params), (expected, {}), f"{method} as nobody")
 
 
 def main():
