@@ -30,15 +30,18 @@ int api_error_invalid_parameter(struct varlink_call *call, const char *parameter
         return varlink_call_error(call, IO_MEMRANGED_ERROR_INVALID_PARAMETER, p);
 }
 
-/* Refuses unknown parameters with io.memranged.InvalidParameter, as the
- * filters do: returns 1 when it replied. */
+/* Refuses a parameter the method does not declare: returns 1 when it
+ * replied. The call does not match the method's signature, which is what
+ * the varlink service interface's InvalidParameter says (and what
+ * sd-varlink servers send); io.memranged.InvalidParameter is for values
+ * of declared parameters, with the reason. */
 int api_refuse_unknown(struct varlink_call *call, struct json_object *parameters, const char *const *known,
                           int *ret) {
         const char *unknown = varlink_json_find_unknown_key(parameters, known);
 
         if (!unknown)
                 return 0;
-        *ret = api_error_invalid_parameter(call, unknown, "unknown parameter");
+        *ret = varlink_call_error_invalid_parameter(call, unknown);
         return 1;
 }
 
@@ -288,10 +291,11 @@ static int method_list_ranges(struct varlink_call *call, struct json_object *par
         struct manager *m = userdata;
         struct cached_reply *cache = &m->list_ranges;
         struct memrange_json_filter filter;
+        static const char *const known[] = { "types", "node", "start", "end", NULL };
         struct mj_error error = {};
         int r;
 
-        if (api_refuse_unprivileged(m, call, &r))
+        if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, known, &r))
                 return r;
         r = memrange_json_filter_from_json(parameters, &filter, &error);
         if (r == -EBADMSG)

@@ -26,7 +26,8 @@ void api_drop_subscribers(struct manager *m);
 extern const char *const api_no_parameters[];
 /* io.memranged.InvalidParameter {parameter, reason}. */
 int api_error_invalid_parameter(struct varlink_call *call, const char *parameter, const char *reason);
-/* Refuses parameters not in @known: returns 1 when it replied (*ret). */
+/* Refuses parameters not in @known with org.varlink.service.InvalidParameter:
+ * returns 1 when it replied (*ret). */
 int api_refuse_unknown(struct varlink_call *call, struct json_object *parameters, const char *const *known,
                        int *ret);
 /* io.memranged.InternalError {errno}. */

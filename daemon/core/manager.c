@@ -322,7 +322,8 @@ static int create_server(struct manager *m) {
                 .vendor = "memranged",
                 .product = "memranged",
                 .version = PROJECT_VERSION,
-                .url = "https://github.com/memranged/memranged",
+                /* GetInfo's url must be a string: the project has no public address. */
+                .url = "",
                 .internal_error = IO_MEMRANGED_ERROR_INTERNAL,
         };
         const struct varlink_limits limits = {
