@@ -357,6 +357,15 @@ static int error_reload_unavailable(struct manager *m, struct varlink_call *call
         return varlink_call_error(call, IO_MEMRANGED_ERROR_RELOAD_UNAVAILABLE, p);
 }
 
+/* A Reload call waiting for its attempt (below, after the reply). */
+struct reload_caller {
+        struct manager *manager;
+        struct varlink_call *call;  /* reference held */
+        struct reload_wait *wait;   /* owned by the reload loop */
+};
+
+static int reload_caller_wait(struct manager *m, struct varlink_call *call, bool force);
+
 int api_method_reload(struct varlink_call *call, struct json_object *parameters, void *userdata) {
         static const char *const known[] = { "force", NULL };
         struct manager *m = userdata;
@@ -370,10 +379,7 @@ int api_method_reload(struct varlink_call *call, struct json_object *parameters,
         if (varlink_call_peer_uid(call) != 0)
                 return varlink_call_error_permission_denied(call);
         log_info("Reload%s requested (uid 0, pid %d)", force ? " (forced)" : "", (int) varlink_call_peer_pid(call));
-        r = reload_loop_request(m->reload, call, force);
-        if (r == -EOPNOTSUPP)
-                return error_reload_unavailable(m, call);
-        return r;
+        return reload_caller_wait(m, call, force);
 }
 
 /* {reloaded, generation, reason, attempt?}, or ReloadFailed {attempt}. */
@@ -401,11 +407,48 @@ static int reply_reload(struct manager *m, struct varlink_call *call, const stru
         return varlink_call_reply(call, TAKE_PTR(p));
 }
 
-void api_reply_reload(struct varlink_call *call, const struct reload_outcome *outcome, void *userdata) {
-        int r = reply_reload(userdata, call, outcome);
+static void reload_caller_free(struct reload_caller *c) {
+        varlink_call_set_disconnect_handler(c->call, NULL, NULL);
+        varlink_call_unref(c->call);
+        free(c);
+}
 
-        if (r == -ENOMEM)
-                r = api_error_internal(call, r);
+static void on_reload_done(const struct reload_outcome *outcome, void *userdata) {
+        struct reload_caller *c = userdata;
+        int r;
+
+        /* NULL: the daemon is going away, the call closes unanswered. */
+        if (outcome) {
+                r = reply_reload(c->manager, c->call, outcome);
+                if (r == -ENOMEM)
+                        r = api_error_internal(c->call, r);
+                if (r < 0)
+                        log_debug_errno(r, "Cannot answer a Reload call: %m");
+        }
+        reload_caller_free(c);
+}
+
+/* The client went away: nobody to tell, but the attempt still runs. */
+static void on_reload_caller_gone(struct varlink_call *call, void *userdata) {
+        struct reload_caller *c = userdata;
+
+        c->wait = reload_wait_cancel(c->wait);
+        reload_caller_free(c);
+}
+
+static int reload_caller_wait(struct manager *m, struct varlink_call *call, bool force) {
+        struct reload_caller *c = malloc(sizeof(*c));
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        *c = (struct reload_caller) { .manager = m, .call = varlink_call_ref(call) };
+        varlink_call_set_disconnect_handler(call, on_reload_caller_gone, c);
+        /* From here on @c may be gone: on_reload_done can run at once. */
+        r = reload_loop_request(m->reload, force, on_reload_done, c, &c->wait);
         if (r < 0)
-                log_debug_errno(r, "Cannot answer a Reload call: %m");
+                reload_caller_free(c);
+        if (r == -EOPNOTSUPP)
+                return error_reload_unavailable(m, call);
+        return r;
 }

@@ -43,6 +43,5 @@ struct json_object *api_reply_with_generation(const struct manager *m);
 int api_add_kdump(struct json_object *p, const struct manager *m, bool privileged);
 int api_method_get_crash_ranges(struct varlink_call *call, struct json_object *parameters, void *userdata);
 int api_method_get_elf_core_header(struct varlink_call *call, struct json_object *parameters, void *userdata);
+/* Waits for the reload loop's outcome and answers then. */
 int api_method_reload(struct varlink_call *call, struct json_object *parameters, void *userdata);
-/* reload_loop_ops.reply: the answer to a Reload call. */
-void api_reply_reload(struct varlink_call *call, const struct reload_outcome *outcome, void *userdata);
