@@ -274,7 +274,6 @@ static int dump_ranges_to_json(const struct memrange_dump_ranges *ranges, struct
 }
 
 int api_method_get_crash_ranges(struct varlink_call *call, struct json_object *parameters, void *userdata) {
-        static const char *const known[] = { "policy", "arch", NULL };
         struct manager *m = userdata;
         _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *ranges = NULL;
         _cleanup_(memrange_list_freep) struct memrange_list *dropped = NULL;
@@ -284,8 +283,7 @@ int api_method_get_crash_ranges(struct varlink_call *call, struct json_object *p
         enum memrange_arch arch;
         int r;
 
-        if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, known, &r) ||
-            parse_dump_parameters(call, parameters, &policy, &arch, &r))
+        if (parse_dump_parameters(call, parameters, &policy, &arch, &r))
                 return r;
         r = manager_dump_ranges(m, policy, arch, &ranges);
         if (r == -ENOMEM)
@@ -305,7 +303,6 @@ int api_method_get_crash_ranges(struct varlink_call *call, struct json_object *p
 }
 
 int api_method_get_elf_core_header(struct varlink_call *call, struct json_object *parameters, void *userdata) {
-        static const char *const known[] = { "policy", "arch", "direct_map_base", "backup_offset", NULL };
         struct manager *m = userdata;
         _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *ranges = NULL;
         _cleanup_(json_object_putp) struct json_object *p = NULL;
@@ -317,8 +314,7 @@ int api_method_get_elf_core_header(struct varlink_call *call, struct json_object
         size_t size;
         int r;
 
-        if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, known, &r) ||
-            parse_dump_parameters(call, parameters, &policy, &arch, &r))
+        if (parse_dump_parameters(call, parameters, &policy, &arch, &r))
                 return r;
         if (varlink_json_get_uint64(parameters, "direct_map_base", &opts.direct_map_base) < 0)
                 return api_error_invalid_parameter(call, "direct_map_base", "expected an unsigned integer");
@@ -367,17 +363,11 @@ struct reload_caller {
 static int reload_caller_wait(struct manager *m, struct varlink_call *call, bool force);
 
 int api_method_reload(struct varlink_call *call, struct json_object *parameters, void *userdata) {
-        static const char *const known[] = { "force", NULL };
         struct manager *m = userdata;
         bool force = false;
-        int r;
 
-        if (api_refuse_unknown(call, parameters, known, &r))
-                return r;
         if (varlink_json_get_bool(parameters, "force", &force) < 0)
                 return api_error_invalid_parameter(call, "force", "expected a boolean");
-        if (varlink_call_peer_uid(call) != 0)
-                return varlink_call_error_permission_denied(call);
         log_info("Reload%s requested (uid 0, pid %d)", force ? " (forced)" : "", (int) varlink_call_peer_pid(call));
         return reload_caller_wait(m, call, force);
 }
