@@ -7,12 +7,14 @@
 
 #include <sys/socket.h>
 
+#include "varlink-idl.h"
 #include "varlink-protocol.h"
 #include "varlink.h"
 
 struct varlink_registration {
         const struct varlink_interface *iface;
         void *userdata;
+        struct varlink_idl_methods idl; /* parsed from iface->description */
 };
 
 /* Refused connections are logged at most once per interval. */

@@ -25,8 +25,8 @@ static int service_get_interface_description(struct varlink_call *call, struct j
                                              void *userdata);
 
 static const struct varlink_method service_methods[] = {
-        { "GetInfo", service_get_info, 0 },
-        { "GetInterfaceDescription", service_get_interface_description, 0 },
+        { "GetInfo", service_get_info, 0, VARLINK_ACCESS_ANYONE },
+        { "GetInterfaceDescription", service_get_interface_description, 0, VARLINK_ACCESS_ANYONE },
         {},
 };
 
@@ -130,6 +130,8 @@ struct varlink_server *varlink_server_free(struct varlink_server *s) {
         if (s->bound_path)
                 (void) unlink(s->bound_path);
         free(s->bound_path);
+        for (size_t k = 0; k < s->n_interfaces; k++)
+                varlink_idl_methods_clear(&s->interfaces[k].idl);
         free(s->interfaces);
         free(s->vendor);
         free(s->product);
@@ -159,23 +161,49 @@ static const struct varlink_method *find_method(const struct varlink_interface *
         return NULL;
 }
 
+/* The table and the description declare the same methods: each of the
+ * table's once and in the description, and as many. */
+static int methods_agree(const struct varlink_interface *iface, const struct varlink_idl_methods *idl) {
+        size_t n = 0;
+
+        for (const struct varlink_method *m = iface->methods; m && m->name; m++, n++) {
+                if (!varlink_member_name_is_valid(m->name) || find_method(iface, m->name) != m ||
+                    !varlink_idl_methods_find(idl, m->name))
+                        return -EINVAL;
+                if (m->access == VARLINK_ACCESS_TRUSTED &&
+                    (!iface->caller_is_trusted || !varlink_qualified_name_is_valid(iface->untrusted_error)))
+                        return -EINVAL;
+        }
+        return n == idl->n ? 0 : -EINVAL;
+}
+
 int varlink_server_add_interface(struct varlink_server *s, const struct varlink_interface *iface,
                                  void *userdata) {
+        struct varlink_idl_methods idl = {};
         struct varlink_registration *p;
+        int r;
 
         if (!iface || !varlink_interface_name_is_valid(iface->name) || !iface->description)
                 return -EINVAL;
-        for (const struct varlink_method *m = iface->methods; m && m->name; m++)
-                if (!varlink_member_name_is_valid(m->name))
-                        return -EINVAL;
         if (find_interface(s, iface->name, strlen(iface->name)))
                 return -EEXIST;
+        r = varlink_idl_parse_methods(iface->description, &idl);
+        if (r == -EBADMSG)
+                r = -EINVAL;
+        if (r >= 0)
+                r = methods_agree(iface, &idl);
+        if (r < 0) {
+                varlink_idl_methods_clear(&idl);
+                return r;
+        }
 
         p = reallocarray(s->interfaces, s->n_interfaces + 1, sizeof(*p));
-        if (!p)
+        if (!p) {
+                varlink_idl_methods_clear(&idl);
                 return -ENOMEM;
+        }
         s->interfaces = p;
-        s->interfaces[s->n_interfaces++] = (struct varlink_registration) { iface, userdata };
+        s->interfaces[s->n_interfaces++] = (struct varlink_registration) { iface, userdata, idl };
         return 0;
 }
 
@@ -401,7 +429,7 @@ static int reply_error_string(struct varlink_call *call, const char *error, cons
 /* Finds the handler and reports the org.varlink.service errors; returns
  * NULL when the call was answered here. */
 static const struct varlink_method *lookup(struct varlink_server *s, struct varlink_call *call,
-                                           void **ret_userdata) {
+                                           const struct varlink_registration **ret_reg) {
         const char *method = varlink_call_method(call);
         const char *dot = strrchr(method, '.'); /* the parser checked the name */
         const struct varlink_registration *reg;
@@ -429,13 +457,56 @@ static const struct varlink_method *lookup(struct varlink_server *s, struct varl
                 (void) varlink_call_error(call, VARLINK_ERROR_EXPECTED_MORE, NULL);
                 return NULL;
         }
-        *ret_userdata = reg->userdata;
+        *ret_reg = reg;
         return m;
 }
 
+/* Replies (returning 1, the reply's result in *ret) when the caller may
+ * not call @m. */
+static int refuse_access(const struct varlink_registration *reg, const struct varlink_method *m,
+                         struct varlink_call *call, int *ret) {
+        switch (m->access) {
+        case VARLINK_ACCESS_ROOT:
+                if (varlink_call_peer_uid(call) == 0)
+                        return 0;
+                *ret = varlink_call_error_permission_denied(call);
+                return 1;
+        case VARLINK_ACCESS_TRUSTED:
+                if (reg->iface->caller_is_trusted(call, reg->userdata))
+                        return 0;
+                *ret = varlink_call_error(call, reg->iface->untrusted_error, NULL);
+                return 1;
+        case VARLINK_ACCESS_ANYONE:
+        default:
+                return 0;
+        }
+}
+
+/* Replies (returning 1) when the call passes a parameter the method's
+ * signature does not declare. */
+static int refuse_unknown_parameter(const struct varlink_registration *reg, const struct varlink_method *m,
+                                    struct varlink_call *call, int *ret) {
+        const struct varlink_idl_method *signature = varlink_idl_methods_find(&reg->idl, m->name);
+
+        json_object_object_foreach(call->message.parameters, key, value) {
+                bool declared = false;
+
+                (void) value;
+                for (char **p = signature->parameters; *p && !declared; p++)
+                        declared = strcmp(*p, key) == 0;
+                if (declared)
+                        continue;
+                *ret = reg->iface->refuse_unknown_parameter
+                               ? reg->iface->refuse_unknown_parameter(call, key, reg->userdata)
+                               : varlink_call_error_invalid_parameter(call, key);
+                return 1;
+        }
+        return 0;
+}
+
 void varlink_server_dispatch(struct varlink_server *s, struct varlink_call *call) {
+        const struct varlink_registration *reg = NULL;
         const struct varlink_method *m;
-        void *userdata = NULL;
         int r;
 
         if (call->message.upgrade) {
@@ -443,11 +514,12 @@ void varlink_server_dispatch(struct varlink_server *s, struct varlink_call *call
                 (void) varlink_call_error_invalid_parameter(call, "upgrade");
                 return;
         }
-        m = lookup(s, call, &userdata);
+        m = lookup(s, call, &reg);
         if (!m)
                 return;
 
-        r = m->callback(call, call->message.parameters, userdata);
+        if (!refuse_access(reg, m, call, &r) && !refuse_unknown_parameter(reg, m, call, &r))
+                r = m->callback(call, call->message.parameters, reg->userdata);
         if (r < 0 && varlink_call_is_open(call)) {
                 log_warning_errno(r, "varlink: %s failed: %m", varlink_call_method(call));
                 varlink_call_fail(call, r);
@@ -464,15 +536,9 @@ void varlink_server_dispatch(struct varlink_server *s, struct varlink_call *call
 /* ---- org.varlink.service ---- */
 
 static int service_get_info(struct varlink_call *call, struct json_object *params, void *userdata) {
-        static const char *const known[] = { NULL };
         struct varlink_server *s = userdata;
         _cleanup_(json_object_putp) struct json_object *reply = NULL;
         struct json_object *list;
-        const char *unknown;
-
-        unknown = varlink_json_find_unknown_key(params, known);
-        if (unknown)
-                return varlink_call_error_invalid_parameter(call, unknown);
 
         reply = json_object_new_object();
         list = json_object_new_array();
@@ -498,15 +564,11 @@ static int service_get_info(struct varlink_call *call, struct json_object *param
 
 static int service_get_interface_description(struct varlink_call *call, struct json_object *params,
                                              void *userdata) {
-        static const char *const known[] = { "interface", NULL };
         struct varlink_server *s = userdata;
         const struct varlink_registration *reg;
         struct json_object *reply;
-        const char *name = NULL, *unknown;
+        const char *name = NULL;
 
-        unknown = varlink_json_find_unknown_key(params, known);
-        if (unknown)
-                return varlink_call_error_invalid_parameter(call, unknown);
         if (varlink_json_get_string(params, "interface", &name) <= 0)
                 return varlink_call_error_invalid_parameter(call, "interface");
         reg = find_interface(s, name, strlen(name));

@@ -26,7 +26,10 @@
  * Method errors: unknown interface -> InterfaceNotFound {"interface"},
  * unknown method -> MethodNotFound {"method"}, a declared method without a
  * handler -> MethodNotImplemented {"method"}, a streaming-only method
- * called without "more" -> ExpectedMore. */
+ * called without "more" -> ExpectedMore; then a caller the method's access
+ * rule refuses -> PermissionDenied (root-only methods) or the interface's
+ * own error; then a parameter the interface description does not declare
+ * -> InvalidParameter {"parameter"} or the interface's own reply. */
 #pragma once
 
 #include <stdbool.h>
@@ -91,16 +94,46 @@ enum {
         VARLINK_METHOD_MORE_REQUIRED = 1 << 0,
 };
 
+/* Who may call a method; the dispatcher checks it before anything about
+ * the parameters. */
+enum varlink_access {
+        VARLINK_ACCESS_ANYONE = 0,
+        /* uid 0 only; others get org.varlink.service.PermissionDenied. */
+        VARLINK_ACCESS_ROOT,
+        /* Callers the interface's caller_is_trusted() accepts; others get
+         * the interface's untrusted_error (without parameters). */
+        VARLINK_ACCESS_TRUSTED,
+};
+
 struct varlink_method {
         const char *name;               /* member name, e.g. "GetStatus" */
         varlink_method_fn callback;     /* NULL: MethodNotImplemented */
         unsigned flags;
+        enum varlink_access access;
 };
 
+/* Replies to a call that passed @parameter, which the method's signature
+ * in the interface description does not declare; returns what the reply
+ * returned. */
+typedef int (*varlink_unknown_parameter_fn)(struct varlink_call *call, const char *parameter, void *userdata);
+typedef bool (*varlink_trust_fn)(const struct varlink_call *call, void *userdata);
+
+/* A call is dispatched in this order: the method is looked up (unknown
+ * interface or method, no handler, ExpectedMore), the caller's access
+ * checked, parameters the description does not declare refused; only
+ * then the handler runs. Handlers still check the values they read. */
 struct varlink_interface {
         const char *name;               /* e.g. "io.memranged" */
-        const char *description;        /* IDL text for GetInterfaceDescription */
+        /* IDL text for GetInterfaceDescription; its method signatures are
+         * the known parameters. It must declare exactly the methods of
+         * @methods. */
+        const char *description;
         const struct varlink_method *methods; /* ends with an entry whose name is NULL */
+        /* Required by VARLINK_ACCESS_TRUSTED methods. */
+        varlink_trust_fn caller_is_trusted;
+        const char *untrusted_error;    /* "iface.Name" */
+        /* NULL: org.varlink.service.InvalidParameter {"parameter"}. */
+        varlink_unknown_parameter_fn refuse_unknown_parameter;
 };
 
 /* ---- server ---- */
@@ -116,8 +149,10 @@ struct varlink_server *varlink_server_free(struct varlink_server *s);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct varlink_server *, varlink_server_free)
 
 /* Registers @iface (not copied: it must outlive the server, typically a
- * static const table). @userdata is passed to its handlers. -EEXIST for a
- * duplicate name, -EINVAL for invalid names. */
+ * static const table). @userdata is passed to its handlers and hooks.
+ * -EEXIST for a duplicate name; -EINVAL for invalid names, a description
+ * that does not parse or does not declare exactly the table's methods, a
+ * method listed twice, VARLINK_ACCESS_TRUSTED without its hook or error. */
 int varlink_server_add_interface(struct varlink_server *s, const struct varlink_interface *iface,
                                  void *userdata);
 

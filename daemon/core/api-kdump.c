@@ -275,7 +275,6 @@ static int dump_ranges_to_json(const struct memrange_dump_ranges *ranges, struct
 }
 
 int api_method_get_crash_ranges(struct varlink_call *call, struct json_object *parameters, void *userdata) {
-        static const char *const known[] = { "policy", "arch", NULL };
         struct manager *m = userdata;
         _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *ranges = NULL;
         _cleanup_(memrange_list_freep) struct memrange_list *dropped = NULL;
@@ -285,8 +284,7 @@ int api_method_get_crash_ranges(struct varlink_call *call, struct json_object *p
         enum memrange_arch arch;
         int r;
 
-        if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, known, &r) ||
-            parse_dump_parameters(call, parameters, &policy, &arch, &r))
+        if (parse_dump_parameters(call, parameters, &policy, &arch, &r))
                 return r;
         r = manager_dump_ranges(m, policy, arch, &ranges);
         if (r == -ENOMEM)
@@ -306,7 +304,6 @@ int api_method_get_crash_ranges(struct varlink_call *call, struct json_object *p
 }
 
 int api_method_get_elf_core_header(struct varlink_call *call, struct json_object *parameters, void *userdata) {
-        static const char *const known[] = { "policy", "arch", "direct_map_base", "backup_offset", NULL };
         struct manager *m = userdata;
         _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *ranges = NULL;
         _cleanup_(json_object_putp) struct json_object *p = NULL;
@@ -318,8 +315,7 @@ int api_method_get_elf_core_header(struct varlink_call *call, struct json_object
         size_t size;
         int r;
 
-        if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, known, &r) ||
-            parse_dump_parameters(call, parameters, &policy, &arch, &r))
+        if (parse_dump_parameters(call, parameters, &policy, &arch, &r))
                 return r;
         if (varlink_json_get_uint64(parameters, "direct_map_base", &opts.direct_map_base) < 0)
                 return api_error_invalid_parameter(call, "direct_map_base", "expected an unsigned integer");
@@ -358,23 +354,23 @@ static int error_reload_unavailable(struct manager *m, struct varlink_call *call
         return varlink_call_error(call, IO_MEMRANGED_ERROR_RELOAD_UNAVAILABLE, p);
 }
 
+/* A Reload call waiting for its attempt (below, after the reply). */
+struct reload_caller {
+        struct manager *manager;
+        struct varlink_call *call;  /* reference held */
+        struct reload_wait *wait;   /* owned by the reload loop */
+};
+
+static int reload_caller_wait(struct manager *m, struct varlink_call *call, bool force);
+
 int api_method_reload(struct varlink_call *call, struct json_object *parameters, void *userdata) {
-        static const char *const known[] = { "force", NULL };
         struct manager *m = userdata;
         bool force = false;
-        int r;
 
-        if (api_refuse_unknown(call, parameters, known, &r))
-                return r;
         if (varlink_json_get_bool(parameters, "force", &force) < 0)
                 return api_error_invalid_parameter(call, "force", "expected a boolean");
-        if (varlink_call_peer_uid(call) != 0)
-                return varlink_call_error_permission_denied(call);
         log_info("Reload%s requested (uid 0, pid %d)", force ? " (forced)" : "", (int) varlink_call_peer_pid(call));
-        r = reload_loop_request(m->reload, call, force);
-        if (r == -EOPNOTSUPP)
-                return error_reload_unavailable(m, call);
-        return r;
+        return reload_caller_wait(m, call, force);
 }
 
 /* {reloaded, generation, reason, attempt?}, or ReloadFailed {attempt}. */
@@ -402,11 +398,48 @@ static int reply_reload(struct manager *m, struct varlink_call *call, const stru
         return varlink_call_reply(call, TAKE_PTR(p));
 }
 
-void api_reply_reload(struct varlink_call *call, const struct reload_outcome *outcome, void *userdata) {
-        int r = reply_reload(userdata, call, outcome);
+static void reload_caller_free(struct reload_caller *c) {
+        varlink_call_set_disconnect_handler(c->call, NULL, NULL);
+        varlink_call_unref(c->call);
+        free(c);
+}
 
-        if (r == -ENOMEM)
-                r = api_error_internal(call, r);
+static void on_reload_done(const struct reload_outcome *outcome, void *userdata) {
+        struct reload_caller *c = userdata;
+        int r;
+
+        /* NULL: the daemon is going away, the call closes unanswered. */
+        if (outcome) {
+                r = reply_reload(c->manager, c->call, outcome);
+                if (r == -ENOMEM)
+                        r = api_error_internal(c->call, r);
+                if (r < 0)
+                        log_debug_errno(r, "Cannot answer a Reload call: %m");
+        }
+        reload_caller_free(c);
+}
+
+/* The client went away: nobody to tell, but the attempt still runs. */
+static void on_reload_caller_gone(struct varlink_call *call, void *userdata) {
+        struct reload_caller *c = userdata;
+
+        c->wait = reload_wait_cancel(c->wait);
+        reload_caller_free(c);
+}
+
+static int reload_caller_wait(struct manager *m, struct varlink_call *call, bool force) {
+        struct reload_caller *c = malloc(sizeof(*c));
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        *c = (struct reload_caller) { .manager = m, .call = varlink_call_ref(call) };
+        varlink_call_set_disconnect_handler(call, on_reload_caller_gone, c);
+        /* From here on @c may be gone: on_reload_done can run at once. */
+        r = reload_loop_request(m->reload, force, on_reload_done, c, &c->wait);
         if (r < 0)
-                log_debug_errno(r, "Cannot answer a Reload call: %m");
+                reload_caller_free(c);
+        if (r == -EOPNOTSUPP)
+                return error_reload_unavailable(m, call);
+        return r;
 }

@@ -17,8 +17,6 @@
 #include "memrange-json.h"
 #include "io.memranged.h"
 
-const char *const api_no_parameters[] = { NULL };
-
 int api_error_invalid_parameter(struct varlink_call *call, const char *parameter, const char *reason) {
         struct json_object *p = json_object_new_object();
 
@@ -30,21 +28,6 @@ int api_error_invalid_parameter(struct varlink_call *call, const char *parameter
         return varlink_call_error(call, IO_MEMRANGED_ERROR_INVALID_PARAMETER, p);
 }
 
-/* Refuses a parameter the method does not declare: returns 1 when it
- * replied. The call does not match the method's signature, which is what
- * the varlink service interface's InvalidParameter says (and what
- * sd-varlink servers send); io.memranged.InvalidParameter is for values
- * of declared parameters, with the reason. */
-int api_refuse_unknown(struct varlink_call *call, struct json_object *parameters, const char *const *known,
-                          int *ret) {
-        const char *unknown = varlink_json_find_unknown_key(parameters, known);
-
-        if (!unknown)
-                return 0;
-        *ret = varlink_call_error_invalid_parameter(call, unknown);
-        return 1;
-}
-
 int api_error_internal(struct varlink_call *call, int error) {
         struct json_object *p = json_object_new_object();
 
@@ -53,14 +36,6 @@ int api_error_internal(struct varlink_call *call, int error) {
                 return -ENOMEM;
         }
         return varlink_call_error(call, IO_MEMRANGED_ERROR_INTERNAL, p);
-}
-
-/* Replies AddressesHidden (returning 1) unless the caller may see them. */
-int api_refuse_unprivileged(struct manager *m, struct varlink_call *call, int *ret) {
-        if (manager_call_is_privileged(m, call))
-                return 0;
-        *ret = varlink_call_error(call, "io.memranged.AddressesHidden", NULL);
-        return 1;
 }
 
 /* {"generation": N} to which a method adds its members. */
@@ -218,8 +193,6 @@ static int method_get_status(struct varlink_call *call, struct json_object *para
         _cleanup_(json_object_putp) struct json_object *p = NULL;
         int r;
 
-        if (api_refuse_unknown(call, parameters, api_no_parameters, &r))
-                return r;
         p = api_reply_with_generation(m);
         if (!p)
                 return -ENOMEM;
@@ -291,12 +264,9 @@ static int method_list_ranges(struct varlink_call *call, struct json_object *par
         struct manager *m = userdata;
         struct cached_reply *cache = &m->list_ranges;
         struct memrange_json_filter filter;
-        static const char *const known[] = { "types", "node", "start", "end", NULL };
         struct mj_error error = {};
         int r;
 
-        if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, known, &r))
-                return r;
         r = memrange_json_filter_from_json(parameters, &filter, &error);
         if (r == -EBADMSG)
                 return api_error_invalid_parameter(call, error.path, error.reason);
@@ -317,8 +287,6 @@ static int method_list_blocks(struct varlink_call *call, struct json_object *par
         _cleanup_(json_object_putp) struct json_object *p = NULL;
         int r;
 
-        if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, api_no_parameters, &r))
-                return r;
         blocks = state_blocks_detailed(m->state);
         r = memrange_json_from_blocks(blocks ?: &none, &p);
         if (r < 0)
@@ -336,8 +304,6 @@ static int method_list_findings(struct varlink_call *call, struct json_object *p
         struct json_object *findings;
         int r;
 
-        if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, api_no_parameters, &r))
-                return r;
         p = api_reply_with_generation(m);
         if (!p)
                 return -ENOMEM;
@@ -417,8 +383,6 @@ static int method_subscribe(struct varlink_call *call, struct json_object *param
         struct varlink_call **list;
         int r;
 
-        if (api_refuse_unprivileged(m, call, &r) || api_refuse_unknown(call, parameters, api_no_parameters, &r))
-                return r;
         /* Nobody reads a oneway stream: keeping it would pile up calls
          * until the next change. */
         if (varlink_call_is_oneway(call))
@@ -483,10 +447,6 @@ static int method_rescan(struct varlink_call *call, struct json_object *paramete
         _cleanup_(json_object_putp) struct json_object *p = NULL;
         int r;
 
-        if (api_refuse_unknown(call, parameters, api_no_parameters, &r))
-                return r;
-        if (varlink_call_peer_uid(call) != 0)
-                return varlink_call_error_permission_denied(call);
         r = manager_rescan(m);
         if (r < 0)
                 return api_error_internal(call, r);
@@ -496,23 +456,32 @@ static int method_rescan(struct varlink_call *call, struct json_object *paramete
         return varlink_call_reply(call, TAKE_PTR(p));
 }
 
+/* Who may call what (DESIGN.md, daemon promise 6); the parameters each
+ * method knows are those of its signature in io.memranged.varlink. */
 static const struct varlink_method methods[] = {
-        { IO_MEMRANGED_METHOD_GET_STATUS, method_get_status, 0 },
-        { IO_MEMRANGED_METHOD_LIST_RANGES, method_list_ranges, 0 },
-        { IO_MEMRANGED_METHOD_LIST_BLOCKS, method_list_blocks, 0 },
-        { IO_MEMRANGED_METHOD_LIST_FINDINGS, method_list_findings, 0 },
-        { IO_MEMRANGED_METHOD_SUBSCRIBE, method_subscribe, VARLINK_METHOD_MORE_REQUIRED },
-        { IO_MEMRANGED_METHOD_RESCAN, method_rescan, 0 },
-        { IO_MEMRANGED_METHOD_GET_CRASH_RANGES, api_method_get_crash_ranges, 0 },
-        { IO_MEMRANGED_METHOD_GET_ELF_CORE_HEADER, api_method_get_elf_core_header, 0 },
-        { IO_MEMRANGED_METHOD_RELOAD, api_method_reload, 0 },
+        { IO_MEMRANGED_METHOD_GET_STATUS, method_get_status, 0, VARLINK_ACCESS_ANYONE },
+        { IO_MEMRANGED_METHOD_LIST_RANGES, method_list_ranges, 0, VARLINK_ACCESS_TRUSTED },
+        { IO_MEMRANGED_METHOD_LIST_BLOCKS, method_list_blocks, 0, VARLINK_ACCESS_TRUSTED },
+        { IO_MEMRANGED_METHOD_LIST_FINDINGS, method_list_findings, 0, VARLINK_ACCESS_TRUSTED },
+        { IO_MEMRANGED_METHOD_SUBSCRIBE, method_subscribe, VARLINK_METHOD_MORE_REQUIRED, VARLINK_ACCESS_TRUSTED },
+        { IO_MEMRANGED_METHOD_RESCAN, method_rescan, 0, VARLINK_ACCESS_ROOT },
+        { IO_MEMRANGED_METHOD_GET_CRASH_RANGES, api_method_get_crash_ranges, 0, VARLINK_ACCESS_TRUSTED },
+        { IO_MEMRANGED_METHOD_GET_ELF_CORE_HEADER, api_method_get_elf_core_header, 0, VARLINK_ACCESS_TRUSTED },
+        { IO_MEMRANGED_METHOD_RELOAD, api_method_reload, 0, VARLINK_ACCESS_ROOT },
         {},
 };
+
+/* Trusted callers see addresses: root and group memrange. */
+static bool caller_sees_addresses(const struct varlink_call *call, void *userdata) {
+        return manager_call_is_privileged(userdata, call);
+}
 
 static const struct varlink_interface interface = {
         .name = IO_MEMRANGED_INTERFACE,
         .description = io_memranged_idl,
         .methods = methods,
+        .caller_is_trusted = caller_sees_addresses,
+        .untrusted_error = IO_MEMRANGED_ERROR_ADDRESSES_HIDDEN,
 };
 
 int api_register(struct manager *m) {

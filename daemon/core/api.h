@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The io.memranged varlink interface (daemon/io.memranged.varlink, embedded
- * at build time): one handler per method, privilege checks, the
- * subscription streams. */
+ * at build time): one handler per method, the access rule of each (the
+ * server enforces it, and the parameters the description declares, before
+ * the handler runs), the subscription streams. */
 #pragma once
 
 #include "manager.h"
@@ -22,18 +23,10 @@ void api_drop_subscribers(struct manager *m);
 
 /* ---- shared by the method files (api.c, api-kdump.c) ---- */
 
-/* For methods without parameters. */
-extern const char *const api_no_parameters[];
 /* io.memranged.InvalidParameter {parameter, reason}. */
 int api_error_invalid_parameter(struct varlink_call *call, const char *parameter, const char *reason);
-/* Refuses parameters not in @known with org.varlink.service.InvalidParameter:
- * returns 1 when it replied (*ret). */
-int api_refuse_unknown(struct varlink_call *call, struct json_object *parameters, const char *const *known,
-                       int *ret);
 /* io.memranged.InternalError {errno}. */
 int api_error_internal(struct varlink_call *call, int error);
-/* AddressesHidden unless root or group memrange: returns 1 when it replied. */
-int api_refuse_unprivileged(struct manager *m, struct varlink_call *call, int *ret);
 /* {"generation": N}, to which a method adds its members; NULL on ENOMEM. */
 struct json_object *api_reply_with_generation(const struct manager *m);
 
@@ -44,6 +37,5 @@ struct json_object *api_reply_with_generation(const struct manager *m);
 int api_add_kdump(struct json_object *p, const struct manager *m, bool privileged);
 int api_method_get_crash_ranges(struct varlink_call *call, struct json_object *parameters, void *userdata);
 int api_method_get_elf_core_header(struct varlink_call *call, struct json_object *parameters, void *userdata);
+/* Waits for the reload loop's outcome and answers then. */
 int api_method_reload(struct varlink_call *call, struct json_object *parameters, void *userdata);
-/* reload_loop_ops.reply: the answer to a Reload call. */
-void api_reply_reload(struct varlink_call *call, const struct reload_outcome *outcome, void *userdata);

@@ -111,7 +111,6 @@ static void on_replan(void *userdata) {
 
 static const struct reload_loop_ops reload_ops = {
         .render = render_iomem,
-        .reply = api_reply_reload,
         .idle = on_reload_idle,
         .replan = on_replan,
 };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The reload engine driven by the event loop: attempts as children,
- * the backoff timer, the log of every attempt and the Reload callers. */
+ * the backoff timer, the log of every attempt and the parties waiting for
+ * an attempt's outcome. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -14,9 +15,13 @@
 #include "memrange-cleanup.h"
 #include "reload-loop.h"
 
-struct waiters {
-        struct varlink_call **calls;
-        size_t n;
+/* One party waiting for an attempt's outcome. It sits in one of the loop's
+ * lists, or in the batch being answered: @prevp points at whatever points
+ * at it, so it can leave any of them. */
+struct reload_wait {
+        struct reload_wait *next, **prevp;
+        reload_loop_done_fn done;
+        void *userdata;
 };
 
 struct reload_loop {
@@ -27,8 +32,9 @@ struct reload_loop {
         void *userdata;
         struct kexec_job *job;
         sd_event_source *retry_timer;
-        struct waiters pending;   /* Reload calls waiting for the next attempt (or decision) */
-        struct waiters in_flight; /* Reload calls waiting for the running attempt */
+        struct reload_wait *pending;   /* waiting for the next attempt (or decision) */
+        struct reload_wait *in_flight; /* waiting for the running attempt */
+        struct reload_wait *answering; /* being told an outcome */
         char *proc_iomem;
         char *record_path;        /* reload-record.h, or NULL */
         char boot_id[RELOAD_RECORD_BOOT_ID_MAX];
@@ -44,46 +50,44 @@ static void engine_settings(const struct kexec_plan *plan, struct reload_engine_
 }
 
 /* ---------------------------------------------------------------------------
- * Reload callers
+ * Waiters
  */
 
-static int waiters_add(struct waiters *w, struct varlink_call *call) {
-        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-        struct varlink_call **calls = reallocarray(w->calls, w->n + 1, sizeof(*calls));
-
-        if (!calls)
-                return -ENOMEM;
-        w->calls = calls;
-        w->calls[w->n++] = varlink_call_ref(call);
-        return 0;
+static void wait_unlink(struct reload_wait *w) {
+        *w->prevp = w->next;
+        if (w->next)
+                w->next->prevp = w->prevp;
+        w->next = NULL;
+        w->prevp = NULL;
 }
 
-static void waiters_move(struct waiters *from, struct waiters *to) {
-        for (size_t i = 0; i < from->n; i++)
-                if (waiters_add(to, from->calls[i]) < 0)
-                        log_error("Out of memory: a Reload caller will get no answer");
-        for (size_t i = 0; i < from->n; i++)
-                varlink_call_unref(from->calls[i]);
-        from->n = 0;
+/* Appends the list @from to the end of @to: waiters are answered in the
+ * order they came. */
+static void waiters_append(struct reload_wait **to, struct reload_wait **from) {
+        struct reload_wait **tail = to;
+
+        if (!*from)
+                return;
+        while (*tail)
+                tail = &(*tail)->next;
+        *tail = *from;
+        (*from)->prevp = tail;
+        *from = NULL;
 }
 
-static void waiters_answer(struct reload_loop *l, struct waiters *w, const struct reload_outcome *outcome) {
-        /* Take the list first: a reply may run code that adds callers. */
-        struct waiters taken = *w;
+/* Tells every waiter of @list the outcome (NULL: the loop is going away)
+ * and forgets it. */
+static void waiters_answer(struct reload_loop *l, struct reload_wait **list, const struct reload_outcome *outcome) {
+        struct reload_wait *w;
 
-        *w = (struct waiters) {};
-        for (size_t i = 0; i < taken.n; i++) {
-                l->ops.reply(taken.calls[i], outcome, l->userdata);
-                varlink_call_unref(taken.calls[i]);
+        /* Take the list first: a callback may add waiters for the next
+         * attempt, or cancel others of this batch. */
+        waiters_append(&l->answering, list);
+        while ((w = l->answering)) {
+                wait_unlink(w);
+                w->done(outcome, w->userdata);
+                free(w);
         }
-        free(taken.calls);
-}
-
-static void waiters_drop(struct waiters *w) {
-        for (size_t i = 0; i < w->n; i++)
-                varlink_call_unref(w->calls[i]);
-        free(w->calls);
-        *w = (struct waiters) {};
 }
 
 /* ---------------------------------------------------------------------------
@@ -291,7 +295,7 @@ static bool start_attempt(struct reload_loop *l) {
                 log_error_errno(r, "Cannot start a kdump reload: %m");
                 return false;
         }
-        waiters_move(&l->pending, &l->in_flight);
+        waiters_append(&l->in_flight, &l->pending);
         if (rendered < 0) {
                 fail_start(l, "cannot render /proc/iomem", rendered);
                 return true;
@@ -399,8 +403,8 @@ struct reload_loop *reload_loop_free(struct reload_loop *l) {
                 return NULL;
         l->job = kexec_job_free(l->job);
         sd_event_source_disable_unref(l->retry_timer);
-        waiters_drop(&l->pending);
-        waiters_drop(&l->in_flight);
+        waiters_answer(l, &l->in_flight, NULL);
+        waiters_answer(l, &l->pending, NULL);
         reload_engine_done(&l->engine);
         kexec_plan_done(&l->plan);
         free(l->proc_iomem);
@@ -432,17 +436,33 @@ enum reload_decision reload_loop_observe(struct reload_loop *l, uint64_t generat
         return d;
 }
 
-int reload_loop_request(struct reload_loop *l, struct varlink_call *call, bool force) {
-        int r;
+int reload_loop_request(struct reload_loop *l, bool force, reload_loop_done_fn done, void *userdata,
+                        struct reload_wait **ret_wait) {
+        struct reload_wait *w, *list;
 
+        if (!done || !ret_wait)
+                return -EINVAL;
         if (l->plan.mode == RELOAD_MODE_OFF || !l->plan.argv)
                 return -EOPNOTSUPP;
-        r = waiters_add(&l->pending, call);
-        if (r < 0)
-                return r;
+        w = malloc(sizeof(*w));
+        if (!w)
+                return -ENOMEM;
+        *w = (struct reload_wait) { .done = done, .userdata = userdata };
+        list = w;
+        waiters_append(&l->pending, &list);
+        /* pump() may answer at once: the caller learns the handle first. */
+        *ret_wait = w;
         reload_engine_request(&l->engine, force);
         pump(l);
         return 0;
+}
+
+struct reload_wait *reload_wait_cancel(struct reload_wait *w) {
+        if (!w)
+                return NULL;
+        wait_unlink(w);
+        free(w);
+        return NULL;
 }
 
 bool reload_loop_busy(const struct reload_loop *l) {

@@ -2,7 +2,8 @@
 /* The reload engine on the event loop: it starts the attempts the engine
  * asks for as kexec-run.c children with the table's iomem rendering, arms
  * the backoff timer, logs every attempt (duration, exit status, the tail
- * of its output) and answers the Reload calls waiting for an attempt. */
+ * of its output) and tells those waiting for an attempt how it ended.
+ * It knows no transport: the Reload method's glue is in daemon/core. */
 #pragma once
 
 #include <stdbool.h>
@@ -12,11 +13,10 @@
 #include "kexec-run.h"
 #include "reload-record.h"
 #include "reload.h"
-#include "varlink.h"
 
 struct reload_loop;
 
-/* What a Reload call gets. */
+/* What a waiter is told. */
 struct reload_outcome {
         bool attempted;                       /* an attempt ran for it */
         const struct reload_attempt *attempt; /* that attempt, or the last one (NULL: none yet) */
@@ -27,8 +27,6 @@ struct reload_loop_ops {
         /* Renders /proc/iomem of the newest generation (the one the engine
          * loads). Caller of the hook frees *ret_text. */
         int (*render)(void *userdata, char **ret_text, size_t *ret_len);
-        /* Answers one Reload call; the loop drops its reference after. */
-        void (*reply)(struct varlink_call *call, const struct reload_outcome *outcome, void *userdata);
         /* Called when an attempt ended and none follows at once (shutdown
          * waits for it). May be NULL. */
         void (*idle)(void *userdata);
@@ -42,7 +40,8 @@ struct reload_loop_ops {
 /* Takes over @plan (also on failure). -ENOMEM, or the timer's error. */
 int reload_loop_new(sd_event *event, struct kexec_plan *plan, const struct reload_loop_ops *ops, void *userdata,
                     struct reload_loop **ret_loop);
-/* Kills an attempt in flight, drops waiting calls without an answer. */
+/* Kills an attempt in flight; every waiter's callback runs with a NULL
+ * outcome (no answer). */
 struct reload_loop *reload_loop_free(struct reload_loop *l);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct reload_loop *, reload_loop_free)
 
@@ -55,10 +54,22 @@ void reload_loop_set_plan(struct reload_loop *l, struct kexec_plan *plan);
 enum reload_decision reload_loop_observe(struct reload_loop *l, uint64_t generation, struct memrange_dump_ranges *ranges,
                                          int crash_loaded, int crash_hotplug);
 
-/* The Reload method: takes a reference on @call and answers it when the
- * attempt made for it ends (or at once when none is needed). -EOPNOTSUPP
- * (nothing kept) when the plan cannot load. */
-int reload_loop_request(struct reload_loop *l, struct varlink_call *call, bool force);
+/* A waiter's callback: @outcome is borrowed for the call, NULL when the
+ * loop is freed before any outcome. The waiter is gone once it returns. */
+typedef void (*reload_loop_done_fn)(const struct reload_outcome *outcome, void *userdata);
+struct reload_wait;
+
+/* Asks for an attempt now (always with @force) and calls @done once, when
+ * the attempt made for it ends or at once when none is needed: possibly
+ * before this returns. *ret_wait (owned by the loop) is set before that and
+ * stays valid until @done runs; pass it to reload_wait_cancel() to stop
+ * waiting. -EOPNOTSUPP when the plan cannot load, -ENOMEM: nothing kept,
+ * @done never runs. */
+int reload_loop_request(struct reload_loop *l, bool force, reload_loop_done_fn done, void *userdata,
+                        struct reload_wait **ret_wait);
+/* Stops waiting: @done will not run (the attempt still happens). Accepts
+ * NULL; returns NULL. */
+struct reload_wait *reload_wait_cancel(struct reload_wait *w);
 
 /* An attempt is running. */
 bool reload_loop_busy(const struct reload_loop *l);

@@ -91,7 +91,12 @@ static const struct varlink_method client_test_methods[] = {
 
 static const struct varlink_interface client_test_interface = {
         .name = "org.example.client",
-        .description = "interface org.example.client\n",
+        .description = "interface org.example.client\n"
+                       "method Quit() -> ()\n"
+                       "method Count() -> (count: int)\n"
+                       "method Peek() -> (count: int)\n"
+                       "method Stream() -> (index: int)\n"
+                       "method Hang() -> ()\n",
         .methods = client_test_methods,
 };
 

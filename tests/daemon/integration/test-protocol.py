@@ -254,6 +254,13 @@ def test_unprivileged_caller_gets_status_but_no_addresses(ctx):
 
     reply = call_as_nobody(ctx, d.socket, "io.memranged.Rescan")
     expect_error(reply, "org.varlink.service.PermissionDenied", "Rescan as uid 65534")
+    # Privilege is checked before the parameters, for every method.
+    reply = call_as_nobody(ctx, d.socket, "io.memranged.Rescan", {"force": True})
+    expect_error(reply, "org.varlink.service.PermissionDenied", "Rescan with an unknown parameter as uid 65534")
+    reply = call_as_nobody(ctx, d.socket, "io.memranged.Reload", {"force": "yes"})
+    expect_error(reply, "org.varlink.service.PermissionDenied", "Reload with a mistyped parameter as uid 65534")
+    reply = call_as_nobody(ctx, d.socket, "io.memranged.GetCrashRanges", {"bogus": 1})
+    expect_error(reply, "io.memranged.AddressesHidden", "GetCrashRanges with an unknown parameter as uid 65534")
     expect_eq(d.status()["uevents"]["rebuilds"], 1, "a refused Rescan rebuilt anyway")
 
 
