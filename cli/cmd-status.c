@@ -200,141 +200,152 @@ static void print_text(const struct status *st, bool in_bytes) {
 
 /* ---- JSON ---- */
 
-static struct json_object *json_optional(int64_t value) {
-        return value < 0 ? NULL : json_object_new_int64(value);
+/* A count whose kernel file may be missing: null then. */
+static void build_optional(struct mj_builder *b, const char *key, int64_t value) {
+        if (value < 0)
+                mj_build_null(b, key);
+        else
+                mj_build_i64(b, key, value);
 }
 
-void status_json_add(struct json_object *obj, const char *key, struct json_object *value) {
-        json_object_object_add(obj, key, value);
-}
-#define add status_json_add
+static void build_sources(struct mj_builder *b, const struct memrange_sources *s) {
+        struct mj_builder obj = MJ_BUILDER(json_object_new_object());
 
-static struct json_object *json_sources(const struct memrange_sources *s) {
-        struct json_object *obj = json_object_new_object();
+        for (size_t i = 0; i < N_SOURCES; i++) {
+                struct mj_builder src = MJ_BUILDER(json_object_new_object());
 
-        for (size_t i = 0; obj && i < N_SOURCES; i++) {
-                struct json_object *src = json_object_new_object();
-
-                if (!src)
-                        continue;
-                add(src, "status", json_object_new_string(source_status_name(s->status[i])));
-                add(src, "error", s->error[i] ? json_object_new_string(s->error[i]) : NULL);
-                add(obj, memrange_source_to_name(1u << i), src);
+                mj_build_string(&src, "status", source_status_name(s->status[i]));
+                if (s->error[i])
+                        mj_build_string(&src, "error", s->error[i]);
+                else
+                        mj_build_null(&src, "error");
+                mj_build_object(&obj, memrange_source_to_name(1u << i), &src);
         }
-        return obj;
+        mj_build_object(b, "sources", &obj);
 }
 
-static struct json_object *json_table(const struct status *st) {
-        struct json_object *obj = json_object_new_object(), *types = json_object_new_object();
+static void build_table(struct mj_builder *b, const struct status *st) {
+        struct mj_builder obj = MJ_BUILDER(json_object_new_object());
+        struct mj_builder types = MJ_BUILDER(json_object_new_object());
 
-        for (size_t t = 0; types && t < _MEMRANGE_TYPE_MAX; t++) {
-                struct json_object *tt;
+        for (size_t t = 0; t < _MEMRANGE_TYPE_MAX; t++) {
+                struct mj_builder tt;
 
                 if (st->by_type[t].ranges == 0)
                         continue;
-                tt = json_object_new_object();
-                if (!tt)
-                        continue;
-                add(tt, "ranges", json_object_new_uint64(st->by_type[t].ranges));
-                add(tt, "bytes", json_object_new_uint64(st->by_type[t].bytes));
-                add(types, memrange_type_to_name(t), tt);
+                tt = MJ_BUILDER(json_object_new_object());
+                mj_build_u64(&tt, "ranges", st->by_type[t].ranges);
+                mj_build_u64(&tt, "bytes", st->by_type[t].bytes);
+                mj_build_object(&types, memrange_type_to_name(t), &tt);
         }
-        if (!obj) {
-                json_object_put(types);
-                return NULL;
-        }
-        add(obj, "ranges", json_object_new_uint64(st->n_ranges));
+        mj_build_u64(&obj, "ranges", st->n_ranges);
         /* Addresses hidden (online): only the daemon's counts are known. */
-        if (!st->d->table) {
-                json_object_put(types);
-                types = NULL;
+        if (st->d->table) {
+                mj_build_u64(&obj, "bytes", st->total_bytes);
+                mj_build_object(&obj, "types", &types);
+        } else {
+                json_object_put(TAKE_PTR(types.object));
+                mj_build_null(&obj, "bytes");
+                mj_build_null(&obj, "types");
         }
-        add(obj, "bytes", st->d->table ? json_object_new_uint64(st->total_bytes) : NULL);
-        add(obj, "types", types);
         if (st->d->daemon)
-                status_json_add_ram(obj, st->d->daemon);
-        return obj;
+                status_build_online_ram(&obj, st->d->daemon);
+        mj_build_object(b, "table", &obj);
 }
 
-struct json_object *status_json_reservations(const struct memrange_table *table) {
+void status_build_reservations(struct mj_builder *b, const char *key, const struct memrange_table *table) {
         _cleanup_(memrange_list_clear) struct memrange_list list = {};
-        struct json_object *arr;
+        _cleanup_(json_object_putp) struct json_object *arr = NULL;
+        int r;
 
-        if (!table || table_reservations(table, &list) < 0)
-                return NULL;
+        if (!table)
+                return mj_build_null(b, key);
+        r = table_reservations(table, &list);
+        if (r < 0)
+                return mj_build_result(b, r);
         arr = json_object_new_array();
-        for (size_t i = 0; arr && i < list.n; i++) {
-                struct json_object *r = json_object_new_object();
+        if (!arr)
+                return mj_build_result(b, -ENOMEM);
+        for (size_t i = 0; i < list.n; i++) {
+                struct mj_builder range = MJ_BUILDER(json_object_new_object());
 
-                if (!r)
-                        continue;
-                add(r, "start", json_object_new_uint64(list.ranges[i].start));
-                add(r, "end", json_object_new_uint64(list.ranges[i].end - 1));
-                add(r, "size", json_object_new_uint64(list.ranges[i].end - list.ranges[i].start));
-                add(r, "low", json_object_new_boolean(!!(list.ranges[i].flags & MEMRANGE_F_CRASH_LOW)));
-                json_object_array_add(arr, r);
+                mj_build_u64(&range, "start", list.ranges[i].start);
+                mj_build_u64(&range, "end", list.ranges[i].end - 1);
+                mj_build_u64(&range, "size", list.ranges[i].end - list.ranges[i].start);
+                mj_build_bool(&range, "low", !!(list.ranges[i].flags & MEMRANGE_F_CRASH_LOW));
+                if (range.error < 0) {
+                        json_object_put(range.object);
+                        return mj_build_result(b, range.error);
+                }
+                r = mj_append(arr, range.object);
+                if (r < 0)
+                        return mj_build_result(b, r);
         }
-        return arr;
+        mj_build(b, key, TAKE_PTR(arr));
 }
 
-static struct json_object *json_crash(const struct memrange_crash *c, const struct memrange_table *table) {
-        struct json_object *obj;
-        _cleanup_(freep) char *possible = NULL, *online = NULL;
+/* The CPU set @set as the kernel lists it. */
+static void build_idset(struct mj_builder *b, const char *key, const struct memrange_idset *set) {
+        _cleanup_(freep) char *text = NULL;
+        int r;
+
+        r = memrange_idset_to_string(set, &text);
+        if (r < 0)
+                return mj_build_result(b, r);
+        mj_build_string(b, key, text);
+}
+
+static void build_crash(struct mj_builder *b, const struct memrange_crash *c, const struct memrange_table *table) {
+        struct mj_builder obj;
 
         if (!c)
-                return NULL;
-        obj = json_object_new_object();
-        if (!obj)
-                return NULL;
-        add(obj, "reservations", status_json_reservations(table));
-        add(obj, "kexec_loaded", json_optional(c->kexec_loaded));
-        add(obj, "kexec_crash_loaded", json_optional(c->kexec_crash_loaded));
-        add(obj, "kexec_crash_size", json_optional(c->kexec_crash_size));
-        add(obj, "crash_hotplug_memory", json_optional(c->crash_hotplug_memory));
-        add(obj, "crash_hotplug_cpu", json_optional(c->crash_hotplug_cpu));
-        add(obj, "crash_elfcorehdr_size", json_optional(c->crash_elfcorehdr_size));
-        add(obj, "cpus_possible", memrange_idset_to_string(&c->possible, &possible) < 0 ? NULL
-                                                                                       : json_object_new_string(possible));
-        add(obj, "cpus_online", memrange_idset_to_string(&c->online, &online) < 0 ? NULL : json_object_new_string(online));
-        return obj;
+                return mj_build_null(b, "crash");
+        obj = MJ_BUILDER(json_object_new_object());
+        status_build_reservations(&obj, "reservations", table);
+        build_optional(&obj, "kexec_loaded", c->kexec_loaded);
+        build_optional(&obj, "kexec_crash_loaded", c->kexec_crash_loaded);
+        build_optional(&obj, "kexec_crash_size", c->kexec_crash_size);
+        build_optional(&obj, "crash_hotplug_memory", c->crash_hotplug_memory);
+        build_optional(&obj, "crash_hotplug_cpu", c->crash_hotplug_cpu);
+        build_optional(&obj, "crash_elfcorehdr_size", c->crash_elfcorehdr_size);
+        build_idset(&obj, "cpus_possible", &c->possible);
+        build_idset(&obj, "cpus_online", &c->online);
+        mj_build_object(b, "crash", &obj);
 }
 
-static struct json_object *json_findings(const struct status *st) {
-        struct json_object *obj = json_object_new_object();
+static void build_findings(struct mj_builder *b, const struct status *st) {
+        struct mj_builder obj = MJ_BUILDER(json_object_new_object());
 
-        if (!obj)
-                return NULL;
         for (size_t s = 0; s <= MEMRANGE_SEVERITY_ERROR; s++)
-                add(obj, memrange_severity_to_name(s), json_object_new_uint64(st->findings[s]));
-        return obj;
+                mj_build_u64(&obj, memrange_severity_to_name(s), st->findings[s]);
+        mj_build_object(b, "findings", &obj);
 }
 
 static int print_json(const struct status *st) {
-        struct json_object *root = json_object_new_object();
+        _cleanup_(json_object_putp) struct json_object *root = json_object_new_object();
+        struct mj_builder b = MJ_BUILDER(root);
         const char *text;
-        int r = 0;
 
-        if (!root)
-                return -ENOMEM;
         if (st->d->daemon)
-                add(root, "daemon", status_json_daemon(st->d->daemon));
+                status_build_daemon(&b, "daemon", st->d->daemon);
         else
-                add(root, "sysroot", json_object_new_string(st->d->sysroot));
-        add(root, "sources", json_sources(st->d->sources));
-        add(root, "iomem_hidden", json_object_new_boolean(cli_iomem_hidden(st->d)));
-        add(root, "table", json_table(st));
+                mj_build_string(&b, "sysroot", st->d->sysroot);
+        build_sources(&b, st->d->sources);
+        mj_build_bool(&b, "iomem_hidden", cli_iomem_hidden(st->d));
+        build_table(&b, st);
         if (st->d->daemon)
-                add(root, "crash", status_json_online_crash(st->d));
+                status_build_online_crash(&b, "crash", st->d);
         else
-                add(root, "crash", json_crash(st->d->sources->crash, st->d->table));
-        add(root, "findings", json_findings(st));
+                build_crash(&b, st->d->sources->crash, st->d->table);
+        build_findings(&b, st);
+        if (b.error < 0)
+                return b.error;
 
         text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!text || puts(text) < 0)
-                r = -EIO;
-        json_object_put(root);
-        return r;
+                return -EIO;
+        return 0;
 }
 
 static int parse_args(int argc, char **argv, struct out_opts *o) {

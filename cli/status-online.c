@@ -55,10 +55,10 @@ void status_print_online_ram(const struct cli_daemon_status *s, bool in_bytes) {
                out_format_size(s->offline_ram, in_bytes, offline, sizeof(offline)));
 }
 
-void status_json_add_ram(struct json_object *table, const struct cli_daemon_status *s) {
-        status_json_add(table, "total_ram", json_object_new_uint64(s->total_ram));
-        status_json_add(table, "online_ram", json_object_new_uint64(s->online_ram));
-        status_json_add(table, "offline_ram", json_object_new_uint64(s->offline_ram));
+void status_build_online_ram(struct mj_builder *table, const struct cli_daemon_status *s) {
+        mj_build_u64(table, "total_ram", s->total_ram);
+        mj_build_u64(table, "online_ram", s->online_ram);
+        mj_build_u64(table, "offline_ram", s->offline_ram);
 }
 
 static const char *crash_hotplug_name(int value) {
@@ -70,12 +70,12 @@ static const char *crash_hotplug_name(int value) {
 static const char *get_string(struct json_object *o, const char *key) {
         const char *v = NULL;
 
-        (void) varlink_json_get_string(o, key, &v);
+        (void) mj_get_string(o, key, false, &v, NULL);
         return v;
 }
 
 static bool get_u64(struct json_object *o, const char *key, uint64_t *ret) {
-        return o && varlink_json_get_uint64(o, key, ret) > 0;
+        return o && mj_get_u64(o, key, false, ret, NULL) > 0;
 }
 
 /* "in 1.5 s" for a CLOCK_MONOTONIC time ahead, "now" when passed. */
@@ -159,14 +159,14 @@ static void print_last_reload(struct json_object *k) {
         bool in_namespace = true;
         char buf[64];
 
-        if (varlink_json_get_object(k, "last_reload", &last) <= 0)
+        if (mj_get_object(k, "last_reload", false, &last, NULL) <= 0)
                 return;
         result = get_string(last, "result");
         error = get_string(last, "error");
         ns_error = get_string(last, "namespace_error");
         (void) get_u64(last, "generation", &generation);
         (void) get_u64(last, "duration_usec", &duration);
-        (void) varlink_json_get_bool(last, "namespace", &in_namespace);
+        (void) mj_get_bool(last, "namespace", false, &in_namespace, NULL);
         buf[0] = '\0';
         if (get_u64(last, "started_usec", &started))
                 (void) ago(started, buf, sizeof(buf));
@@ -183,7 +183,7 @@ static void print_history(struct json_object *k) {
         struct json_object *history = NULL;
         size_t n;
 
-        if (varlink_json_get_array(k, "history", &history) <= 0 || (n = json_object_array_length(history)) < 2)
+        if (mj_get_array(k, "history", false, &history, NULL) <= 0 || (n = json_object_array_length(history)) < 2)
                 return;
         for (size_t i = 0; i < n; i++) {
                 struct json_object *a = json_object_array_get_idx(history, i);
@@ -220,7 +220,7 @@ static void print_reload(const struct cli_daemon_status *s) {
         if (get_string(k, "load_method_fallback"))
                 printf("  %-24s %s\n", "load method fallback", get_string(k, "load_method_fallback"));
         print_image(s, k);
-        if (varlink_json_get_bool(k, "reloading", &reloading) > 0 && reloading)
+        if (mj_get_bool(k, "reloading", false, &reloading, NULL) > 0 && reloading)
                 printf("  %-24s yes\n", "reloading");
         if (get_u64(k, "retry_usec", &retry))
                 printf("  %-24s %s\n", "next attempt", in(retry, buf, sizeof(buf)));
@@ -247,43 +247,45 @@ void status_print_online_crash(const struct cli_data *d, bool in_bytes) {
         print_reload(s);
 }
 
-struct json_object *status_json_online_crash(const struct cli_data *d) {
+void status_build_online_crash(struct mj_builder *b, const char *key, const struct cli_data *d) {
         const struct cli_daemon_status *s = d->daemon;
-        struct json_object *obj = json_object_new_object();
+        struct mj_builder obj = MJ_BUILDER(json_object_new_object());
 
-        if (!obj)
-                return NULL;
-        status_json_add(obj, "reservations", status_json_reservations(d->table));
-        status_json_add(obj, "kdump_loaded", json_object_new_boolean(s->kdump_loaded));
-        status_json_add(obj, "crash_hotplug",
-                        s->kdump_crash_hotplug < 0 ? NULL : json_object_new_boolean(s->kdump_crash_hotplug));
-        status_json_add(obj, "kdump_state", json_object_new_string(s->kdump_state));
+        status_build_reservations(&obj, "reservations", d->table);
+        mj_build_bool(&obj, "kdump_loaded", s->kdump_loaded);
+        if (s->kdump_crash_hotplug < 0)
+                mj_build_null(&obj, "crash_hotplug");
+        else
+                mj_build_bool(&obj, "crash_hotplug", s->kdump_crash_hotplug);
+        mj_build_string(&obj, "kdump_state", s->kdump_state);
         /* The reload engine's state as the daemon reports it. */
-        status_json_add(obj, "kdump", json_object_get(s->kdump));
-        return obj;
+        if (s->kdump)
+                mj_build(&obj, "kdump", json_object_get(s->kdump));
+        else
+                mj_build_null(&obj, "kdump");
+        mj_build_object(b, key, &obj);
 }
 
-struct json_object *status_json_daemon(const struct cli_daemon_status *s) {
-        struct json_object *obj = json_object_new_object(), *uevents = json_object_new_object();
+void status_build_daemon(struct mj_builder *b, const char *key, const struct cli_daemon_status *s) {
+        struct mj_builder obj = MJ_BUILDER(json_object_new_object());
+        struct mj_builder uevents = MJ_BUILDER(json_object_new_object());
 
-        if (!obj || !uevents) {
-                json_object_put(obj);
-                json_object_put(uevents);
-                return NULL;
-        }
-        status_json_add(uevents, "received", json_object_new_uint64(s->uevents_received));
-        status_json_add(uevents, "ignored", json_object_new_uint64(s->uevents_ignored));
-        status_json_add(uevents, "lost", json_object_new_uint64(s->uevents_lost));
-        status_json_add(uevents, "rebuilds", json_object_new_uint64(s->rebuilds));
-        status_json_add(uevents, "full_rescans", json_object_new_uint64(s->full_rescans));
-        status_json_add(uevents, "pending", json_object_new_boolean(s->rebuild_pending));
+        mj_build_u64(&uevents, "received", s->uevents_received);
+        mj_build_u64(&uevents, "ignored", s->uevents_ignored);
+        mj_build_u64(&uevents, "lost", s->uevents_lost);
+        mj_build_u64(&uevents, "rebuilds", s->rebuilds);
+        mj_build_u64(&uevents, "full_rescans", s->full_rescans);
+        mj_build_bool(&uevents, "pending", s->rebuild_pending);
 
-        status_json_add(obj, "socket", json_object_new_string(s->socket));
-        status_json_add(obj, "version", json_object_new_string(s->version));
-        status_json_add(obj, "generation", json_object_new_uint64(s->generation));
-        status_json_add(obj, "changed_usec", json_object_new_uint64(s->changed_usec));
-        status_json_add(obj, "addresses_hidden", json_object_new_boolean(s->addresses_hidden));
-        status_json_add(obj, "last_error", s->last_error ? json_object_new_string(s->last_error) : NULL);
-        status_json_add(obj, "uevents", uevents);
-        return obj;
+        mj_build_string(&obj, "socket", s->socket);
+        mj_build_string(&obj, "version", s->version);
+        mj_build_u64(&obj, "generation", s->generation);
+        mj_build_u64(&obj, "changed_usec", s->changed_usec);
+        mj_build_bool(&obj, "addresses_hidden", s->addresses_hidden);
+        if (s->last_error)
+                mj_build_string(&obj, "last_error", s->last_error);
+        else
+                mj_build_null(&obj, "last_error");
+        mj_build_object(&obj, "uevents", &uevents);
+        mj_build_object(b, key, &obj);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "json-util.h"
 #include "online.h"
 
 struct type_total {
@@ -29,11 +30,9 @@ void status_print_optional(const char *label, int64_t value);
 /* One "reservation" line per crash kernel reservation of @table ("none"
  * when it has none, "hidden" when @table is NULL: addresses refused). */
 void status_print_reservations(const struct memrange_table *table, bool in_bytes);
-/* [{start, end, size, low}] of the reservations of @table; NULL (JSON null)
- * when @table is NULL. */
-struct json_object *status_json_reservations(const struct memrange_table *table);
-/* Adds @value (consumed; NULL becomes JSON null) under @key. */
-void status_json_add(struct json_object *obj, const char *key, struct json_object *value);
+/* Adds @key: [{start, end, size, low}], the reservations of @table, or
+ * null when @table is NULL. */
+void status_build_reservations(struct mj_builder *b, const char *key, const struct memrange_table *table);
 
 /* ---- online (status-online.c) ---- */
 
@@ -41,9 +40,10 @@ void status_json_add(struct json_object *obj, const char *key, struct json_objec
 void status_print_daemon(const struct cli_daemon_status *s);
 /* The RAM totals of the memory blocks as the daemon counts them. */
 void status_print_online_ram(const struct cli_daemon_status *s, bool in_bytes);
-void status_json_add_ram(struct json_object *table, const struct cli_daemon_status *s);
+void status_build_online_ram(struct mj_builder *table, const struct cli_daemon_status *s);
 /* The crash kernel reservations of the table (when addresses are visible)
  * and the daemon's kdump state. */
 void status_print_online_crash(const struct cli_data *d, bool in_bytes);
-struct json_object *status_json_online_crash(const struct cli_data *d);
-struct json_object *status_json_daemon(const struct cli_daemon_status *s);
+void status_build_online_crash(struct mj_builder *b, const char *key, const struct cli_data *d);
+/* Adds @key: the daemon's identity and uevent counters. */
+void status_build_daemon(struct mj_builder *b, const char *key, const struct cli_daemon_status *s);
