@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The one home of the json-c helpers: the io.memranged records
- * (memrange-json*.c), the varlink wire code (through varlink-json.h), the
- * daemon and memrangectl include it. Typed member
- * getters that report failures into struct mj_error, the
- * consuming adders, and the name-array encoders shared by ranges, findings
- * and filters. */
+/* The one vocabulary for reading and building JSON objects: the
+ * io.memranged records (memrange-json*.c), the varlink wire code (through
+ * varlink-json.h), the daemon and memrangectl include it. Typed member
+ * getters (mj_get_*) that report failures into an optional struct
+ * mj_error, the builder (struct mj_builder, mj_build_*) for objects of
+ * several members, the consuming adders, and the name-array encoders
+ * shared by ranges, findings and filters. */
 #pragma once
 
 #include <stdbool.h>

@@ -27,7 +27,12 @@ static inline bool ascii_is_alnum(char c) {
 
 /* ---- strict JSON ---- */
 
-/* Parses exactly one JSON value from @text (@len bytes, no NUL needed).
+/* The deepest nesting a caller may allow: the parser recurses once per
+ * level. */
+#define VARLINK_JSON_MAX_DEPTH 1024u
+
+/* Parses exactly one JSON value from @text (@len bytes, no NUL needed)
+ * in one pass that builds the tree as it checks the text.
  * Strict: RFC 8259 syntax only (no single quotes, NaN, Infinity, raw control
  * characters in strings or trailing garbage), valid UTF-8, integers within
  * int64/uint64, finite numbers, at most @max_depth nested arrays/objects.
@@ -37,8 +42,8 @@ static inline bool ascii_is_alnum(char c) {
 int varlink_json_parse(const char *text, size_t len, unsigned max_depth, struct json_object **ret,
                        const char **error_detail);
 /* As varlink_json_parse(), with at most @max_values values (objects,
- * arrays, strings, numbers, literals; member names included), checked
- * before json-c builds any: -E2BIG beyond. */
+ * arrays, strings, numbers, literals; member names included): -E2BIG
+ * when the parser meets one more, so at most @max_values are ever built. */
 int varlink_json_parse_limited(const char *text, size_t len, unsigned max_depth, size_t max_values,
                                struct json_object **ret, const char **error_detail);
 

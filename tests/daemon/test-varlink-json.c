@@ -88,6 +88,65 @@ static void json_rejects_nul_inside_the_text(void **state) {
         assert_null(o);
 }
 
+static void json_builds_the_tree_json_c_would(void **state) {
+        _cleanup_(json_object_putp) struct json_object *o = NULL;
+        struct json_object *v = NULL;
+        const char *s = NULL;
+
+        assert_int_equal(parse("{\"a\":1,\"b\":[],\"a\":2,\"big\":9223372036854775808,\"neg\":-0,"
+                               "\"d\":1E5,\"e\":\"\\ud83d\\ude00\\/\\b\\f\\r\\t\\\"\\\\\",\"nul\":\"x\\u0000y\"}",
+                               64, &o),
+                         0);
+        /* A repeated name replaces the value where the name first was. */
+        assert_string_equal(varlink_json_to_string(o, NULL),
+                            "{\"a\":2,\"b\":[],\"big\":9223372036854775808,\"neg\":0,\"d\":1E5,"
+                            "\"e\":\"\xf0\x9f\x98\x80/\\b\\f\\r\\t\\\"\\\\\",\"nul\":\"x\\u0000y\"}");
+        assert_true(json_object_object_get_ex(o, "big", &v));
+        assert_true(json_object_get_uint64(v) == UINT64_C(9223372036854775808));
+        assert_true(json_object_object_get_ex(o, "d", &v));
+        assert_true(json_object_is_type(v, json_type_double));
+        assert_true(json_object_get_double(v) == 1e5);
+        assert_true(json_object_object_get_ex(o, "nul", &v));
+        assert_int_equal(json_object_get_string_len(v), 3);
+        assert_int_equal(mj_get_string(o, "e", false, &s, NULL), 1);
+        assert_string_equal(s, "\xf0\x9f\x98\x80/\b\f\r\t\"\\");
+}
+
+static void json_rejects_bad_escapes_and_structure(void **state) {
+        assert_rejected("{\"a\":\"\\q\"}");
+        assert_rejected("{\"a\":\"\\u12\"}");
+        assert_rejected("{\"a\":\"\\ud800\"}");
+        assert_rejected("{\"a\":\"\\udc00\\ud800\"}");
+        assert_rejected("{\"\\u0000\":1}");
+        assert_rejected("{\"a\"}");
+        assert_rejected("{\"a\":}");
+        assert_rejected("{\"a\"::1}");
+        assert_rejected("{1:2}");
+        assert_rejected("{\"a\":1\"b\":2}");
+        assert_rejected("{\"a\":[,1]}");
+        assert_rejected("{\"a\":[1,]}");
+        assert_rejected("{\"a\":[1}");
+        assert_rejected("{\"a\":1]");
+        assert_rejected("{\"a\":1}}");
+        assert_rejected("{\"a\":\"x");
+        assert_rejected("{\"a\":nulll}");
+        assert_rejected("{\"a\":True}");
+        assert_rejected("{\"a\":--1}");
+        assert_rejected("{\"a\":1e-}");
+        assert_rejected("{\"a\":-1e400}");
+}
+
+static void json_counts_values_as_it_builds_them(void **state) {
+        _cleanup_(json_object_putp) struct json_object *o = NULL;
+        struct json_object *none = NULL;
+        const char *text = "{\"a\":[1,2],\"b\":{}}"; /* 7 values, names included */
+
+        assert_int_equal(varlink_json_parse_limited(text, strlen(text), 64, 7, &o, NULL), 0);
+        assert_int_equal(varlink_json_parse_limited(text, strlen(text), 64, 6, &none, NULL), -E2BIG);
+        assert_null(none);
+        assert_int_equal(varlink_json_parse(text, strlen(text), VARLINK_JSON_MAX_DEPTH + 1, &none, NULL), -EINVAL);
+}
+
 /* Writes {"a":[[...]]} with @containers nested containers in total. */
 static const char *nested(char *buf, size_t size, unsigned containers) {
         size_t n = containers - 1, p;
@@ -389,6 +448,9 @@ int main(void) {
                 cmocka_unit_test(json_rejects_what_json_c_would_let_through),
                 cmocka_unit_test(json_rejects_malformed_and_non_objects),
                 cmocka_unit_test(json_rejects_nul_inside_the_text),
+                cmocka_unit_test(json_builds_the_tree_json_c_would),
+                cmocka_unit_test(json_rejects_bad_escapes_and_structure),
+                cmocka_unit_test(json_counts_values_as_it_builds_them),
                 cmocka_unit_test(json_depth_limit_counts_nested_containers),
                 cmocka_unit_test(getters_return_value_absent_or_wrong_type),
                 cmocka_unit_test(builder_keeps_its_first_error),
