@@ -53,7 +53,7 @@ static int change_list(struct json_object *change, const char *key, struct memra
         struct json_object *array;
         int r;
 
-        if (varlink_json_get_array(change, key, &array) <= 0)
+        if (mj_get_array(change, key, false, &array, NULL) <= 0)
                 return mj_fail(e, key, "expected an array");
         r = memrange_json_to_list(array, ret, e);
         if (r == -EBADMSG)
@@ -66,10 +66,10 @@ static int change_parse(struct json_object *params, struct change *ret, struct m
         struct change c = {};
         int r;
 
-        if (varlink_json_get_object(params, "change", &change) <= 0)
+        if (mj_get_object(params, "change", false, &change, NULL) <= 0)
                 return mj_fail(e, "change", "expected an object");
-        if (varlink_json_get_uint64(change, "generation", &c.generation) <= 0 ||
-            varlink_json_get_string(change, "reason", &c.reason) <= 0)
+        if (mj_get_u64(change, "generation", false, &c.generation, NULL) <= 0 ||
+            mj_get_string(change, "reason", false, &c.reason, NULL) <= 0)
                 return mj_fail(e, "change", "needs an unsigned generation and a reason");
         r = change_list(change, "added", &c.added, e);
         if (r >= 0)
@@ -255,7 +255,7 @@ int cmd_rescan(const struct cli_global *g, int argc, char **argv) {
         r = cli_reply_u64(g, "Rescan", reply, "generation", &generation);
         if (r != 0)
                 return r;
-        if (varlink_json_get_bool(reply, "changed", &changed) <= 0)
+        if (mj_get_bool(reply, "changed", false, &changed, NULL) <= 0)
                 return cli_bad_reply(g, "Rescan",
                                      &(struct mj_error) { "changed", "expected a boolean" });
         printf("Rescan done: generation %" PRIu64 ", %s.\n", generation,

@@ -70,14 +70,14 @@ static int describe_attempt(const struct cli_global *g, struct json_object *atte
         uint64_t generation, duration;
         bool in_namespace = true;
 
-        if (varlink_json_get_uint64(attempt, "generation", &generation) <= 0 ||
-            varlink_json_get_uint64(attempt, "duration_usec", &duration) <= 0)
+        if (mj_get_u64(attempt, "generation", false, &generation, NULL) <= 0 ||
+            mj_get_u64(attempt, "duration_usec", false, &duration, NULL) <= 0)
                 return cli_bad_reply(g, "Reload",
                                      &(struct mj_error) { "attempt", "expected generation and duration_usec" });
-        (void) varlink_json_get_string(attempt, "error", &error);
-        (void) varlink_json_get_string(attempt, "namespace_error", &ns_error);
-        (void) varlink_json_get_string(attempt, "output", &output);
-        (void) varlink_json_get_bool(attempt, "namespace", &in_namespace);
+        (void) mj_get_string(attempt, "error", false, &error, NULL);
+        (void) mj_get_string(attempt, "namespace_error", false, &ns_error, NULL);
+        (void) mj_get_string(attempt, "output", false, &output, NULL);
+        (void) mj_get_bool(attempt, "namespace", false, &in_namespace, NULL);
         if (failed) {
                 cli_error("reload: reloading generation %" PRIu64 " failed after %.3f s: %s", generation,
                           (double) duration / 1e6, error ?: "failed");
@@ -102,18 +102,18 @@ static int report(const struct cli_global *g, const char *error, struct json_obj
                 return EXIT_DENIED;
         }
         if (mr_streq(error, IO_MEMRANGED_ERROR_RELOAD_UNAVAILABLE)) {
-                (void) varlink_json_get_string(reply, "reason", &reason);
+                (void) mj_get_string(reply, "reason", false, &reason, NULL);
                 cli_error("reload: memranged does not reload the crash kernel: %s", reason ?: "reloading is off");
                 return EXIT_FINDINGS;
         }
-        if (varlink_json_get_object(reply, "attempt", &attempt) < 0)
+        if (mj_get_object(reply, "attempt", false, &attempt, NULL) < 0)
                 return cli_bad_reply(g, "Reload", &(struct mj_error) { "attempt", "expected an object" });
         if (mr_streq(error, IO_MEMRANGED_ERROR_RELOAD_FAILED))
                 return attempt ? describe_attempt(g, attempt, true)
                                : cli_bad_reply(g, "Reload", &(struct mj_error) { "attempt", "missing" });
-        if (varlink_json_get_bool(reply, "reloaded", &reloaded) <= 0 ||
-            varlink_json_get_string(reply, "reason", &reason) <= 0 ||
-            varlink_json_get_uint64(reply, "generation", &generation) <= 0)
+        if (mj_get_bool(reply, "reloaded", false, &reloaded, NULL) <= 0 ||
+            mj_get_string(reply, "reason", false, &reason, NULL) <= 0 ||
+            mj_get_u64(reply, "generation", false, &generation, NULL) <= 0)
                 return cli_bad_reply(g, "Reload",
                                      &(struct mj_error) { "", "expected reloaded, reason and generation" });
         if (reloaded && attempt)
@@ -151,7 +151,7 @@ int cmd_reload(const struct cli_global *g, int argc, char **argv) {
         if (r >= 0)
                 return r;
         if (force && (!(request = json_object_new_object()) ||
-                      varlink_json_add(request, "force", json_object_new_boolean(true)) < 0)) {
+                      mj_add(request, "force", json_object_new_boolean(true)) < 0)) {
                 cli_error("out of memory");
                 return EXIT_FINDINGS;
         }

@@ -25,7 +25,7 @@ static int call_dump(const struct cli_global *g, const char *cmd, const char *me
 
         r = cli_call_tolerant(g, method, request, tolerated, &params, &error);
         if (r == CLI_TOLERATED) {
-                (void) varlink_json_get_string(params, "reason", &reason);
+                (void) mj_get_string(params, "reason", false, &reason, NULL);
                 cli_error("%s: %s", cmd, reason ?: "memranged cannot compute the dump ranges");
                 return EXIT_FINDINGS;
         }

@@ -89,7 +89,7 @@ static int load_table(struct load *l, unsigned want, const struct memrange_json_
         r = call_addresses(l, want, "ListRanges", TAKE_PTR(request), &params);
         if (r != 0 || !params)
                 return r;
-        if (varlink_json_get_array(params, "ranges", &ranges) <= 0)
+        if (mj_get_array(params, "ranges", false, &ranges, NULL) <= 0)
                 return conversion_failed(l, "ListRanges", "ranges", mj_fail(&e, "", "expected an array"), &e);
         r = memrange_json_to_table(ranges, &l->d->table, &e);
         return r < 0 ? conversion_failed(l, "ListRanges", "ranges", r, &e) : 0;
@@ -116,7 +116,7 @@ static int load_findings(struct load *l, unsigned want) {
         r = call_addresses(l, want, "ListFindings", NULL, &params);
         if (r != 0 || !params)
                 return r;
-        if (varlink_json_get_array(params, "findings", &findings) <= 0)
+        if (mj_get_array(params, "findings", false, &findings, NULL) <= 0)
                 return conversion_failed(l, "ListFindings", "findings", mj_fail(&e, "", "expected an array"), &e);
         r = memrange_json_to_findings(findings, &l->d->findings, &e);
         return r < 0 ? conversion_failed(l, "ListFindings", "findings", r, &e) : 0;

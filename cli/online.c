@@ -70,14 +70,14 @@ static int report_error_reply(const struct cli_global *g, const char *method, co
                 return EXIT_DENIED;
         }
         if (mr_streq(error, IO_MEMRANGED_ERROR_INVALID_PARAMETER) || mr_streq(error, VARLINK_ERROR_INVALID_PARAMETER)) {
-                (void) varlink_json_get_string(params, "parameter", &parameter);
-                (void) varlink_json_get_string(params, "reason", &reason);
+                (void) mj_get_string(params, "parameter", false, &parameter, NULL);
+                (void) mj_get_string(params, "reason", false, &reason, NULL);
                 cli_error("memranged refused parameter '%s' of %s%s%s", parameter ?: "?", method,
                           reason ? ": " : "", reason ?: "");
                 return EXIT_USAGE;
         }
         if (mr_streq(error, IO_MEMRANGED_ERROR_INTERNAL)) {
-                (void) varlink_json_get_int64(params, "errno", &errnum);
+                (void) mj_get_i64(params, "errno", false, &errnum, NULL);
                 cli_error("memranged failed to answer %s: %s", method,
                           errnum > 0 && errnum < 4096 ? strerror((int) errnum) : "internal error");
                 return EXIT_FINDINGS;

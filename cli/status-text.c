@@ -145,12 +145,12 @@ static const char *crash_hotplug_name(int value) {
 static const char *get_string(struct json_object *o, const char *key) {
         const char *v = NULL;
 
-        (void) varlink_json_get_string(o, key, &v);
+        (void) mj_get_string(o, key, false, &v, NULL);
         return v;
 }
 
 static bool get_u64(struct json_object *o, const char *key, uint64_t *ret) {
-        return o && varlink_json_get_uint64(o, key, ret) > 0;
+        return o && mj_get_u64(o, key, false, ret, NULL) > 0;
 }
 
 /* "in 1.5 s" for a CLOCK_MONOTONIC time ahead, "now" when passed. */
@@ -234,14 +234,14 @@ static void print_last_reload(struct json_object *k) {
         bool in_namespace = true;
         char buf[64];
 
-        if (varlink_json_get_object(k, "last_reload", &last) <= 0)
+        if (mj_get_object(k, "last_reload", false, &last, NULL) <= 0)
                 return;
         result = get_string(last, "result");
         error = get_string(last, "error");
         ns_error = get_string(last, "namespace_error");
         (void) get_u64(last, "generation", &generation);
         (void) get_u64(last, "duration_usec", &duration);
-        (void) varlink_json_get_bool(last, "namespace", &in_namespace);
+        (void) mj_get_bool(last, "namespace", false, &in_namespace, NULL);
         buf[0] = '\0';
         if (get_u64(last, "started_usec", &started))
                 (void) ago(started, buf, sizeof(buf));
@@ -258,7 +258,7 @@ static void print_history(struct json_object *k) {
         struct json_object *history = NULL;
         size_t n;
 
-        if (varlink_json_get_array(k, "history", &history) <= 0 || (n = json_object_array_length(history)) < 2)
+        if (mj_get_array(k, "history", false, &history, NULL) <= 0 || (n = json_object_array_length(history)) < 2)
                 return;
         for (size_t i = 0; i < n; i++) {
                 struct json_object *a = json_object_array_get_idx(history, i);
@@ -295,7 +295,7 @@ static void print_reload(const struct cli_daemon_status *s) {
         if (get_string(k, "load_method_fallback"))
                 printf("  %-24s %s\n", "load method fallback", get_string(k, "load_method_fallback"));
         print_image(s, k);
-        if (varlink_json_get_bool(k, "reloading", &reloading) > 0 && reloading)
+        if (mj_get_bool(k, "reloading", false, &reloading, NULL) > 0 && reloading)
                 printf("  %-24s yes\n", "reloading");
         if (get_u64(k, "retry_usec", &retry))
                 printf("  %-24s %s\n", "next attempt", in(retry, buf, sizeof(buf)));

@@ -62,7 +62,10 @@ static int member(struct json_object *o, const char *key, bool required, struct 
                   struct mj_error *error) {
         struct json_object *v = NULL;
 
-        if (!json_object_object_get_ex(o, key, &v) || !v) {
+        if (o && !json_object_is_type(o, json_type_object))
+                return mj_fail(error, "", "expected an object");
+        /* A JSON null is stored as NULL: it counts as absent. */
+        if (!o || !json_object_object_get_ex(o, key, &v) || !v) {
                 if (required)
                         return mj_fail(error, key, "missing");
                 return 0;
@@ -95,6 +98,26 @@ int mj_get_u64(struct json_object *o, const char *key, bool required, uint64_t *
         if (r < 0)
                 return r;
         *ret = u;
+        return 1;
+}
+
+int mj_get_i64(struct json_object *o, const char *key, bool required, int64_t *ret,
+               struct mj_error *error) {
+        struct json_object *v = NULL;
+        int64_t i;
+        int r;
+
+        r = member(o, key, required, &v, error);
+        if (r <= 0)
+                return r;
+        if (!json_object_is_type(v, json_type_int))
+                return mj_fail(error, key, "expected an integer");
+        /* json-c stores 2^63..2^64-1 unsigned and clamps get_int64 to
+         * INT64_MAX for them. */
+        i = json_object_get_int64(v);
+        if (i == INT64_MAX && json_object_get_uint64(v) > (uint64_t) INT64_MAX)
+                return mj_fail(error, key, "number too large");
+        *ret = i;
         return 1;
 }
 
@@ -142,9 +165,13 @@ int mj_get_string(struct json_object *o, const char *key, bool required, const c
         struct json_object *v = NULL;
         int r = member_typed(o, key, required, json_type_string, "a string", &v, error);
 
-        if (r > 0)
-                *ret = json_object_get_string(v);
-        return r;
+        if (r <= 0)
+                return r;
+        /* "\u0000" would silently cut the C string short. */
+        if (strlen(json_object_get_string(v)) != (size_t) json_object_get_string_len(v))
+                return mj_fail(error, key, "string contains \\u0000");
+        *ret = json_object_get_string(v);
+        return 1;
 }
 
 int mj_get_array(struct json_object *o, const char *key, bool required, struct json_object **ret,
@@ -198,6 +225,72 @@ int mj_add(struct json_object *o, const char *key, struct json_object *value) {
                 return -ENOMEM;
         }
         return 0;
+}
+
+void mj_build(struct mj_builder *b, const char *key, struct json_object *value) {
+        if (b->error < 0) {
+                json_object_put(value);
+                return;
+        }
+        b->error = mj_add(b->object, key, value);
+}
+
+void mj_build_encoded(struct mj_builder *b, const char *key, int r, struct json_object **value) {
+        struct json_object *o = TAKE_PTR(*value);
+
+        if (r < 0) {
+                json_object_put(o);
+                mj_build_result(b, r);
+                return;
+        }
+        mj_build(b, key, o);
+}
+
+void mj_build_object(struct mj_builder *b, const char *key, struct mj_builder *member) {
+        struct json_object *o = TAKE_PTR(member->object);
+
+        if (member->error < 0) {
+                json_object_put(o);
+                mj_build_result(b, member->error);
+                return;
+        }
+        mj_build(b, key, o);
+}
+
+void mj_build_result(struct mj_builder *b, int r) {
+        if (b->error >= 0 && r < 0)
+                b->error = r;
+}
+
+void mj_build_null(struct mj_builder *b, const char *key) {
+        /* json-c stores a JSON null as a NULL member value. */
+        if (b->error >= 0 && json_object_object_add(b->object, key, NULL) < 0)
+                b->error = -ENOMEM;
+}
+
+void mj_build_u64(struct mj_builder *b, const char *key, uint64_t value) {
+        if (b->error >= 0)
+                mj_build(b, key, json_object_new_uint64(value));
+}
+
+void mj_build_i64(struct mj_builder *b, const char *key, int64_t value) {
+        if (b->error >= 0)
+                mj_build(b, key, json_object_new_int64(value));
+}
+
+void mj_build_int(struct mj_builder *b, const char *key, int value) {
+        if (b->error >= 0)
+                mj_build(b, key, json_object_new_int(value));
+}
+
+void mj_build_bool(struct mj_builder *b, const char *key, bool value) {
+        if (b->error >= 0)
+                mj_build(b, key, json_object_new_boolean(value));
+}
+
+void mj_build_string(struct mj_builder *b, const char *key, const char *value) {
+        if (b->error >= 0)
+                mj_build(b, key, json_object_new_string(value));
 }
 
 int mj_add_span(struct json_object *o, uint64_t start, uint64_t end, bool with_size) {

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The one home of the json-c helpers: the io.memranged records
- * (memrange-json*.c), the varlink wire code (through varlink-json.h), the
- * daemon and memrangectl include it. Typed member
- * getters that report failures into struct mj_error, the
- * consuming adders, and the name-array encoders shared by ranges, findings
- * and filters. */
+/* The one vocabulary for reading and building JSON objects: the
+ * io.memranged records (memrange-json*.c), the varlink wire code (through
+ * varlink-json.h), the daemon and memrangectl include it. Typed member
+ * getters (mj_get_*) that report failures into an optional struct
+ * mj_error, the builder (struct mj_builder, mj_build_*) for objects of
+ * several members, the consuming adders, and the name-array encoders
+ * shared by ranges, findings and filters. */
 #pragma once
 
 #include <stdbool.h>
@@ -43,10 +44,21 @@ void mj_prefix(struct mj_error *error, const char *format, ...) _printf_(2, 3);
 /* Checks that @v is a JSON object; @what names it in the message. */
 int mj_expect_object(struct json_object *v, struct mj_error *error);
 
-/* Member getters: 1 when present and well typed (*ret set), 0 when absent
- * or null and optional (*ret untouched), -EBADMSG when required and
- * absent, or of the wrong type or out of range. */
+/* Member getters, the one family for every JSON object the tree reads
+ * (varlink parameters and envelopes, io.memranged records, replies in
+ * memrangectl). Each looks up @key in the object @o (NULL: no member at
+ * all) and returns
+ *   1        present and well typed: *ret set (borrowed results live as
+ *            long as @o);
+ *   0        absent or JSON null and not @required: *ret untouched, so
+ *            preset a default;
+ *   -EBADMSG absent or null and @required, of the wrong type or out of
+ *            range, a string holding "\u0000", or @o not an object.
+ * @error may be NULL: callers that report the failure themselves (the
+ * daemon answers InvalidParameter naming @key) need only the return. */
 int mj_get_u64(struct json_object *o, const char *key, bool required, uint64_t *ret,
+               struct mj_error *error);
+int mj_get_i64(struct json_object *o, const char *key, bool required, int64_t *ret,
                struct mj_error *error);
 int mj_get_i32(struct json_object *o, const char *key, bool required, int32_t *ret,
                struct mj_error *error); /* 0..INT32_MAX */
@@ -70,6 +82,49 @@ int mj_get_span(struct json_object *o, bool with_size, uint64_t *ret_start, uint
                 struct mj_error *error);
 /* Adds start, end (inclusive) and, when @with_size, size for [start, end). */
 int mj_add_span(struct json_object *o, uint64_t start, uint64_t end, bool with_size);
+
+/* The one idiom for an object of several members: a builder whose first
+ * failure sticks. Each mj_build*() adds one member to @object, or, once
+ * @error is set, only frees what it was given; the caller checks @error
+ * once at the end. @object is borrowed (it belongs to the caller, who
+ * frees it on failure). MJ_BUILDER(NULL), a failed json_object_new_object(),
+ * starts with -ENOMEM.
+ *
+ *         struct mj_builder b = MJ_BUILDER(o);
+ *
+ *         mj_build_u64(&b, "generation", generation);
+ *         mj_build_string(&b, "reason", reason);
+ *         if (b.error < 0)
+ *                 return b.error;
+ */
+struct mj_builder {
+        struct json_object *object;
+        int error;
+};
+#define MJ_BUILDER(o) ((struct mj_builder) { .object = (o), .error = (o) ? 0 : -ENOMEM })
+
+/* Adds @value under @key, consuming it; NULL @value (a failed
+ * json_object_new_*()) records -ENOMEM. */
+void mj_build(struct mj_builder *b, const char *key, struct json_object *value);
+/* As mj_build() for what an encoder returned: @r its return, *@value its
+ * result, taken (set to NULL) either way. When @r is negative the error is
+ * recorded and *@value, which the encoder left untouched, must be NULL or
+ * owned. Taking a pointer lets the call read the result only after the
+ * encoder ran: mj_build_encoded(&b, "ranges", encode(x, &a), &a). */
+void mj_build_encoded(struct mj_builder *b, const char *key, int r, struct json_object **value);
+/* Adds the object that the builder @member filled under @key, consuming
+ * it; when @member failed, frees its object and records its error. */
+void mj_build_object(struct mj_builder *b, const char *key, struct mj_builder *member);
+/* Records @r when negative: a helper that added members itself failed. */
+void mj_build_result(struct mj_builder *b, int r);
+/* A JSON null under @key (a member that is known to be unknown). */
+void mj_build_null(struct mj_builder *b, const char *key);
+void mj_build_u64(struct mj_builder *b, const char *key, uint64_t value);
+void mj_build_i64(struct mj_builder *b, const char *key, int64_t value);
+void mj_build_int(struct mj_builder *b, const char *key, int value);
+void mj_build_bool(struct mj_builder *b, const char *key, bool value);
+/* @value must not be NULL (use mj_build_null() for a missing string). */
+void mj_build_string(struct mj_builder *b, const char *key, const char *value);
 
 /* Adds @value under @key (mj_append: at the end of @array), consuming it;
  * NULL @value (a failed json_object_new_*()) gives -ENOMEM. */

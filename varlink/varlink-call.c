@@ -93,7 +93,7 @@ int varlink_call_error(struct varlink_call *call, const char *error, struct json
 int varlink_call_error_invalid_parameter(struct varlink_call *call, const char *name) {
         struct json_object *params = json_object_new_object();
 
-        if (!params || varlink_json_add(params, "parameter", json_object_new_string(name)) < 0) {
+        if (!params || mj_add(params, "parameter", json_object_new_string(name)) < 0) {
                 json_object_put(params);
                 return -ENOMEM;
         }
@@ -113,7 +113,7 @@ void varlink_call_fail(struct varlink_call *call, int error) {
         if (name) {
                 struct json_object *params = json_object_new_object();
 
-                if (params && varlink_json_add(params, "errno", json_object_new_int(abs(error))) == 0) {
+                if (params && mj_add(params, "errno", json_object_new_int(abs(error))) == 0) {
                         if (varlink_call_error(call, name, params) == 0)
                                 return;
                 } else

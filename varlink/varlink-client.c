@@ -93,12 +93,12 @@ static int send_call(int fd, const char *method, struct json_object *parameters,
         call = json_object_new_object();
         if (!call)
                 return -ENOMEM;
-        if (varlink_json_add(call, "method", json_object_new_string(method)) < 0 ||
-            varlink_json_add(call, "parameters", TAKE_PTR(params)) < 0 ||
+        if (mj_add(call, "method", json_object_new_string(method)) < 0 ||
+            mj_add(call, "parameters", TAKE_PTR(params)) < 0 ||
             ((flags & VARLINK_CLIENT_MORE) &&
-             varlink_json_add(call, "more", json_object_new_boolean(1)) < 0) ||
+             mj_add(call, "more", json_object_new_boolean(1)) < 0) ||
             ((flags & VARLINK_CLIENT_ONEWAY) &&
-             varlink_json_add(call, "oneway", json_object_new_boolean(1)) < 0))
+             mj_add(call, "oneway", json_object_new_boolean(1)) < 0))
                 return -ENOMEM;
         text = varlink_json_to_string(call, &len);
         if (!text)

@@ -161,9 +161,9 @@ int varlink_connection_send(struct varlink_connection *c, const char *error,
         root = json_object_new_object();
         if (!root)
                 return -ENOMEM;
-        if ((error && varlink_json_add(root, "error", json_object_new_string(error)) < 0) ||
-            varlink_json_add(root, "parameters", TAKE_PTR(params)) < 0 ||
-            (continues && varlink_json_add(root, "continues", json_object_new_boolean(1)) < 0))
+        if ((error && mj_add(root, "error", json_object_new_string(error)) < 0) ||
+            mj_add(root, "parameters", TAKE_PTR(params)) < 0 ||
+            (continues && mj_add(root, "continues", json_object_new_boolean(1)) < 0))
                 return -ENOMEM;
         text = varlink_json_to_string(root, &len);
         if (!text)
@@ -203,7 +203,7 @@ static void conn_protocol_error(struct varlink_connection *c, const char *field,
         _cleanup_(json_object_putp) struct json_object *params = json_object_new_object();
 
         log_notice("varlink: invalid message from " PEER_FMT ": %s, disconnecting", PEER_ARGS(c), detail);
-        if (params && varlink_json_add(params, "parameter", json_object_new_string(field)) == 0)
+        if (params && mj_add(params, "parameter", json_object_new_string(field)) == 0)
                 (void) varlink_connection_send(c, VARLINK_ERROR_INVALID_PARAMETER,
                                                TAKE_PTR(params), false);
         varlink_connection_disconnect(c);

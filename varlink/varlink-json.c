@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,9 @@ static bool integer_fits(const char *digits, size_t n, bool negative) {
 }
 
 /* Checks the number token at s[*i] against the RFC 8259 grammar (json-c
- * also takes "1." and "-Infinity") and advances *i past it. */
-static int check_number(const char *s, size_t len, size_t *i, const char **detail) {
+ * also takes "1." and "-Infinity"), advances *i past it and tells whether
+ * it is an integer (no fraction, no exponent). */
+static int check_number(const char *s, size_t len, size_t *i, bool *ret_integral, const char **detail) {
         size_t p = *i, int_start;
         bool negative = false, integral = true;
 
@@ -58,6 +60,7 @@ static int check_number(const char *s, size_t len, size_t *i, const char **detai
         if (integral && !integer_fits(s + int_start, p - int_start, negative))
                 goto out_of_range;
         *i = p;
+        *ret_integral = integral;
         return 0;
 
 malformed:
@@ -140,211 +143,448 @@ static long unicode_escape(const char *s, size_t left) {
         return v;
 }
 
-/* A member name is a string followed by ':'. */
-static bool is_member_name(const char *s, size_t len, size_t after) {
-        while (after < len && (s[after] == ' ' || s[after] == '\t' || s[after] == '\r' || s[after] == '\n'))
-                after++;
-        return after < len && s[after] == ':';
+/* One pass over the text that checks it and builds the json_object tree
+ * at once. json-c's own tokener, even in strict mode, accepts single
+ * quotes, NaN and Infinity, raw control characters in strings, malformed
+ * UTF-8 and "1.", clamps huge integers, and counts nesting differently
+ * depending on whether the innermost container is empty; a hand-written
+ * check in front of it meant reading every message twice. Values are
+ * counted as they are met, so a message of many tiny values (each costs
+ * far more memory than its bytes) stops at @max_values. The tree is what
+ * json-c's tokener would have built: integers as int64 (uint64 above
+ * INT64_MAX), other numbers as doubles that keep their text, strings with
+ * their length, a repeated member name replacing the earlier value. */
+struct parser {
+        const char *s;
+        size_t len, i;
+        unsigned depth, max_depth;
+        size_t values, max_values;
+        const char *detail;
+        char *buf; /* decoded string, NUL-terminated */
+        size_t buf_size;
+};
+
+static int parse_fail(struct parser *p, const char *detail, int error) {
+        p->detail = detail;
+        return error;
 }
 
-/* Checks the string token at s[*i] (its opening quote) and advances *i
- * past its closing quote: no raw control characters, well-formed UTF-8,
- * no unpaired surrogate escape (json-c would silently turn it into
- * U+FFFD), and no "\u0000" in a member name (the name would be cut short
- * and an error would name another parameter). */
-static int check_string(const char *s, size_t len, size_t *i, const char **detail) {
-        bool has_nul = false;
-        size_t p = *i + 1;
+static void skip_whitespace(struct parser *p) {
+        while (p->i < p->len &&
+               (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\r' || p->s[p->i] == '\n'))
+                p->i++;
+}
 
-        while (p < len && s[p] != '"') {
-                unsigned char c = (unsigned char) s[p];
-
-                if (c < 0x20) {
-                        *detail = "control character in string";
-                        return -EBADMSG;
-                }
-                if (c >= 0x80) {
-                        size_t n = utf8_sequence_length((const unsigned char *) s + p, len - p);
-
-                        if (n == 0) {
-                                *detail = "invalid UTF-8 in string";
-                                return -EBADMSG;
-                        }
-                        p += n;
-                } else if (c == '\\' && p + 1 < len && s[p + 1] == 'u') {
-                        long u = unicode_escape(s + p, len - p);
-
-                        if (u >= 0xd800 && u <= 0xdbff) {
-                                long low = unicode_escape(s + p + 6, len - p - 6);
-
-                                if (low < 0xdc00 || low > 0xdfff)
-                                        goto lone_surrogate;
-                                p += 6;
-                        } else if (u >= 0xdc00 && u <= 0xdfff)
-                                goto lone_surrogate;
-                        has_nul = has_nul || u == 0;
-                        p += 6;
-                } else
-                        p += c == '\\' ? 2 : 1;
-        }
-        if (has_nul && is_member_name(s, len, p + 1)) {
-                *detail = "\\u0000 in a member name";
-                return -EBADMSG;
-        }
-        *i = p + 1;
+static int count_value(struct parser *p) {
+        if (++p->values > p->max_values)
+                return parse_fail(p, "too many values in the message", -E2BIG);
         return 0;
-
-lone_surrogate:
-        *detail = "unpaired surrogate escape in string";
-        return -EBADMSG;
 }
 
-/* json-c's strict mode still accepts single quotes, NaN/Infinity, raw
- * control characters inside strings, malformed UTF-8, "1." and clamps
- * huge integers. This token-level pass rejects them. It also counts
- * nesting exactly (json-c's own limit depends on whether the innermost
- * container is empty) and counts values: it runs before json-c, so that
- * a message of many tiny values (each costs json-c far more memory and
- * time than its bytes) is refused before any is built. The structure is
- * left to json-c. */
-static int check_tokens(const char *s, size_t len, unsigned max_depth, size_t max_values,
-                        const char **detail) {
-        unsigned depth = 0;
-        size_t i = 0, values = 0;
+/* Room for @n more bytes and a NUL after @used in p->buf. */
+static int buf_reserve(struct parser *p, size_t used, size_t n) {
+        size_t want = used + n + 1, size;
+        char *b;
+
+        if (want <= p->buf_size)
+                return 0;
+        size = p->buf_size < 32 ? 64 : p->buf_size * 2;
+        if (size < want)
+                size = want;
+        b = realloc(p->buf, size);
+        if (!b)
+                return -ENOMEM;
+        p->buf = b;
+        p->buf_size = size;
+        return 0;
+}
+
+static size_t utf8_encode(uint32_t cp, char out[static 4]) {
+        if (cp < 0x80) {
+                out[0] = (char) cp;
+                return 1;
+        }
+        if (cp < 0x800) {
+                out[0] = (char) (0xc0 | (cp >> 6));
+                out[1] = (char) (0x80 | (cp & 0x3f));
+                return 2;
+        }
+        if (cp < 0x10000) {
+                out[0] = (char) (0xe0 | (cp >> 12));
+                out[1] = (char) (0x80 | ((cp >> 6) & 0x3f));
+                out[2] = (char) (0x80 | (cp & 0x3f));
+                return 3;
+        }
+        out[0] = (char) (0xf0 | (cp >> 18));
+        out[1] = (char) (0x80 | ((cp >> 12) & 0x3f));
+        out[2] = (char) (0x80 | ((cp >> 6) & 0x3f));
+        out[3] = (char) (0x80 | (cp & 0x3f));
+        return 4;
+}
+
+/* The escape after the backslash at s[p->i] into p->buf at *n. */
+static int decode_escape(struct parser *p, size_t *n, bool *has_nul) {
+        const char *s = p->s;
+        char utf8[4];
+        long u, low;
+        size_t k;
         int r;
 
-        while (i < len) {
-                char c = s[i];
+        if (p->i + 1 >= p->len)
+                return parse_fail(p, "truncated JSON", -EBADMSG);
+        r = buf_reserve(p, *n, 4);
+        if (r < 0)
+                return r;
+        switch (s[p->i + 1]) {
+        case '"': case '\\': case '/':
+                p->buf[(*n)++] = s[p->i + 1];
+                break;
+        case 'b':
+                p->buf[(*n)++] = '\b';
+                break;
+        case 'f':
+                p->buf[(*n)++] = '\f';
+                break;
+        case 'n':
+                p->buf[(*n)++] = '\n';
+                break;
+        case 'r':
+                p->buf[(*n)++] = '\r';
+                break;
+        case 't':
+                p->buf[(*n)++] = '\t';
+                break;
+        case 'u':
+                u = unicode_escape(s + p->i, p->len - p->i);
+                if (u < 0)
+                        return parse_fail(p, "invalid \\u escape in string", -EBADMSG);
+                if (u >= 0xdc00 && u <= 0xdfff)
+                        return parse_fail(p, "unpaired surrogate escape in string", -EBADMSG);
+                if (u >= 0xd800 && u <= 0xdbff) {
+                        low = unicode_escape(s + p->i + 6, p->len - p->i - 6);
+                        if (low < 0xdc00 || low > 0xdfff)
+                                return parse_fail(p, "unpaired surrogate escape in string", -EBADMSG);
+                        u = 0x10000 + ((u - 0xd800) << 10) + (low - 0xdc00);
+                        p->i += 6;
+                }
+                *has_nul = *has_nul || u == 0;
+                k = utf8_encode((uint32_t) u, utf8);
+                memcpy(p->buf + *n, utf8, k);
+                *n += k;
+                p->i += 6;
+                return 0;
+        default:
+                return parse_fail(p, "invalid escape in string", -EBADMSG);
+        }
+        p->i += 2;
+        return 0;
+}
 
-                if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' || c == ':') {
-                        i++;
-                        continue;
+/* The string whose opening quote is at s[p->i], decoded into p->buf
+ * (*ret_len bytes; "\u0000" may put NULs inside): no raw control
+ * characters, well-formed UTF-8, no unpaired surrogate escape (json-c
+ * would silently turn it into U+FFFD). */
+static int decode_string(struct parser *p, size_t *ret_len, bool *ret_has_nul) {
+        const char *s = p->s;
+        bool has_nul = false;
+        size_t n = 0;
+        int r;
+
+        r = buf_reserve(p, 0, 0); /* the NUL of "" */
+        if (r < 0)
+                return r;
+        p->i++;
+        for (;;) {
+                size_t run = p->i;
+
+                /* Plain ASCII is copied in runs: most of every message. */
+                while (run < p->len && s[run] != '"' && s[run] != '\\' && (unsigned char) s[run] >= 0x20 &&
+                       (unsigned char) s[run] < 0x80)
+                        run++;
+                if (run > p->i) {
+                        r = buf_reserve(p, n, run - p->i);
+                        if (r < 0)
+                                return r;
+                        memcpy(p->buf + n, s + p->i, run - p->i);
+                        n += run - p->i;
+                        p->i = run;
                 }
-                if (c == '}' || c == ']') {
-                        if (depth == 0) {
-                                *detail = "unbalanced brackets";
-                                return -EBADMSG;
-                        }
-                        depth--;
-                        i++;
-                        continue;
-                }
-                if (++values > max_values) {
-                        *detail = "too many values in the message";
-                        return -E2BIG;
-                }
-                if (c == '"')
-                        r = check_string(s, len, &i, detail);
-                else if (c == '-' || ascii_is_digit(c))
-                        r = check_number(s, len, &i, detail);
-                else if (ascii_is_alpha(c))
-                        r = check_literal(s, len, &i, detail);
-                else if (c == '{' || c == '[') {
-                        i++;
-                        r = 0;
-                        if (++depth > max_depth) {
-                                *detail = "JSON nested too deeply";
-                                r = -ELOOP;
-                        }
+                if (p->i >= p->len)
+                        return parse_fail(p, "truncated JSON", -EBADMSG);
+                if (s[p->i] == '"')
+                        break;
+                if (s[p->i] == '\\') {
+                        r = decode_escape(p, &n, &has_nul);
+                        if (r < 0)
+                                return r;
+                } else if ((unsigned char) s[p->i] < 0x20) {
+                        return parse_fail(p, "control character in string", -EBADMSG);
                 } else {
-                        *detail = "unexpected character";
-                        r = -EBADMSG;
+                        size_t k = utf8_sequence_length((const unsigned char *) s + p->i, p->len - p->i);
+
+                        if (k == 0)
+                                return parse_fail(p, "invalid UTF-8 in string", -EBADMSG);
+                        r = buf_reserve(p, n, k);
+                        if (r < 0)
+                                return r;
+                        memcpy(p->buf + n, s + p->i, k);
+                        n += k;
+                        p->i += k;
                 }
+        }
+        p->i++;
+        p->buf[n] = '\0';
+        *ret_len = n;
+        *ret_has_nul = has_nul;
+        return 0;
+}
+
+static int parse_string(struct parser *p, struct json_object **ret) {
+        size_t n;
+        bool has_nul;
+        int r;
+
+        r = decode_string(p, &n, &has_nul);
+        if (r < 0)
+                return r;
+        *ret = json_object_new_string_len(p->buf, (int) n);
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* The value of the number @text (NUL-terminated, RFC 8259 form). strtod()
+ * would follow LC_NUMERIC, which memrangectl takes from the environment. */
+static double c_strtod(const char *text) {
+        locale_t c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t) 0);
+        double d;
+
+        if (c_locale == (locale_t) 0)
+                return strtod(text, NULL);
+        d = strtod_l(text, NULL, c_locale);
+        freelocale(c_locale);
+        return d;
+}
+
+/* The number at s[p->i]. */
+static int parse_number(struct parser *p, struct json_object **ret) {
+        _cleanup_(freep) char *heap = NULL;
+        char stack[64], *text = stack;
+        size_t start = p->i, n;
+        bool integral;
+        double d;
+        int r;
+
+        r = check_number(p->s, p->len, &p->i, &integral, &p->detail);
+        if (r < 0)
+                return r;
+        n = p->i - start;
+        if (integral) {
+                /* check_number() made sure the digits fit. */
+                bool negative = p->s[start] == '-';
+                uint64_t u = 0;
+
+                for (size_t k = start + negative; k < p->i; k++)
+                        u = u * 10 + (uint64_t) (p->s[k] - '0');
+                if (negative)
+                        *ret = json_object_new_int64(u > (uint64_t) INT64_MAX ? INT64_MIN : -(int64_t) u);
+                else
+                        *ret = u > (uint64_t) INT64_MAX ? json_object_new_uint64(u) : json_object_new_int64((int64_t) u);
+                return *ret ? 0 : -ENOMEM;
+        }
+        if (n >= sizeof(stack)) {
+                text = heap = malloc(n + 1);
+                if (!heap)
+                        return -ENOMEM;
+        }
+        memcpy(text, p->s + start, n);
+        text[n] = '\0';
+        /* As json-c: serialised as written. */
+        d = c_strtod(text);
+
+        /* Overflowing exponents ("1e999") parse to infinity. */
+        if (!isfinite(d))
+                return parse_fail(p, "number out of range", -EBADMSG);
+        *ret = json_object_new_double_s(d, text);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int parse_literal(struct parser *p, struct json_object **ret) {
+        size_t start = p->i;
+        int r;
+
+        r = check_literal(p->s, p->len, &p->i, &p->detail);
+        if (r < 0)
+                return r;
+        switch (p->s[start]) {
+        case 't':
+        case 'f':
+                *ret = json_object_new_boolean(p->s[start] == 't');
+                return *ret ? 0 : -ENOMEM;
+        default:
+                *ret = NULL; /* json-c's null */
+                return 0;
+        }
+}
+
+static int parse_value(struct parser *p, struct json_object **ret);
+
+/* NOLINTNEXTLINE(misc-no-recursion): at most max_depth deep */
+static int parse_array(struct parser *p, struct json_object **ret) {
+        _cleanup_(json_object_putp) struct json_object *array = json_object_new_array();
+        int r;
+
+        if (!array)
+                return -ENOMEM;
+        p->i++;
+        skip_whitespace(p);
+        if (p->i < p->len && p->s[p->i] == ']') {
+                p->i++;
+                *ret = TAKE_PTR(array);
+                return 0;
+        }
+        for (;;) {
+                struct json_object *element = NULL;
+
+                r = parse_value(p, &element);
                 if (r < 0)
                         return r;
+                if (json_object_array_add(array, element) < 0) {
+                        json_object_put(element);
+                        return -ENOMEM;
+                }
+                skip_whitespace(p);
+                if (p->i >= p->len)
+                        return parse_fail(p, "truncated JSON", -EBADMSG);
+                if (p->s[p->i] == ']')
+                        break;
+                if (p->s[p->i] != ',')
+                        return parse_fail(p, "expected ',' or ']' in array", -EBADMSG);
+                p->i++;
         }
+        p->i++;
+        *ret = TAKE_PTR(array);
         return 0;
 }
 
-/* Overflowing exponents ("1e999") parse to infinity; reject them. */
-/* NOLINTNEXTLINE(misc-no-recursion): as deep as the parser let it be, max_depth */
-static bool all_numbers_finite(struct json_object *o) {
-        switch (json_object_get_type(o)) {
-        case json_type_double:
-                return isfinite(json_object_get_double(o));
-        case json_type_array:
-                for (size_t k = 0; k < json_object_array_length(o); k++)
-                        if (!all_numbers_finite(json_object_array_get_idx(o, k)))
-                                return false;
-                return true;
-        case json_type_object: {
-                struct json_object_iterator it = json_object_iter_begin(o);
-                struct json_object_iterator end = json_object_iter_end(o);
+/* NOLINTNEXTLINE(misc-no-recursion): at most max_depth deep */
+static int parse_object(struct parser *p, struct json_object **ret) {
+        _cleanup_(json_object_putp) struct json_object *object = json_object_new_object();
+        int r;
 
-                for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
-                        if (!all_numbers_finite(json_object_iter_peek_value(&it)))
-                                return false;
-                return true;
-        }
-        default:
-                return true;
-        }
-}
-
-static int tokenize(const char *text, size_t len, unsigned max_depth, struct json_object **ret,
-                    const char **detail) {
-        _cleanup_(json_object_putp) struct json_object *o = NULL;
-        struct json_tokener *tok;
-        enum json_tokener_error jerr;
-        size_t end;
-
-        /* A margin over json-c's level counting; check_tokens() enforces
-         * the exact limit. json-c's limit still bounds its own stack. */
-        tok = json_tokener_new_ex((int) max_depth + 2);
-        if (!tok)
+        if (!object)
                 return -ENOMEM;
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-        o = json_tokener_parse_ex(tok, text, (int) len);
-        jerr = json_tokener_get_error(tok);
-        end = json_tokener_get_parse_end(tok);
-        json_tokener_free(tok);
+        p->i++;
+        skip_whitespace(p);
+        if (p->i < p->len && p->s[p->i] == '}') {
+                p->i++;
+                *ret = TAKE_PTR(object);
+                return 0;
+        }
+        for (;;) {
+                _cleanup_(freep) char *key = NULL;
+                struct json_object *value = NULL;
+                size_t n;
+                bool has_nul;
 
-        if (jerr == json_tokener_error_depth) {
-                *detail = "JSON nested too deeply";
-                return -ELOOP;
+                if (p->i >= p->len)
+                        return parse_fail(p, "truncated JSON", -EBADMSG);
+                if (p->s[p->i] != '"')
+                        return parse_fail(p, "expected a member name", -EBADMSG);
+                r = count_value(p);
+                if (r < 0)
+                        return r;
+                r = decode_string(p, &n, &has_nul);
+                if (r < 0)
+                        return r;
+                /* The name would be cut short and an error would name
+                 * another parameter. */
+                if (has_nul)
+                        return parse_fail(p, "\\u0000 in a member name", -EBADMSG);
+                key = malloc(n + 1);
+                if (!key)
+                        return -ENOMEM;
+                memcpy(key, p->buf, n + 1);
+                skip_whitespace(p);
+                if (p->i >= p->len)
+                        return parse_fail(p, "truncated JSON", -EBADMSG);
+                if (p->s[p->i] != ':')
+                        return parse_fail(p, "expected ':' after a member name", -EBADMSG);
+                p->i++;
+                r = parse_value(p, &value);
+                if (r < 0)
+                        return r;
+                /* A repeated name replaces the earlier value, as in json-c. */
+                if (json_object_object_add(object, key, value) < 0) {
+                        json_object_put(value);
+                        return -ENOMEM;
+                }
+                skip_whitespace(p);
+                if (p->i >= p->len)
+                        return parse_fail(p, "truncated JSON", -EBADMSG);
+                if (p->s[p->i] == '}')
+                        break;
+                if (p->s[p->i] != ',')
+                        return parse_fail(p, "expected ',' or '}' in object", -EBADMSG);
+                p->i++;
+                skip_whitespace(p);
         }
-        if (jerr == json_tokener_continue) {
-                *detail = "truncated JSON";
-                return -EBADMSG;
-        }
-        if (jerr != json_tokener_success) {
-                *detail = json_tokener_error_desc(jerr);
-                return -EBADMSG;
-        }
-        if (end != len) {
-                *detail = "trailing data after the JSON value";
-                return -EBADMSG;
-        }
-        *ret = TAKE_PTR(o);
+        p->i++;
+        *ret = TAKE_PTR(object);
         return 0;
+}
+
+/* NOLINTNEXTLINE(misc-no-recursion): at most max_depth deep */
+static int parse_value(struct parser *p, struct json_object **ret) {
+        char c;
+        int r;
+
+        skip_whitespace(p);
+        if (p->i >= p->len)
+                return parse_fail(p, "truncated JSON", -EBADMSG);
+        c = p->s[p->i];
+        if (c != '"' && c != '-' && !ascii_is_alnum(c) && c != '{' && c != '[')
+                return parse_fail(p, "unexpected character", -EBADMSG);
+        r = count_value(p);
+        if (r < 0)
+                return r;
+        if (c == '"')
+                return parse_string(p, ret);
+        if (c == '-' || ascii_is_digit(c))
+                return parse_number(p, ret);
+        if (ascii_is_alpha(c))
+                return parse_literal(p, ret);
+        if (++p->depth > p->max_depth)
+                return parse_fail(p, "JSON nested too deeply", -ELOOP);
+        r = c == '{' ? parse_object(p, ret) : parse_array(p, ret);
+        p->depth--;
+        return r;
 }
 
 int varlink_json_parse_limited(const char *text, size_t len, unsigned max_depth, size_t max_values,
                                struct json_object **ret, const char **error_detail) {
         _cleanup_(json_object_putp) struct json_object *o = NULL;
-        const char *dummy = NULL;
-        const char **detail = error_detail ?: &dummy;
+        struct parser p = {
+                .s = text, .len = len, .max_depth = max_depth, .max_values = max_values,
+        };
         int r;
 
-        if (!text || max_depth == 0 || max_depth >= INT_MAX - 2 || len >= INT_MAX)
+        if (!text || max_depth == 0 || max_depth > VARLINK_JSON_MAX_DEPTH || len >= INT_MAX)
                 return -EINVAL;
-        if (memchr(text, '\0', len)) {
-                *detail = "NUL byte inside the message";
-                return -EBADMSG;
+        if (memchr(text, '\0', len))
+                r = parse_fail(&p, "NUL byte inside the message", -EBADMSG);
+        else
+                r = parse_value(&p, &o);
+        free(p.buf);
+        if (r >= 0) {
+                skip_whitespace(&p);
+                if (p.i != len)
+                        r = parse_fail(&p, "trailing data after the JSON value", -EBADMSG);
+                else if (!json_object_is_type(o, json_type_object))
+                        r = parse_fail(&p, "top level is not a JSON object", -EBADMSG);
         }
-        r = check_tokens(text, len, max_depth, max_values, detail);
-        if (r < 0)
+        if (r < 0) {
+                if (error_detail && p.detail)
+                        *error_detail = p.detail;
                 return r;
-        r = tokenize(text, len, max_depth, &o, detail);
-        if (r < 0)
-                return r;
-        if (!json_object_is_type(o, json_type_object)) {
-                *detail = "top level is not a JSON object";
-                return -EBADMSG;
-        }
-        if (!all_numbers_finite(o)) {
-                *detail = "number out of range";
-                return -EBADMSG;
         }
         *ret = TAKE_PTR(o);
         return 0;
@@ -443,86 +683,7 @@ const char *varlink_json_to_string(struct json_object *o, size_t *ret_len) {
         return text;
 }
 
-/* ---- typed parameter extraction ---- */
-
-static int get_member(struct json_object *params, const char *key, enum json_type type,
-                      struct json_object **ret) {
-        struct json_object *v;
-
-        if (!params)
-                return 0;
-        if (!json_object_is_type(params, json_type_object))
-                return -EINVAL;
-        /* A JSON null is stored as NULL: treat it like an absent key. */
-        if (!json_object_object_get_ex(params, key, &v) || !v)
-                return 0;
-        if (!json_object_is_type(v, type))
-                return -EINVAL;
-        *ret = v;
-        return 1;
-}
-
-int varlink_json_get_string(struct json_object *params, const char *key, const char **ret) {
-        struct json_object *v;
-        int r;
-
-        r = get_member(params, key, json_type_string, &v);
-        if (r <= 0)
-                return r;
-        /* "\u0000" would silently cut a C string short. */
-        if (strlen(json_object_get_string(v)) != (size_t) json_object_get_string_len(v))
-                return -EINVAL;
-        *ret = json_object_get_string(v);
-        return 1;
-}
-
-int varlink_json_get_int64(struct json_object *params, const char *key, int64_t *ret) {
-        struct json_object *v;
-        int64_t i;
-        int r;
-
-        r = get_member(params, key, json_type_int, &v);
-        if (r <= 0)
-                return r;
-        /* json-c stores 2^63..2^64-1 unsigned and clamps them for get_int64. */
-        i = json_object_get_int64(v);
-        if (i == INT64_MAX && json_object_get_uint64(v) > (uint64_t) INT64_MAX)
-                return -EINVAL;
-        *ret = i;
-        return 1;
-}
-
-int varlink_json_get_uint64(struct json_object *params, const char *key, uint64_t *ret) {
-        struct json_object *v;
-        int r;
-
-        r = get_member(params, key, json_type_int, &v);
-        if (r <= 0)
-                return r;
-        if (json_object_get_int64(v) < 0)
-                return -EINVAL;
-        *ret = json_object_get_uint64(v);
-        return 1;
-}
-
-int varlink_json_get_bool(struct json_object *params, const char *key, bool *ret) {
-        struct json_object *v;
-        int r;
-
-        r = get_member(params, key, json_type_boolean, &v);
-        if (r <= 0)
-                return r;
-        *ret = json_object_get_boolean(v);
-        return 1;
-}
-
-int varlink_json_get_array(struct json_object *params, const char *key, struct json_object **ret) {
-        return get_member(params, key, json_type_array, ret);
-}
-
-int varlink_json_get_object(struct json_object *params, const char *key, struct json_object **ret) {
-        return get_member(params, key, json_type_object, ret);
-}
+/* ---- unknown members ---- */
 
 const char *varlink_json_find_unknown_key(struct json_object *params, const char *const *known) {
         struct json_object_iterator it, end;

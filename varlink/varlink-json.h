@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* JSON for varlink: strict parsing, compact serialisation and typed
- * extraction of method parameters (so that handlers answer
- * InvalidParameter naming the field). Shared by the server, the client
+/* JSON for varlink: strict parsing, compact serialisation and the check
+ * for unknown parameters (typed members: mj_get_*() of json-util.h). Shared by the server, the client
  * helper and the fuzz target; nothing here logs. */
 #pragma once
 
@@ -28,7 +27,12 @@ static inline bool ascii_is_alnum(char c) {
 
 /* ---- strict JSON ---- */
 
-/* Parses exactly one JSON value from @text (@len bytes, no NUL needed).
+/* The deepest nesting a caller may allow: the parser recurses once per
+ * level. */
+#define VARLINK_JSON_MAX_DEPTH 1024u
+
+/* Parses exactly one JSON value from @text (@len bytes, no NUL needed)
+ * in one pass that builds the tree as it checks the text.
  * Strict: RFC 8259 syntax only (no single quotes, NaN, Infinity, raw control
  * characters in strings or trailing garbage), valid UTF-8, integers within
  * int64/uint64, finite numbers, at most @max_depth nested arrays/objects.
@@ -38,8 +42,8 @@ static inline bool ascii_is_alnum(char c) {
 int varlink_json_parse(const char *text, size_t len, unsigned max_depth, struct json_object **ret,
                        const char **error_detail);
 /* As varlink_json_parse(), with at most @max_values values (objects,
- * arrays, strings, numbers, literals; member names included), checked
- * before json-c builds any: -E2BIG beyond. */
+ * arrays, strings, numbers, literals; member names included): -E2BIG
+ * when the parser meets one more, so at most @max_values are ever built. */
 int varlink_json_parse_limited(const char *text, size_t len, unsigned max_depth, size_t max_values,
                                struct json_object **ret, const char **error_detail);
 
@@ -50,24 +54,9 @@ int varlink_json_parse_limited(const char *text, size_t len, unsigned max_depth,
  * becomes U+FFFD. NULL when out of memory. */
 const char *varlink_json_to_string(struct json_object *o, size_t *ret_len);
 
-/* ---- typed parameter extraction ----
- * Each looks up @key in the object @params. Returns 1 and sets *ret when
- * present, 0 when absent or null (*ret untouched, so preset a default),
- * -EINVAL when present with the wrong type or out of range. Borrowed
- * results live as long as @params. */
-int varlink_json_get_string(struct json_object *params, const char *key, const char **ret);
-int varlink_json_get_int64(struct json_object *params, const char *key, int64_t *ret);
-int varlink_json_get_uint64(struct json_object *params, const char *key, uint64_t *ret);
-int varlink_json_get_bool(struct json_object *params, const char *key, bool *ret);
-int varlink_json_get_array(struct json_object *params, const char *key, struct json_object **ret);
-int varlink_json_get_object(struct json_object *params, const char *key, struct json_object **ret);
+/* ---- unknown members ----
+ * Typed members are read with the mj_get_*() family of json-util.h. */
+
 /* Returns the first key of @params not listed in the NULL-terminated
  * @known, or NULL when all are known (varlink rejects unknown fields). */
 const char *varlink_json_find_unknown_key(struct json_object *params, const char *const *known);
-
-/* mj_add() under the name the daemon's handlers were written with: adds
- * @value under @key of object @o, consuming @value; NULL @value (a failed
- * json_object_new_*()) gives -ENOMEM. */
-static inline int varlink_json_add(struct json_object *o, const char *key, struct json_object *value) {
-        return mj_add(o, key, value);
-}

@@ -161,7 +161,7 @@ static int envelope_parameters(struct json_object *root, struct json_object **re
         struct json_object *params = NULL;
         int r;
 
-        r = varlink_json_get_object(root, "parameters", &params);
+        r = mj_get_object(root, "parameters", false, &params, NULL);
         if (r < 0)
                 return r;
         if (r == 0) {
@@ -200,7 +200,7 @@ int varlink_call_message_parse(const char *text, size_t len, unsigned max_depth,
         r = -EBADMSG;
         *field = "method";
         *detail = "\"method\" must be a qualified method name";
-        if (varlink_json_get_string(m.root, "method", &m.method) <= 0 ||
+        if (mj_get_string(m.root, "method", false, &m.method, NULL) <= 0 ||
             !varlink_qualified_name_is_valid(m.method))
                 goto fail;
         *field = "parameters";
@@ -210,7 +210,7 @@ int varlink_call_message_parse(const char *text, size_t len, unsigned max_depth,
                 goto fail;
         r = -EBADMSG;
         for (size_t k = 0; k < ELEMENTSOF(flag_names); k++)
-                if (varlink_json_get_bool(m.root, flag_names[k], flags[k]) < 0) {
+                if (mj_get_bool(m.root, flag_names[k], false, flags[k], NULL) < 0) {
                         *field = flag_names[k];
                         *detail = flag_details[k];
                         goto fail;
@@ -245,11 +245,11 @@ int varlink_reply_message_parse(const char *text, size_t len, unsigned max_depth
                 goto fail;
         r = -EBADMSG;
         *detail = "\"error\" must be a qualified error name";
-        if (varlink_json_get_string(m.root, "error", &m.error) < 0 ||
+        if (mj_get_string(m.root, "error", false, &m.error, NULL) < 0 ||
             (m.error && !varlink_qualified_name_is_valid(m.error)))
                 goto fail;
         *detail = "\"continues\" must be a boolean";
-        if (varlink_json_get_bool(m.root, "continues", &m.continues) < 0)
+        if (mj_get_bool(m.root, "continues", false, &m.continues, NULL) < 0)
                 goto fail;
 
         *ret = m;

@@ -419,7 +419,7 @@ static int reply_error_string(struct varlink_call *call, const char *error, cons
                               const char *value) {
         struct json_object *params = json_object_new_object();
 
-        if (!params || varlink_json_add(params, key, json_object_new_string(value)) < 0) {
+        if (!params || mj_add(params, key, json_object_new_string(value)) < 0) {
                 json_object_put(params);
                 return -ENOMEM;
         }
@@ -554,10 +554,10 @@ static int service_get_info(struct varlink_call *call, struct json_object *param
                         return -ENOMEM;
                 }
         }
-        if (varlink_json_add(reply, "vendor", json_object_new_string(s->vendor)) < 0 ||
-            varlink_json_add(reply, "product", json_object_new_string(s->product)) < 0 ||
-            varlink_json_add(reply, "version", json_object_new_string(s->version)) < 0 ||
-            varlink_json_add(reply, "url", json_object_new_string(s->url)) < 0)
+        if (mj_add(reply, "vendor", json_object_new_string(s->vendor)) < 0 ||
+            mj_add(reply, "product", json_object_new_string(s->product)) < 0 ||
+            mj_add(reply, "version", json_object_new_string(s->version)) < 0 ||
+            mj_add(reply, "url", json_object_new_string(s->url)) < 0)
                 return -ENOMEM;
         return varlink_call_reply(call, TAKE_PTR(reply));
 }
@@ -569,7 +569,7 @@ static int service_get_interface_description(struct varlink_call *call, struct j
         struct json_object *reply;
         const char *name = NULL;
 
-        if (varlink_json_get_string(params, "interface", &name) <= 0)
+        if (mj_get_string(params, "interface", false, &name, NULL) <= 0)
                 return varlink_call_error_invalid_parameter(call, "interface");
         reg = find_interface(s, name, strlen(name));
         if (!reg)
@@ -578,7 +578,7 @@ static int service_get_interface_description(struct varlink_call *call, struct j
 
         reply = json_object_new_object();
         if (!reply ||
-            varlink_json_add(reply, "description", json_object_new_string(reg->iface->description)) < 0) {
+            mj_add(reply, "description", json_object_new_string(reg->iface->description)) < 0) {
                 json_object_put(reply);
                 return -ENOMEM;
         }

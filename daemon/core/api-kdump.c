@@ -22,12 +22,14 @@
  * Status
  */
 
-static int add_u64_if(struct json_object *o, const char *key, bool present, uint64_t value) {
-        return present ? varlink_json_add(o, key, json_object_new_uint64(value)) : 0;
+static void build_u64_if(struct mj_builder *b, const char *key, bool present, uint64_t value) {
+        if (present)
+                mj_build_u64(b, key, value);
 }
 
-static int add_string_if(struct json_object *o, const char *key, const char *value) {
-        return value ? varlink_json_add(o, key, json_object_new_string(value)) : 0;
+static void build_string_if(struct mj_builder *b, const char *key, const char *value) {
+        if (value)
+                mj_build_string(b, key, value);
 }
 
 static const char *attempt_result(const struct reload_attempt *a) {
@@ -37,22 +39,21 @@ static const char *attempt_result(const struct reload_attempt *a) {
 /* ReloadAttempt of the interface description. */
 static int attempt_to_json(const struct reload_attempt *a, bool privileged, struct json_object **ret) {
         _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-        int r;
+        struct mj_builder b = MJ_BUILDER(o);
 
-        if (!o)
-                return -ENOMEM;
-        if ((r = varlink_json_add(o, "generation", json_object_new_uint64(a->generation))) < 0 ||
-            (r = varlink_json_add(o, "forced", json_object_new_boolean(a->forced))) < 0 ||
-            (r = varlink_json_add(o, "started_usec", json_object_new_uint64(a->started))) < 0 ||
-            (r = varlink_json_add(o, "duration_usec", json_object_new_uint64(a->duration))) < 0 ||
-            (r = varlink_json_add(o, "result", json_object_new_string(attempt_result(a)))) < 0 ||
-            (r = add_u64_if(o, "exit_status", a->exit_status >= 0, (uint64_t) a->exit_status)) < 0 ||
-            (r = add_u64_if(o, "signal", a->signal > 0, (uint64_t) a->signal)) < 0 ||
-            (r = add_string_if(o, "error", a->error)) < 0 ||
-            (r = varlink_json_add(o, "namespace", json_object_new_boolean(a->namespace_used))) < 0 ||
-            (r = add_string_if(o, "namespace_error", a->namespace_error)) < 0 ||
-            (r = add_string_if(o, "output", privileged ? a->output : NULL)) < 0)
-                return r;
+        mj_build_u64(&b, "generation", a->generation);
+        mj_build_bool(&b, "forced", a->forced);
+        mj_build_u64(&b, "started_usec", a->started);
+        mj_build_u64(&b, "duration_usec", a->duration);
+        mj_build_string(&b, "result", attempt_result(a));
+        build_u64_if(&b, "exit_status", a->exit_status >= 0, (uint64_t) a->exit_status);
+        build_u64_if(&b, "signal", a->signal > 0, (uint64_t) a->signal);
+        build_string_if(&b, "error", a->error);
+        mj_build_bool(&b, "namespace", a->namespace_used);
+        build_string_if(&b, "namespace_error", a->namespace_error);
+        build_string_if(&b, "output", privileged ? a->output : NULL);
+        if (b.error < 0)
+                return b.error;
         *ret = TAKE_PTR(o);
         return 0;
 }
@@ -68,36 +69,33 @@ static const char *load_method(const struct reload_engine *e) {
         return e->crash_hotplug == 1 ? "kexec_file_load or kexec_load --hotplug" : NULL;
 }
 
-static int add_plan(struct json_object *o, const struct kexec_plan *plan, bool privileged) {
+static void build_plan(struct mj_builder *b, const struct kexec_plan *plan, bool privileged) {
         _cleanup_(freep) char *command = NULL, *method = NULL;
-        int r;
 
         if (privileged && plan->argv && !(command = strv_join_quoted(plan->argv)))
-                return -ENOMEM;
+                return mj_build_result(b, -ENOMEM);
         if (plan->n_steps > 0 && load_method_to_string(plan->method) &&
             asprintf(&method, "%s%s", load_method_to_string(plan->method), plan->hotplug ? " --hotplug" : "") < 0)
-                return -ENOMEM;
-        if ((r = add_string_if(o, "load_method", method)) < 0 ||
-            (r = add_string_if(o, "load_method_reason", plan->n_steps > 0 ? plan->method_reason : NULL)) < 0 ||
-            (r = add_string_if(o, "load_method_fallback", plan->fallback_reason)) < 0)
-                return r;
-        if ((r = varlink_json_add(o, "mode", json_object_new_string(reload_mode_to_string(plan->mode)))) < 0 ||
-            (r = add_string_if(o, "mode_reason", plan->origin)) < 0 || (r = add_string_if(o, "mode_error", plan->error)) < 0 ||
-            (r = add_string_if(o, "command", command)) < 0)
-                return r;
-        return 0;
+                return mj_build_result(b, -ENOMEM);
+        build_string_if(b, "load_method", method);
+        build_string_if(b, "load_method_reason", plan->n_steps > 0 ? plan->method_reason : NULL);
+        build_string_if(b, "load_method_fallback", plan->fallback_reason);
+        mj_build_string(b, "mode", reload_mode_to_string(plan->mode));
+        build_string_if(b, "mode_reason", plan->origin);
+        build_string_if(b, "mode_error", plan->error);
+        build_string_if(b, "command", command);
 }
 
 /* The CPUs the image has a register note for, and those present now that
  * it lacks (a crash there would leave its registers out of the dump);
  * absent when unknown. */
-static int add_image_cpus(struct json_object *o, const struct reload_engine *e) {
+static void build_image_cpus(struct mj_builder *b, const struct reload_engine *e) {
         _cleanup_(freep) char *held = NULL, *lacking = NULL;
         struct memrange_idset missing = {};
         int r;
 
         if (!e->image.ranges || e->image.ranges->cpus.n == 0)
-                return 0;
+                return;
         r = memrange_idset_to_string(&e->image.ranges->cpus, &held);
         if (r >= 0 && e->ranges && e->ranges->cpus.n > 0) {
                 r = memrange_dump_cpus_missing(e->image.ranges, e->ranges, &missing);
@@ -105,40 +103,34 @@ static int add_image_cpus(struct json_object *o, const struct reload_engine *e) 
                         r = memrange_idset_to_string(&missing, &lacking);
                 memrange_idset_clear(&missing);
         }
-        if (r < 0 || (r = add_string_if(o, "image_cpus", held)) < 0 ||
-            (r = add_string_if(o, "image_cpus_missing", lacking)) < 0)
-                return r;
-        return 0;
+        if (r < 0)
+                return mj_build_result(b, r);
+        build_string_if(b, "image_cpus", held);
+        build_string_if(b, "image_cpus_missing", lacking);
 }
 
-static int add_image(struct json_object *o, const struct reload_engine *e) {
+static void build_image(struct mj_builder *b, const struct reload_engine *e) {
         const struct reload_image *image = &e->image;
         bool loaded = image->origin != IMAGE_NONE;
-        int r;
 
-        if ((r = add_string_if(o, "loaded_by", image_origin_to_string(image->origin))) < 0 ||
-            (r = add_string_if(o, "image_ranges", image_ranges_to_string(image->origin))) < 0 ||
-            (r = add_string_if(o, "method", load_method(e))) < 0 ||
-            /* 0: ranges of none of our generations (a record, an interrupted load) */
-            (r = add_u64_if(o, "loaded_generation", loaded && image->generation > 0, image->generation)) < 0 ||
-            (r = add_u64_if(o, "loaded_usec", loaded && image->loaded_usec > 0, image->loaded_usec)) < 0 ||
-            (r = add_u64_if(o, "stale_since_usec", e->stale_since > 0, e->stale_since)) < 0 ||
-            (r = add_image_cpus(o, e)) < 0)
-                return r;
-        return 0;
+        build_string_if(b, "loaded_by", image_origin_to_string(image->origin));
+        build_string_if(b, "image_ranges", image_ranges_to_string(image->origin));
+        build_string_if(b, "method", load_method(e));
+        /* 0: ranges of none of our generations (a record, an interrupted load) */
+        build_u64_if(b, "loaded_generation", loaded && image->generation > 0, image->generation);
+        build_u64_if(b, "loaded_usec", loaded && image->loaded_usec > 0, image->loaded_usec);
+        build_u64_if(b, "stale_since_usec", e->stale_since > 0, e->stale_since);
+        build_image_cpus(b, e);
 }
 
-static int add_counters(struct json_object *o, const struct reload_engine *e) {
+static void build_counters(struct mj_builder *b, const struct reload_engine *e) {
         const struct reload_stats *s = &e->stats;
-        int r;
 
-        if ((r = varlink_json_add(o, "attempts", json_object_new_uint64(s->attempts))) < 0 ||
-            (r = varlink_json_add(o, "reloads", json_object_new_uint64(s->reloads))) < 0 ||
-            (r = varlink_json_add(o, "failures", json_object_new_uint64(s->failures))) < 0 ||
-            (r = varlink_json_add(o, "skipped", json_object_new_uint64(s->skipped))) < 0 ||
-            (r = varlink_json_add(o, "follow_ups", json_object_new_uint64(s->follow_ups))) < 0)
-                return r;
-        return 0;
+        mj_build_u64(b, "attempts", s->attempts);
+        mj_build_u64(b, "reloads", s->reloads);
+        mj_build_u64(b, "failures", s->failures);
+        mj_build_u64(b, "skipped", s->skipped);
+        mj_build_u64(b, "follow_ups", s->follow_ups);
 }
 
 /* [ReloadAttempt], oldest first. */
@@ -160,34 +152,27 @@ static int history_to_json(const struct reload_engine *e, bool privileged, struc
         return 0;
 }
 
-int api_add_kdump(struct json_object *p, const struct manager *m, bool privileged) {
+void api_build_kdump(struct mj_builder *b, const struct manager *m, bool privileged) {
         const struct reload_engine *e = reload_loop_engine(m->reload);
-        _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+        struct mj_builder o = MJ_BUILDER(json_object_new_object());
         bool up_to_date = e->decision == RELOAD_DECISION_UNCHANGED || e->decision == RELOAD_DECISION_KERNEL_CURRENT;
         bool waiting = !e->in_flight && e->retry_at > 0 && e->decision == RELOAD_DECISION_NEEDED;
-        struct json_object *last, *history;
-        int r;
+        struct json_object *last = NULL, *history = NULL;
 
-        if (!o)
-                return -ENOMEM;
-        if ((r = varlink_json_add(o, "loaded", json_object_new_boolean(e->crash_loaded == 1))) < 0 ||
-            (r = e->crash_hotplug >= 0 ? varlink_json_add(o, "crash_hotplug", json_object_new_boolean(e->crash_hotplug == 1))
-                                        : 0) < 0 ||
-            (r = varlink_json_add(o, "state", json_object_new_string(reload_engine_state(e)))) < 0 ||
-            (r = varlink_json_add(o, "up_to_date", json_object_new_boolean(up_to_date && !e->in_flight))) < 0 ||
-            (r = add_plan(o, reload_loop_plan(m->reload), privileged)) < 0 || (r = add_image(o, e)) < 0 ||
-            (r = varlink_json_add(o, "reloading", json_object_new_boolean(e->in_flight))) < 0 ||
-            (r = add_u64_if(o, "retry_usec", waiting, e->retry_at)) < 0 || (r = add_counters(o, e)) < 0 ||
-            (r = history_to_json(e, privileged, &history)) < 0 || (r = varlink_json_add(o, "history", history)) < 0)
-                return r;
-        if (e->has_last) {
-                r = attempt_to_json(&e->last, privileged, &last);
-                if (r >= 0)
-                        r = varlink_json_add(o, "last_reload", last);
-                if (r < 0)
-                        return r;
-        }
-        return varlink_json_add(p, "kdump", TAKE_PTR(o));
+        mj_build_bool(&o, "loaded", e->crash_loaded == 1);
+        if (e->crash_hotplug >= 0)
+                mj_build_bool(&o, "crash_hotplug", e->crash_hotplug == 1);
+        mj_build_string(&o, "state", reload_engine_state(e));
+        mj_build_bool(&o, "up_to_date", up_to_date && !e->in_flight);
+        build_plan(&o, reload_loop_plan(m->reload), privileged);
+        build_image(&o, e);
+        mj_build_bool(&o, "reloading", e->in_flight);
+        build_u64_if(&o, "retry_usec", waiting, e->retry_at);
+        build_counters(&o, e);
+        mj_build_encoded(&o, "history", history_to_json(e, privileged, &history), &history);
+        if (e->has_last)
+                mj_build_encoded(&o, "last_reload", attempt_to_json(&e->last, privileged, &last), &last);
+        mj_build_object(b, "kdump", &o);
 }
 
 /* ---------------------------------------------------------------------------
@@ -206,9 +191,9 @@ static int parse_dump_parameters(struct varlink_call *call, struct json_object *
         const char *policy = NULL, *arch = NULL;
         int p, a;
 
-        if (varlink_json_get_string(parameters, "policy", &policy) < 0)
+        if (mj_get_string(parameters, "policy", false, &policy, NULL) < 0)
                 return refuse_parameter(call, "policy", "expected a string", ret);
-        if (varlink_json_get_string(parameters, "arch", &arch) < 0)
+        if (mj_get_string(parameters, "arch", false, &arch, NULL) < 0)
                 return refuse_parameter(call, "arch", "expected a string", ret);
         p = policy ? memrange_dump_policy_from_name(policy) : MEMRANGE_DUMP_AUTO;
         if (p < 0)
@@ -228,7 +213,7 @@ static int error_dump_unavailable(struct manager *m, struct varlink_call *call, 
         const char *msg = error == -ENODATA && !m->state->table ? "no table yet" : memrange_ctx_get_error(m->ctx);
         struct json_object *p = json_object_new_object();
 
-        if (!p || varlink_json_add(p, "reason", json_object_new_string(msg ?: strerror(-error))) < 0) {
+        if (!p || mj_add(p, "reason", json_object_new_string(msg ?: strerror(-error))) < 0) {
                 json_object_put(p);
                 return -ENOMEM;
         }
@@ -239,11 +224,12 @@ static int error_dump_unavailable(struct manager *m, struct varlink_call *call, 
 static struct json_object *dump_reply(struct manager *m, const struct memrange_dump_ranges *ranges,
                                       enum memrange_dump_policy requested) {
         _cleanup_(json_object_putp) struct json_object *p = api_reply_with_generation(m);
+        struct mj_builder b = MJ_BUILDER(p);
 
-        if (!p ||
-            varlink_json_add(p, "policy", json_object_new_string(memrange_dump_policy_to_name(ranges->policy))) < 0 ||
-            varlink_json_add(p, "requested", json_object_new_string(memrange_dump_policy_to_name(requested))) < 0 ||
-            varlink_json_add(p, "arch", json_object_new_string(memrange_arch_to_name(ranges->arch) ?: "unknown")) < 0)
+        mj_build_string(&b, "policy", memrange_dump_policy_to_name(ranges->policy));
+        mj_build_string(&b, "requested", memrange_dump_policy_to_name(requested));
+        mj_build_string(&b, "arch", memrange_arch_to_name(ranges->arch) ?: "unknown");
+        if (b.error < 0)
                 return NULL;
         return TAKE_PTR(p);
 }
@@ -256,17 +242,17 @@ static int dump_ranges_to_json(const struct memrange_dump_ranges *ranges, struct
                 return -ENOMEM;
         for (size_t i = 0; i < ranges->n; i++) {
                 const struct memrange_dump_range *d = &ranges->ranges[i];
-                struct json_object *o = json_object_new_object();
+                struct mj_builder b = MJ_BUILDER(json_object_new_object());
                 int r;
 
-                r = o ? mj_add_span(o, d->start, d->end, true) : -ENOMEM;
-                if (r >= 0)
-                        r = mj_add(o, "backup", json_object_new_boolean((d->flags & MEMRANGE_DUMP_F_BACKUP) != 0));
-                if (r < 0) {
-                        json_object_put(o);
-                        return r;
+                if (b.error >= 0)
+                        mj_build_result(&b, mj_add_span(b.object, d->start, d->end, true));
+                mj_build_bool(&b, "backup", (d->flags & MEMRANGE_DUMP_F_BACKUP) != 0);
+                if (b.error < 0) {
+                        json_object_put(b.object);
+                        return b.error;
                 }
-                r = mj_append(a, o);
+                r = mj_append(a, b.object);
                 if (r < 0)
                         return r;
         }
@@ -279,7 +265,8 @@ int api_method_get_crash_ranges(struct varlink_call *call, struct json_object *p
         _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *ranges = NULL;
         _cleanup_(memrange_list_freep) struct memrange_list *dropped = NULL;
         _cleanup_(json_object_putp) struct json_object *p = NULL;
-        struct json_object *a;
+        struct json_object *a = NULL, *d = NULL;
+        struct mj_builder b;
         enum memrange_dump_policy policy;
         enum memrange_arch arch;
         int r;
@@ -295,11 +282,11 @@ int api_method_get_crash_ranges(struct varlink_call *call, struct json_object *p
         if (r < 0)
                 return r;
         p = dump_reply(m, ranges, policy);
-        if (!p)
-                return -ENOMEM;
-        if ((r = dump_ranges_to_json(ranges, &a)) < 0 || (r = varlink_json_add(p, "ranges", a)) < 0 ||
-            (r = memrange_json_from_list(dropped, &a)) < 0 || (r = varlink_json_add(p, "dropped", a)) < 0)
-                return r;
+        b = MJ_BUILDER(p);
+        mj_build_encoded(&b, "ranges", dump_ranges_to_json(ranges, &a), &a);
+        mj_build_encoded(&b, "dropped", memrange_json_from_list(dropped, &d), &d);
+        if (b.error < 0)
+                return b.error;
         return varlink_call_reply(call, TAKE_PTR(p));
 }
 
@@ -310,6 +297,7 @@ int api_method_get_elf_core_header(struct varlink_call *call, struct json_object
         _cleanup_(freep) void *buf = NULL;
         _cleanup_(freep) char *text = NULL;
         struct memrange_elfcore_opts opts = {};
+        struct mj_builder b;
         enum memrange_dump_policy policy;
         enum memrange_arch arch;
         size_t size;
@@ -317,9 +305,9 @@ int api_method_get_elf_core_header(struct varlink_call *call, struct json_object
 
         if (parse_dump_parameters(call, parameters, &policy, &arch, &r))
                 return r;
-        if (varlink_json_get_uint64(parameters, "direct_map_base", &opts.direct_map_base) < 0)
+        if (mj_get_u64(parameters, "direct_map_base", false, &opts.direct_map_base, NULL) < 0)
                 return api_error_invalid_parameter(call, "direct_map_base", "expected an unsigned integer");
-        if (varlink_json_get_uint64(parameters, "backup_offset", &opts.backup_offset) < 0)
+        if (mj_get_u64(parameters, "backup_offset", false, &opts.backup_offset, NULL) < 0)
                 return api_error_invalid_parameter(call, "backup_offset", "expected an unsigned integer");
         r = manager_dump_ranges(m, policy, arch, &ranges);
         if (r >= 0)
@@ -332,9 +320,11 @@ int api_method_get_elf_core_header(struct varlink_call *call, struct json_object
         if (r < 0)
                 return r;
         p = dump_reply(m, ranges, policy);
-        if (!p || varlink_json_add(p, "size", json_object_new_uint64(size)) < 0 ||
-            varlink_json_add(p, "header", json_object_new_string(text)) < 0)
-                return -ENOMEM;
+        b = MJ_BUILDER(p);
+        mj_build_u64(&b, "size", size);
+        mj_build_string(&b, "header", text);
+        if (b.error < 0)
+                return b.error;
         return varlink_call_reply(call, TAKE_PTR(p));
 }
 
@@ -347,7 +337,7 @@ static int error_reload_unavailable(struct manager *m, struct varlink_call *call
         struct json_object *p = json_object_new_object();
         const char *reason = plan->error ?: plan->origin ?: "reloading is off";
 
-        if (!p || varlink_json_add(p, "reason", json_object_new_string(reason)) < 0) {
+        if (!p || mj_add(p, "reason", json_object_new_string(reason)) < 0) {
                 json_object_put(p);
                 return -ENOMEM;
         }
@@ -367,7 +357,7 @@ int api_method_reload(struct varlink_call *call, struct json_object *parameters,
         struct manager *m = userdata;
         bool force = false;
 
-        if (varlink_json_get_bool(parameters, "force", &force) < 0)
+        if (mj_get_bool(parameters, "force", false, &force, NULL) < 0)
                 return api_error_invalid_parameter(call, "force", "expected a boolean");
         log_info("Reload%s requested (uid 0, pid %d)", force ? " (forced)" : "", (int) varlink_call_peer_pid(call));
         return reload_caller_wait(m, call, force);
@@ -378,6 +368,7 @@ static int reply_reload(struct manager *m, struct varlink_call *call, const stru
         _cleanup_(json_object_putp) struct json_object *p = json_object_new_object();
         const char *reason = outcome->attempted ? "reloaded" : reload_decision_to_string(outcome->decision);
         struct json_object *attempt;
+        struct mj_builder b;
         int r;
 
         if (!p)
@@ -385,16 +376,18 @@ static int reply_reload(struct manager *m, struct varlink_call *call, const stru
         if (outcome->attempted) {
                 r = attempt_to_json(outcome->attempt, true, &attempt);
                 if (r >= 0)
-                        r = varlink_json_add(p, "attempt", attempt);
+                        r = mj_add(p, "attempt", attempt);
                 if (r < 0)
                         return r;
                 if (!outcome->attempt->success)
                         return varlink_call_error(call, IO_MEMRANGED_ERROR_RELOAD_FAILED, TAKE_PTR(p));
         }
-        if (varlink_json_add(p, "reloaded", json_object_new_boolean(outcome->attempted)) < 0 ||
-            varlink_json_add(p, "generation", json_object_new_uint64(m->state->generation)) < 0 ||
-            varlink_json_add(p, "reason", json_object_new_string(reason)) < 0)
-                return -ENOMEM;
+        b = MJ_BUILDER(p);
+        mj_build_bool(&b, "reloaded", outcome->attempted);
+        mj_build_u64(&b, "generation", m->state->generation);
+        mj_build_string(&b, "reason", reason);
+        if (b.error < 0)
+                return b.error;
         return varlink_call_reply(call, TAKE_PTR(p));
 }
 

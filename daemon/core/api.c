@@ -19,21 +19,25 @@
 
 int api_error_invalid_parameter(struct varlink_call *call, const char *parameter, const char *reason) {
         struct json_object *p = json_object_new_object();
+        struct mj_builder b = MJ_BUILDER(p);
 
-        if (!p || varlink_json_add(p, "parameter", json_object_new_string(parameter)) < 0 ||
-            varlink_json_add(p, "reason", json_object_new_string(reason)) < 0) {
+        mj_build_string(&b, "parameter", parameter);
+        mj_build_string(&b, "reason", reason);
+        if (b.error < 0) {
                 json_object_put(p);
-                return -ENOMEM;
+                return b.error;
         }
         return varlink_call_error(call, IO_MEMRANGED_ERROR_INVALID_PARAMETER, p);
 }
 
 int api_error_internal(struct varlink_call *call, int error) {
         struct json_object *p = json_object_new_object();
+        struct mj_builder b = MJ_BUILDER(p);
 
-        if (!p || varlink_json_add(p, "errno", json_object_new_int(abs(error))) < 0) {
+        mj_build_int(&b, "errno", abs(error));
+        if (b.error < 0) {
                 json_object_put(p);
-                return -ENOMEM;
+                return b.error;
         }
         return varlink_call_error(call, IO_MEMRANGED_ERROR_INTERNAL, p);
 }
@@ -41,8 +45,10 @@ int api_error_internal(struct varlink_call *call, int error) {
 /* {"generation": N} to which a method adds its members. */
 struct json_object *api_reply_with_generation(const struct manager *m) {
         struct json_object *p = json_object_new_object();
+        struct mj_builder b = MJ_BUILDER(p);
 
-        if (p && varlink_json_add(p, "generation", json_object_new_uint64(m->state->generation)) < 0) {
+        mj_build_u64(&b, "generation", m->state->generation);
+        if (b.error < 0) {
                 json_object_put(p);
                 return NULL;
         }
@@ -53,10 +59,9 @@ struct json_object *api_reply_with_generation(const struct manager *m) {
  * GetStatus
  */
 
-static int add_table_totals(struct json_object *p, const struct memrange_table *table) {
+static void build_table_totals(struct mj_builder *b, const struct memrange_table *table) {
         uint64_t total = 0, offline = 0;
         size_t n = 0;
-        int r;
 
         if (table)
                 memrange_table_foreach(x, table) {
@@ -67,71 +72,52 @@ static int add_table_totals(struct json_object *p, const struct memrange_table *
                         if (x->flags & MEMRANGE_F_OFFLINE)
                                 offline += x->end - x->start;
                 }
-        r = varlink_json_add(p, "ranges", json_object_new_uint64(n));
-        if (r >= 0)
-                r = varlink_json_add(p, "total_ram", json_object_new_uint64(total));
-        if (r >= 0)
-                r = varlink_json_add(p, "online_ram", json_object_new_uint64(total - offline));
-        if (r >= 0)
-                r = varlink_json_add(p, "offline_ram", json_object_new_uint64(offline));
-        return r;
+        mj_build_u64(b, "ranges", n);
+        mj_build_u64(b, "total_ram", total);
+        mj_build_u64(b, "online_ram", total - offline);
+        mj_build_u64(b, "offline_ram", offline);
 }
 
 /* lsmem's summary of the memory blocks, without their addresses: anyone
  * may see it, and `memrangectl list` needs no ListBlocks for it. */
-static int add_block_totals(struct json_object *p, const struct memrange_sources *sources) {
+static void build_block_totals(struct mj_builder *b, const struct memrange_sources *sources) {
         const struct memrange_blocks *blocks = sources ? sources->blocks : NULL;
-        _cleanup_(json_object_putp) struct json_object *o = NULL;
+        struct mj_builder o;
         uint64_t online, offline;
-        int r;
 
         if (!blocks)
-                return 0;
+                return;
         memrange_blocks_totals(blocks, &online, &offline);
-        o = json_object_new_object();
-        if (!o)
-                return -ENOMEM;
-        r = varlink_json_add(o, "block_size", json_object_new_uint64(blocks->block_size));
-        if (r >= 0)
-                r = varlink_json_add(o, "online", json_object_new_uint64(online));
-        if (r >= 0)
-                r = varlink_json_add(o, "offline", json_object_new_uint64(offline));
-        if (r < 0)
-                return r;
-        return varlink_json_add(p, "blocks", TAKE_PTR(o));
+        o = MJ_BUILDER(json_object_new_object());
+        mj_build_u64(&o, "block_size", blocks->block_size);
+        mj_build_u64(&o, "online", online);
+        mj_build_u64(&o, "offline", offline);
+        mj_build_object(b, "blocks", &o);
 }
 
-static int add_findings_counts(struct json_object *p, const struct memrange_findings *findings) {
+static void build_findings_counts(struct mj_builder *b, const struct memrange_findings *findings) {
         static const char *const keys[] = { "infos", "warnings", "errors" };
-        _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+        struct mj_builder o = MJ_BUILDER(json_object_new_object());
         uint64_t counts[3] = {};
-        int r;
 
-        if (!o)
-                return -ENOMEM;
         for (size_t i = 0; findings && i < findings->n; i++)
                 if (findings->items[i].severity < ELEMENTSOF(counts))
                         counts[findings->items[i].severity]++;
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                r = varlink_json_add(o, keys[i], json_object_new_uint64(counts[i]));
-                if (r < 0)
-                        return r;
-        }
-        return varlink_json_add(p, "findings", TAKE_PTR(o));
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                mj_build_u64(&o, keys[i], counts[i]);
+        mj_build_object(b, "findings", &o);
 }
 
-static int add_sources(struct json_object *p, const struct memrange_sources *sources, bool privileged) {
+static void build_sources(struct mj_builder *b, const struct memrange_sources *sources, bool privileged) {
         struct memrange_sources none = {};
-        struct json_object *array;
+        struct json_object *array = NULL;
         int r;
 
         r = memrange_json_from_sources_status(sources ?: &none, &array);
-        if (r < 0)
-                return r;
         /* Error messages quote the kernel files, addresses included. */
-        for (size_t i = 0; !privileged && i < json_object_array_length(array); i++)
+        for (size_t i = 0; r >= 0 && !privileged && i < json_object_array_length(array); i++)
                 json_object_object_del(json_object_array_get_idx(array, i), "error");
-        return varlink_json_add(p, "sources", array);
+        mj_build_encoded(b, "sources", r, &array);
 }
 
 static void add_receiver_stats(const struct uevent_receiver *r, struct uevent_stats *sum) {
@@ -148,42 +134,26 @@ static void add_receiver_stats(const struct uevent_receiver *r, struct uevent_st
         sum->truncated += s->truncated;
 }
 
-static int add_uevents(struct json_object *p, const struct manager *m) {
-        _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+static void build_uevents(struct mj_builder *b, const struct manager *m) {
+        struct mj_builder o = MJ_BUILDER(json_object_new_object());
         const struct state_stats *st = &m->state->stats;
         struct uevent_stats sum = {};
-        int r;
 
-        if (!o)
-                return -ENOMEM;
         add_receiver_stats(m->netlink, &sum);
         add_receiver_stats(m->test_uevents, &sum);
-        r = varlink_json_add(o, "received", json_object_new_uint64(sum.received));
-        if (r >= 0)
-                r = varlink_json_add(o, "delivered", json_object_new_uint64(sum.delivered));
-        if (r >= 0)
-                r = varlink_json_add(o, "ignored", json_object_new_uint64(sum.ignored));
-        if (r >= 0)
-                r = varlink_json_add(o, "malformed", json_object_new_uint64(sum.malformed));
-        if (r >= 0)
-                r = varlink_json_add(o, "lost", json_object_new_uint64(sum.lost_enobufs + sum.truncated));
-        if (r >= 0)
-                r = varlink_json_add(o, "rebuilds", json_object_new_uint64(st->rebuilds));
-        if (r >= 0)
-                r = varlink_json_add(o, "full_rescans", json_object_new_uint64(st->full_rescans));
-        if (r >= 0)
-                r = varlink_json_add(o, "incremental_rebuilds", json_object_new_uint64(st->incremental));
-        if (r >= 0)
-                r = varlink_json_add(o, "layout_rebuilds", json_object_new_uint64(st->layout_rebuilds));
-        if (r >= 0)
-                r = varlink_json_add(o, "lost_rescans", json_object_new_uint64(st->lost_rescans));
-        if (r >= 0)
-                r = varlink_json_add(o, "last_rebuild_usec", json_object_new_uint64(m->last_rebuild_usec));
-        if (r >= 0)
-                r = varlink_json_add(o, "pending", json_object_new_boolean(scheduler_is_pending(m->scheduler)));
-        if (r < 0)
-                return r;
-        return varlink_json_add(p, "uevents", TAKE_PTR(o));
+        mj_build_u64(&o, "received", sum.received);
+        mj_build_u64(&o, "delivered", sum.delivered);
+        mj_build_u64(&o, "ignored", sum.ignored);
+        mj_build_u64(&o, "malformed", sum.malformed);
+        mj_build_u64(&o, "lost", sum.lost_enobufs + sum.truncated);
+        mj_build_u64(&o, "rebuilds", st->rebuilds);
+        mj_build_u64(&o, "full_rescans", st->full_rescans);
+        mj_build_u64(&o, "incremental_rebuilds", st->incremental);
+        mj_build_u64(&o, "layout_rebuilds", st->layout_rebuilds);
+        mj_build_u64(&o, "lost_rescans", st->lost_rescans);
+        mj_build_u64(&o, "last_rebuild_usec", m->last_rebuild_usec);
+        mj_build_bool(&o, "pending", scheduler_is_pending(m->scheduler));
+        mj_build_object(b, "uevents", &o);
 }
 
 static int method_get_status(struct varlink_call *call, struct json_object *parameters, void *userdata) {
@@ -191,30 +161,22 @@ static int method_get_status(struct varlink_call *call, struct json_object *para
         const struct state *s = m->state;
         bool privileged = manager_call_is_privileged(m, call);
         _cleanup_(json_object_putp) struct json_object *p = NULL;
-        int r;
+        struct mj_builder b;
 
         p = api_reply_with_generation(m);
-        if (!p)
-                return -ENOMEM;
-        r = varlink_json_add(p, "version", json_object_new_string(PROJECT_VERSION));
-        if (r >= 0)
-                r = varlink_json_add(p, "changed_usec", json_object_new_uint64(s->changed_usec));
-        if (r >= 0)
-                r = add_table_totals(p, s->table);
-        if (r >= 0)
-                r = add_block_totals(p, s->sources);
-        if (r >= 0)
-                r = add_findings_counts(p, s->findings);
-        if (r >= 0)
-                r = add_sources(p, s->sources, privileged);
-        if (r >= 0)
-                r = add_uevents(p, m);
-        if (r >= 0)
-                r = api_add_kdump(p, m, privileged);
-        if (r >= 0 && s->last_error < 0 && privileged && s->last_error_message)
-                r = varlink_json_add(p, "last_error", json_object_new_string(s->last_error_message));
-        if (r < 0)
-                return r;
+        b = MJ_BUILDER(p);
+        mj_build_string(&b, "version", PROJECT_VERSION);
+        mj_build_u64(&b, "changed_usec", s->changed_usec);
+        build_table_totals(&b, s->table);
+        build_block_totals(&b, s->sources);
+        build_findings_counts(&b, s->findings);
+        build_sources(&b, s->sources, privileged);
+        build_uevents(&b, m);
+        api_build_kdump(&b, m, privileged);
+        if (s->last_error < 0 && privileged && s->last_error_message)
+                mj_build_string(&b, "last_error", s->last_error_message);
+        if (b.error < 0)
+                return b.error;
         return varlink_call_reply(call, TAKE_PTR(p));
 }
 
@@ -231,20 +193,17 @@ static bool filters_equal(const struct memrange_json_filter *a, const struct mem
 static int list_ranges_serialize(const struct manager *m, const struct memrange_json_filter *filter,
                                  struct cached_reply *cache) {
         _cleanup_(json_object_putp) struct json_object *p = NULL;
-        struct json_object *ranges;
+        struct json_object *ranges = NULL;
+        struct mj_builder b;
         const char *text;
         size_t len;
         char *copy;
-        int r;
 
         p = api_reply_with_generation(m);
-        if (!p)
-                return -ENOMEM;
-        r = memrange_json_from_table(m->state->table, filter, &ranges);
-        if (r >= 0)
-                r = varlink_json_add(p, "ranges", ranges);
-        if (r < 0)
-                return r;
+        b = MJ_BUILDER(p);
+        mj_build_encoded(&b, "ranges", memrange_json_from_table(m->state->table, filter, &ranges), &ranges);
+        if (b.error < 0)
+                return b.error;
         text = varlink_json_to_string(p, &len);
         copy = text ? malloc(len) : NULL;
         if (!copy)
@@ -291,7 +250,7 @@ static int method_list_blocks(struct varlink_call *call, struct json_object *par
         r = memrange_json_from_blocks(blocks ?: &none, &p);
         if (r < 0)
                 return r;
-        r = varlink_json_add(p, "generation", json_object_new_uint64(m->state->generation));
+        r = mj_add(p, "generation", json_object_new_uint64(m->state->generation));
         if (r < 0)
                 return r;
         return varlink_call_reply(call, TAKE_PTR(p));
@@ -301,17 +260,16 @@ static int method_list_findings(struct varlink_call *call, struct json_object *p
         struct manager *m = userdata;
         const struct memrange_findings none = {};
         _cleanup_(json_object_putp) struct json_object *p = NULL;
-        struct json_object *findings;
+        struct json_object *findings = NULL;
+        struct mj_builder b;
         int r;
 
         p = api_reply_with_generation(m);
-        if (!p)
-                return -ENOMEM;
+        b = MJ_BUILDER(p);
         r = memrange_json_from_findings(m->state->findings ?: &none, &findings);
-        if (r >= 0)
-                r = varlink_json_add(p, "findings", findings);
-        if (r < 0)
-                return r;
+        mj_build_encoded(&b, "findings", r, &findings);
+        if (b.error < 0)
+                return b.error;
         return varlink_call_reply(call, TAKE_PTR(p));
 }
 
@@ -321,23 +279,20 @@ static int method_list_findings(struct varlink_call *call, struct json_object *p
 
 /* {"change": {generation, added, removed, reason}} */
 static int change_to_json(const struct state_change *change, struct json_object **ret) {
-        _cleanup_(json_object_putp) struct json_object *p = json_object_new_object(), *c = json_object_new_object();
-        struct json_object *added, *removed;
+        _cleanup_(json_object_putp) struct json_object *p = json_object_new_object();
+        struct mj_builder b = MJ_BUILDER(p), c = MJ_BUILDER(json_object_new_object());
+        struct json_object *added = NULL, *removed = NULL;
         int r;
 
-        if (!p || !c)
-                return -ENOMEM;
-        r = varlink_json_add(c, "generation", json_object_new_uint64(change->generation));
-        if (r >= 0 && (r = memrange_json_from_list(&change->added, &added)) >= 0)
-                r = varlink_json_add(c, "added", added);
-        if (r >= 0 && (r = memrange_json_from_list(&change->removed, &removed)) >= 0)
-                r = varlink_json_add(c, "removed", removed);
-        if (r >= 0)
-                r = varlink_json_add(c, "reason", json_object_new_string(change_reason_to_string(change->reason)));
-        if (r >= 0)
-                r = varlink_json_add(p, "change", TAKE_PTR(c));
-        if (r < 0)
-                return r;
+        mj_build_u64(&c, "generation", change->generation);
+        r = memrange_json_from_list(&change->added, &added);
+        mj_build_encoded(&c, "added", r, &added);
+        r = memrange_json_from_list(&change->removed, &removed);
+        mj_build_encoded(&c, "removed", r, &removed);
+        mj_build_string(&c, "reason", change_reason_to_string(change->reason));
+        mj_build_object(&b, "change", &c);
+        if (b.error < 0)
+                return b.error;
         *ret = TAKE_PTR(p);
         return 0;
 }
@@ -451,7 +406,7 @@ static int method_rescan(struct varlink_call *call, struct json_object *paramete
         if (r < 0)
                 return api_error_internal(call, r);
         p = api_reply_with_generation(m);
-        if (!p || varlink_json_add(p, "changed", json_object_new_boolean(r > 0)) < 0)
+        if (!p || mj_add(p, "changed", json_object_new_boolean(r > 0)) < 0)
                 return -ENOMEM;
         return varlink_call_reply(call, TAKE_PTR(p));
 }

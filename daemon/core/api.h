@@ -34,7 +34,7 @@ struct json_object *api_reply_with_generation(const struct manager *m);
 
 /* The "kdump" member of GetStatus; the command and the output of the last
  * attempt only for @privileged callers. */
-int api_add_kdump(struct json_object *p, const struct manager *m, bool privileged);
+void api_build_kdump(struct mj_builder *b, const struct manager *m, bool privileged);
 int api_method_get_crash_ranges(struct varlink_call *call, struct json_object *parameters, void *userdata);
 int api_method_get_elf_core_header(struct varlink_call *call, struct json_object *parameters, void *userdata);
 /* Waits for the reload loop's outcome and answers then. */

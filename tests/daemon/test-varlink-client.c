@@ -36,7 +36,7 @@ static int method_count(struct varlink_call *call, struct json_object *params, v
         struct child_state *st = userdata;
         struct json_object *p = json_object_new_object();
 
-        if (varlink_json_add(p, "count", json_object_new_int64(++st->counter)) < 0) {
+        if (mj_add(p, "count", json_object_new_int64(++st->counter)) < 0) {
                 json_object_put(p);
                 return -ENOMEM;
         }
@@ -48,7 +48,7 @@ static int method_peek(struct varlink_call *call, struct json_object *params, vo
         struct child_state *st = userdata;
         struct json_object *p = json_object_new_object();
 
-        if (varlink_json_add(p, "count", json_object_new_int64(st->counter)) < 0) {
+        if (mj_add(p, "count", json_object_new_int64(st->counter)) < 0) {
                 json_object_put(p);
                 return -ENOMEM;
         }
@@ -60,7 +60,7 @@ static int method_stream(struct varlink_call *call, struct json_object *params, 
                 struct json_object *p = json_object_new_object();
                 int r;
 
-                if (varlink_json_add(p, "index", json_object_new_int(k)) < 0) {
+                if (mj_add(p, "index", json_object_new_int(k)) < 0) {
                         json_object_put(p);
                         return -ENOMEM;
                 }

@@ -93,7 +93,7 @@ static int guard_refuses(struct varlink_call *call, const char *parameter, void 
         struct json_object *p = json_object_new_object();
 
         g->refused++;
-        assert_int_equal(varlink_json_add(p, "name", json_object_new_string(parameter)), 0);
+        assert_int_equal(mj_add(p, "name", json_object_new_string(parameter)), 0);
         return varlink_call_error(call, "org.example.guarded.Unknown", p);
 }
 

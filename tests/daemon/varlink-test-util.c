@@ -33,7 +33,7 @@ const char test_idl[] =
 static int reply_int(struct varlink_call *call, const char *key, int64_t value) {
         struct json_object *p = json_object_new_object();
 
-        assert_int_equal(varlink_json_add(p, key, json_object_new_int64(value)), 0);
+        assert_int_equal(mj_add(p, key, json_object_new_int64(value)), 0);
         return varlink_call_reply(call, p);
 }
 
@@ -44,9 +44,9 @@ static int method_add(struct varlink_call *call, struct json_object *params, voi
 
         if (unknown)
                 return varlink_call_error_invalid_parameter(call, unknown);
-        if (varlink_json_get_int64(params, "a", &a) <= 0)
+        if (mj_get_i64(params, "a", false, &a, NULL) <= 0)
                 return varlink_call_error_invalid_parameter(call, "a");
-        if (varlink_json_get_int64(params, "b", &b) <= 0)
+        if (mj_get_i64(params, "b", false, &b, NULL) <= 0)
                 return varlink_call_error_invalid_parameter(call, "b");
         return reply_int(call, "sum", a + b);
 }
@@ -60,12 +60,12 @@ static int method_count(struct varlink_call *call, struct json_object *params, v
 static int method_stream(struct varlink_call *call, struct json_object *params, void *userdata) {
         int64_t count = 0;
 
-        if (varlink_json_get_int64(params, "count", &count) <= 0 || count < 1)
+        if (mj_get_i64(params, "count", false, &count, NULL) <= 0 || count < 1)
                 return varlink_call_error_invalid_parameter(call, "count");
         for (int64_t k = 0; k < count - 1; k++) {
                 struct json_object *p = json_object_new_object();
 
-                assert_int_equal(varlink_json_add(p, "index", json_object_new_int64(k)), 0);
+                assert_int_equal(mj_add(p, "index", json_object_new_int64(k)), 0);
                 assert_int_equal(varlink_call_reply_continues(call, p), 0);
         }
         return reply_int(call, "index", count - 1);
@@ -92,25 +92,25 @@ static int method_big(struct varlink_call *call, struct json_object *params, voi
         struct json_object *p;
         int64_t size = 0;
 
-        assert_int_equal(varlink_json_get_int64(params, "size", &size), 1);
+        assert_int_equal(mj_get_i64(params, "size", false, &size, NULL), 1);
         data = malloc((size_t) size);
         assert_non_null(data);
         memset(data, 'z', (size_t) size);
         p = json_object_new_object();
-        assert_int_equal(varlink_json_add(p, "data", json_object_new_string_len(data, (int) size)), 0);
+        assert_int_equal(mj_add(p, "data", json_object_new_string_len(data, (int) size)), 0);
         return varlink_call_reply(call, p);
 }
 
 static int method_whoami(struct varlink_call *call, struct json_object *params, void *userdata) {
         struct json_object *p = json_object_new_object();
 
-        assert_int_equal(varlink_json_add(p, "uid", json_object_new_int64(varlink_call_peer_uid(call))), 0);
-        assert_int_equal(varlink_json_add(p, "gid", json_object_new_int64(varlink_call_peer_gid(call))), 0);
-        assert_int_equal(varlink_json_add(p, "pid", json_object_new_int64(varlink_call_peer_pid(call))), 0);
-        assert_int_equal(varlink_json_add(p, "in_gid", json_object_new_boolean(
+        assert_int_equal(mj_add(p, "uid", json_object_new_int64(varlink_call_peer_uid(call))), 0);
+        assert_int_equal(mj_add(p, "gid", json_object_new_int64(varlink_call_peer_gid(call))), 0);
+        assert_int_equal(mj_add(p, "pid", json_object_new_int64(varlink_call_peer_pid(call))), 0);
+        assert_int_equal(mj_add(p, "in_gid", json_object_new_boolean(
                                 varlink_call_peer_in_group(call, getgid()))), 0);
         /* A group nobody on a test machine is in. */
-        assert_int_equal(varlink_json_add(p, "in_other", json_object_new_boolean(
+        assert_int_equal(mj_add(p, "in_other", json_object_new_boolean(
                                 varlink_call_peer_in_group(call, 3999999))), 0);
         return varlink_call_reply(call, p);
 }
