@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The reconciler's finding about crash dumps: RAM the machine's dump policy
- * leaves out by rule (arm64 kexec-tools dumps only lines named exactly
- * "System RAM"), memory a crash dump would silently lack. */
+/* The finding about crash dumps: RAM a dump policy leaves out by rule
+ * (arm64 kexec-tools dumps only lines named exactly "System RAM"), memory
+ * a crash dump would silently lack. memrange_reconcile() adds it for the
+ * machine's automatic policy (reconcile-dump.c); the findings container
+ * is findings.c's. */
 #include <errno.h>
 #include <inttypes.h>
 
@@ -18,22 +20,13 @@ static int report(struct memrange_findings *findings, const struct memrange_dump
                                start, end - 1, memrange_dump_policy_to_name(ranges->policy));
 }
 
-int rc_find_dump_drops(const struct memrange_table *table, const struct memrange_sources *sources,
+int mr_find_dump_drops(const struct memrange_table *table, const struct memrange_dump_ranges *ranges,
                        struct memrange_findings *findings) {
-        _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *ranges = NULL;
         _cleanup_(memrange_list_freep) struct memrange_list *dropped = NULL;
         uint64_t start = 0, end = 0;
         uint32_t bits = 0;
         int r;
 
-        /* No context: the finding depends on the sources alone. A policy
-         * that cannot be computed (too many reservations...) is not this
-         * finding's business. */
-        r = memrange_dump_ranges_compute(NULL, table, sources, MEMRANGE_DUMP_AUTO, MEMRANGE_ARCH_UNKNOWN, &ranges);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return 0;
         r = memrange_dump_ranges_dropped(table, ranges, &dropped);
         if (r < 0)
                 return r;
@@ -60,5 +53,6 @@ int rc_find_dump_drops(const struct memrange_table *table, const struct memrange
                         bits = m->sources;
                 }
         }
+        rc_findings_sort(findings);
         return 0;
 }

@@ -142,6 +142,39 @@ int mr_blocks_read_indices(struct memrange_ctx *ctx, uint32_t flags, const struc
  * or NULL; the pointer is into @blocks. */
 struct memrange_block *mr_blocks_find(const struct memrange_blocks *blocks, uint64_t index);
 
+/* ---- updating held memory blocks (source-blocks-update.c) ----
+ * The block half of memrange_sources_update(), in two steps so that the
+ * whole update is all or nothing: prepare reads what is needed and
+ * allocates everything (the held blocks untouched), commit installs it
+ * and cannot fail, clear drops a prepared update instead. */
+struct mr_blocks_update {
+        struct memrange_update counts; /* the blocks_* members */
+        /* MEMRANGE_UPDATE_HELD_BLOCKS: the blocks read again, and the
+         * held block each replaces. */
+        size_t n;
+        struct memrange_block *fresh;
+        struct memrange_block **slots;
+        /* Otherwise: the header and named blocks as read now, and the
+         * index-ordered array of them with the held blocks not named
+         * (shallow copies: committing moves them). */
+        struct memrange_blocks *read;
+        struct memrange_block *merged;
+        size_t n_merged;
+        const uint64_t *named; /* borrowed from the caller */
+        size_t n_named;
+};
+/* Reads the blocks @indices (ascending, unique) named for @held (held
+ * blocks, block size not 0) with @read_flags and, without
+ * MEMRANGE_UPDATE_HELD_BLOCKS, the nodes of lean blocks from @numa. The
+ * errors of memrange_sources_update(); on success the caller commits or
+ * clears *ret_update. */
+int mr_blocks_update_prepare(struct memrange_ctx *ctx, const struct memrange_blocks *held,
+                             const struct memrange_numa *numa, uint32_t read_flags, const uint64_t *indices,
+                             size_t n_indices, uint32_t update_flags, struct mr_blocks_update *ret_update);
+/* Installs @update into *@held (which may be replaced) and empties it. */
+void mr_blocks_update_commit(struct mr_blocks_update *update, struct memrange_blocks **held);
+void mr_blocks_update_clear(struct mr_blocks_update *update);
+
 /* ---- big-endian device tree cells (source-devicetree.c) ---- */
 /* The value of @cells (1 or 2) big-endian 32-bit cells at @p. */
 uint64_t mr_be_cells(const uint8_t *p, unsigned cells);

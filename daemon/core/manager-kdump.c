@@ -25,10 +25,7 @@ const char *manager_kdump_state(const struct manager *m) {
 
 int manager_dump_ranges(struct manager *m, enum memrange_dump_policy policy, enum memrange_arch arch,
                         struct memrange_dump_ranges **ret) {
-        if (!m->state->table)
-                return -ENODATA;
-        mr_clear_error(m->ctx);
-        return memrange_dump_ranges_compute(m->ctx, m->state->table, m->state->sources, policy, arch, ret);
+        return state_dump_ranges(m->state, policy, arch, ret);
 }
 
 void manager_on_generation(struct manager *m) {

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "log.h"
-#include "memrange-private.h"
+#include "macro.h"
+#include "memrange-cleanup.h"
 #include "state.h"
 #include "string-table.h"
 
@@ -46,6 +47,7 @@ struct state *state_free(struct state *s) {
         memrange_blocks_free(s->blocks_detailed);
         memrange_table_free(s->table);
         memrange_findings_free(s->findings);
+        memrange_dump_ranges_free(s->dump_ranges);
         state_change_clear(&s->last_change);
         free(s->last_error_message);
         memrange_ctx_unref(s->ctx);
@@ -118,11 +120,11 @@ static int reconcile_and_commit(struct state *s, const struct memrange_sources *
                                 usec_t now) {
         _cleanup_(memrange_table_freep) struct memrange_table *table = NULL;
         _cleanup_(memrange_findings_freep) struct memrange_findings *findings = NULL;
+        _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *dump_ranges = NULL;
         struct state_change change = { .reason = reason };
         int n;
 
-        mr_clear_error(s->ctx);
-        n = memrange_reconcile(s->ctx, sources, &table, &findings);
+        n = memrange_reconcile_dump(s->ctx, sources, &table, &findings, &dump_ranges);
         if (n < 0)
                 return record_failure(s, n, "reconciling the sources", now);
         n = state_diff(s->table, table, &change.added, &change.removed);
@@ -133,6 +135,10 @@ static int reconcile_and_commit(struct state *s, const struct memrange_sources *
 
         memrange_findings_free(s->findings);
         s->findings = TAKE_PTR(findings);
+        /* Even when the table is the same: the CPUs they carry come from
+         * the crash state, which may have changed. */
+        memrange_dump_ranges_free(s->dump_ranges);
+        s->dump_ranges = TAKE_PTR(dump_ranges);
         s->last_error = 0;
         if (n == 0 && s->table) {
                 s->stats.unchanged++;
@@ -181,46 +187,6 @@ static int full_rescan(struct state *s, enum change_reason reason, usec_t now) {
  * Incremental re-reads
  */
 
-/* Re-reads the blocks @work lists into the sources, all or nothing:
- * -ENOENT when one vanished or is new (the layout changed), another
- * -errno when one cannot be read. */
-static int reread_blocks(struct state *s, const struct rebuild_work *work) {
-        struct memrange_blocks *blocks = s->sources->blocks;
-        _cleanup_(freep) struct memrange_block *fresh = NULL;
-        _cleanup_(freep) struct memrange_block **slots = NULL;
-        size_t n = 0;
-        int r = 0;
-
-        if (work->n_blocks == 0)
-                return 0;
-        fresh = calloc(work->n_blocks, sizeof(*fresh));
-        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-        slots = calloc(work->n_blocks, sizeof(*slots));
-        if (!fresh || !slots)
-                return -ENOMEM;
-        for (; n < work->n_blocks; n++) {
-                struct memrange_block *slot = mr_blocks_find(blocks, work->blocks[n]);
-
-                r = !slot ? -ENOENT
-                             : memrange_block_read_flags(s->ctx, blocks->block_size, work->blocks[n], READ_FLAGS,
-                                                         &fresh[n]);
-                if (r < 0)
-                        break;
-                slots[n] = slot;
-        }
-        if (r < 0) {
-                while (n > 0)
-                        memrange_block_clear(&fresh[--n]);
-                return r;
-        }
-        for (size_t i = 0; i < n; i++) {
-                memrange_block_clear(slots[i]);
-                *slots[i] = fresh[i];
-        }
-        s->stats.blocks_reread += n;
-        return 0;
-}
-
 static bool needs_full_rescan(const struct state *s, const struct rebuild_work *work) {
         return !work || work->full_rescan || work->nodes_changed || !s->table || !s->sources ||
                !s->sources->blocks || s->sources->blocks->block_size == 0;
@@ -234,112 +200,49 @@ static int escalate(struct state *s, const char *why, enum change_reason reason,
         return full_rescan(s, reason, now);
 }
 
+/* Blocks went online or offline: the listed blocks, each one we hold, and
+ * the crash and CPU state (a few attributes; the reservations come from
+ * the iomem held) are read again. */
 static int incremental(struct state *s, const struct rebuild_work *work, enum change_reason reason, usec_t now) {
+        struct memrange_update update;
         int r;
 
-        r = reread_blocks(s, work);
+        r = memrange_sources_update(s->ctx, s->sources, MEMRANGE_SRC_CRASH, work->blocks, work->n_blocks,
+                                    MEMRANGE_UPDATE_HELD_BLOCKS, &update);
+        if (r == -ENOMEM)
+                return record_failure(s, r, "reading the crash state and memory blocks", now);
         if (r < 0)
                 return escalate(s, r == -ENOENT ? "A memory block vanished or is new"
                                                 : "Re-reading a memory block failed",
                                 reason, now);
-        /* The crash and CPU state is cheap to read again (a few attributes;
-         * the reservations come from the iomem held). Only -ENOMEM fails. */
-        r = memrange_sources_reread(s->ctx, s->sources, MEMRANGE_SRC_CRASH);
-        if (r < 0)
-                return record_failure(s, r, "reading the crash state", now);
+        s->stats.blocks_reread += update.blocks_read;
         s->stats.incremental++;
         return reconcile_and_commit(s, s->sources, reason, now);
 }
 
-/* Every source but the blocks, in the order of a full read: iomem first
- * (crash takes its reservations from it), numa before the blocks are
- * merged (lean blocks take their nodes from it). */
-static const enum memrange_source layout_sources[] = {
-        MEMRANGE_SRC_IOMEM,      MEMRANGE_SRC_FIRMWARE_MEMMAP, MEMRANGE_SRC_NUMA,  MEMRANGE_SRC_MEMBLOCK,
-        MEMRANGE_SRC_DEVICETREE, MEMRANGE_SRC_DRMEM,           MEMRANGE_SRC_CRASH,
-};
-
-/* Moves into @fresh (the named blocks as read now: those still on disk)
- * every block of @held that @named does not list, keeping the index
- * order; the held blocks that @named lists are dropped. All or nothing:
- * -ENOMEM leaves both as they were. */
-static int merge_named_blocks(struct memrange_blocks *held, struct memrange_blocks *fresh, const uint64_t *named,
-                              size_t n_named) {
-        struct memrange_block *merged;
-        size_t i = 0, j = 0, k = 0, n = 0;
-
-        merged = calloc(held->n + fresh->n + 1, sizeof(*merged));
-        if (!merged)
-                return -ENOMEM;
-        while (i < held->n || j < fresh->n) {
-                struct memrange_block *b;
-
-                if (i < held->n && (j >= fresh->n || held->blocks[i].index < fresh->blocks[j].index)) {
-                        b = &held->blocks[i++];
-                        /* @named is sorted: step past the indices below b's. */
-                        while (k < n_named && named[k] < b->index)
-                                k++;
-                        if (k < n_named && named[k] == b->index) {
-                                memrange_block_clear(b); /* re-read, or gone */
-                                continue;
-                        }
-                } else
-                        b = &fresh->blocks[j++];
-                merged[n++] = *b;
-                *b = (struct memrange_block) {};
-        }
-        free(fresh->blocks);
-        fresh->blocks = merged;
-        fresh->n = n;
-        held->n = 0; /* every block moved or cleared */
-        return 0;
-}
-
-/* The blocks @work names, read lean alone and merged into the held ones;
- * 1 when the block size changed (only a full rescan copes with that). */
-static int reread_named_blocks(struct state *s, const struct rebuild_work *work) {
-        _cleanup_(memrange_blocks_freep) struct memrange_blocks *fresh = NULL;
-        struct memrange_blocks *held = s->sources->blocks;
-        size_t n_found;
-        int r;
-
-        mr_clear_error(s->ctx);
-        r = mr_blocks_read_indices(s->ctx, READ_FLAGS, s->sources->numa, work->blocks, work->n_blocks, &fresh);
-        if (r < 0)
-                return r;
-        if (fresh->block_size != held->block_size)
-                return 1;
-        n_found = fresh->n;
-        r = merge_named_blocks(held, fresh, work->blocks, work->n_blocks);
-        if (r < 0)
-                return r;
-        /* Normal after removes; after an add the block went again (or
-         * vanished while being read): its remove event follows. */
-        if (n_found < work->n_blocks)
-                log_debug("%zu memory block(s) named by events are not in sys/devices/system/memory, left out",
-                          work->n_blocks - n_found);
-        s->stats.blocks_reread += work->n_blocks;
-        memrange_blocks_free(s->sources->blocks);
-        s->sources->blocks = TAKE_PTR(fresh);
-        return 0;
-}
-
 /* Memory was added or removed: every source but the blocks is read again,
- * the named blocks alone. Whatever goes wrong becomes a full rescan. */
+ * and the named blocks alone (one that is gone is dropped, a new one
+ * inserted). Whatever goes wrong becomes a full rescan. */
 static int layout_rebuild(struct state *s, const struct rebuild_work *work, enum change_reason reason,
                           usec_t now) {
+        struct memrange_update update;
+        size_t absent;
         int r;
 
-        for (size_t i = 0; i < ELEMENTSOF(layout_sources); i++) {
-                r = memrange_sources_reread(s->ctx, s->sources, layout_sources[i]);
-                if (r < 0)
-                        return escalate(s, "Out of memory re-reading the sources", reason, now);
-        }
-        r = reread_named_blocks(s, work);
-        if (r > 0)
+        r = memrange_sources_update(s->ctx, s->sources, _MEMRANGE_SRC_ALL & ~MEMRANGE_SRC_MEMORY_BLOCKS,
+                                    work->blocks, work->n_blocks, 0, &update);
+        if (r == -ESTALE)
                 return escalate(s, "The memory block size changed", reason, now);
         if (r < 0)
-                return escalate(s, "Re-reading the added or removed memory blocks failed", reason, now);
+                return escalate(s, "Re-reading the sources and the added or removed memory blocks failed", reason,
+                                now);
+        /* Normal after removes; after an add the block went again (or
+         * vanished while being read): its remove event follows. */
+        absent = update.blocks_removed + update.blocks_missing;
+        if (absent > 0)
+                log_debug("%zu memory block(s) named by events are not in sys/devices/system/memory, left out",
+                          absent);
+        s->stats.blocks_reread += work->n_blocks;
         s->stats.layout_rebuilds++;
         return reconcile_and_commit(s, s->sources, reason, now);
 }
@@ -354,6 +257,20 @@ int state_rebuild(struct state *s, const struct rebuild_work *work, enum change_
         if (work->memory_layout_changed)
                 return layout_rebuild(s, work, reason, now);
         return incremental(s, work, reason, now);
+}
+
+int state_dump_ranges(struct state *s, enum memrange_dump_policy policy, enum memrange_arch arch,
+                      struct memrange_dump_ranges **ret_ranges) {
+        const struct memrange_dump_ranges *held = s->dump_ranges;
+
+        if (!s->table)
+                return -ENODATA;
+        /* Those of the reconcile, when they are the ones asked for: the
+         * same policy once resolved, the architecture they were for. */
+        if (held && (arch == MEMRANGE_ARCH_UNKNOWN || (uint32_t) arch == held->arch) &&
+            memrange_dump_policy_resolve(s->sources, arch, policy) == (int) held->policy)
+                return memrange_dump_ranges_dup(held, ret_ranges);
+        return memrange_dump_ranges_compute(s->ctx, s->table, s->sources, policy, arch, ret_ranges);
 }
 
 const struct memrange_blocks *state_blocks_detailed(struct state *s) {

@@ -67,6 +67,11 @@ struct state {
         struct memrange_blocks *blocks_detailed; /* owned; NULL until asked after each rebuild */
         struct memrange_table *table;          /* the table of @generation; NULL before */
         struct memrange_findings *findings;
+        /* The dump ranges of the machine's automatic policy, from the
+         * reconcile that gave @findings their dump-drops finding: the
+         * reload engine's and the API's when they ask for the same (see
+         * state_dump_ranges()). NULL when they cannot be computed. */
+        struct memrange_dump_ranges *dump_ranges;
         uint64_t generation;                   /* 0 until the first scan succeeds */
         usec_t changed_usec;                   /* CLOCK_MONOTONIC of the last bump */
         struct state_change last_change;       /* what the last bump changed */
@@ -97,6 +102,16 @@ int state_rebuild(struct state *s, const struct rebuild_work *work, enum change_
  * and reconciles: the rebuild path without reading, for tests and for
  * callers that read themselves. Same returns as state_rebuild(). */
 int state_apply_sources(struct state *s, struct memrange_sources *sources, enum change_reason reason, usec_t now);
+
+/* The dump ranges of the current table under @policy for @arch
+ * (MEMRANGE_ARCH_UNKNOWN: the machine's), as
+ * memrange_dump_ranges_compute() gives them: a copy of s->dump_ranges
+ * when that is what is asked for (the automatic policy, or the one it
+ * resolves to), so that a generation computes them once; computed
+ * otherwise, the error message in the context. -ENODATA before the
+ * first table. The caller owns *ret_ranges. */
+int state_dump_ranges(struct state *s, enum memrange_dump_policy policy, enum memrange_arch arch,
+                      struct memrange_dump_ranges **ret_ranges);
 
 /* The memory blocks with every attribute (online, removable, phys_device,
  * valid_zones) for ListBlocks: read in full the first time they are asked
