@@ -15,7 +15,6 @@
 #include "manager.h"
 #include "fileio.h"
 #include "memrange-cleanup.h"
-#include "memrange-private.h"
 #include "reload-record.h"
 
 /* The kdump state word of status lines ("up to date", "stale"...). */
