@@ -24,6 +24,8 @@ struct mj_error {
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
 
+struct mj_builder; /* below, with the mj_build_*() that fill an object */
+
 /* Records @path and the formatted reason in @error (may be NULL) and
  * returns -EBADMSG. */
 int mj_fail(struct mj_error *error, const char *path, const char *format, ...) _printf_(3, 4);
@@ -80,8 +82,9 @@ int mj_u64_value(struct json_object *v, const char *path, uint64_t *ret, struct 
  * address, size = end - start + 1 when @with_size). */
 int mj_get_span(struct json_object *o, bool with_size, uint64_t *ret_start, uint64_t *ret_end,
                 struct mj_error *error);
-/* Adds start, end (inclusive) and, when @with_size, size for [start, end). */
-int mj_add_span(struct json_object *o, uint64_t start, uint64_t end, bool with_size);
+/* Adds start, end (inclusive) and, when @with_size, size for [start, end)
+ * (-EINVAL when empty). */
+void mj_build_span(struct mj_builder *b, uint64_t start, uint64_t end, bool with_size);
 
 /* The one idiom for an object of several members: a builder whose first
  * failure sticks. Each mj_build*() adds one member to @object, or, once
@@ -146,6 +149,6 @@ int mj_decode_array(struct json_object *array, const char *prefix, mj_decode_fn 
 /* A bit set as an array of names (@to_name of each set bit, -EINVAL for a
  * bit without a name) and back (@from_name gives the bit; an unknown name
  * is refused naming @key). */
-int mj_add_bit_names(struct json_object *o, const char *key, uint32_t bits, const char *(*to_name)(uint32_t bit));
+void mj_build_bit_names(struct mj_builder *b, const char *key, uint32_t bits, const char *(*to_name)(uint32_t bit));
 int mj_get_bit_names(struct json_object *o, const char *key, int (*from_name)(const char *name), uint32_t *ret,
                      struct mj_error *error);

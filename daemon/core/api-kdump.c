@@ -244,8 +244,7 @@ static int dump_ranges_to_json(const struct memrange_dump_ranges *ranges, struct
                 struct mj_builder b = MJ_BUILDER(json_object_new_object());
                 int r;
 
-                if (b.error >= 0)
-                        mj_build_result(&b, mj_add_span(b.object, d->start, d->end, true));
+                mj_build_span(&b, d->start, d->end, true);
                 mj_build_bool(&b, "backup", (d->flags & MEMRANGE_DUMP_F_BACKUP) != 0);
                 if (b.error < 0) {
                         json_object_put(b.object);
