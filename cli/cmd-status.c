@@ -209,10 +209,10 @@ static void build_optional(struct mj_builder *b, const char *key, int64_t value)
 }
 
 static void build_sources(struct mj_builder *b, const struct memrange_sources *s) {
-        struct mj_builder obj = MJ_BUILDER(json_object_new_object());
+        struct mj_builder obj = mj_builder_on(json_object_new_object());
 
         for (size_t i = 0; i < N_SOURCES; i++) {
-                struct mj_builder src = MJ_BUILDER(json_object_new_object());
+                struct mj_builder src = mj_builder_on(json_object_new_object());
 
                 mj_build_string(&src, "status", source_status_name(s->status[i]));
                 if (s->error[i])
@@ -225,15 +225,15 @@ static void build_sources(struct mj_builder *b, const struct memrange_sources *s
 }
 
 static void build_table(struct mj_builder *b, const struct status *st) {
-        struct mj_builder obj = MJ_BUILDER(json_object_new_object());
-        struct mj_builder types = MJ_BUILDER(json_object_new_object());
+        struct mj_builder obj = mj_builder_on(json_object_new_object());
+        struct mj_builder types = mj_builder_on(json_object_new_object());
 
         for (size_t t = 0; t < _MEMRANGE_TYPE_MAX; t++) {
                 struct mj_builder tt;
 
                 if (st->by_type[t].ranges == 0)
                         continue;
-                tt = MJ_BUILDER(json_object_new_object());
+                tt = mj_builder_on(json_object_new_object());
                 mj_build_u64(&tt, "ranges", st->by_type[t].ranges);
                 mj_build_u64(&tt, "bytes", st->by_type[t].bytes);
                 mj_build_object(&types, memrange_type_to_name(t), &tt);
@@ -267,7 +267,7 @@ void status_build_reservations(struct mj_builder *b, const char *key, const stru
         if (!arr)
                 return mj_build_result(b, -ENOMEM);
         for (size_t i = 0; i < list.n; i++) {
-                struct mj_builder range = MJ_BUILDER(json_object_new_object());
+                struct mj_builder range = mj_builder_on(json_object_new_object());
 
                 mj_build_u64(&range, "start", list.ranges[i].start);
                 mj_build_u64(&range, "end", list.ranges[i].end - 1);
@@ -300,7 +300,7 @@ static void build_crash(struct mj_builder *b, const struct memrange_crash *c, co
 
         if (!c)
                 return mj_build_null(b, "crash");
-        obj = MJ_BUILDER(json_object_new_object());
+        obj = mj_builder_on(json_object_new_object());
         status_build_reservations(&obj, "reservations", table);
         build_optional(&obj, "kexec_loaded", c->kexec_loaded);
         build_optional(&obj, "kexec_crash_loaded", c->kexec_crash_loaded);
@@ -314,7 +314,7 @@ static void build_crash(struct mj_builder *b, const struct memrange_crash *c, co
 }
 
 static void build_findings(struct mj_builder *b, const struct status *st) {
-        struct mj_builder obj = MJ_BUILDER(json_object_new_object());
+        struct mj_builder obj = mj_builder_on(json_object_new_object());
 
         for (size_t s = 0; s <= MEMRANGE_SEVERITY_ERROR; s++)
                 mj_build_u64(&obj, memrange_severity_to_name(s), st->findings[s]);
@@ -323,7 +323,7 @@ static void build_findings(struct mj_builder *b, const struct status *st) {
 
 static int print_json(const struct status *st) {
         _cleanup_(json_object_putp) struct json_object *root = json_object_new_object();
-        struct mj_builder b = MJ_BUILDER(root);
+        struct mj_builder b = mj_builder_on(root);
         const char *text;
 
         if (st->d->daemon)

@@ -249,7 +249,7 @@ void status_print_online_crash(const struct cli_data *d, bool in_bytes) {
 
 void status_build_online_crash(struct mj_builder *b, const char *key, const struct cli_data *d) {
         const struct cli_daemon_status *s = d->daemon;
-        struct mj_builder obj = MJ_BUILDER(json_object_new_object());
+        struct mj_builder obj = mj_builder_on(json_object_new_object());
 
         status_build_reservations(&obj, "reservations", d->table);
         mj_build_bool(&obj, "kdump_loaded", s->kdump_loaded);
@@ -267,8 +267,8 @@ void status_build_online_crash(struct mj_builder *b, const char *key, const stru
 }
 
 void status_build_daemon(struct mj_builder *b, const char *key, const struct cli_daemon_status *s) {
-        struct mj_builder obj = MJ_BUILDER(json_object_new_object());
-        struct mj_builder uevents = MJ_BUILDER(json_object_new_object());
+        struct mj_builder obj = mj_builder_on(json_object_new_object());
+        struct mj_builder uevents = mj_builder_on(json_object_new_object());
 
         mj_build_u64(&uevents, "received", s->uevents_received);
         mj_build_u64(&uevents, "ignored", s->uevents_ignored);

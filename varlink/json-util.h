@@ -8,6 +8,7 @@
  * shared by ranges, findings and filters. */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <json-c/json.h>
@@ -90,10 +91,10 @@ void mj_build_span(struct mj_builder *b, uint64_t start, uint64_t end, bool with
  * failure sticks. Each mj_build*() adds one member to @object, or, once
  * @error is set, only frees what it was given; the caller checks @error
  * once at the end. @object is borrowed (it belongs to the caller, who
- * frees it on failure). MJ_BUILDER(NULL), a failed json_object_new_object(),
- * starts with -ENOMEM.
+ * frees it on failure). mj_builder_on(NULL), a failed
+ * json_object_new_object(), starts with -ENOMEM.
  *
- *         struct mj_builder b = MJ_BUILDER(o);
+ *         struct mj_builder b = mj_builder_on(o);
  *
  *         mj_build_u64(&b, "generation", generation);
  *         mj_build_string(&b, "reason", reason);
@@ -104,7 +105,11 @@ struct mj_builder {
         struct json_object *object;
         int error;
 };
-#define MJ_BUILDER(o) ((struct mj_builder) { .object = (o), .error = (o) ? 0 : -ENOMEM })
+/* A function, not a macro: callers pass json_object_new_object(), which
+ * must run once. */
+static inline struct mj_builder mj_builder_on(struct json_object *o) {
+        return (struct mj_builder) { .object = o, .error = o ? 0 : -ENOMEM };
+}
 
 /* Adds @value under @key, consuming it; NULL @value (a failed
  * json_object_new_*()) records -ENOMEM. */

@@ -53,7 +53,7 @@ int memrange_json_from_block(const struct memrange_block *block, struct json_obj
         if (!state)
                 return -EINVAL;
         o = json_object_new_object();
-        b = MJ_BUILDER(o);
+        b = mj_builder_on(o);
         mj_build_u64(&b, "index", block->index);
         mj_build_span(&b, block->start, block->end, true);
         mj_build_string(&b, "state", state);
@@ -170,7 +170,7 @@ int memrange_json_from_blocks(const struct memrange_blocks *blocks, struct json_
         if (!blocks || !ret_object)
                 return -EINVAL;
         o = json_object_new_object();
-        b = MJ_BUILDER(o);
+        b = mj_builder_on(o);
         mj_build_u64(&b, "block_size", blocks->block_size);
         if (blocks->auto_online_blocks)
                 mj_build_string(&b, "auto_online_blocks", blocks->auto_online_blocks);
@@ -267,7 +267,7 @@ int memrange_json_from_finding(const struct memrange_finding *finding, struct js
         if (!severity)
                 return -EINVAL;
         o = json_object_new_object();
-        b = MJ_BUILDER(o);
+        b = mj_builder_on(o);
         mj_build_string(&b, "severity", severity);
         mj_build_string(&b, "code", finding->code ?: "");
         /* A finding about a whole source has no range (start == end). */
@@ -386,7 +386,7 @@ int memrange_json_from_sources_status(const struct memrange_sources *sources, st
         for (size_t i = 0; i < ELEMENTSOF(sources->status); i++) {
                 _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
                 const char *status = memrange_source_status_to_name(sources->status[i]);
-                struct mj_builder b = MJ_BUILDER(o);
+                struct mj_builder b = mj_builder_on(o);
 
                 if (!status)
                         return -EINVAL;

@@ -33,7 +33,7 @@ int memrange_json_from_range(const struct memrange *r, struct json_object **ret_
         if (!type)
                 return -EINVAL;
         o = json_object_new_object();
-        b = MJ_BUILDER(o);
+        b = mj_builder_on(o);
         mj_build_span(&b, r->start, r->end, true);
         mj_build_string(&b, "type", type);
         mj_build_bit_names(&b, "flags", r->flags, flag_name);
@@ -217,7 +217,7 @@ static const char *type_name(uint32_t bit) {
 
 int memrange_json_filter_to_json(const struct memrange_json_filter *filter, struct json_object **ret_object) {
         _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-        struct mj_builder b = MJ_BUILDER(o);
+        struct mj_builder b = mj_builder_on(o);
 
         if (!ret_object)
                 return -EINVAL;
