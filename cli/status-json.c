@@ -25,10 +25,10 @@ static void build_string_or_null(struct mj_builder *b, const char *key, const ch
 }
 
 static void build_sources(struct mj_builder *b, const struct memrange_sources *s) {
-        struct mj_builder obj = MJ_BUILDER(json_object_new_object());
+        struct mj_builder obj = mj_builder_on(json_object_new_object());
 
         for (size_t i = 0; i < STATUS_N_SOURCES; i++) {
-                struct mj_builder src = MJ_BUILDER(json_object_new_object());
+                struct mj_builder src = mj_builder_on(json_object_new_object());
 
                 mj_build_string(&src, "status", status_source_status_name(s->status[i]));
                 build_string_or_null(&src, "error", s->error[i]);
@@ -38,20 +38,20 @@ static void build_sources(struct mj_builder *b, const struct memrange_sources *s
 }
 
 static void build_table(struct mj_builder *b, const struct status *st) {
-        struct mj_builder obj = MJ_BUILDER(json_object_new_object());
+        struct mj_builder obj = mj_builder_on(json_object_new_object());
         const struct cli_daemon_status *s = st->d->daemon;
 
         mj_build_u64(&obj, "ranges", st->n_ranges);
         /* Addresses hidden (online): only the daemon's counts are known. */
         if (st->d->table) {
-                struct mj_builder types = MJ_BUILDER(json_object_new_object());
+                struct mj_builder types = mj_builder_on(json_object_new_object());
 
                 for (size_t t = 0; t < _MEMRANGE_TYPE_MAX; t++) {
                         struct mj_builder tt;
 
                         if (st->by_type[t].ranges == 0)
                                 continue;
-                        tt = MJ_BUILDER(json_object_new_object());
+                        tt = mj_builder_on(json_object_new_object());
                         mj_build_u64(&tt, "ranges", st->by_type[t].ranges);
                         mj_build_u64(&tt, "bytes", st->by_type[t].bytes);
                         mj_build_object(&types, memrange_type_to_name(t), &tt);
@@ -82,7 +82,7 @@ static void build_reservations(struct mj_builder *b, const struct status *st) {
         if (!arr)
                 return mj_build_result(b, -ENOMEM);
         for (size_t i = 0; i < list->n; i++) {
-                struct mj_builder range = MJ_BUILDER(json_object_new_object());
+                struct mj_builder range = mj_builder_on(json_object_new_object());
                 int r;
 
                 mj_build_u64(&range, "start", list->ranges[i].start);
@@ -116,7 +116,7 @@ static void build_crash(struct mj_builder *b, const struct status *st, const str
 
         if (!c)
                 return mj_build_null(b, "crash");
-        obj = MJ_BUILDER(json_object_new_object());
+        obj = mj_builder_on(json_object_new_object());
         build_reservations(&obj, st);
         build_optional(&obj, "kexec_loaded", c->kexec_loaded);
         build_optional(&obj, "kexec_crash_loaded", c->kexec_crash_loaded);
@@ -130,7 +130,7 @@ static void build_crash(struct mj_builder *b, const struct status *st, const str
 }
 
 static void build_findings(struct mj_builder *b, const struct status *st) {
-        struct mj_builder obj = MJ_BUILDER(json_object_new_object());
+        struct mj_builder obj = mj_builder_on(json_object_new_object());
 
         for (size_t s = 0; s <= MEMRANGE_SEVERITY_ERROR; s++)
                 mj_build_u64(&obj, memrange_severity_to_name(s), st->findings[s]);
@@ -141,7 +141,7 @@ static void build_findings(struct mj_builder *b, const struct status *st) {
 
 static void build_online_crash(struct mj_builder *b, const struct status *st) {
         const struct cli_daemon_status *s = st->d->daemon;
-        struct mj_builder obj = MJ_BUILDER(json_object_new_object());
+        struct mj_builder obj = mj_builder_on(json_object_new_object());
 
         build_reservations(&obj, st);
         mj_build_bool(&obj, "kdump_loaded", s->kdump_loaded);
@@ -159,8 +159,8 @@ static void build_online_crash(struct mj_builder *b, const struct status *st) {
 }
 
 static void build_daemon(struct mj_builder *b, const struct cli_daemon_status *s) {
-        struct mj_builder obj = MJ_BUILDER(json_object_new_object());
-        struct mj_builder uevents = MJ_BUILDER(json_object_new_object());
+        struct mj_builder obj = mj_builder_on(json_object_new_object());
+        struct mj_builder uevents = mj_builder_on(json_object_new_object());
 
         mj_build_u64(&uevents, "received", s->uevents_received);
         mj_build_u64(&uevents, "ignored", s->uevents_ignored);
@@ -183,7 +183,7 @@ static void build_daemon(struct mj_builder *b, const struct cli_daemon_status *s
 
 int status_print_json(const struct status *st) {
         _cleanup_(json_object_putp) struct json_object *root = json_object_new_object();
-        struct mj_builder b = MJ_BUILDER(root);
+        struct mj_builder b = mj_builder_on(root);
         const char *text;
 
         if (st->d->daemon)

@@ -293,17 +293,13 @@ void mj_build_string(struct mj_builder *b, const char *key, const char *value) {
                 mj_build(b, key, json_object_new_string(value));
 }
 
-int mj_add_span(struct json_object *o, uint64_t start, uint64_t end, bool with_size) {
-        int r;
-
+void mj_build_span(struct mj_builder *b, uint64_t start, uint64_t end, bool with_size) {
         if (end <= start)
-                return -EINVAL;
-        r = mj_add(o, "start", json_object_new_uint64(start));
-        if (r >= 0)
-                r = mj_add(o, "end", json_object_new_uint64(end - 1));
-        if (r >= 0 && with_size)
-                r = mj_add(o, "size", json_object_new_uint64(end - start));
-        return r;
+                return mj_build_result(b, -EINVAL);
+        mj_build_u64(b, "start", start);
+        mj_build_u64(b, "end", end - 1);
+        if (with_size)
+                mj_build_u64(b, "size", end - start);
 }
 
 int mj_append(struct json_object *array, struct json_object *value) {
@@ -351,7 +347,7 @@ int mj_decode_array(struct json_object *array, const char *prefix, mj_decode_fn 
         return 0;
 }
 
-int mj_add_bit_names(struct json_object *o, const char *key, uint32_t bits, const char *(*to_name)(uint32_t bit)) {
+static int bit_names(uint32_t bits, const char *(*to_name)(uint32_t bit), struct json_object **ret) {
         _cleanup_(json_object_putp) struct json_object *array = json_object_new_array();
         int r;
 
@@ -369,7 +365,15 @@ int mj_add_bit_names(struct json_object *o, const char *key, uint32_t bits, cons
                 if (r < 0)
                         return r;
         }
-        return mj_add(o, key, TAKE_PTR(array));
+        *ret = TAKE_PTR(array);
+        return 0;
+}
+
+void mj_build_bit_names(struct mj_builder *b, const char *key, uint32_t bits, const char *(*to_name)(uint32_t bit)) {
+        struct json_object *array = NULL;
+
+        if (b->error >= 0)
+                mj_build_encoded(b, key, bit_names(bits, to_name, &array), &array);
 }
 
 int mj_get_bit_names(struct json_object *o, const char *key, int (*from_name)(const char *name), uint32_t *ret,

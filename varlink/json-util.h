@@ -8,6 +8,7 @@
  * shared by ranges, findings and filters. */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <json-c/json.h>
@@ -23,6 +24,8 @@ struct mj_error {
 
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
+
+struct mj_builder; /* below, with the mj_build_*() that fill an object */
 
 /* Records @path and the formatted reason in @error (may be NULL) and
  * returns -EBADMSG. */
@@ -80,17 +83,18 @@ int mj_u64_value(struct json_object *v, const char *path, uint64_t *ret, struct 
  * address, size = end - start + 1 when @with_size). */
 int mj_get_span(struct json_object *o, bool with_size, uint64_t *ret_start, uint64_t *ret_end,
                 struct mj_error *error);
-/* Adds start, end (inclusive) and, when @with_size, size for [start, end). */
-int mj_add_span(struct json_object *o, uint64_t start, uint64_t end, bool with_size);
+/* Adds start, end (inclusive) and, when @with_size, size for [start, end)
+ * (-EINVAL when empty). */
+void mj_build_span(struct mj_builder *b, uint64_t start, uint64_t end, bool with_size);
 
 /* The one idiom for an object of several members: a builder whose first
  * failure sticks. Each mj_build*() adds one member to @object, or, once
  * @error is set, only frees what it was given; the caller checks @error
  * once at the end. @object is borrowed (it belongs to the caller, who
- * frees it on failure). MJ_BUILDER(NULL), a failed json_object_new_object(),
- * starts with -ENOMEM.
+ * frees it on failure). mj_builder_on(NULL), a failed
+ * json_object_new_object(), starts with -ENOMEM.
  *
- *         struct mj_builder b = MJ_BUILDER(o);
+ *         struct mj_builder b = mj_builder_on(o);
  *
  *         mj_build_u64(&b, "generation", generation);
  *         mj_build_string(&b, "reason", reason);
@@ -101,7 +105,11 @@ struct mj_builder {
         struct json_object *object;
         int error;
 };
-#define MJ_BUILDER(o) ((struct mj_builder) { .object = (o), .error = (o) ? 0 : -ENOMEM })
+/* A function, not a macro: callers pass json_object_new_object(), which
+ * must run once. */
+static inline struct mj_builder mj_builder_on(struct json_object *o) {
+        return (struct mj_builder) { .object = o, .error = o ? 0 : -ENOMEM };
+}
 
 /* Adds @value under @key, consuming it; NULL @value (a failed
  * json_object_new_*()) records -ENOMEM. */
@@ -146,6 +154,6 @@ int mj_decode_array(struct json_object *array, const char *prefix, mj_decode_fn 
 /* A bit set as an array of names (@to_name of each set bit, -EINVAL for a
  * bit without a name) and back (@from_name gives the bit; an unknown name
  * is refused naming @key). */
-int mj_add_bit_names(struct json_object *o, const char *key, uint32_t bits, const char *(*to_name)(uint32_t bit));
+void mj_build_bit_names(struct mj_builder *b, const char *key, uint32_t bits, const char *(*to_name)(uint32_t bit));
 int mj_get_bit_names(struct json_object *o, const char *key, int (*from_name)(const char *name), uint32_t *ret,
                      struct mj_error *error);

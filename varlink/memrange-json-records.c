@@ -20,28 +20,32 @@ static int source_from_name(const char *name) {
  * Blocks
  */
 
-static int add_optional_bool(struct json_object *o, const char *key, int value) {
-        return value < 0 ? 0 : mj_add(o, key, json_object_new_boolean(value > 0));
+/* Absent when unknown (negative). */
+static void build_optional_bool(struct mj_builder *b, const char *key, int value) {
+        if (value >= 0)
+                mj_build_bool(b, key, value > 0);
 }
 
-static int add_nodes(struct json_object *o, const struct memrange_block *b) {
+static int nodes_to_json(const struct memrange_block *block, struct json_object **ret) {
         _cleanup_(json_object_putp) struct json_object *array = json_object_new_array();
         int r;
 
         if (!array)
                 return -ENOMEM;
-        for (size_t i = 0; i < b->n_nodes; i++) {
-                r = mj_append(array, json_object_new_int(b->nodes[i]));
+        for (size_t i = 0; i < block->n_nodes; i++) {
+                r = mj_append(array, json_object_new_int(block->nodes[i]));
                 if (r < 0)
                         return r;
         }
-        return mj_add(o, "nodes", TAKE_PTR(array));
+        *ret = TAKE_PTR(array);
+        return 0;
 }
 
 int memrange_json_from_block(const struct memrange_block *block, struct json_object **ret_object) {
         _cleanup_(json_object_putp) struct json_object *o = NULL;
+        struct json_object *nodes = NULL;
+        struct mj_builder b;
         const char *state;
-        int r;
 
         if (!block || !ret_object)
                 return -EINVAL;
@@ -49,23 +53,17 @@ int memrange_json_from_block(const struct memrange_block *block, struct json_obj
         if (!state)
                 return -EINVAL;
         o = json_object_new_object();
-        if (!o)
-                return -ENOMEM;
-        r = mj_add(o, "index", json_object_new_uint64(block->index));
-        if (r >= 0)
-                r = mj_add_span(o, block->start, block->end, true);
-        if (r >= 0)
-                r = mj_add(o, "state", json_object_new_string(state));
-        if (r >= 0)
-                r = add_optional_bool(o, "online", block->online);
-        if (r >= 0)
-                r = add_optional_bool(o, "removable", block->removable);
-        if (r >= 0 && block->valid_zones)
-                r = mj_add(o, "zones", json_object_new_string(block->valid_zones));
-        if (r >= 0)
-                r = add_nodes(o, block);
-        if (r < 0)
-                return r;
+        b = mj_builder_on(o);
+        mj_build_u64(&b, "index", block->index);
+        mj_build_span(&b, block->start, block->end, true);
+        mj_build_string(&b, "state", state);
+        build_optional_bool(&b, "online", block->online);
+        build_optional_bool(&b, "removable", block->removable);
+        if (block->valid_zones)
+                mj_build_string(&b, "zones", block->valid_zones);
+        mj_build_encoded(&b, "nodes", nodes_to_json(block, &nodes), &nodes);
+        if (b.error < 0)
+                return b.error;
         *ret_object = TAKE_PTR(o);
         return 0;
 }
@@ -165,25 +163,22 @@ static int encode_block(const void *item, struct json_object **ret_object) {
 
 int memrange_json_from_blocks(const struct memrange_blocks *blocks, struct json_object **ret_object) {
         _cleanup_(json_object_putp) struct json_object *o = NULL;
-        struct json_object *array;
+        struct json_object *array = NULL;
+        struct mj_builder b;
         int r;
 
         if (!blocks || !ret_object)
                 return -EINVAL;
         o = json_object_new_object();
-        if (!o)
-                return -ENOMEM;
-        r = mj_add(o, "block_size", json_object_new_uint64(blocks->block_size));
-        if (r >= 0 && blocks->auto_online_blocks)
-                r = mj_add(o, "auto_online_blocks", json_object_new_string(blocks->auto_online_blocks));
-        if (r >= 0)
-                r = add_optional_bool(o, "crash_hotplug", blocks->crash_hotplug);
-        if (r >= 0)
-                r = mj_encode_array(blocks->blocks, blocks->n, sizeof(*blocks->blocks), encode_block, &array);
-        if (r >= 0)
-                r = mj_add(o, "blocks", array);
-        if (r < 0)
-                return r;
+        b = mj_builder_on(o);
+        mj_build_u64(&b, "block_size", blocks->block_size);
+        if (blocks->auto_online_blocks)
+                mj_build_string(&b, "auto_online_blocks", blocks->auto_online_blocks);
+        build_optional_bool(&b, "crash_hotplug", blocks->crash_hotplug);
+        r = mj_encode_array(blocks->blocks, blocks->n, sizeof(*blocks->blocks), encode_block, &array);
+        mj_build_encoded(&b, "blocks", r, &array);
+        if (b.error < 0)
+                return b.error;
         *ret_object = TAKE_PTR(o);
         return 0;
 }
@@ -264,7 +259,7 @@ int memrange_json_to_blocks(struct json_object *object, struct memrange_blocks *
 int memrange_json_from_finding(const struct memrange_finding *finding, struct json_object **ret_object) {
         _cleanup_(json_object_putp) struct json_object *o = NULL;
         const char *severity;
-        int r = 0;
+        struct mj_builder b;
 
         if (!finding || !ret_object)
                 return -EINVAL;
@@ -272,20 +267,16 @@ int memrange_json_from_finding(const struct memrange_finding *finding, struct js
         if (!severity)
                 return -EINVAL;
         o = json_object_new_object();
-        if (!o)
-                return -ENOMEM;
-        r = mj_add(o, "severity", json_object_new_string(severity));
-        if (r >= 0)
-                r = mj_add(o, "code", json_object_new_string(finding->code ?: ""));
+        b = mj_builder_on(o);
+        mj_build_string(&b, "severity", severity);
+        mj_build_string(&b, "code", finding->code ?: "");
         /* A finding about a whole source has no range (start == end). */
-        if (r >= 0 && finding->end > finding->start)
-                r = mj_add_span(o, finding->start, finding->end, false);
-        if (r >= 0)
-                r = mj_add_bit_names(o, "sources", finding->sources, source_name);
-        if (r >= 0)
-                r = mj_add(o, "message", json_object_new_string(finding->message ?: ""));
-        if (r < 0)
-                return r;
+        if (finding->end > finding->start)
+                mj_build_span(&b, finding->start, finding->end, false);
+        mj_build_bit_names(&b, "sources", finding->sources, source_name);
+        mj_build_string(&b, "message", finding->message ?: "");
+        if (b.error < 0)
+                return b.error;
         *ret_object = TAKE_PTR(o);
         return 0;
 }
@@ -395,18 +386,17 @@ int memrange_json_from_sources_status(const struct memrange_sources *sources, st
         for (size_t i = 0; i < ELEMENTSOF(sources->status); i++) {
                 _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
                 const char *status = memrange_source_status_to_name(sources->status[i]);
+                struct mj_builder b = mj_builder_on(o);
 
-                if (!o)
-                        return -ENOMEM;
                 if (!status)
                         return -EINVAL;
-                r = mj_add(o, "name", json_object_new_string(memrange_source_to_name(1u << i)));
-                if (r >= 0)
-                        r = mj_add(o, "status", json_object_new_string(status));
-                if (r >= 0 && sources->error[i])
-                        r = mj_add(o, "error", json_object_new_string(sources->error[i]));
-                if (r >= 0)
-                        r = mj_append(array, TAKE_PTR(o));
+                mj_build_string(&b, "name", memrange_source_to_name(1u << i));
+                mj_build_string(&b, "status", status);
+                if (sources->error[i])
+                        mj_build_string(&b, "error", sources->error[i]);
+                if (b.error < 0)
+                        return b.error;
+                r = mj_append(array, TAKE_PTR(o));
                 if (r < 0)
                         return r;
         }

@@ -25,7 +25,7 @@ static const char *source_name(uint32_t bit) {
 int memrange_json_from_range(const struct memrange *r, struct json_object **ret_object) {
         _cleanup_(json_object_putp) struct json_object *o = NULL;
         const char *type = NULL;
-        int k;
+        struct mj_builder b;
 
         if (!r || !ret_object)
                 return -EINVAL;
@@ -33,19 +33,15 @@ int memrange_json_from_range(const struct memrange *r, struct json_object **ret_
         if (!type)
                 return -EINVAL;
         o = json_object_new_object();
-        if (!o)
-                return -ENOMEM;
-        k = mj_add_span(o, r->start, r->end, true);
-        if (k >= 0)
-                k = mj_add(o, "type", json_object_new_string(type));
-        if (k >= 0)
-                k = mj_add_bit_names(o, "flags", r->flags, flag_name);
-        if (k >= 0 && r->nid >= 0)
-                k = mj_add(o, "node", json_object_new_int(r->nid));
-        if (k >= 0)
-                k = mj_add_bit_names(o, "sources", r->sources, source_name);
-        if (k < 0)
-                return k;
+        b = mj_builder_on(o);
+        mj_build_span(&b, r->start, r->end, true);
+        mj_build_string(&b, "type", type);
+        mj_build_bit_names(&b, "flags", r->flags, flag_name);
+        if (r->nid >= 0)
+                mj_build_int(&b, "node", r->nid);
+        mj_build_bit_names(&b, "sources", r->sources, source_name);
+        if (b.error < 0)
+                return b.error;
         *ret_object = TAKE_PTR(o);
         return 0;
 }
@@ -221,23 +217,20 @@ static const char *type_name(uint32_t bit) {
 
 int memrange_json_filter_to_json(const struct memrange_json_filter *filter, struct json_object **ret_object) {
         _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-        int r = 0;
+        struct mj_builder b = mj_builder_on(o);
 
         if (!ret_object)
                 return -EINVAL;
-        if (!o)
-                return -ENOMEM;
+        if (filter && filter->has_node && filter->node < 0)
+                return -EINVAL;
         if (filter && filter->types)
-                r = mj_add_bit_names(o, "types", filter->types, type_name);
-        if (r >= 0 && filter && filter->has_node) {
-                if (filter->node < 0)
-                        return -EINVAL;
-                r = mj_add(o, "node", json_object_new_int(filter->node));
-        }
-        if (r >= 0 && filter && filter->has_window)
-                r = mj_add_span(o, filter->start, filter->end, false);
-        if (r < 0)
-                return r;
+                mj_build_bit_names(&b, "types", filter->types, type_name);
+        if (filter && filter->has_node)
+                mj_build_int(&b, "node", filter->node);
+        if (filter && filter->has_window)
+                mj_build_span(&b, filter->start, filter->end, false);
+        if (b.error < 0)
+                return b.error;
         *ret_object = TAKE_PTR(o);
         return 0;
 }

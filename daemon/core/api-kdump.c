@@ -39,7 +39,7 @@ static const char *attempt_result(const struct reload_attempt *a) {
 /* ReloadAttempt of the interface description. */
 static int attempt_to_json(const struct reload_attempt *a, bool privileged, struct json_object **ret) {
         _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-        struct mj_builder b = MJ_BUILDER(o);
+        struct mj_builder b = mj_builder_on(o);
 
         mj_build_u64(&b, "generation", a->generation);
         mj_build_bool(&b, "forced", a->forced);
@@ -154,7 +154,7 @@ static int history_to_json(const struct reload_engine *e, bool privileged, struc
 
 void api_build_kdump(struct mj_builder *b, const struct manager *m, bool privileged) {
         const struct reload_engine *e = reload_loop_engine(m->reload);
-        struct mj_builder o = MJ_BUILDER(json_object_new_object());
+        struct mj_builder o = mj_builder_on(json_object_new_object());
         bool up_to_date = e->decision == RELOAD_DECISION_UNCHANGED || e->decision == RELOAD_DECISION_KERNEL_CURRENT;
         bool waiting = !e->in_flight && e->retry_at > 0 && e->decision == RELOAD_DECISION_NEEDED;
         struct json_object *last = NULL, *history = NULL;
@@ -224,7 +224,7 @@ static int error_dump_unavailable(struct manager *m, struct varlink_call *call, 
 static struct json_object *dump_reply(struct manager *m, const struct memrange_dump_ranges *ranges,
                                       enum memrange_dump_policy requested) {
         _cleanup_(json_object_putp) struct json_object *p = api_reply_with_generation(m);
-        struct mj_builder b = MJ_BUILDER(p);
+        struct mj_builder b = mj_builder_on(p);
 
         mj_build_string(&b, "policy", memrange_dump_policy_to_name(ranges->policy));
         mj_build_string(&b, "requested", memrange_dump_policy_to_name(requested));
@@ -242,11 +242,10 @@ static int dump_ranges_to_json(const struct memrange_dump_ranges *ranges, struct
                 return -ENOMEM;
         for (size_t i = 0; i < ranges->n; i++) {
                 const struct memrange_dump_range *d = &ranges->ranges[i];
-                struct mj_builder b = MJ_BUILDER(json_object_new_object());
+                struct mj_builder b = mj_builder_on(json_object_new_object());
                 int r;
 
-                if (b.error >= 0)
-                        mj_build_result(&b, mj_add_span(b.object, d->start, d->end, true));
+                mj_build_span(&b, d->start, d->end, true);
                 mj_build_bool(&b, "backup", (d->flags & MEMRANGE_DUMP_F_BACKUP) != 0);
                 if (b.error < 0) {
                         json_object_put(b.object);
@@ -282,7 +281,7 @@ int api_method_get_crash_ranges(struct varlink_call *call, struct json_object *p
         if (r < 0)
                 return r;
         p = dump_reply(m, ranges, policy);
-        b = MJ_BUILDER(p);
+        b = mj_builder_on(p);
         mj_build_encoded(&b, "ranges", dump_ranges_to_json(ranges, &a), &a);
         mj_build_encoded(&b, "dropped", memrange_json_from_list(dropped, &d), &d);
         if (b.error < 0)
@@ -320,7 +319,7 @@ int api_method_get_elf_core_header(struct varlink_call *call, struct json_object
         if (r < 0)
                 return r;
         p = dump_reply(m, ranges, policy);
-        b = MJ_BUILDER(p);
+        b = mj_builder_on(p);
         mj_build_u64(&b, "size", size);
         mj_build_string(&b, "header", text);
         if (b.error < 0)
@@ -382,7 +381,7 @@ static int reply_reload(struct manager *m, struct varlink_call *call, const stru
                 if (!outcome->attempt->success)
                         return varlink_call_error(call, IO_MEMRANGED_ERROR_RELOAD_FAILED, TAKE_PTR(p));
         }
-        b = MJ_BUILDER(p);
+        b = mj_builder_on(p);
         mj_build_bool(&b, "reloaded", outcome->attempted);
         mj_build_u64(&b, "generation", m->state->generation);
         mj_build_string(&b, "reason", reason);

@@ -19,7 +19,7 @@
 
 int api_error_invalid_parameter(struct varlink_call *call, const char *parameter, const char *reason) {
         struct json_object *p = json_object_new_object();
-        struct mj_builder b = MJ_BUILDER(p);
+        struct mj_builder b = mj_builder_on(p);
 
         mj_build_string(&b, "parameter", parameter);
         mj_build_string(&b, "reason", reason);
@@ -32,7 +32,7 @@ int api_error_invalid_parameter(struct varlink_call *call, const char *parameter
 
 int api_error_internal(struct varlink_call *call, int error) {
         struct json_object *p = json_object_new_object();
-        struct mj_builder b = MJ_BUILDER(p);
+        struct mj_builder b = mj_builder_on(p);
 
         mj_build_int(&b, "errno", abs(error));
         if (b.error < 0) {
@@ -45,7 +45,7 @@ int api_error_internal(struct varlink_call *call, int error) {
 /* {"generation": N} to which a method adds its members. */
 struct json_object *api_reply_with_generation(const struct manager *m) {
         struct json_object *p = json_object_new_object();
-        struct mj_builder b = MJ_BUILDER(p);
+        struct mj_builder b = mj_builder_on(p);
 
         mj_build_u64(&b, "generation", m->state->generation);
         if (b.error < 0) {
@@ -88,7 +88,7 @@ static void build_block_totals(struct mj_builder *b, const struct memrange_sourc
         if (!blocks)
                 return;
         memrange_blocks_totals(blocks, &online, &offline);
-        o = MJ_BUILDER(json_object_new_object());
+        o = mj_builder_on(json_object_new_object());
         mj_build_u64(&o, "block_size", blocks->block_size);
         mj_build_u64(&o, "online", online);
         mj_build_u64(&o, "offline", offline);
@@ -97,7 +97,7 @@ static void build_block_totals(struct mj_builder *b, const struct memrange_sourc
 
 static void build_findings_counts(struct mj_builder *b, const struct memrange_findings *findings) {
         static const char *const keys[] = { "infos", "warnings", "errors" };
-        struct mj_builder o = MJ_BUILDER(json_object_new_object());
+        struct mj_builder o = mj_builder_on(json_object_new_object());
         uint64_t counts[3] = {};
 
         for (size_t i = 0; findings && i < findings->n; i++)
@@ -135,7 +135,7 @@ static void add_receiver_stats(const struct uevent_receiver *r, struct uevent_st
 }
 
 static void build_uevents(struct mj_builder *b, const struct manager *m) {
-        struct mj_builder o = MJ_BUILDER(json_object_new_object());
+        struct mj_builder o = mj_builder_on(json_object_new_object());
         const struct state_stats *st = &m->state->stats;
         struct uevent_stats sum = {};
 
@@ -164,7 +164,7 @@ static int method_get_status(struct varlink_call *call, struct json_object *para
         struct mj_builder b;
 
         p = api_reply_with_generation(m);
-        b = MJ_BUILDER(p);
+        b = mj_builder_on(p);
         mj_build_string(&b, "version", PROJECT_VERSION);
         mj_build_u64(&b, "changed_usec", s->changed_usec);
         build_table_totals(&b, s->table);
@@ -200,7 +200,7 @@ static int list_ranges_serialize(const struct manager *m, const struct memrange_
         char *copy;
 
         p = api_reply_with_generation(m);
-        b = MJ_BUILDER(p);
+        b = mj_builder_on(p);
         mj_build_encoded(&b, "ranges", memrange_json_from_table(m->state->table, filter, &ranges), &ranges);
         if (b.error < 0)
                 return b.error;
@@ -265,7 +265,7 @@ static int method_list_findings(struct varlink_call *call, struct json_object *p
         int r;
 
         p = api_reply_with_generation(m);
-        b = MJ_BUILDER(p);
+        b = mj_builder_on(p);
         r = memrange_json_from_findings(m->state->findings ?: &none, &findings);
         mj_build_encoded(&b, "findings", r, &findings);
         if (b.error < 0)
@@ -280,7 +280,7 @@ static int method_list_findings(struct varlink_call *call, struct json_object *p
 /* {"change": {generation, added, removed, reason}} */
 static int change_to_json(const struct state_change *change, struct json_object **ret) {
         _cleanup_(json_object_putp) struct json_object *p = json_object_new_object();
-        struct mj_builder b = MJ_BUILDER(p), c = MJ_BUILDER(json_object_new_object());
+        struct mj_builder b = mj_builder_on(p), c = mj_builder_on(json_object_new_object());
         struct json_object *added = NULL, *removed = NULL;
         int r;
 

@@ -227,7 +227,7 @@ static void getters_return_value_absent_or_wrong_type(void **state) {
 static void builder_keeps_its_first_error(void **state) {
         _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
         struct json_object *array = NULL;
-        struct mj_builder b = MJ_BUILDER(o), member = MJ_BUILDER(json_object_new_object());
+        struct mj_builder b = mj_builder_on(o), member = mj_builder_on(json_object_new_object());
 
         mj_build_u64(&b, "u", 1);
         mj_build_string(&b, "s", "x");
@@ -252,7 +252,7 @@ static void builder_keeps_its_first_error(void **state) {
 
 static void builder_reports_a_failed_allocation(void **state) {
         _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
-        struct mj_builder none = MJ_BUILDER(NULL), b = MJ_BUILDER(o), member = MJ_BUILDER(json_object_new_object());
+        struct mj_builder none = mj_builder_on(NULL), b = mj_builder_on(o), member = mj_builder_on(json_object_new_object());
 
         assert_int_equal(none.error, -ENOMEM);
         mj_build_u64(&none, "u", 1); /* nothing to add to, nothing leaks */
@@ -260,7 +260,7 @@ static void builder_reports_a_failed_allocation(void **state) {
         assert_int_equal(b.error, -ENOMEM);
 
         /* A member that failed is freed and its error handed up. */
-        b = MJ_BUILDER(o);
+        b = mj_builder_on(o);
         mj_build_result(&member, -EINVAL);
         mj_build_object(&b, "m", &member);
         assert_int_equal(b.error, -EINVAL);
