@@ -116,26 +116,16 @@ static void print_text(struct monitor *m, const struct change *c) {
 /* The change re-encoded from the checked records, on one line. */
 static int print_json(const struct change *c) {
         _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+        struct mj_builder b = mj_builder_on(o);
         struct json_object *added = NULL, *removed = NULL;
         const char *text;
-        int r;
 
-        if (!o)
-                return -ENOMEM;
-        /* Each list goes into @o as soon as it exists, so none leaks. */
-        r = mj_add(o, "generation", json_object_new_uint64(c->generation));
-        if (r >= 0)
-                r = mj_add(o, "reason", json_object_new_string(c->reason));
-        if (r >= 0)
-                r = memrange_json_from_list(c->added, &added);
-        if (r >= 0)
-                r = mj_add(o, "added", added);
-        if (r >= 0)
-                r = memrange_json_from_list(c->removed, &removed);
-        if (r >= 0)
-                r = mj_add(o, "removed", removed);
-        if (r < 0)
-                return r;
+        mj_build_u64(&b, "generation", c->generation);
+        mj_build_string(&b, "reason", c->reason);
+        mj_build_encoded(&b, "added", memrange_json_from_list(c->added, &added), &added);
+        mj_build_encoded(&b, "removed", memrange_json_from_list(c->removed, &removed), &removed);
+        if (b.error < 0)
+                return b.error;
         text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!text)
                 return -ENOMEM;

@@ -38,11 +38,12 @@ static int call_dump(const struct cli_global *g, const char *cmd, const char *me
 /* {"policy": P, "arch": A}: what both methods take. */
 static struct json_object *dump_request(enum memrange_dump_policy policy, enum memrange_arch arch) {
         _cleanup_(json_object_putp) struct json_object *p = json_object_new_object();
+        struct mj_builder b = mj_builder_on(p);
 
-        if (!p || mj_add(p, "policy", json_object_new_string(memrange_dump_policy_to_name(policy))) < 0 ||
-            (arch != MEMRANGE_ARCH_UNKNOWN && mj_add(p, "arch", json_object_new_string(memrange_arch_to_name(arch))) < 0))
-                return NULL;
-        return TAKE_PTR(p);
+        mj_build_string(&b, "policy", memrange_dump_policy_to_name(policy));
+        if (arch != MEMRANGE_ARCH_UNKNOWN)
+                mj_build_string(&b, "arch", memrange_arch_to_name(arch));
+        return b.error < 0 ? NULL : TAKE_PTR(p);
 }
 
 /* The resolved policy and the architecture of a reply. */
@@ -144,6 +145,7 @@ int cli_elfcorehdr_online(const struct cli_global *g, const char *cmd, enum memr
                           enum memrange_arch arch, const struct memrange_elfcore_opts *opts,
                           struct memrange_dump_ranges *ret_info, void **ret_buf, size_t *ret_size) {
         _cleanup_(json_object_putp) struct json_object *params = NULL, *request = dump_request(policy, arch);
+        struct mj_builder b = mj_builder_on(request);
         struct mj_error e = {};
         const char *header;
         uint64_t size;
@@ -151,10 +153,12 @@ int cli_elfcorehdr_online(const struct cli_global *g, const char *cmd, enum memr
         size_t len;
         int r;
 
-        if (!request || (opts->direct_map_base &&
-                         mj_add(request, "direct_map_base", json_object_new_uint64(opts->direct_map_base)) < 0) ||
-            (opts->backup_offset && mj_add(request, "backup_offset", json_object_new_uint64(opts->backup_offset)) < 0))
-                return conversion_failed(g, "GetElfCoreHeader", -ENOMEM, &e);
+        if (opts->direct_map_base)
+                mj_build_u64(&b, "direct_map_base", opts->direct_map_base);
+        if (opts->backup_offset)
+                mj_build_u64(&b, "backup_offset", opts->backup_offset);
+        if (b.error < 0)
+                return conversion_failed(g, "GetElfCoreHeader", b.error, &e);
         r = call_dump(g, cmd, "GetElfCoreHeader", TAKE_PTR(request), &params);
         if (r >= 0)
                 return r;
