@@ -487,21 +487,14 @@ static int refuse_access(const struct varlink_registration *reg, const struct va
 static int refuse_unknown_parameter(const struct varlink_registration *reg, const struct varlink_method *m,
                                     struct varlink_call *call, int *ret) {
         const struct varlink_idl_method *signature = varlink_idl_methods_find(&reg->idl, m->name);
+        const char *key = varlink_json_find_unknown_key(call->message.parameters,
+                                                        (const char *const *) signature->parameters);
 
-        json_object_object_foreach(call->message.parameters, key, value) {
-                bool declared = false;
-
-                (void) value;
-                for (char **p = signature->parameters; *p && !declared; p++)
-                        declared = strcmp(*p, key) == 0;
-                if (declared)
-                        continue;
-                *ret = reg->iface->refuse_unknown_parameter
-                               ? reg->iface->refuse_unknown_parameter(call, key, reg->userdata)
-                               : varlink_call_error_invalid_parameter(call, key);
-                return 1;
-        }
-        return 0;
+        if (!key)
+                return 0;
+        *ret = reg->iface->refuse_unknown_parameter ? reg->iface->refuse_unknown_parameter(call, key, reg->userdata)
+                                                    : varlink_call_error_invalid_parameter(call, key);
+        return 1;
 }
 
 void varlink_server_dispatch(struct varlink_server *s, struct varlink_call *call) {
