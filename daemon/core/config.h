@@ -19,28 +19,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kdump-config.h"
 #include "time-util.h"
 
 /* Longest configuration file and line read. */
 #define CONFIG_FILE_MAX (64u * 1024u)
 #define CONFIG_LINE_MAX 4096u
 #define CONFIG_DEFAULT_PATH "/etc/memranged.conf"
-
-struct config_kdump {
-        char *mode;         /* Mode= */
-        char *kernel;       /* Kernel= */
-        char *initrd;       /* Initrd= */
-        char *command_line; /* CommandLine= */
-        char *command;      /* Command= (another loader, e.g. "kdumpctl reload") */
-        char *extra_arguments; /* ExtraArguments= (kexec options, shell quoting) */
-        char *kexec_path;   /* KexecPath= */
-        char *load_method;  /* LoadMethod= (kexec-method.h) */
-        usec_t max_backoff; /* MaxBackoffSec=: longest wait between failed reloads */
-        usec_t timeout;     /* TimeoutSec=: a reload running longer is killed */
-};
-
-#define CONFIG_KDUMP_MAX_BACKOFF_DEFAULT (300 * USEC_PER_SEC)
-#define CONFIG_KDUMP_TIMEOUT_DEFAULT (120 * USEC_PER_SEC)
 
 struct config {
         /* [Daemon] */

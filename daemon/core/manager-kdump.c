@@ -58,7 +58,7 @@ static enum memrange_arch running_arch(void) {
 
 static int build_plan(struct manager *m, struct kexec_plan *ret) {
         const struct kexec_plan_input in = {
-                .config = &m->config,
+                .kdump = &m->config.kdump,
                 .config_name = m->options.config_path ?: CONFIG_DEFAULT_PATH,
                 .ctx = m->ctx,
                 .arch = running_arch(),

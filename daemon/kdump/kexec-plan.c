@@ -133,7 +133,7 @@ static int dup_into(char **field, const char *s) {
 
 static int choose_kernel(const struct kexec_plan_input *in, const struct kdump_settings *kt, const char *release,
                          struct pieces *p, struct kexec_plan *plan) {
-        const struct config_kdump *c = &in->config->kdump;
+        const struct config_kdump *c = in->kdump;
         int r;
 
         if (c->kernel || kt->kernel) {
@@ -167,8 +167,8 @@ static int choose_cmdline(const struct kexec_plan_input *in, const struct kdump_
         int r;
 
         /* CommandLine= is the whole line, taken as it is. */
-        if (in->config->kdump.command_line)
-                return dup_into(&p->cmdline, in->config->kdump.command_line);
+        if (in->kdump->command_line)
+                return dup_into(&p->cmdline, in->kdump->command_line);
         if (!kt->cmdline) {
                 r = read_full_file_at(memrange_ctx_get_sysroot_fd(in->ctx), "proc/cmdline", LINE_FILE_MAX, &running, NULL);
                 if (r == -ENOMEM)
@@ -191,13 +191,13 @@ static int choose_cmdline(const struct kexec_plan_input *in, const struct kdump_
 
 static int choose_args(const struct kexec_plan_input *in, const struct kdump_settings *kt, struct pieces *p,
                        struct kexec_plan *plan) {
-        const char *text = in->config->kdump.extra_arguments ?: kt->kexec_args;
+        const char *text = in->kdump->extra_arguments ?: kt->kexec_args;
         int r;
 
         r = shell_split_words(text, &p->args, NULL);
         if (r == -EINVAL)
                 return set_text(&plan->error, "%s: unterminated quote in the kexec arguments '%s'",
-                                in->config->kdump.extra_arguments ? "ExtraArguments=" : "KDUMP_KEXEC_ARGS", text);
+                                in->kdump->extra_arguments ? "ExtraArguments=" : "KDUMP_KEXEC_ARGS", text);
         return r;
 }
 
@@ -206,7 +206,7 @@ static int kexec_argv(const struct kexec_plan_input *in, const struct pieces *p,
                       char ***ret) {
         struct strv_builder a = {};
 
-        strv_builder_addf(&a, "%s", in->config->kdump.kexec_path ?: KEXEC_DEFAULT_PATH);
+        strv_builder_addf(&a, "%s", in->kdump->kexec_path ?: KEXEC_DEFAULT_PATH);
         strv_builder_addf(&a, "-p");
         if (step->syscall_option)
                 strv_builder_addf(&a, "%s", step->syscall_option);
@@ -228,7 +228,7 @@ static int kexec_argv(const struct kexec_plan_input *in, const struct pieces *p,
 
 static int assemble_kexec(const struct kexec_plan_input *in, struct pieces *p, struct kexec_plan *plan) {
         struct kexec_step steps[KEXEC_STEPS_MAX];
-        const char *choice_text = in->config->kdump.load_method;
+        const char *choice_text = in->kdump->load_method;
         int choice = choice_text ? load_choice_from_string(choice_text) : LOAD_CHOICE_AUTO;
         size_t n = 0;
         int r;
@@ -275,11 +275,11 @@ static int build_kexec(const struct kexec_plan_input *in, const struct kdump_set
 static int build_command(const struct kexec_plan_input *in, struct kexec_plan *plan) {
         struct strv_builder a = {};
 
-        if (!in->config->kdump.command)
+        if (!in->kdump->command)
                 return set_text(&plan->error, "Mode=command without Command=");
         strv_builder_addf(&a, KEXEC_SHELL);
         strv_builder_addf(&a, "-c");
-        strv_builder_addf(&a, "%s", in->config->kdump.command);
+        strv_builder_addf(&a, "%s", in->kdump->command);
         if (a.error) {
                 strv_free(a.v);
                 return a.error;
@@ -295,7 +295,7 @@ static int build_command(const struct kexec_plan_input *in, struct kexec_plan *p
 /* Mode unset: what memranged.conf or kdump-tools imply. */
 static int choose_default_mode(const struct kexec_plan_input *in, int kt_read, const struct kdump_settings *kt,
                                struct kexec_plan *plan) {
-        const struct config_kdump *c = &in->config->kdump;
+        const struct config_kdump *c = in->kdump;
         _cleanup_(freep) char *release = NULL, *kernel = NULL, *initrd = NULL;
         int r;
 
@@ -330,7 +330,7 @@ static int choose_default_mode(const struct kexec_plan_input *in, int kt_read, c
 
 static int choose_mode(const struct kexec_plan_input *in, int kt_read, const struct kdump_settings *kt,
                        struct kexec_plan *plan) {
-        const char *mode = in->config->kdump.mode;
+        const char *mode = in->kdump->mode;
 
         if (!mode)
                 return choose_default_mode(in, kt_read, kt, plan);
@@ -352,9 +352,9 @@ static int choose_mode(const struct kexec_plan_input *in, int kt_read, const str
 int kexec_plan_build(const struct kexec_plan_input *in, struct kexec_plan *ret) {
         struct kdump_settings kt = {};
         struct kexec_plan plan = {
-                .backoff_max = in->config->kdump.max_backoff < KEXEC_BACKOFF_MIN ? KEXEC_BACKOFF_MIN
-                                                                                  : in->config->kdump.max_backoff,
-                .timeout = in->config->kdump.timeout ?: CONFIG_KDUMP_TIMEOUT_DEFAULT,
+                .backoff_max = in->kdump->max_backoff < KEXEC_BACKOFF_MIN ? KEXEC_BACKOFF_MIN
+                                                                                  : in->kdump->max_backoff,
+                .timeout = in->kdump->timeout ?: CONFIG_KDUMP_TIMEOUT_DEFAULT,
         };
         int kt_read, r;
 

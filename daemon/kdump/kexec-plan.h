@@ -32,7 +32,7 @@
 
 #include <stdbool.h>
 
-#include "config.h"
+#include "kdump-config.h"
 #include "memrange.h"
 #include "reload.h"
 
@@ -80,7 +80,7 @@ int kexec_plan_fall_back(struct kexec_plan *p, const char *why);
 
 /* Where the plan comes from. */
 struct kexec_plan_input {
-        const struct config *config;  /* memranged.conf */
+        const struct config_kdump *kdump; /* memranged.conf's [Kdump] */
         const char *config_name;      /* its path, for messages */
         struct memrange_ctx *ctx;     /* sysroot of the kdump-tools settings, /boot, /proc/cmdline */
         const char *release;          /* the running kernel; NULL: proc/sys/kernel/osrelease or uname */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "kexec-run.h"
 #include "reload-loop.h"
 #include "reload-test-util.h"
@@ -332,7 +333,7 @@ static void loop_new(struct loop_test *t, struct scratch *root, const char *comm
         snprintf(conf, sizeof(conf), "[Kdump]\nMode=command\nCommand=%s\nMaxBackoffSec=4s\n", command);
         assert_int_equal(config_parse(&c, "memranged.conf", conf), 0);
         ctx = scratch_ctx(root);
-        assert_int_equal(kexec_plan_build(&(const struct kexec_plan_input) { .config = &c, .config_name = "t",
+        assert_int_equal(kexec_plan_build(&(const struct kexec_plan_input) { .kdump = &c.kdump, .config_name = "t",
                                                                               .ctx = ctx, .release = "6.1" },
                                           &plan),
                          0);
