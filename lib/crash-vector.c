@@ -36,7 +36,8 @@ int mr_dump_push(struct memrange_dump_range **v, size_t *n, uint64_t start, uint
                 if (!bigger)
                         return -ENOMEM;
                 *v = bigger;
-        }
+        } else if (!*v)
+                return -EINVAL; /* a count without its vector: the caller's bug */
         (*v)[(*n)++] = (struct memrange_dump_range) { .start = start, .end = end, .flags = flags };
         return 0;
 }

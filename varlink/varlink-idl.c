@@ -41,12 +41,10 @@ static const char *skip_type(const char *p) {
         for (p = skip_blanks(p); *p; p = skip_blanks(p + 1)) {
                 if (*p == '(')
                         depth++;
-                else if (*p == ')' && depth == 0)
+                else if ((*p == ')' || *p == ',') && depth == 0)
                         return p;
                 else if (*p == ')')
                         depth--;
-                else if (*p == ',' && depth == 0)
-                        return p;
         }
         return NULL;
 }

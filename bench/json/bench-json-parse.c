@@ -74,6 +74,8 @@ int main(int argc, char **argv) {
         };
         unsigned n = 8192, rounds = 50;
         uint64_t *times;
+        double best, median;
+        unsigned middle;
         size_t len;
         char *text;
         int c;
@@ -110,8 +112,11 @@ int main(int argc, char **argv) {
                 varlink_reply_message_done(&reply);
         }
         qsort(times, rounds, sizeof(*times), compare_u64);
+        middle = rounds / 2;
+        best = (double) times[0];
+        median = (double) times[middle];
         printf("ranges=%u\nbytes=%zu\nrounds=%u\ncpu_best_usec=%.1f\ncpu_median_usec=%.1f\nmib_per_sec=%.1f\n", n, len,
-               rounds, times[0] / 1e3, times[rounds / 2] / 1e3, len / (times[rounds / 2] / 1e9) / (1024.0 * 1024.0));
+               rounds, best / 1e3, median / 1e3, (double) len / (median / 1e9) / (1024.0 * 1024.0));
         free(times);
         free(text);
         return 0;

@@ -64,7 +64,7 @@ int config_load(struct config *c, const char *path, bool must_exist);
 unsigned config_log_changes(const struct config *old, const struct config *new);
 
 /* "info" for LOG_INFO...; parse takes a name or a digit 0-7. */
-const char *config_log_level_to_string(int level);
+const char *config_log_level_to_string(int value);
 int config_parse_log_level(const char *s, int *ret);
 /* Time spans: "0.25", "250ms", "2s", "1.5min", "100us" (seconds without
  * a unit), at most SCHEDULER_TIMING_MAX. */

@@ -33,7 +33,7 @@ enum change_reason {
         _CHANGE_REASON_MAX,
 };
 /* "startup", "uevent", "rescan", "lost-events", "reload", "current". */
-const char *change_reason_to_string(enum change_reason reason);
+const char *change_reason_to_string(enum change_reason value);
 
 /* What one generation changed: records of the old table that are not in
  * the new one (removed) and the reverse (added), in address order. A

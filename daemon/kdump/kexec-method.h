@@ -31,7 +31,7 @@ enum load_choice {
 };
 /* "auto", "kexec_load", "kexec_load_hotplug", "kexec_file_load"; the
  * parser returns -EINVAL for anything else. */
-const char *load_choice_to_string(enum load_choice choice);
+const char *load_choice_to_string(enum load_choice value);
 int load_choice_from_string(const char *text);
 
 /* One way to load: the kexec options it adds (none where the arguments

@@ -35,7 +35,7 @@ enum reload_mode {
         _RELOAD_MODE_MAX,
 };
 /* "off", "kexec", "command". */
-const char *reload_mode_to_string(enum reload_mode mode);
+const char *reload_mode_to_string(enum reload_mode value);
 
 enum load_method {
         LOAD_METHOD_UNKNOWN = 0,
@@ -75,7 +75,7 @@ enum reload_decision {
 };
 /* "unavailable", "ranges unknown", "kernel keeps it current", "unchanged",
  * "track only", "not loaded", "needed". */
-const char *reload_decision_to_string(enum reload_decision decision);
+const char *reload_decision_to_string(enum reload_decision value);
 
 struct reload_engine_settings {
         enum reload_mode mode;
