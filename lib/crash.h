@@ -47,3 +47,8 @@ int mr_dump_crash_runs(const struct memrange_table *table, struct memrange_dump_
  * gets the error message. */
 int mr_dump_compute_ppc64(struct memrange_ctx *ctx, const struct memrange_table *table,
                           const struct memrange_sources *sources, struct memrange_dump_ranges *out);
+
+/* The ELF and program headers at the start of proc/kcore (elfcore.c),
+ * never the memory behind them; 0 and *ret NULL when kcore is absent or
+ * unreadable, -EBADMSG (message in @ctx) when malformed. */
+int mr_kcore_read_header(struct memrange_ctx *ctx, struct memrange_elfcore **ret);
