@@ -105,3 +105,26 @@ int kdump_views_render(struct memrange_ctx *ctx, const struct memrange_sources *
         *ret = v;
         return 0;
 }
+
+bool kdump_foreign_images_unreadable(struct memrange_ctx *ctx, const struct memrange_sources *sources,
+                                     enum memrange_arch arch) {
+        static int cached = -1;
+        _cleanup_(freep) char *text = NULL;
+        int r;
+
+        if (arch != MEMRANGE_ARCH_ARM64)
+                return false;
+        if (cached >= 0)
+                return cached;
+        mr_clear_error(ctx);
+        r = memrange_kallsyms_view(ctx, sources ? sources->iomem : NULL, &text, NULL);
+        if (r == -ENOMEM)
+                return false; /* asked again next time */
+        /* 0: kallsyms has _text. Otherwise kexec-tools, reading the real
+         * kallsyms, found none: whether memranged can derive one or not. */
+        cached = r != 0;
+        if (cached)
+                log_notice("kdump: /proc/kallsyms lists no _text: a crash kernel loaded by another kexec-tools run "
+                           "has a header the capture kernel cannot read, memranged reloads it with its own view");
+        return cached;
+}

@@ -36,3 +36,11 @@ enum memrange_dump_policy kdump_view_policy(enum memrange_dump_policy plan_polic
  * -ENOMEM only. */
 int kdump_views_render(struct memrange_ctx *ctx, const struct memrange_sources *sources, enum memrange_arch arch,
                        struct kdump_views *ret);
+
+/* Whether a crash header another loader built with kexec-tools on this
+ * kernel is unreadable: arm64 without "_text" in /proc/kallsyms (and a
+ * kallsyms view would be needed). Such an image dumps nothing the capture
+ * kernel can read, whatever ranges it names. Asked once per process (the
+ * running kernel does not change). */
+bool kdump_foreign_images_unreadable(struct memrange_ctx *ctx, const struct memrange_sources *sources,
+                                     enum memrange_arch arch);

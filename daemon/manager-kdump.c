@@ -5,6 +5,7 @@
  * hands to the reload engine. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
@@ -42,8 +43,14 @@ static void observe_foreign(struct manager *m, enum memrange_dump_policy plan_po
                 drops = dropped->n > 0;
                 memrange_list_free(dropped);
         }
-        if (ranges && policy != plan_policy && manager_dump_ranges(m, plan_policy, MEMRANGE_ARCH_UNKNOWN, &foreign) >= 0 &&
-            memrange_dump_ranges_equal(foreign, ranges))
+        if (ranges && kdump_foreign_images_unreadable(m->ctx, m->state->sources, kdump_running_arch())) {
+                /* Its header names ranges, yet none can be read. */
+                foreign = calloc(1, sizeof(*foreign));
+                if (foreign)
+                        *foreign = (struct memrange_dump_ranges) { .policy = plan_policy, .arch = ranges->arch };
+        } else if (ranges && policy != plan_policy &&
+                   manager_dump_ranges(m, plan_policy, MEMRANGE_ARCH_UNKNOWN, &foreign) >= 0 &&
+                   memrange_dump_ranges_equal(foreign, ranges))
                 foreign = memrange_dump_ranges_free(foreign);
         reload_loop_set_foreign(m->reload, foreign, drops);
 }

@@ -125,12 +125,28 @@ static void ppc64_boot_ram_limit_gives_a_zero_memory_limit_view(void **state) {
         scratch_free(&s);
 }
 
+/* arm64 without _text in kallsyms: another loader's header cannot be read
+ * (x86_64 is never asked). Once per process: one arm64 machine here. */
+static void arm64_kallsyms_without_text_makes_foreign_images_unreadable(void **state) {
+        struct scratch s;
+        struct memrange_ctx *ctx;
+
+        scratch_init(&s);
+        scratch_write(&s, "proc/kallsyms", "ffff800008010000 T _stext\n", (size_t) -1);
+        ctx = scratch_ctx(&s);
+        assert_false(kdump_foreign_images_unreadable(ctx, NULL, MEMRANGE_ARCH_X86_64));
+        assert_true(kdump_foreign_images_unreadable(ctx, NULL, MEMRANGE_ARCH_ARM64));
+        memrange_ctx_unref(ctx);
+        scratch_free(&s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(image_loaded_by_others_lacks_driver_managed_ram_and_is_reloaded),
                 cmocka_unit_test(dump_that_drops_ram_is_incomplete_not_up_to_date),
                 cmocka_unit_test(view_policies_apply_only_to_memranged_loads_on_arm64_and_ppc64),
                 cmocka_unit_test(ppc64_boot_ram_limit_gives_a_zero_memory_limit_view),
+                cmocka_unit_test(arm64_kallsyms_without_text_makes_foreign_images_unreadable),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
