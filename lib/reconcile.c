@@ -79,6 +79,9 @@
  *   dump-drops-driver-managed-ram (warning)    driver-managed RAM the
  *                                   automatic dump policy leaves out (arm64
  *                                   kexec-tools; crash-findings.c).
+ *   dump-memory-limit (warning, info)          ppc64's linux,memory-limit
+ *                                   when not 0: a warning while RAM lies
+ *                                   above it (crash-findings.c).
  *
  * Cost: every step is a table operation (O(log n)) per source record or per
  * region walked, so the whole run is O(n log n); runs of blocks and LMBs

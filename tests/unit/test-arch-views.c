@@ -39,9 +39,76 @@ static void scratch_copy(struct scratch *s, const char *name) {
         assert_int_equal(system(cmd), 0);
 }
 
+/* A context over the tree's own capture @name/root (tests/fixtures). */
+static struct memrange_ctx *tree_ctx(const char *name) {
+        char path[512];
+        struct memrange_ctx *ctx = NULL;
+
+        snprintf(path, sizeof(path), "%s/%s/root", TREE_FIXTURES_DIR, name);
+        assert_int_equal(memrange_ctx_new(path, &ctx), 0);
+        return ctx;
+}
+
+/* The RAM PT_LOADs the capture kernel of the tree's capture @name saw:
+ * every PT_LOAD of its vmcore-phdrs.txt but the first (the kernel text). */
+static size_t tree_vmcore_ram(const char *name, struct memrange_dump_range *v, size_t max) {
+        char path[512], line[256];
+        size_t n = 0;
+        bool text_seen = false;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s/vmcore-phdrs.txt", TREE_FIXTURES_DIR, name);
+        f = fopen(path, "re");
+        assert_non_null(f);
+        while (fgets(line, sizeof(line), f)) {
+                unsigned index, type;
+                uint64_t paddr, vaddr, memsz, last;
+
+                assert_int_equal(sscanf(line, "PH %u type=%u paddr=%" SCNx64 " vaddr=%" SCNx64 " memsz=%" SCNx64
+                                        " end=%" SCNx64, &index, &type, &paddr, &vaddr, &memsz, &last), 6);
+                if (type != 1)
+                        continue;
+                if (!text_seen) {
+                        text_seen = true;
+                        continue;
+                }
+                assert_true(n < max);
+                v[n++] = (struct memrange_dump_range) { .start = paddr, .end = last + 1 };
+        }
+        fclose(f);
+        return n;
+}
+
 /* ---------------------------------------------------------------------------
  * arm64: driver-managed RAM
  */
+
+/* Captured in the arm64 vm suite (Debian's 6.12, virtio-mem grown by 1 GiB
+ * at 0xc0000000, memranged reloaded once): memranged-arm64 over the saved
+ * sysroot is what the capture kernel read; kexec-tools-arm64 (the
+ * kernel's own iomem) lacks the GiB. */
+static void arm64_captured_virtio_mem_dump_is_the_memranged_arm64_policy(void **state) {
+        struct memrange_dump_range want[16];
+        size_t n_want = tree_vmcore_ram("arm64-6.12-virtiomem", want, 16);
+        struct machine m = {};
+        struct memrange_dump_ranges *view, *kernel_file;
+        _cleanup_(freep) char *text = NULL;
+
+        machine_load_ctx(&m, tree_ctx("arm64-6.12-virtiomem"));
+        assert_int_equal(memrange_arch_detect(m.sources), MEMRANGE_ARCH_ARM64);
+        view = machine_dump(&m, VIEW_ARM64);
+        kernel_file = machine_dump(&m, ARM64);
+        assert_ranges_equal(view->ranges, view->n, want, n_want);
+        assert_int_equal(want[n_want - 1].start, 3 * GiB);
+        assert_int_equal(want[n_want - 1].end, 4 * GiB);
+        assert_int_equal(kernel_file->n, view->n - 1);
+        assert_true(kernel_file->ranges[kernel_file->n - 1].end <= 3 * GiB);
+        text = render_arch(&m, MEMRANGE_ARCH_ARM64);
+        assert_non_null(strstr(text, "\nc0000000-ffffffff : System RAM\n"));
+        memrange_dump_ranges_free(view);
+        memrange_dump_ranges_free(kernel_file);
+        machine_done(&m);
+}
 
 /* virtio-mem RAM (System RAM (virtio_mem) nested under virtio0): plain
  * "System RAM" of its own in the arm64 view, its name kept elsewhere. */
@@ -174,6 +241,19 @@ static void ppc64_boot_ram_memory_limit_is_neutralised_in_the_view(void **state)
         assert_int_equal(memrange_dump_ranges_dropped(m.table, v, &dropped), 0);
         assert_int_equal(dropped->n, 0);
         memrange_list_free(dropped);
+        /* verify shows it: a warning, RAM lies above it. */
+        {
+                const struct memrange_finding *f = NULL;
+
+                for (size_t i = 0; i < m.findings->n; i++)
+                        if (strcmp(m.findings->items[i].code, "dump-memory-limit") == 0)
+                                f = &m.findings->items[i];
+                assert_non_null(f);
+                assert_int_equal(f->severity, MEMRANGE_SEVERITY_WARNING);
+                assert_int_equal(f->start, 2 * GiB);
+                assert_non_null(strstr(f->message, "1024 MiB of RAM there now"));
+                assert_non_null(strstr(f->message, "only reflects the RAM present at boot"));
+        }
         memrange_dump_ranges_free(k);
         memrange_dump_ranges_free(v);
         machine_done(&m);
@@ -368,6 +448,7 @@ static void kallsyms_view_refuses_what_it_cannot_derive(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(arm64_view_names_driver_managed_ram_plain_system_ram),
+                cmocka_unit_test(arm64_captured_virtio_mem_dump_is_the_memranged_arm64_policy),
                 cmocka_unit_test(arm64_view_read_back_gives_the_memranged_arm64_ranges),
                 cmocka_unit_test(arm64_view_without_driver_managed_ram_equals_the_kernel_file),
                 cmocka_unit_test(ppc64_memory_limit_zero_limits_nothing),

@@ -477,7 +477,7 @@ def ppc64_dimms(r, dimms):
     """DLPAR pc-dimm hot-add: memranged reloads once (on 6.12 its view reads
     linux,memory-limit as 0), the LMBs are dumped and readable; without
     memranged the 6.12 dump lacks them."""
-    limit = r.m.run("od -A n -t x1 -v /proc/device-tree/chosen/linux,memory-limit | tr -d ' \\n'",
+    limit = r.m.run("od -A n -t x1 -v /proc/device-tree/chosen/linux,memory-limit | tr -d ' \\n'; echo",
                     check=False)[1].strip()
     r.note(f"linux,memory-limit = 0x{limit or '(absent)'}")
     before, after, new = r.hot_add(dimms)
