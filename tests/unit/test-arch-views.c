@@ -79,6 +79,31 @@ static size_t tree_vmcore_ram(const char *name, struct memrange_dump_range *v, s
         return n;
 }
 
+/* Every PT_LOAD of the tree's capture @name (ppc64 has no kernel text
+ * segment of its own: its text lies in the linear map). */
+static size_t tree_vmcore_ram_all(const char *name, struct memrange_dump_range *v, size_t max) {
+        char path[512], line[256];
+        size_t n = 0;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/%s/vmcore-phdrs.txt", TREE_FIXTURES_DIR, name);
+        f = fopen(path, "re");
+        assert_non_null(f);
+        while (fgets(line, sizeof(line), f)) {
+                unsigned index, type;
+                uint64_t paddr, vaddr, memsz, last;
+
+                assert_int_equal(sscanf(line, "PH %u type=%u paddr=%" SCNx64 " vaddr=%" SCNx64 " memsz=%" SCNx64
+                                        " end=%" SCNx64, &index, &type, &paddr, &vaddr, &memsz, &last), 6);
+                if (type != 1)
+                        continue;
+                assert_true(n < max);
+                v[n++] = (struct memrange_dump_range) { .start = paddr, .end = last + 1 };
+        }
+        fclose(f);
+        return n;
+}
+
 /* ---------------------------------------------------------------------------
  * arm64: driver-managed RAM
  */
@@ -198,6 +223,40 @@ static void arm64_view_without_driver_managed_ram_equals_the_kernel_file(void **
 static const uint8_t limit_2g[8] = { 0, 0, 0, 0, 0x80, 0, 0, 0 };
 static const uint8_t limit_1g[8] = { 0, 0, 0, 0, 0x40, 0, 0, 0 };
 #define LIMIT_PATH "proc/device-tree/chosen/linux,memory-limit"
+
+/* Captured in the ppc64le vm suite (Debian's 6.12, a 1 GiB pc-dimm added by
+ * DLPAR at 0x80000000, kdump loaded at boot with kexec -p, no memranged):
+ * linux,memory-limit reads 0x80000000 without mem=, and the capture kernel
+ * read exactly kexec-tools-ppc64 (the LMBs cut off) plus the RTAS page
+ * kexec-tools copies from inside the crash region; memranged-ppc64 holds
+ * the LMBs too. */
+static void ppc64_captured_612_dump_is_cut_at_the_memory_limit(void **state) {
+        struct memrange_dump_range got[16], outside[16];
+        size_t n_got = tree_vmcore_ram_all("ppc64le-6.12-dimm-nomemranged", got, 16), n_outside = 0;
+        struct machine m = {};
+        struct memrange_dump_ranges *k, *v;
+        const struct memrange_devicetree *dt;
+
+        machine_load_ctx(&m, tree_ctx("ppc64le-6.12-dimm-nomemranged"));
+        dt = m.sources->devicetree;
+        assert_int_equal(dt->memory_limit, 2 * GiB);
+        assert_true(dt->memory_limit_boot_only);
+        for (size_t i = 0; i < n_got; i++)
+                if (!(got[i].start >= dt->crashkernel.start && got[i].end <= dt->crashkernel.end))
+                        outside[n_outside++] = got[i];
+        k = machine_dump(&m, PPC64);
+        v = machine_dump(&m, VIEW_PPC64);
+        assert_ranges_equal(k->ranges, k->n, outside, n_outside);
+        assert_int_equal(k->ranges[k->n - 1].end, 2 * GiB);
+        /* The view: the same, the last range running on over the LMBs. */
+        assert_int_equal(v->n, k->n);
+        assert_ranges_equal(v->ranges, v->n - 1, k->ranges, k->n - 1);
+        assert_int_equal(v->ranges[v->n - 1].start, k->ranges[k->n - 1].start);
+        assert_int_equal(v->ranges[v->n - 1].end, 3 * GiB);
+        memrange_dump_ranges_free(k);
+        memrange_dump_ranges_free(v);
+        machine_done(&m);
+}
 
 /* The 6.1 fixture: the property reads 0, nothing is limited. */
 static void ppc64_memory_limit_zero_limits_nothing(void **state) {
@@ -451,6 +510,7 @@ int main(void) {
                 cmocka_unit_test(arm64_captured_virtio_mem_dump_is_the_memranged_arm64_policy),
                 cmocka_unit_test(arm64_view_read_back_gives_the_memranged_arm64_ranges),
                 cmocka_unit_test(arm64_view_without_driver_managed_ram_equals_the_kernel_file),
+                cmocka_unit_test(ppc64_captured_612_dump_is_cut_at_the_memory_limit),
                 cmocka_unit_test(ppc64_memory_limit_zero_limits_nothing),
                 cmocka_unit_test(ppc64_boot_ram_memory_limit_is_neutralised_in_the_view),
                 cmocka_unit_test(ppc64_asked_for_memory_limit_is_kept),
