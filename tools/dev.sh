@@ -150,6 +150,9 @@ run_tests() {
         say "end-to-end tests on real kernels in QEMU (suite vm, a few minutes)"
         meson test -C build-test --suite vm --print-errorlogs
 
+        say "end-to-end tests on Debian's arm64 and ppc64le kernels in QEMU (suites vm-arm64, vm-ppc64le)"
+        meson test -C build-test --suite vm-arm64 --suite vm-ppc64le --print-errorlogs
+
         say "system tests on a booted Debian 12 in QEMU (suite system, about 15 minutes; the first run builds the guest)"
         meson test -C build-test --suite system --print-errorlogs
         say "all tests passed"

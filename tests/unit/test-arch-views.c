@@ -472,7 +472,10 @@ static void kallsyms_view_refuses_what_it_cannot_derive(void **state) {
                 { TEXT, TEXT_PHYS, UINT64_C(0x2130000) },
                 { TEXT + 0x8000, TEXT_PHYS + 0x8000, UINT64_C(0x100000) },
         };
-        static const struct kcore_seg vmalloc_only[] = { kcore_61[0], kcore_61[2] };
+        static const struct kcore_seg vmalloc_only[] = {
+                { UINT64_C(0xffff800008000000), UINT64_MAX, UINT64_C(0x7bdf70000000) },
+                { UINT64_C(0xffff000000000000), UINT64_C(0x40000000), 2 * GiB },
+        };
         static const struct {
                 const char *kallsyms;
                 const struct kcore_seg *kcore;
