@@ -20,6 +20,7 @@ import gzip
 import lzma
 import os
 import re
+import struct
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -239,9 +240,6 @@ def prepare(spec, args, outdir):
         a.add_data("etc/vmtest/modules", " ".join(n for n, _ in modules).encode() + b"\n")
     first = os.path.join(outdir, "initrd.img")
     a.write_gzip(first)
-    system_map = fetch.find_one(root, "boot", r"System\.map-.*")
-    with open(system_map) as src, open(os.path.join(outdir, "System.map"), "w") as dst:
-        dst.write(src.read())
     kernel_path = os.path.join(outdir, "kernel")
     with open(kernel_path, "wb") as f:
         f.write(kernel_data)
@@ -422,16 +420,17 @@ def arm64_virtio_mem(r, steps=1):
     return f"without memranged the new memory {lines} is missing from the dump, as expected"
 
 
-def link_offset(outdir):
-    """_stext - _text as linked (the package's System.map): what the
-    running kernel's _text must be below its _stext, KASLR or not."""
-    syms = {}
-    with open(os.path.join(outdir, "System.map")) as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) == 3 and parts[2] in ("_text", "_stext"):
-                syms[parts[2]] = int(parts[0], 16)
-    return syms["_stext"] - syms["_text"]
+def kcore_segments(data):
+    """(vaddr, paddr, offset, memsz) of the PT_LOADs in /proc/kcore's first
+    bytes (ELF64, little-endian)."""
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    segs = []
+    for i in range(phnum):
+        p_type, _, offset, vaddr, paddr, _, memsz, _ = struct.unpack_from("<IIQQQQQQ", data, phoff + i * phentsize)
+        if p_type == PT_LOAD:
+            segs.append((vaddr, paddr, offset, memsz))
+    return segs
 
 
 def save_kernel_symbols(r):
@@ -444,26 +443,36 @@ def save_kernel_symbols(r):
     os.makedirs(proc, exist_ok=True)
     with open(os.path.join(proc, "kallsyms"), "w") as f:
         f.write(sym.strip() + "\n")
+    data = base64.b64decode("".join(kcore.split()))
     with open(os.path.join(proc, "kcore"), "wb") as f:
-        f.write(base64.b64decode("".join(kcore.split())))
-    return sym
+        f.write(data)
+    return sym, data
 
 
 def kallsyms_text(r):
-    """_text as it must be: kallsyms' _stext minus System.map's _stext -
-    _text. Fails if this kernel lists _text (nothing to prove)."""
-    sym = save_kernel_symbols(r)
+    """_text as it must be, checked independently of memranged: the start
+    of the kernel image, where /proc/kcore shows the arm64 Image header
+    (magic "ARM\\x64" at byte 0x38), at or below kallsyms' _stext. Fails if
+    this kernel lists _text (nothing to prove)."""
+    sym, data = save_kernel_symbols(r)
     r.note(f"kallsyms: {sym.strip()!r}")
     assert " _text" not in sym, "this 6.1 kernel lists _text: the scenario proves nothing"
     stext = int(next(line.split()[0] for line in sym.splitlines() if line.endswith(" _stext")), 16)
-    return stext - link_offset(r.outdir)
+    for vaddr, paddr, offset, memsz in kcore_segments(data):
+        if paddr == (1 << 64) - 1 or not vaddr <= stext < vaddr + memsz:
+            continue
+        _, magic = r.m.run(f"dd if=/proc/kcore bs=1 skip={offset + 0x38} count=4 2>/dev/null | od -A n -t x1")
+        if magic.split() == ["41", "52", "4d", "64"]:
+            r.note(f"the Image header (ARM\\x64) is at {vaddr:#x}, {stext - vaddr:#x} below _stext")
+            return vaddr
+    raise AssertionError("no kcore segment holding _stext starts with the arm64 Image header")
 
 
 def arm64_61_text(r):
     """6.1 has no _text in kallsyms. memranged reloads the image init
     loaded at boot (kexec-tools then found no _text) with its view: the
-    kernel text PT_LOAD's vaddr is _text (kallsyms' _stext minus the
-    link-time _stext - _text of System.map), RAM segments have linear-map
+    kernel text PT_LOAD's vaddr is _text (where /proc/kcore shows the Image
+    header, see kallsyms_text()), RAM segments have linear-map
     addresses and every segment is readable. Without memranged (negative
     control) kexec-tools' header is the broken one."""
     text_want = kallsyms_text(r)
