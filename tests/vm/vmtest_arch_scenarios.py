@@ -462,7 +462,10 @@ def kallsyms_text(r):
     for vaddr, paddr, offset, memsz in kcore_segments(data):
         if paddr == (1 << 64) - 1 or not vaddr <= stext < vaddr + memsz:
             continue
-        _, magic = r.m.run(f"dd if=/proc/kcore bs=1 skip={offset + 0x38} count=4 2>/dev/null | od -A n -t x1")
+        # p_offset is page aligned: one page read at a block offset (busybox
+        # dd skips in blocks; bs=1 with a skip this large reads nothing).
+        _, magic = r.m.run(f"dd if=/proc/kcore bs=4096 skip={offset // 4096} count=1 2>/dev/null | "
+                           f"od -A n -t x1 -j {offset % 4096 + 0x38} -N 4")
         if magic.split() == ["41", "52", "4d", "64"]:
             r.note(f"the Image header (ARM\\x64) is at {vaddr:#x}, {stext - vaddr:#x} below _stext")
             return vaddr
