@@ -435,11 +435,11 @@ def kcore_segments(data):
 
 
 def save_kernel_symbols(r):
-    """kallsyms' _stext/_text/_end lines and the first 8 KiB of /proc/kcore
-    (its headers) into the saved sysroot: what memrange_kallsyms_view()
+    """kallsyms' _stext/_text/_end lines and the first 32 KiB of /proc/kcore
+    (its headers and notes) into the saved sysroot: what memrange_kallsyms_view()
     reads, for the unit tests' captured fixtures."""
     _, sym = r.m.run("grep -E ' (_text|_stext|_etext|_end)$' /proc/kallsyms")
-    _, kcore = r.m.run("head -c 8192 /proc/kcore | base64")
+    _, kcore = r.m.run("head -c 32768 /proc/kcore | base64")
     proc = os.path.join(r.outdir, "root", "proc")
     os.makedirs(proc, exist_ok=True)
     with open(os.path.join(proc, "kallsyms"), "w") as f:
@@ -451,32 +451,30 @@ def save_kernel_symbols(r):
 
 
 def kallsyms_text(r):
-    """_text as it must be, checked independently of memranged: the start
-    of the kernel image, where /proc/kcore shows the arm64 Image header
-    (magic "ARM\\x64" at byte 0x38), at or below kallsyms' _stext. Fails if
-    this kernel lists _text (nothing to prove)."""
+    """_text as it must be, from what the kernel states apart from kcore's
+    program headers: kallsyms' _stext, and kimage_voffset (virtual minus
+    physical address of the kernel image) from the VMCOREINFO note at the
+    start of /proc/kcore; the arm64 boot protocol loads the image at a 2 MiB
+    aligned physical address and _stext lies less than 2 MiB above it, so
+    _text = kimage_voffset + (_stext - kimage_voffset rounded down to 2 MiB).
+    Fails if this kernel lists _text (nothing to prove)."""
     sym, data = save_kernel_symbols(r)
     r.note(f"kallsyms: {sym.strip()!r}")
     assert " _text" not in sym, "this 6.1 kernel lists _text: the scenario proves nothing"
     stext = int(next(line.split()[0] for line in sym.splitlines() if line.endswith(" _stext")), 16)
-    for vaddr, paddr, offset, memsz in kcore_segments(data):
-        if paddr == (1 << 64) - 1 or not vaddr <= stext < vaddr + memsz:
-            continue
-        # p_offset is page aligned: one page read at a block offset (busybox
-        # dd skips in blocks; bs=1 with a skip this large reads nothing).
-        _, magic = r.m.run(f"dd if=/proc/kcore bs=4096 skip={offset // 4096} count=1 2>/dev/null | "
-                           f"od -A n -t x1 -j {offset % 4096 + 0x38} -N 4")
-        if magic.split() == ["41", "52", "4d", "64"]:
-            r.note(f"the Image header (ARM\\x64) is at {vaddr:#x}, {stext - vaddr:#x} below _stext")
-            return vaddr
-    raise AssertionError("no kcore segment holding _stext starts with the arm64 Image header")
+    m = re.search(rb"NUMBER\(kimage_voffset\)=(0x[0-9a-f]+|[0-9]+)", data)
+    assert m, "no NUMBER(kimage_voffset) in /proc/kcore's notes"
+    voffset = int(m.group(1), 0)
+    text = voffset + ((stext - voffset) & ~((2 << 20) - 1))
+    r.note(f"kimage_voffset {voffset:#x}: _text must be {text:#x} ({stext - text:#x} below _stext)")
+    return text
 
 
 def arm64_61_text(r):
     """6.1 has no _text in kallsyms. memranged reloads the image init
     loaded at boot (kexec-tools then found no _text) with its view: the
-    kernel text PT_LOAD's vaddr is _text (where /proc/kcore shows the Image
-    header, see kallsyms_text()), RAM segments have linear-map
+    kernel text PT_LOAD's vaddr is _text (from kimage_voffset, see
+    kallsyms_text()), RAM segments have linear-map
     addresses and every segment is readable. Without memranged (negative
     control) kexec-tools' header is the broken one."""
     text_want = kallsyms_text(r)
