@@ -507,6 +507,28 @@ static void kallsyms_view_refuses_what_it_cannot_derive(void **state) {
         }
 }
 
+/* Captured in the arm64 vm suite (Debian's 6.1, no _text in kallsyms;
+ * kallsyms' _stext/_etext lines and the first 32 KiB of /proc/kcore kept
+ * beside the sysroot): the view's _text is what the crashed kernel's
+ * capture used as the kernel text vaddr (checked there against
+ * kimage_voffset), and the capture kernel read the new GiB. */
+static void arm64_captured_61_kallsyms_view_gives_the_text_the_dump_used(void **state) {
+        struct memrange_dump_range want[16];
+        size_t n_want = tree_vmcore_ram("arm64-6.1-virtiomem", want, 16);
+        struct machine m = {};
+        struct memrange_dump_ranges *view;
+        _cleanup_(freep) char *text = NULL;
+
+        machine_load_ctx(&m, tree_ctx("arm64-6.1-virtiomem"));
+        assert_int_equal(memrange_kallsyms_view(m.ctx, m.sources->iomem, &text, NULL), 1);
+        assert_string_equal(text, "ffffb97c6f200000 T _text\nffffb97c6f210000 T _stext\n");
+        view = machine_dump(&m, VIEW_ARM64);
+        assert_ranges_equal(view->ranges, view->n, want, n_want);
+        assert_int_equal(want[n_want - 1].start, 3 * GiB);
+        memrange_dump_ranges_free(view);
+        machine_done(&m);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(arm64_view_names_driver_managed_ram_plain_system_ram),
@@ -518,6 +540,7 @@ int main(void) {
                 cmocka_unit_test(ppc64_boot_ram_memory_limit_is_neutralised_in_the_view),
                 cmocka_unit_test(ppc64_asked_for_memory_limit_is_kept),
                 cmocka_unit_test(kallsyms_with_text_needs_no_view),
+                cmocka_unit_test(arm64_captured_61_kallsyms_view_gives_the_text_the_dump_used),
                 cmocka_unit_test(kallsyms_without_text_gets_it_from_the_kcore_text_segment),
                 cmocka_unit_test(kallsyms_view_refuses_what_it_cannot_derive),
         };
