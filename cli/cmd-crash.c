@@ -193,40 +193,43 @@ static struct json_object *json_cell(size_t col, const struct memrange_dump_rang
  * object that also names the policy. */
 static int print_json(const struct memrange_dump_ranges *ranges, const struct dump_opts *opts,
                       const struct out_selection *sel, const struct out_opts *o) {
-        struct json_object *root = json_object_new_object(), *array = json_object_new_array();
+        _cleanup_(json_object_putp) struct json_object *root = json_object_new_object();
+        _cleanup_(json_object_putp) struct json_object *array = json_object_new_array();
+        struct mj_builder b = mj_builder_on(root);
         const char *text;
-        int r = 0;
 
-        if (!root || !array) {
-                json_object_put(root);
-                json_object_put(array);
+        if (!array)
                 return -ENOMEM;
-        }
-        json_object_object_add(root, "policy", json_object_new_string(memrange_dump_policy_to_name(ranges->policy)));
-        json_object_object_add(root, "requested", json_object_new_string(memrange_dump_policy_to_name(opts->policy)));
-        json_object_object_add(root, "arch", json_object_new_string(memrange_arch_to_name(ranges->arch) ?: "unknown"));
-        for (size_t i = 0; i < ranges->n; i++) {
-                struct json_object *item = json_object_new_object();
+        mj_build_string(&b, "policy", memrange_dump_policy_to_name(ranges->policy));
+        mj_build_string(&b, "requested", memrange_dump_policy_to_name(opts->policy));
+        mj_build_string(&b, "arch", memrange_arch_to_name(ranges->arch) ?: "unknown");
+        for (size_t i = 0; i < ranges->n && b.error >= 0; i++) {
+                struct mj_builder item = mj_builder_on(json_object_new_object());
 
-                for (size_t k = 0; item && k < sel->n; k++) {
+                for (size_t k = 0; k < sel->n; k++) {
                         char key[16];
                         size_t j;
 
                         for (j = 0; columns[sel->idx[k]].name[j] && j + 1 < sizeof(key); j++)
                                 key[j] = (char) (columns[sel->idx[k]].name[j] | 0x20); /* A-Z to a-z */
                         key[j] = '\0';
-                        json_object_object_add(item, key, json_cell(sel->idx[k], &ranges->ranges[i], o));
+                        mj_build(&item, key, json_cell(sel->idx[k], &ranges->ranges[i], o));
                 }
-                json_object_array_add(array, item);
+                if (item.error < 0) {
+                        json_object_put(item.object);
+                        mj_build_result(&b, item.error);
+                } else
+                        mj_build_result(&b, mj_append(array, item.object));
         }
-        json_object_object_add(root, "ranges", array);
+        mj_build(&b, "ranges", TAKE_PTR(array));
+        if (b.error < 0)
+                return b.error;
 
         text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!text || puts(text) < 0 || fflush(stdout) != 0)
-                r = -EIO;
-        json_object_put(root);
-        return r;
+                return -EIO;
+        return 0;
 }
 
 int cmd_crash_ranges(const struct cli_global *g, int argc, char **argv) {

@@ -49,11 +49,11 @@ struct monitor {
 };
 
 static int change_list(struct json_object *change, const char *key, struct memrange_list **ret,
-                       struct memrange_json_error *e) {
+                       struct mj_error *e) {
         struct json_object *array;
         int r;
 
-        if (varlink_json_get_array(change, key, &array) <= 0)
+        if (mj_get_array(change, key, false, &array, NULL) <= 0)
                 return mj_fail(e, key, "expected an array");
         r = memrange_json_to_list(array, ret, e);
         if (r == -EBADMSG)
@@ -61,15 +61,15 @@ static int change_list(struct json_object *change, const char *key, struct memra
         return r;
 }
 
-static int change_parse(struct json_object *params, struct change *ret, struct memrange_json_error *e) {
+static int change_parse(struct json_object *params, struct change *ret, struct mj_error *e) {
         struct json_object *change;
         struct change c = {};
         int r;
 
-        if (varlink_json_get_object(params, "change", &change) <= 0)
+        if (mj_get_object(params, "change", false, &change, NULL) <= 0)
                 return mj_fail(e, "change", "expected an object");
-        if (varlink_json_get_uint64(change, "generation", &c.generation) <= 0 ||
-            varlink_json_get_string(change, "reason", &c.reason) <= 0)
+        if (mj_get_u64(change, "generation", false, &c.generation, NULL) <= 0 ||
+            mj_get_string(change, "reason", false, &c.reason, NULL) <= 0)
                 return mj_fail(e, "change", "needs an unsigned generation and a reason");
         r = change_list(change, "added", &c.added, e);
         if (r >= 0)
@@ -116,26 +116,16 @@ static void print_text(struct monitor *m, const struct change *c) {
 /* The change re-encoded from the checked records, on one line. */
 static int print_json(const struct change *c) {
         _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+        struct mj_builder b = mj_builder_on(o);
         struct json_object *added = NULL, *removed = NULL;
         const char *text;
-        int r;
 
-        if (!o)
-                return -ENOMEM;
-        /* Each list goes into @o as soon as it exists, so none leaks. */
-        r = mj_add(o, "generation", json_object_new_uint64(c->generation));
-        if (r >= 0)
-                r = mj_add(o, "reason", json_object_new_string(c->reason));
-        if (r >= 0)
-                r = memrange_json_from_list(c->added, &added);
-        if (r >= 0)
-                r = mj_add(o, "added", added);
-        if (r >= 0)
-                r = memrange_json_from_list(c->removed, &removed);
-        if (r >= 0)
-                r = mj_add(o, "removed", removed);
-        if (r < 0)
-                return r;
+        mj_build_u64(&b, "generation", c->generation);
+        mj_build_string(&b, "reason", c->reason);
+        mj_build_encoded(&b, "added", memrange_json_from_list(c->added, &added), &added);
+        mj_build_encoded(&b, "removed", memrange_json_from_list(c->removed, &removed), &removed);
+        if (b.error < 0)
+                return b.error;
         text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!text)
                 return -ENOMEM;
@@ -144,7 +134,7 @@ static int print_json(const struct change *c) {
 
 static int on_change(struct json_object *params, void *userdata) {
         struct monitor *m = userdata;
-        struct memrange_json_error e = {};
+        struct mj_error e = {};
         struct change c;
         int r;
 
@@ -233,7 +223,7 @@ int cmd_rescan(const struct cli_global *g, int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        static const char *const denied[] = { CLI_ERROR_PERMISSION_DENIED, NULL };
+        static const char *const denied[] = { VARLINK_ERROR_PERMISSION_DENIED, NULL };
         _cleanup_(json_object_putp) struct json_object *reply = NULL;
         uint64_t generation;
         bool changed;
@@ -255,9 +245,9 @@ int cmd_rescan(const struct cli_global *g, int argc, char **argv) {
         r = cli_reply_u64(g, "Rescan", reply, "generation", &generation);
         if (r != 0)
                 return r;
-        if (varlink_json_get_bool(reply, "changed", &changed) <= 0)
+        if (mj_get_bool(reply, "changed", false, &changed, NULL) <= 0)
                 return cli_bad_reply(g, "Rescan",
-                                     &(struct memrange_json_error) { "changed", "expected a boolean" });
+                                     &(struct mj_error) { "changed", "expected a boolean" });
         printf("Rescan done: generation %" PRIu64 ", %s.\n", generation,
                changed ? "the table changed" : "nothing changed");
         return fflush(stdout) == 0 ? EXIT_OK : EXIT_FINDINGS;

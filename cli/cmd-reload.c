@@ -10,8 +10,6 @@
 
 #include "online.h"
 
-#define ERROR_RELOAD_FAILED CLI_INTERFACE ".ReloadFailed"
-#define ERROR_RELOAD_UNAVAILABLE CLI_INTERFACE ".ReloadUnavailable"
 /* A reload runs kexec (or Command=): wait longer than for other answers,
  * unless --timeout says otherwise. */
 #define RELOAD_TIMEOUT_USEC (300u * 1000u * 1000u)
@@ -72,14 +70,14 @@ static int describe_attempt(const struct cli_global *g, struct json_object *atte
         uint64_t generation, duration;
         bool in_namespace = true;
 
-        if (varlink_json_get_uint64(attempt, "generation", &generation) <= 0 ||
-            varlink_json_get_uint64(attempt, "duration_usec", &duration) <= 0)
+        if (mj_get_u64(attempt, "generation", false, &generation, NULL) <= 0 ||
+            mj_get_u64(attempt, "duration_usec", false, &duration, NULL) <= 0)
                 return cli_bad_reply(g, "Reload",
-                                     &(struct memrange_json_error) { "attempt", "expected generation and duration_usec" });
-        (void) varlink_json_get_string(attempt, "error", &error);
-        (void) varlink_json_get_string(attempt, "namespace_error", &ns_error);
-        (void) varlink_json_get_string(attempt, "output", &output);
-        (void) varlink_json_get_bool(attempt, "namespace", &in_namespace);
+                                     &(struct mj_error) { "attempt", "expected generation and duration_usec" });
+        (void) mj_get_string(attempt, "error", false, &error, NULL);
+        (void) mj_get_string(attempt, "namespace_error", false, &ns_error, NULL);
+        (void) mj_get_string(attempt, "output", false, &output, NULL);
+        (void) mj_get_bool(attempt, "namespace", false, &in_namespace, NULL);
         if (failed) {
                 cli_error("reload: reloading generation %" PRIu64 " failed after %.3f s: %s", generation,
                           (double) duration / 1e6, error ?: "failed");
@@ -99,25 +97,25 @@ static int report(const struct cli_global *g, const char *error, struct json_obj
         uint64_t generation = 0;
         bool reloaded, ok;
 
-        if (mr_streq(error, CLI_ERROR_PERMISSION_DENIED)) {
+        if (mr_streq(error, VARLINK_ERROR_PERMISSION_DENIED)) {
                 cli_error("reload: permission denied: only root may make memranged reload the crash kernel");
                 return EXIT_DENIED;
         }
-        if (mr_streq(error, ERROR_RELOAD_UNAVAILABLE)) {
-                (void) varlink_json_get_string(reply, "reason", &reason);
+        if (mr_streq(error, IO_MEMRANGED_ERROR_RELOAD_UNAVAILABLE)) {
+                (void) mj_get_string(reply, "reason", false, &reason, NULL);
                 cli_error("reload: memranged does not reload the crash kernel: %s", reason ?: "reloading is off");
                 return EXIT_FINDINGS;
         }
-        if (varlink_json_get_object(reply, "attempt", &attempt) < 0)
-                return cli_bad_reply(g, "Reload", &(struct memrange_json_error) { "attempt", "expected an object" });
-        if (mr_streq(error, ERROR_RELOAD_FAILED))
+        if (mj_get_object(reply, "attempt", false, &attempt, NULL) < 0)
+                return cli_bad_reply(g, "Reload", &(struct mj_error) { "attempt", "expected an object" });
+        if (mr_streq(error, IO_MEMRANGED_ERROR_RELOAD_FAILED))
                 return attempt ? describe_attempt(g, attempt, true)
-                               : cli_bad_reply(g, "Reload", &(struct memrange_json_error) { "attempt", "missing" });
-        if (varlink_json_get_bool(reply, "reloaded", &reloaded) <= 0 ||
-            varlink_json_get_string(reply, "reason", &reason) <= 0 ||
-            varlink_json_get_uint64(reply, "generation", &generation) <= 0)
+                               : cli_bad_reply(g, "Reload", &(struct mj_error) { "attempt", "missing" });
+        if (mj_get_bool(reply, "reloaded", false, &reloaded, NULL) <= 0 ||
+            mj_get_string(reply, "reason", false, &reason, NULL) <= 0 ||
+            mj_get_u64(reply, "generation", false, &generation, NULL) <= 0)
                 return cli_bad_reply(g, "Reload",
-                                     &(struct memrange_json_error) { "", "expected reloaded, reason and generation" });
+                                     &(struct mj_error) { "", "expected reloaded, reason and generation" });
         if (reloaded && attempt)
                 return describe_attempt(g, attempt, false);
         text = nothing_to_do(reason, &ok);
@@ -135,8 +133,8 @@ int cmd_reload(const struct cli_global *g, int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        static const char *const tolerated[] = { CLI_ERROR_PERMISSION_DENIED, ERROR_RELOAD_FAILED,
-                                                 ERROR_RELOAD_UNAVAILABLE, NULL };
+        static const char *const tolerated[] = { VARLINK_ERROR_PERMISSION_DENIED, IO_MEMRANGED_ERROR_RELOAD_FAILED,
+                                                 IO_MEMRANGED_ERROR_RELOAD_UNAVAILABLE, NULL };
         _cleanup_(json_object_putp) struct json_object *reply = NULL, *request = NULL;
         _cleanup_(freep) char *error = NULL;
         struct cli_global waiting = *g;
@@ -153,7 +151,7 @@ int cmd_reload(const struct cli_global *g, int argc, char **argv) {
         if (r >= 0)
                 return r;
         if (force && (!(request = json_object_new_object()) ||
-                      varlink_json_add(request, "force", json_object_new_boolean(true)) < 0)) {
+                      mj_add(request, "force", json_object_new_boolean(true)) < 0)) {
                 cli_error("out of memory");
                 return EXIT_FINDINGS;
         }

@@ -1,23 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* memrangectl status: where the data came from, what the table holds, the
- * crash kernel state and how many findings there are. The text and the
- * JSON form are built from the same struct status; online, the daemon's
- * own state comes first (status-online.c). */
+ * crash kernel state and how many findings there are; online, also the
+ * daemon's own state. The command loads the data and gathers it into one
+ * struct status, which status-text.c or status-json.c renders. */
+#include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include <json.h>
-
-#include "online.h"
 #include "status.h"
-
-#define N_SOURCES 8
-
-static const char *source_status_name(uint32_t status) {
-        return memrange_source_status_to_name(status) ?: "unknown";
-}
 
 static void gather_findings(const struct cli_data *d, struct status *st) {
         /* Online the daemon counts them: ListFindings would need addresses. */
@@ -28,80 +19,6 @@ static void gather_findings(const struct cli_data *d, struct status *st) {
         for (size_t i = 0; i < d->findings->n; i++)
                 if (d->findings->items[i].severity <= MEMRANGE_SEVERITY_ERROR)
                         st->findings[d->findings->items[i].severity]++;
-}
-
-static void gather(const struct cli_data *d, struct status *st) {
-        *st = (struct status) { .d = d };
-        gather_findings(d, st);
-        /* Online without the right to see addresses: the daemon's count. */
-        if (!d->table) {
-                st->n_ranges = d->daemon->ranges;
-                return;
-        }
-        memrange_table_foreach(r, d->table) {
-                uint64_t size = r->end - r->start;
-
-                st->n_ranges++;
-                st->total_bytes += size;
-                if (r->type < _MEMRANGE_TYPE_MAX) {
-                        st->by_type[r->type].ranges++;
-                        st->by_type[r->type].bytes += size;
-                }
-        }
-}
-
-static void help(void) {
-        fputs("Usage:\n"
-              " memrangectl [--sysroot DIR] status [options]\n"
-              "\n"
-              "Show which kernel sources were read, the totals of the range table, the\n"
-              "crash kernel state and the number of findings; asking memranged (no\n"
-              "--offline or --sysroot), also its generation, uevent counters, pending\n"
-              "rebuild and kdump state.\n"
-              "\n"
-              "Options:\n"
-              " -J, --json           use JSON output format\n"
-              " -b, --bytes          print sizes in bytes rather than in human readable format\n"
-              " -h, --help           display this help\n",
-              stdout);
-}
-
-/* ---- text ---- */
-
-void status_print_optional(const char *label, int64_t value) {
-        if (value < 0)
-                printf("  %-24s n/a\n", label);
-        else
-                printf("  %-24s %" PRIi64 "\n", label, value);
-}
-
-static void print_sources(const struct memrange_sources *s) {
-        puts("Sources:");
-        for (size_t i = 0; i < N_SOURCES; i++) {
-                printf("  %-24s %s", memrange_source_to_name(1u << i), source_status_name(s->status[i]));
-                if (s->status[i] == MEMRANGE_SOURCE_ERROR && s->error[i])
-                        printf(": %s", s->error[i]);
-                putchar('\n');
-        }
-}
-
-static void print_table_totals(const struct status *st, bool in_bytes) {
-        char size[32];
-
-        if (!st->d->table) {
-                printf("Table: %zu ranges (addresses hidden: memranged shows them only to root and members of "
-                       "group memrange)\n",
-                       st->n_ranges);
-                return;
-        }
-        printf("Table: %zu ranges, %s\n", st->n_ranges, out_format_size(st->total_bytes, in_bytes, size, sizeof(size)));
-        for (size_t t = 0; t < _MEMRANGE_TYPE_MAX; t++) {
-                if (st->by_type[t].ranges == 0)
-                        continue;
-                printf("  %-24s %zu %s, %s\n", memrange_type_to_name(t), st->by_type[t].ranges,
-                       st->by_type[t].ranges == 1 ? "range" : "ranges",
-                       out_format_size(st->by_type[t].bytes, in_bytes, size, sizeof(size)));
-        }
 }
 
 /* The crash kernel reservations as the table holds them, whichever source
@@ -136,205 +53,47 @@ static int table_reservations(const struct memrange_table *table, struct memrang
         return 0;
 }
 
-void status_print_reservations(const struct memrange_table *table, bool in_bytes) {
-        _cleanup_(memrange_list_clear) struct memrange_list list = {};
-        char buf[256], size[32];
-
-        if (!table) {
-                printf("  %-24s hidden\n", "reservation");
-                return;
+/* Everything the renderers show, from @d (borrowed for as long as *st
+ * lives): 0, or -ENOMEM. */
+static int gather(const struct cli_data *d, struct status *st) {
+        *st = (struct status) { .d = d };
+        gather_findings(d, st);
+        /* Online without the right to see addresses: the daemon's count. */
+        if (!d->table) {
+                st->n_ranges = d->daemon->ranges;
+                return 0;
         }
-        if (table_reservations(table, &list) < 0)
-                return;
-        if (list.n == 0)
-                printf("  %-24s none\n", "reservation");
-        for (size_t i = 0; i < list.n; i++) {
-                const struct memrange *r = &list.ranges[i];
+        memrange_table_foreach(r, d->table) {
+                uint64_t size = r->end - r->start;
 
-                printf("  %-24s %s (%s)%s\n", "reservation", out_format_range(r->start, r->end, buf, sizeof(buf)),
-                       out_format_size(r->end - r->start, in_bytes, size, sizeof(size)),
-                       r->flags & MEMRANGE_F_CRASH_LOW ? " low" : "");
+                st->n_ranges++;
+                st->total_bytes += size;
+                if (r->type < _MEMRANGE_TYPE_MAX) {
+                        st->by_type[r->type].ranges++;
+                        st->by_type[r->type].bytes += size;
+                }
         }
+        return table_reservations(d->table, &st->reservations);
 }
 
-static void print_crash(const struct memrange_crash *c, const struct memrange_table *table, bool in_bytes) {
-        _cleanup_(freep) char *possible = NULL, *online = NULL;
-
-        puts("Crash kernel:");
-        status_print_reservations(table, in_bytes);
-        status_print_optional("kexec_loaded", c->kexec_loaded);
-        status_print_optional("kexec_crash_loaded", c->kexec_crash_loaded);
-        status_print_optional("kexec_crash_size", c->kexec_crash_size);
-        status_print_optional("crash_hotplug (memory)", c->crash_hotplug_memory);
-        status_print_optional("crash_hotplug (cpu)", c->crash_hotplug_cpu);
-        status_print_optional("crash_elfcorehdr_size", c->crash_elfcorehdr_size);
-        printf("  %-24s %s\n", "CPUs possible",
-               memrange_idset_to_string(&c->possible, &possible) < 0 ? "(out of memory)" : possible);
-        printf("  %-24s %s\n", "CPUs online",
-               memrange_idset_to_string(&c->online, &online) < 0 ? "(out of memory)" : online);
+static void status_done(struct status *st) {
+        memrange_list_clear(&st->reservations);
 }
 
-static void print_text(const struct status *st, bool in_bytes) {
-        const struct cli_data *d = st->d;
-
-        if (d->daemon)
-                status_print_daemon(d->daemon);
-        else
-                printf("Sysroot: %s\n", d->sysroot);
-        print_sources(d->sources);
-        if (cli_iomem_hidden(d))
-                printf("  %s\n", CLI_HIDDEN_EXPLANATION);
-        print_table_totals(st, in_bytes);
-        if (d->daemon)
-                status_print_online_ram(d->daemon, in_bytes);
-        if (d->daemon)
-                status_print_online_crash(d, in_bytes);
-        else if (d->sources->crash)
-                print_crash(d->sources->crash, d->table, in_bytes);
-        else
-                puts("Crash kernel: n/a");
-        printf("Findings: %" PRIu64 " errors, %" PRIu64 " warnings, %" PRIu64 " info\n",
-               st->findings[MEMRANGE_SEVERITY_ERROR],
-               st->findings[MEMRANGE_SEVERITY_WARNING], st->findings[MEMRANGE_SEVERITY_INFO]);
-}
-
-/* ---- JSON ---- */
-
-static struct json_object *json_optional(int64_t value) {
-        return value < 0 ? NULL : json_object_new_int64(value);
-}
-
-void status_json_add(struct json_object *obj, const char *key, struct json_object *value) {
-        json_object_object_add(obj, key, value);
-}
-#define add status_json_add
-
-static struct json_object *json_sources(const struct memrange_sources *s) {
-        struct json_object *obj = json_object_new_object();
-
-        for (size_t i = 0; obj && i < N_SOURCES; i++) {
-                struct json_object *src = json_object_new_object();
-
-                if (!src)
-                        continue;
-                add(src, "status", json_object_new_string(source_status_name(s->status[i])));
-                add(src, "error", s->error[i] ? json_object_new_string(s->error[i]) : NULL);
-                add(obj, memrange_source_to_name(1u << i), src);
-        }
-        return obj;
-}
-
-static struct json_object *json_table(const struct status *st) {
-        struct json_object *obj = json_object_new_object(), *types = json_object_new_object();
-
-        for (size_t t = 0; types && t < _MEMRANGE_TYPE_MAX; t++) {
-                struct json_object *tt;
-
-                if (st->by_type[t].ranges == 0)
-                        continue;
-                tt = json_object_new_object();
-                if (!tt)
-                        continue;
-                add(tt, "ranges", json_object_new_uint64(st->by_type[t].ranges));
-                add(tt, "bytes", json_object_new_uint64(st->by_type[t].bytes));
-                add(types, memrange_type_to_name(t), tt);
-        }
-        if (!obj) {
-                json_object_put(types);
-                return NULL;
-        }
-        add(obj, "ranges", json_object_new_uint64(st->n_ranges));
-        /* Addresses hidden (online): only the daemon's counts are known. */
-        if (!st->d->table) {
-                json_object_put(types);
-                types = NULL;
-        }
-        add(obj, "bytes", st->d->table ? json_object_new_uint64(st->total_bytes) : NULL);
-        add(obj, "types", types);
-        if (st->d->daemon)
-                status_json_add_ram(obj, st->d->daemon);
-        return obj;
-}
-
-struct json_object *status_json_reservations(const struct memrange_table *table) {
-        _cleanup_(memrange_list_clear) struct memrange_list list = {};
-        struct json_object *arr;
-
-        if (!table || table_reservations(table, &list) < 0)
-                return NULL;
-        arr = json_object_new_array();
-        for (size_t i = 0; arr && i < list.n; i++) {
-                struct json_object *r = json_object_new_object();
-
-                if (!r)
-                        continue;
-                add(r, "start", json_object_new_uint64(list.ranges[i].start));
-                add(r, "end", json_object_new_uint64(list.ranges[i].end - 1));
-                add(r, "size", json_object_new_uint64(list.ranges[i].end - list.ranges[i].start));
-                add(r, "low", json_object_new_boolean(!!(list.ranges[i].flags & MEMRANGE_F_CRASH_LOW)));
-                json_object_array_add(arr, r);
-        }
-        return arr;
-}
-
-static struct json_object *json_crash(const struct memrange_crash *c, const struct memrange_table *table) {
-        struct json_object *obj;
-        _cleanup_(freep) char *possible = NULL, *online = NULL;
-
-        if (!c)
-                return NULL;
-        obj = json_object_new_object();
-        if (!obj)
-                return NULL;
-        add(obj, "reservations", status_json_reservations(table));
-        add(obj, "kexec_loaded", json_optional(c->kexec_loaded));
-        add(obj, "kexec_crash_loaded", json_optional(c->kexec_crash_loaded));
-        add(obj, "kexec_crash_size", json_optional(c->kexec_crash_size));
-        add(obj, "crash_hotplug_memory", json_optional(c->crash_hotplug_memory));
-        add(obj, "crash_hotplug_cpu", json_optional(c->crash_hotplug_cpu));
-        add(obj, "crash_elfcorehdr_size", json_optional(c->crash_elfcorehdr_size));
-        add(obj, "cpus_possible", memrange_idset_to_string(&c->possible, &possible) < 0 ? NULL
-                                                                                       : json_object_new_string(possible));
-        add(obj, "cpus_online", memrange_idset_to_string(&c->online, &online) < 0 ? NULL : json_object_new_string(online));
-        return obj;
-}
-
-static struct json_object *json_findings(const struct status *st) {
-        struct json_object *obj = json_object_new_object();
-
-        if (!obj)
-                return NULL;
-        for (size_t s = 0; s <= MEMRANGE_SEVERITY_ERROR; s++)
-                add(obj, memrange_severity_to_name(s), json_object_new_uint64(st->findings[s]));
-        return obj;
-}
-
-static int print_json(const struct status *st) {
-        struct json_object *root = json_object_new_object();
-        const char *text;
-        int r = 0;
-
-        if (!root)
-                return -ENOMEM;
-        if (st->d->daemon)
-                add(root, "daemon", status_json_daemon(st->d->daemon));
-        else
-                add(root, "sysroot", json_object_new_string(st->d->sysroot));
-        add(root, "sources", json_sources(st->d->sources));
-        add(root, "iomem_hidden", json_object_new_boolean(cli_iomem_hidden(st->d)));
-        add(root, "table", json_table(st));
-        if (st->d->daemon)
-                add(root, "crash", status_json_online_crash(st->d));
-        else
-                add(root, "crash", json_crash(st->d->sources->crash, st->d->table));
-        add(root, "findings", json_findings(st));
-
-        text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                            JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (!text || puts(text) < 0)
-                r = -EIO;
-        json_object_put(root);
-        return r;
+static void help(void) {
+        fputs("Usage:\n"
+              " memrangectl [--sysroot DIR] status [options]\n"
+              "\n"
+              "Show which kernel sources were read, the totals of the range table, the\n"
+              "crash kernel state and the number of findings; asking memranged (no\n"
+              "--offline or --sysroot), also its generation, uevent counters, pending\n"
+              "rebuild and kdump state.\n"
+              "\n"
+              "Options:\n"
+              " -J, --json           use JSON output format\n"
+              " -b, --bytes          print sizes in bytes rather than in human readable format\n"
+              " -h, --help           display this help\n",
+              stdout);
 }
 
 static int parse_args(int argc, char **argv, struct out_opts *o) {
@@ -355,7 +114,7 @@ static int parse_args(int argc, char **argv, struct out_opts *o) {
 int cmd_status(const struct cli_global *g, int argc, char **argv) {
         _cleanup_(cli_data_done) struct cli_data d = {};
         struct out_opts o = {};
-        struct status st;
+        _cleanup_(status_done) struct status st = {};
         int r;
 
         r = parse_args(argc, argv, &o);
@@ -366,14 +125,18 @@ int cmd_status(const struct cli_global *g, int argc, char **argv) {
         if (r > 0)
                 return r;
 
-        gather(&d, &st);
+        r = gather(&d, &st);
+        if (r < 0) {
+                cli_error("status: out of memory");
+                return EXIT_FINDINGS;
+        }
         if (o.json) {
-                r = print_json(&st);
+                r = status_print_json(&st);
                 if (r < 0) {
                         cli_error("status: cannot print: %s", strerror(-r));
                         return EXIT_FINDINGS;
                 }
         } else
-                print_text(&st, o.bytes);
+                status_print_text(&st, o.bytes);
         return fflush(stdout) == 0 ? EXIT_OK : EXIT_FINDINGS;
 }

@@ -12,13 +12,12 @@
 #include "json-util.h"
 #include "online.h"
 
-#define ERROR_DUMP_UNAVAILABLE CLI_INTERFACE ".DumpUnavailable"
 
 /* Calls @method; -1 with *ret_params on success, else the exit code (the
  * daemon's DumpUnavailable reason printed as "@cmd: reason", as offline). */
 static int call_dump(const struct cli_global *g, const char *cmd, const char *method, struct json_object *request,
                      struct json_object **ret_params) {
-        static const char *const tolerated[] = { ERROR_DUMP_UNAVAILABLE, NULL };
+        static const char *const tolerated[] = { IO_MEMRANGED_ERROR_DUMP_UNAVAILABLE, NULL };
         _cleanup_(json_object_putp) struct json_object *params = NULL;
         _cleanup_(freep) char *error = NULL;
         const char *reason = NULL;
@@ -26,7 +25,7 @@ static int call_dump(const struct cli_global *g, const char *cmd, const char *me
 
         r = cli_call_tolerant(g, method, request, tolerated, &params, &error);
         if (r == CLI_TOLERATED) {
-                (void) varlink_json_get_string(params, "reason", &reason);
+                (void) mj_get_string(params, "reason", false, &reason, NULL);
                 cli_error("%s: %s", cmd, reason ?: "memranged cannot compute the dump ranges");
                 return EXIT_FINDINGS;
         }
@@ -39,15 +38,16 @@ static int call_dump(const struct cli_global *g, const char *cmd, const char *me
 /* {"policy": P, "arch": A}: what both methods take. */
 static struct json_object *dump_request(enum memrange_dump_policy policy, enum memrange_arch arch) {
         _cleanup_(json_object_putp) struct json_object *p = json_object_new_object();
+        struct mj_builder b = mj_builder_on(p);
 
-        if (!p || mj_add(p, "policy", json_object_new_string(memrange_dump_policy_to_name(policy))) < 0 ||
-            (arch != MEMRANGE_ARCH_UNKNOWN && mj_add(p, "arch", json_object_new_string(memrange_arch_to_name(arch))) < 0))
-                return NULL;
-        return TAKE_PTR(p);
+        mj_build_string(&b, "policy", memrange_dump_policy_to_name(policy));
+        if (arch != MEMRANGE_ARCH_UNKNOWN)
+                mj_build_string(&b, "arch", memrange_arch_to_name(arch));
+        return b.error < 0 ? NULL : TAKE_PTR(p);
 }
 
 /* The resolved policy and the architecture of a reply. */
-static int parse_policy(struct json_object *params, struct memrange_dump_ranges *d, struct memrange_json_error *error) {
+static int parse_policy(struct json_object *params, struct memrange_dump_ranges *d, struct mj_error *error) {
         const char *policy, *arch;
         int p, a;
 
@@ -65,7 +65,7 @@ static int parse_policy(struct json_object *params, struct memrange_dump_ranges 
         return 0;
 }
 
-static int decode_dump_range(struct json_object *element, size_t i, void *userdata, struct memrange_json_error *error) {
+static int decode_dump_range(struct json_object *element, size_t i, void *userdata, struct mj_error *error) {
         struct memrange_dump_ranges *d = userdata;
         uint64_t start, end;
         bool backup;
@@ -83,7 +83,7 @@ static int decode_dump_range(struct json_object *element, size_t i, void *userda
 }
 
 static int parse_crash_ranges(struct json_object *params, struct memrange_dump_ranges **ret_ranges,
-                              struct memrange_list **ret_dropped, struct memrange_json_error *error) {
+                              struct memrange_list **ret_dropped, struct mj_error *error) {
         _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *d = calloc(1, sizeof(*d));
         _cleanup_(memrange_list_freep) struct memrange_list *dropped = NULL;
         struct json_object *array;
@@ -116,7 +116,7 @@ static int parse_crash_ranges(struct json_object *params, struct memrange_dump_r
 
 /* A malformed reply or ENOMEM into the exit code. */
 static int conversion_failed(const struct cli_global *g, const char *method, int error,
-                             const struct memrange_json_error *e) {
+                             const struct mj_error *e) {
         if (error == -ENOMEM) {
                 cli_error("out of memory");
                 return EXIT_FINDINGS;
@@ -128,7 +128,7 @@ int cli_crash_ranges_online(const struct cli_global *g, const char *cmd, enum me
                             enum memrange_arch arch, struct memrange_dump_ranges **ret_ranges,
                             struct memrange_list **ret_dropped) {
         _cleanup_(json_object_putp) struct json_object *params = NULL;
-        struct memrange_json_error e = {};
+        struct mj_error e = {};
         struct json_object *request = dump_request(policy, arch);
         int r;
 
@@ -145,17 +145,20 @@ int cli_elfcorehdr_online(const struct cli_global *g, const char *cmd, enum memr
                           enum memrange_arch arch, const struct memrange_elfcore_opts *opts,
                           struct memrange_dump_ranges *ret_info, void **ret_buf, size_t *ret_size) {
         _cleanup_(json_object_putp) struct json_object *params = NULL, *request = dump_request(policy, arch);
-        struct memrange_json_error e = {};
+        struct mj_builder b = mj_builder_on(request);
+        struct mj_error e = {};
         const char *header;
         uint64_t size;
         void *buf;
         size_t len;
         int r;
 
-        if (!request || (opts->direct_map_base &&
-                         mj_add(request, "direct_map_base", json_object_new_uint64(opts->direct_map_base)) < 0) ||
-            (opts->backup_offset && mj_add(request, "backup_offset", json_object_new_uint64(opts->backup_offset)) < 0))
-                return conversion_failed(g, "GetElfCoreHeader", -ENOMEM, &e);
+        if (opts->direct_map_base)
+                mj_build_u64(&b, "direct_map_base", opts->direct_map_base);
+        if (opts->backup_offset)
+                mj_build_u64(&b, "backup_offset", opts->backup_offset);
+        if (b.error < 0)
+                return conversion_failed(g, "GetElfCoreHeader", b.error, &e);
         r = call_dump(g, cmd, "GetElfCoreHeader", TAKE_PTR(request), &params);
         if (r >= 0)
                 return r;

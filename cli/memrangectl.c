@@ -2,11 +2,11 @@
 /* memrangectl: global options and the command table. */
 #include <getopt.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "version.h"
 #include "memrangectl.h"
 
 static const struct cli_command commands[] = {
@@ -22,33 +22,6 @@ static const struct cli_command commands[] = {
         { "elfcorehdr", "write the ELF core header of a crash dump", cmd_elfcorehdr, CLI_MODE_BOTH },
         { "snapshot", "archive the kernel files read, for bug reports", cmd_snapshot, CLI_MODE_FILES_ONLY },
 };
-
-void cli_error(const char *format, ...) {
-        va_list ap;
-
-        fputs("memrangectl: ", stderr);
-        va_start(ap, format);
-        vfprintf(stderr, format, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-}
-
-int cli_option_fallback(const char *cmd, int c, void (*help)(void)) {
-        if (c == 'h') {
-                help();
-                return EXIT_OK;
-        }
-        fprintf(stderr, "Try 'memrangectl %s --help' for more information.\n", cmd);
-        return EXIT_USAGE;
-}
-
-int cli_no_arguments(const char *cmd, int argc, char **argv) {
-        if (optind < argc) {
-                cli_error("%s: unexpected argument '%s'", cmd, argv[optind]);
-                return EXIT_USAGE;
-        }
-        return -1;
-}
 
 static void help(FILE *out) {
         fputs("Usage:\n"

@@ -9,7 +9,9 @@
 
 #include <libsmartcols.h>
 
-#include "memrange-private.h"
+#include "memrange-cleanup.h"
+#include "parse-util.h"
+#include "io.memranged.h"
 
 /* Exit codes, documented in memrangectl(1). */
 enum {
@@ -22,7 +24,7 @@ enum {
 };
 
 /* ---- global options (memrangectl.c) ---- */
-#define CLI_DEFAULT_SOCKET "/run/memranged/io.memranged"
+#define CLI_DEFAULT_SOCKET IO_MEMRANGED_SOCKET_PATH
 #define CLI_SOCKET_ENV "MEMRANGED_SOCKET"
 #define CLI_DEFAULT_TIMEOUT_USEC (10u * 1000u * 1000u)
 
@@ -60,6 +62,8 @@ int cmd_rescan(const struct cli_global *g, int argc, char **argv);
 int cmd_reload(const struct cli_global *g, int argc, char **argv);
 int cmd_snapshot(const struct cli_global *g, int argc, char **argv);
 
+/* ---- messages (messages.c) ---- */
+
 /* Prints "memrangectl: message" (or "memrangectl: CMD: message") on stderr. */
 void cli_error(const char *format, ...) _printf_(1, 2);
 
@@ -70,7 +74,8 @@ int cli_option_fallback(const char *cmd, int c, void (*help)(void));
  * -1 otherwise. */
 int cli_no_arguments(const char *cmd, int argc, char **argv);
 
-/* ---- data (load.c, load-online.c) ----
+/* ---- data (data.c; loaded by load.c through load-offline.c or
+ * load-online.c) ----
  * What every command works on: read from the sysroot (offline), or
  * converted from memranged's replies (online), so the commands print both
  * with the same code and do not care where the data came from. */
@@ -107,8 +112,13 @@ struct cli_query {
  * daemon gave no usable answer, EXIT_DENIED when it refused, EXIT_FINDINGS
  * for other failures); 0 on success. */
 int cli_data_load(const struct cli_global *g, const struct cli_query *q, struct cli_data *ret);
+/* The two ways cli_data_load() takes, as it returns: the files under
+ * g->sysroot (everything is read, @q does not matter), or memranged. */
+int cli_data_load_offline(const struct cli_global *g, struct cli_data *ret);
 int cli_data_load_online(const struct cli_global *g, const struct cli_query *q, struct cli_data *ret);
+/* Releases what a load filled; @d is then empty. */
 void cli_data_done(struct cli_data *d);
+/* daemon-status.c; accepts NULL. */
 void cli_daemon_status_free(struct cli_daemon_status *s);
 
 /* Bit index (0..7) of a single source bit, for sources->status[]/error[]. */

@@ -7,11 +7,10 @@
 
 #include "online.h"
 
-#define ERROR_PREFIX CLI_INTERFACE "."
 
 /* "io.memranged.GetStatus" into @buf. */
 static const char *qualified(const char *method, char *buf, size_t size) {
-        snprintf(buf, size, "%s.%s", CLI_INTERFACE, method);
+        snprintf(buf, size, "%s.%s", IO_MEMRANGED_INTERFACE, method);
         return buf;
 }
 
@@ -62,28 +61,28 @@ static int report_error_reply(const struct cli_global *g, const char *method, co
         const char *parameter = NULL, *reason = NULL;
         int64_t errnum = 0;
 
-        if (mr_streq(error, CLI_ERROR_ADDRESSES_HIDDEN)) {
+        if (mr_streq(error, IO_MEMRANGED_ERROR_ADDRESSES_HIDDEN)) {
                 cli_error("memranged shows addresses only to root and members of group memrange");
                 return EXIT_DENIED;
         }
-        if (mr_streq(error, CLI_ERROR_PERMISSION_DENIED)) {
+        if (mr_streq(error, VARLINK_ERROR_PERMISSION_DENIED)) {
                 cli_error("memranged allows %s only to root: permission denied", method);
                 return EXIT_DENIED;
         }
-        if (mr_streq(error, ERROR_PREFIX "InvalidParameter") || mr_streq(error, CLI_SERVICE_PREFIX "InvalidParameter")) {
-                (void) varlink_json_get_string(params, "parameter", &parameter);
-                (void) varlink_json_get_string(params, "reason", &reason);
+        if (mr_streq(error, IO_MEMRANGED_ERROR_INVALID_PARAMETER) || mr_streq(error, VARLINK_ERROR_INVALID_PARAMETER)) {
+                (void) mj_get_string(params, "parameter", false, &parameter, NULL);
+                (void) mj_get_string(params, "reason", false, &reason, NULL);
                 cli_error("memranged refused parameter '%s' of %s%s%s", parameter ?: "?", method,
                           reason ? ": " : "", reason ?: "");
                 return EXIT_USAGE;
         }
-        if (mr_streq(error, ERROR_PREFIX "InternalError")) {
-                (void) varlink_json_get_int64(params, "errno", &errnum);
+        if (mr_streq(error, IO_MEMRANGED_ERROR_INTERNAL)) {
+                (void) mj_get_i64(params, "errno", false, &errnum, NULL);
                 cli_error("memranged failed to answer %s: %s", method,
                           errnum > 0 && errnum < 4096 ? strerror((int) errnum) : "internal error");
                 return EXIT_FINDINGS;
         }
-        if (mr_streq(error, CLI_SERVICE_PREFIX "MethodNotFound") || mr_streq(error, CLI_SERVICE_PREFIX "InterfaceNotFound")) {
+        if (mr_streq(error, VARLINK_ERROR_METHOD_NOT_FOUND) || mr_streq(error, VARLINK_ERROR_INTERFACE_NOT_FOUND)) {
                 cli_error("memranged at %s does not know %s (is it older than memrangectl?)", g->socket, method);
                 return EXIT_FINDINGS;
         }
@@ -175,7 +174,7 @@ int cli_call_stream(const struct cli_global *g, const char *method, struct json_
         return r;
 }
 
-int cli_bad_reply(const struct cli_global *g, const char *method, const struct memrange_json_error *error) {
+int cli_bad_reply(const struct cli_global *g, const char *method, const struct mj_error *error) {
         if (error && error->path[0])
                 cli_error("memranged at %s sent a malformed reply to %s: %s: %s", g->socket, method, error->path,
                           error->reason);
@@ -187,7 +186,7 @@ int cli_bad_reply(const struct cli_global *g, const char *method, const struct m
 
 int cli_reply_u64(const struct cli_global *g, const char *method, struct json_object *params, const char *key,
                   uint64_t *ret) {
-        struct memrange_json_error error = {};
+        struct mj_error error = {};
 
         if (mj_get_u64(params, key, true, ret, &error) > 0)
                 return 0;

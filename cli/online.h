@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* memrangectl's online mode: calls to memranged over its varlink socket
- * (daemon/io.memranged.varlink), with the message and exit code of every
+ * (varlink/io.memranged.varlink), with the message and exit code of every
  * way a call can fail. Apart from memrangectl.h so that the output layer's
  * unit test needs neither json-c nor the varlink client. */
 #pragma once
@@ -11,20 +11,18 @@
 #include "memrange-json.h"
 #include "memrangectl.h"
 #include "varlink-client.h"
+#include "io.memranged.h"
+#include "varlink-protocol.h"
 
-#define CLI_INTERFACE "io.memranged"
-#define CLI_SERVICE_PREFIX "org.varlink.service."
-#define CLI_ERROR_ADDRESSES_HIDDEN CLI_INTERFACE ".AddressesHidden"
-#define CLI_ERROR_PERMISSION_DENIED CLI_SERVICE_PREFIX "PermissionDenied"
 
 /* Returned instead of an exit code when the daemon answered with one of
  * the errors the caller said it can live with. */
 #define CLI_TOLERATED (-1)
 
-/* Calls CLI_INTERFACE.@method with @params (consumed; NULL means {}),
+/* Calls IO_MEMRANGED_INTERFACE.@method with @params (consumed; NULL means {}),
  * waiting at most g->timeout_usec. Returns 0 with *ret_params owning the
  * reply's parameters; CLI_TOLERATED (nothing printed) when the daemon
- * answered with an error whose name (CLI_ERROR_ADDRESSES_HIDDEN) is in
+ * answered with an error whose name (IO_MEMRANGED_ERROR_ADDRESSES_HIDDEN) is in
  * the NULL-terminated @tolerated (may be NULL); otherwise prints why the call
  * failed and returns the exit code for it. */
 int cli_call(const struct cli_global *g, const char *method, struct json_object *params,
@@ -35,7 +33,7 @@ int cli_call(const struct cli_global *g, const char *method, struct json_object 
 int cli_call_tolerant(const struct cli_global *g, const char *method, struct json_object *params,
                       const char *const *tolerated, struct json_object **ret_params, char **ret_error);
 
-/* Calls CLI_INTERFACE.@method with "more" and hands each reply's
+/* Calls IO_MEMRANGED_INTERFACE.@method with "more" and hands each reply's
  * parameters to @fn, without a timeout (a subscription waits for events).
  * @fn returns 0 to go on or -ECANCELED to stop the stream (it prints and
  * keeps its own verdict); any other negative errno is reported. Returns 0
@@ -47,7 +45,7 @@ int cli_call_stream(const struct cli_global *g, const char *method, struct json_
 
 /* Prints that the daemon's reply to @method is malformed (@error says
  * where and why, may be NULL) and returns the exit code for it. */
-int cli_bad_reply(const struct cli_global *g, const char *method, const struct memrange_json_error *error);
+int cli_bad_reply(const struct cli_global *g, const char *method, const struct mj_error *error);
 
 /* The unsigned integer member @key of a reply to @method: 0, or the exit
  * code (message printed) when it is missing or not one. */
@@ -67,7 +65,8 @@ int cli_elfcorehdr_online(const struct cli_global *g, const char *cmd, enum memr
                           enum memrange_arch arch, const struct memrange_elfcore_opts *opts,
                           struct memrange_dump_ranges *ret_info, void **ret_buf, size_t *ret_size);
 
-/* memranged's GetStatus reply (daemon/io.memranged.varlink), checked. */
+/* ---- memranged's own state (daemon-status.c) ----
+ * Its GetStatus reply (varlink/io.memranged.varlink), checked. */
 struct cli_daemon_status {
         const char *socket;    /* where it was asked (borrowed from the options) */
         char *version;
@@ -92,4 +91,4 @@ struct cli_daemon_status {
  * cli_daemon_status_free()) and the sources' status into *ret_sources.
  * -EBADMSG with @error filled when malformed, -ENOMEM. */
 int cli_daemon_status_parse(struct json_object *params, struct cli_daemon_status **ret_status,
-                            struct memrange_sources **ret_sources, struct memrange_json_error *error);
+                            struct memrange_sources **ret_sources, struct mj_error *error);

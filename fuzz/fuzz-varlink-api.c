@@ -24,17 +24,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "api.h"
 #include "log.h"
 #include "manager.h"
-#include "varlink-internal.h"
+#include "varlink-protocol.h"
+#include "varlink.h"
 
 #ifndef FUZZ_FIXTURES
 #define FUZZ_FIXTURES "../shared/fixtures"
 #endif
 
-#define MAX_MESSAGE 8192u  /* small, so the size limit is reached */
-#define MAX_OUTPUT (1u << 20)
 #define MAX_ITERATIONS 10000u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -51,8 +49,11 @@ static void remove_config(void) {
         (void) unlink(config_path);
 }
 
+/* Kdump reloads off; a small message limit, so that it is reached, and a
+ * smaller output queue than the default. */
 static void write_config(void) {
-        static const char text[] = "[Kdump]\nMode=off\n";
+        static const char text[] = "[Socket]\nMaxMessageSize=8192\nMaxOutputQueue=1048576\n"
+                                   "[Kdump]\nMode=off\n";
         int fd;
 
         snprintf(config_path, sizeof(config_path), "/tmp/memranged-fuzz-XXXXXX");
@@ -63,17 +64,9 @@ static void write_config(void) {
         atexit(remove_config);
 }
 
-/* What manager_start() does, without the signals, uevent sockets and the
- * listening socket: the first scan, then a server with io.memranged. */
+/* The daemon's own start-up short of its sockets: the first scan, then a
+ * server with io.memranged (manager_start_in_process()). */
 static struct manager *manager_for(const char *machine) {
-        const struct varlink_service_info info = {
-                .vendor = "memranged",
-                .product = "memranged",
-                .version = "fuzz",
-                .url = "https://github.com/memranged/memranged",
-                .internal_error = "io.memranged.InternalError",
-        };
-        const struct varlink_limits limits = { .max_message_size = MAX_MESSAGE, .max_output_queue = MAX_OUTPUT };
         const char *fixtures = getenv("MEMRANGE_FIXTURES") ?: FUZZ_FIXTURES;
         char sysroot[4096];
         struct manager_options o = {
@@ -85,15 +78,11 @@ static struct manager *manager_for(const char *machine) {
         struct manager *m;
 
         snprintf(sysroot, sizeof(sysroot), "%s/%s", fixtures, machine);
-        if (manager_new(&o, &m) < 0 || state_rebuild(m->state, NULL, CHANGE_STARTUP, 0) <= 0) {
+        if (manager_new(&o, &m) < 0 || manager_start_in_process(m) < 0) {
                 fprintf(stderr, "fuzz-varlink-api: cannot build the state from %s (set MEMRANGE_FIXTURES)\n",
                         sysroot);
                 abort();
         }
-        manager_on_generation(m);
-        m->group = (gid_t) -1; /* only root is privileged, whatever this machine's groups */
-        if (varlink_server_new(m->event, &info, &limits, &m->server) < 0 || api_register(m) < 0)
-                abort();
         return m;
 }
 
@@ -160,7 +149,7 @@ static void drain(int fd, struct varlink_frame *in, bool privileged) {
 /* Runs the loop until it has nothing to do, reading the replies. */
 static void pump(struct manager *m, int fd, struct varlink_frame *in, bool privileged) {
         for (unsigned i = 0; i < MAX_ITERATIONS; i++) {
-                int r = sd_event_run(m->event, 0);
+                int r = sd_event_run(manager_get_event(m), 0);
 
                 if (r < 0)
                         abort();
@@ -191,6 +180,8 @@ static void send_all(struct manager *m, int fd, struct varlink_frame *in, bool p
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct varlink_frame in;
         struct manager *m;
+        unsigned n_connections;
+        size_t n_subscribers;
         struct ucred cred;
         bool privileged;
         int sv[2];
@@ -207,7 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
                 abort();
-        if (varlink_connection_new(m->server, sv[0], &cred) < 0)
+        if (manager_add_connection(m, sv[0], &cred) < 0)
                 abort();
         varlink_frame_init(&in, 64u * 1024u * 1024u);
 
@@ -217,7 +208,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         /* A stream (Subscribe) stays open until the client leaves. */
         close(sv[1]);
         pump(m, -1, &in, privileged);
-        if (varlink_server_n_connections(m->server) != 0 || m->n_subscribers != 0) {
+        manager_count_clients(m, &n_connections, &n_subscribers);
+        if (n_connections != 0 || n_subscribers != 0) {
                 fprintf(stderr, "the connection outlived its client\n");
                 abort();
         }

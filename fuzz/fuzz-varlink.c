@@ -22,12 +22,12 @@ static void exercise_getters(struct json_object *params) {
         bool b;
 
         for (const char *const *k = keys; *k; k++) {
-                (void) varlink_json_get_string(params, *k, &s);
-                (void) varlink_json_get_int64(params, *k, &i);
-                (void) varlink_json_get_uint64(params, *k, &u);
-                (void) varlink_json_get_bool(params, *k, &b);
-                (void) varlink_json_get_array(params, *k, &o);
-                (void) varlink_json_get_object(params, *k, &o);
+                (void) mj_get_string(params, *k, false, &s, NULL);
+                (void) mj_get_i64(params, *k, false, &i, NULL);
+                (void) mj_get_u64(params, *k, false, &u, NULL);
+                (void) mj_get_bool(params, *k, false, &b, NULL);
+                (void) mj_get_array(params, *k, false, &o, NULL);
+                (void) mj_get_object(params, *k, false, &o, NULL);
         }
         (void) varlink_json_find_unknown_key(params, keys);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The reconciler's findings about crash dumps: RAM the machine's dump policy
- * leaves out by rule (arm64 kexec-tools dumps only lines named exactly
- * "System RAM"), memory a crash dump would silently lack; and ppc64's
- * linux,memory-limit, above which kexec-tools dumps nothing. */
+/* The findings about crash dumps: RAM a dump policy leaves out by rule
+ * (arm64 kexec-tools dumps only lines named exactly "System RAM"), memory
+ * a crash dump would silently lack; and ppc64's linux,memory-limit, above
+ * which kexec-tools dumps nothing. memrange_reconcile() adds them for the
+ * machine's automatic policy (reconcile-dump.c); the findings container
+ * is findings.c's. */
 #include <errno.h>
 #include <inttypes.h>
 
@@ -22,11 +24,12 @@ static int report(struct memrange_findings *findings, const struct memrange_dump
 /* "dump-memory-limit": the limit kexec-tools applies on ppc64, shown with
  * what it cuts and whether memranged's view neutralises it. A warning when
  * RAM lies above it (an image loaded from the kernel's files lacks it). */
-static int find_memory_limit(const struct memrange_table *table, const struct memrange_sources *sources,
-                             struct memrange_findings *findings) {
+int mr_find_dump_memory_limit(const struct memrange_table *table, const struct memrange_sources *sources,
+                              struct memrange_findings *findings) {
         const struct memrange_devicetree *dt = sources ? sources->devicetree : NULL;
         uint64_t above = 0, end = 0;
         uint32_t bits = MEMRANGE_SRC_DEVICETREE;
+        int r;
 
         if (!dt || dt->memory_limit == 0)
                 return 0;
@@ -37,37 +40,29 @@ static int find_memory_limit(const struct memrange_table *table, const struct me
                 end = m->end;
                 bits |= m->sources;
         }
-        return rc_findings_add(findings, above ? MEMRANGE_SEVERITY_WARNING : MEMRANGE_SEVERITY_INFO, bits,
-                               dt->memory_limit, end > dt->memory_limit ? end : dt->memory_limit + 1,
-                               "dump-memory-limit",
-                               "/chosen/linux,memory-limit is 0x%" PRIx64 ": kexec-tools on ppc64 dumps no memory "
-                               "at or above it (%" PRIu64 " MiB of RAM there now). %s",
-                               dt->memory_limit, above >> 20,
-                               dt->memory_limit_boot_only
-                                       ? "It only reflects the RAM present at boot (no mem=): memranged's loads "
-                                         "read it as 0, an image loaded from the kernel's files keeps it."
-                                       : "It was asked for (mem=, or it cuts boot memory): every loader keeps it.");
+        r = rc_findings_add(findings, above ? MEMRANGE_SEVERITY_WARNING : MEMRANGE_SEVERITY_INFO, bits,
+                            dt->memory_limit, end > dt->memory_limit ? end : dt->memory_limit + 1,
+                            "dump-memory-limit",
+                            "/chosen/linux,memory-limit is 0x%" PRIx64 ": kexec-tools on ppc64 dumps no memory "
+                            "at or above it (%" PRIu64 " MiB of RAM there now). %s",
+                            dt->memory_limit, above >> 20,
+                            dt->memory_limit_boot_only
+                                    ? "It only reflects the RAM present at boot (no mem=): memranged's loads "
+                                      "read it as 0, an image loaded from the kernel's files keeps it."
+                                    : "It was asked for (mem=, or it cuts boot memory): every loader keeps it.");
+        if (r < 0)
+                return r;
+        rc_findings_sort(findings);
+        return 0;
 }
 
-int rc_find_dump_drops(const struct memrange_table *table, const struct memrange_sources *sources,
+int mr_find_dump_drops(const struct memrange_table *table, const struct memrange_dump_ranges *ranges,
                        struct memrange_findings *findings) {
-        _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *ranges = NULL;
         _cleanup_(memrange_list_freep) struct memrange_list *dropped = NULL;
         uint64_t start = 0, end = 0;
         uint32_t bits = 0;
         int r;
 
-        /* No context: the finding depends on the sources alone. A policy
-         * that cannot be computed (too many reservations...) is not this
-         * finding's business. */
-        r = find_memory_limit(table, sources, findings);
-        if (r < 0)
-                return r;
-        r = memrange_dump_ranges_compute(NULL, table, sources, MEMRANGE_DUMP_AUTO, MEMRANGE_ARCH_UNKNOWN, &ranges);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return 0;
         r = memrange_dump_ranges_dropped(table, ranges, &dropped);
         if (r < 0)
                 return r;
@@ -94,5 +89,6 @@ int rc_find_dump_drops(const struct memrange_table *table, const struct memrange
                         bits = m->sources;
                 }
         }
+        rc_findings_sort(findings);
         return 0;
 }

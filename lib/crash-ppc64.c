@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "crash.h"
-#include "reconcile.h"
+#include "views.h"
 
 #define PPC64_BACKUP_END (UINT64_C(64) << 10)
 /* The crash region the ppc64 kernel publishes in /chosen: kexec-tools
@@ -30,7 +30,7 @@ static int add_chosen_crash_region(const struct memrange_devicetree *dt, struct 
 }
 
 static int add_plain(void *table, uint64_t start, uint64_t end, uint32_t source) {
-        return rc_plain_add(table, start, end);
+        return mr_plain_add(table, start, end);
 }
 
 /* Device tree memory (after its usable-memory limits) plus drmem memory,
@@ -42,7 +42,7 @@ static int firmware_memory(const struct memrange_sources *sources, struct memran
         r = memrange_table_new(&memory);
         if (r < 0)
                 return r;
-        r = rc_foreach_firmware_memory(sources, add_plain, memory);
+        r = mr_foreach_firmware_memory(sources, add_plain, memory);
         if (r < 0)
                 return r;
         *ret_memory = TAKE_PTR(memory);

@@ -67,79 +67,6 @@ _public_ int memrange_dump_policy_resolve(const struct memrange_sources *sources
 }
 
 /* ---------------------------------------------------------------------------
- * Building range vectors
- */
-
-int mr_dump_error(struct memrange_ctx *ctx, int err, enum memrange_dump_policy policy, const char *format, ...) {
-        char msg[256];
-        va_list ap;
-
-        if (!ctx)
-                return -abs(err);
-        va_start(ap, format);
-        vsnprintf(msg, sizeof(msg), format, ap);
-        va_end(ap);
-        return mr_error_at(ctx, err, memrange_dump_policy_to_name(policy), 0, "%s", msg);
-}
-
-int mr_dump_push(struct memrange_dump_range **v, size_t *n, uint64_t start, uint64_t end, uint32_t flags) {
-        struct memrange_dump_range *bigger;
-
-        if (start >= end)
-                return 0;
-        /* Grow by doubling: *n is the count, capacity the next power of two. */
-        if ((*n & (*n - 1)) == 0) {
-                size_t cap = *n ? *n * 2 : 1;
-
-                bigger = reallocarray(*v, cap, sizeof(**v));
-                if (!bigger)
-                        return -ENOMEM;
-                *v = bigger;
-        }
-        (*v)[(*n)++] = (struct memrange_dump_range) { .start = start, .end = end, .flags = flags };
-        return 0;
-}
-
-int mr_dump_crash_runs(const struct memrange_table *table, struct memrange_dump_range **ret, size_t *ret_n) {
-        memrange_table_foreach(r, table) {
-                struct memrange_dump_range *last = *ret_n ? &(*ret)[*ret_n - 1] : NULL;
-                int k;
-
-                if (!(r->flags & MEMRANGE_F_CRASHKERNEL))
-                        continue;
-                if (last && last->end == r->start) {
-                        last->end = r->end;
-                        continue;
-                }
-                k = mr_dump_push(ret, ret_n, r->start, r->end, 0);
-                if (k < 0)
-                        return k;
-        }
-        return 0;
-}
-
-int mr_dump_push_minus(struct memrange_dump_range **v, size_t *n, uint64_t start, uint64_t end,
-                       const struct memrange_dump_range *cut, size_t n_cut, size_t *cursor) {
-        uint64_t pos = start;
-        int r;
-
-        while (*cursor < n_cut && cut[*cursor].end <= pos)
-                (*cursor)++;
-        for (size_t k = *cursor; k < n_cut && cut[k].start < end; k++) {
-                if (cut[k].start > pos) {
-                        r = mr_dump_push(v, n, pos, cut[k].start, 0);
-                        if (r < 0)
-                                return r;
-                }
-                if (cut[k].end > pos)
-                        pos = cut[k].end;
-        }
-        if (pos < end)
-                return mr_dump_push(v, n, pos, end, 0);
-        return 0;
-}
-
-/* ---------------------------------------------------------------------------
  * Policies that read the table: x86, arm64, kernel
  */
 
@@ -251,29 +178,6 @@ static int compute_from_table(struct memrange_ctx *ctx, const struct memrange_ta
         return 0;
 }
 
-static int compare_start(const void *a, const void *b) {
-        const struct memrange_dump_range *x = a, *y = b;
-
-        return x->start < y->start ? -1 : x->start > y->start;
-}
-
-void mr_dump_sort_merge(struct memrange_dump_range *v, size_t *n) {
-        size_t kept = 0;
-
-        if (*n < 2)
-                return;
-        qsort(v, *n, sizeof(*v), compare_start);
-        for (size_t i = 1; i < *n; i++) {
-                if (v[i].start < v[kept].end) {
-                        if (v[i].end > v[kept].end)
-                                v[kept].end = v[i].end;
-                        continue;
-                }
-                v[++kept] = v[i];
-        }
-        *n = kept + 1;
-}
-
 /* ---------------------------------------------------------------------------
  * CPU notes
  */
@@ -334,6 +238,8 @@ _public_ int memrange_dump_ranges_compute(struct memrange_ctx *ctx, const struct
 
         if (!table || !ret_ranges)
                 return -EINVAL;
+        if (ctx)
+                mr_clear_error(ctx);
         resolved = memrange_dump_policy_resolve(sources, arch, policy);
         if (resolved < 0)
                 return resolved;
@@ -365,6 +271,43 @@ _public_ struct memrange_dump_ranges *memrange_dump_ranges_free(struct memrange_
         memrange_idset_clear(&ranges->cpus);
         free(ranges);
         return NULL;
+}
+
+static int dup_array(const struct memrange_dump_range *v, size_t n, struct memrange_dump_range **ret) {
+        if (n == 0)
+                return 0;
+        *ret = malloc(n * sizeof(*v));
+        if (!*ret)
+                return -ENOMEM;
+        memcpy(*ret, v, n * sizeof(*v));
+        return 0;
+}
+
+_public_ int memrange_dump_ranges_dup(const struct memrange_dump_ranges *ranges,
+                                      struct memrange_dump_ranges **ret_copy) {
+        _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *copy = NULL;
+        int r;
+
+        if (!ranges || !ret_copy)
+                return -EINVAL;
+        copy = calloc(1, sizeof(*copy));
+        if (!copy)
+                return -ENOMEM;
+        *copy = (struct memrange_dump_ranges) {
+                .policy = ranges->policy,
+                .arch = ranges->arch,
+                .n = ranges->n,
+                .n_excluded = ranges->n_excluded,
+        };
+        r = dup_array(ranges->ranges, ranges->n, &copy->ranges);
+        if (r >= 0)
+                r = dup_array(ranges->excluded, ranges->n_excluded, &copy->excluded);
+        if (r >= 0)
+                r = memrange_idset_copy(&ranges->cpus, &copy->cpus);
+        if (r < 0)
+                return r;
+        *ret_copy = TAKE_PTR(copy);
+        return 0;
 }
 
 _public_ bool memrange_dump_ranges_equal(const struct memrange_dump_ranges *a,

@@ -86,6 +86,10 @@ _public_ const char *memrange_ctx_get_error(const struct memrange_ctx *ctx) {
         return ctx ? ctx->error : NULL;
 }
 
+_public_ int memrange_ctx_get_sysroot_fd(const struct memrange_ctx *ctx) {
+        return ctx ? ctx->root_fd : -EINVAL;
+}
+
 int mr_sysroot_fd(const struct memrange_ctx *ctx) {
         return ctx->root_fd;
 }

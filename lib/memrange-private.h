@@ -10,22 +10,9 @@
 #include <syslog.h>
 
 #include "macro.h"
+#include "parse-util.h"
 #include "memrange.h"
-
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_ctx *, memrange_ctx_unref)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_table *, memrange_table_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_list *, memrange_list_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_iomem *, memrange_iomem_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_blocks *, memrange_blocks_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_numa *, memrange_numa_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_memblock *, memrange_memblock_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_devicetree *, memrange_devicetree_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_drmem *, memrange_drmem_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_crash *, memrange_crash_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_sources *, memrange_sources_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_findings *, memrange_findings_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_dump_ranges *, memrange_dump_ranges_free)
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct memrange_elfcore *, memrange_elfcore_free)
+#include "memrange-cleanup.h"
 
 /* ---- logging and errors (ctx.c) ---- */
 void mr_log(struct memrange_ctx *ctx, int priority, const char *file, int line, const char *fn,
@@ -79,25 +66,9 @@ int mr_lstat(struct memrange_ctx *ctx, const char *path, struct stat *ret_st);
  * length, -ENAMETOOLONG when it does not fit, or -errno. */
 ssize_t mr_readlink(struct memrange_ctx *ctx, const char *path, char *buf, size_t size);
 
-/* ---- number parsing (parse.c) ----
- * Whole-string parsers: no sign, no leading space, an optional single
- * trailing newline; -EINVAL for bad syntax, -ERANGE on overflow. */
-int mr_parse_hex_u64(const char *s, uint64_t *ret);        /* "0x1f", "1f", "0X1F" */
-int mr_parse_hex_u64_n(const char *s, size_t len, uint64_t *ret); /* exactly len chars */
-int mr_parse_dec_u64(const char *s, uint64_t *ret);
-int mr_parse_int(const char *s, int *ret);                 /* decimal, may be negative */
-int mr_parse_bool01(const char *s, int *ret);              /* "0" or "1" */
-/* Splits @buf in place at newlines: returns the next line (without '\n')
- * and advances *cursor; NULL at end. */
-char *mr_next_line(char **cursor);
+/* Number parsing, lines and base64: basic/parse-util.h. */
 
-/* Base64 (RFC 4648, padded) for binary data in JSON (the ELF core header
- * of GetElfCoreHeader). Caller frees the result. decode: -EINVAL for a
- * length that is not a multiple of 4 or a character outside the alphabet. */
-int mr_base64_encode(const void *data, size_t size, char **ret_text);
-int mr_base64_decode(const char *text, void **ret_data, size_t *ret_size);
-
-/* ---- sysfs helpers shared by the readers (parse.c) ---- */
+/* ---- sysfs helpers shared by the readers (sysroot.c) ---- */
 /* Reads a one-line attribute (at most MR_ATTR_MAX bytes) with its trailing
  * newline stripped. -ENOENT without a recorded error (absence is the
  * caller's call); every other failure is recorded naming @path, -EBADMSG
@@ -170,6 +141,39 @@ int mr_blocks_read_indices(struct memrange_ctx *ctx, uint32_t flags, const struc
 /* Block @index of @blocks (sorted by index, as the readers return them),
  * or NULL; the pointer is into @blocks. */
 struct memrange_block *mr_blocks_find(const struct memrange_blocks *blocks, uint64_t index);
+
+/* ---- updating held memory blocks (source-blocks-update.c) ----
+ * The block half of memrange_sources_update(), in two steps so that the
+ * whole update is all or nothing: prepare reads what is needed and
+ * allocates everything (the held blocks untouched), commit installs it
+ * and cannot fail, clear drops a prepared update instead. */
+struct mr_blocks_update {
+        struct memrange_update counts; /* the blocks_* members */
+        /* MEMRANGE_UPDATE_HELD_BLOCKS: the blocks read again, and the
+         * held block each replaces. */
+        size_t n;
+        struct memrange_block *fresh;
+        struct memrange_block **slots;
+        /* Otherwise: the header and named blocks as read now, and the
+         * index-ordered array of them with the held blocks not named
+         * (shallow copies: committing moves them). */
+        struct memrange_blocks *read;
+        struct memrange_block *merged;
+        size_t n_merged;
+        const uint64_t *named; /* borrowed from the caller */
+        size_t n_named;
+};
+/* Reads the blocks @indices (ascending, unique) named for @held (held
+ * blocks, block size not 0) with @read_flags and, without
+ * MEMRANGE_UPDATE_HELD_BLOCKS, the nodes of lean blocks from @numa. The
+ * errors of memrange_sources_update(); on success the caller commits or
+ * clears *ret_update. */
+int mr_blocks_update_prepare(struct memrange_ctx *ctx, const struct memrange_blocks *held,
+                             const struct memrange_numa *numa, uint32_t read_flags, const uint64_t *indices,
+                             size_t n_indices, uint32_t update_flags, struct mr_blocks_update *ret_update);
+/* Installs @update into *@held (which may be replaced) and empties it. */
+void mr_blocks_update_commit(struct mr_blocks_update *update, struct memrange_blocks **held);
+void mr_blocks_update_clear(struct mr_blocks_update *update);
 
 /* ---- big-endian device tree cells (source-devicetree.c) ---- */
 /* The value of @cells (1 or 2) big-endian 32-bit cells at @p. */

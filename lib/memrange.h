@@ -51,6 +51,10 @@ int memrange_ctx_get_log_priority(const struct memrange_ctx *ctx);
 
 /* The sysroot path given at creation (borrowed). */
 const char *memrange_ctx_get_sysroot(const struct memrange_ctx *ctx);
+/* The directory fd of the sysroot (borrowed: open as long as @ctx), for a
+ * caller's own reads relative to it with openat() and friends, so that
+ * they run against a captured tree as the library's do. */
+int memrange_ctx_get_sysroot_fd(const struct memrange_ctx *ctx);
 
 /* The message of the last failure, naming the file and line when there is
  * one ("proc/iomem:12: bad hex number 'zz'"), or NULL. Borrowed; valid until
@@ -500,6 +504,55 @@ int memrange_sources_read_flags(struct memrange_ctx *ctx, uint32_t flags, struct
  * a bad @bit; -ENOMEM, with @sources unchanged. */
 int memrange_sources_reread(struct memrange_ctx *ctx, struct memrange_sources *sources,
                             enum memrange_source bit);
+
+/* What memrange_sources_update() changed in the sources it was given. */
+struct memrange_update {
+        uint32_t sources;      /* enum memrange_source bits read again: their records
+                                  (and status[], error[]) were replaced */
+        size_t blocks_read;    /* named memory blocks read again and stored */
+        size_t blocks_added;   /* of those, blocks the sources did not hold before */
+        size_t blocks_removed; /* named blocks the sources held that are gone: dropped */
+        size_t blocks_missing; /* named blocks neither held nor present: ignored */
+};
+enum memrange_update_flag {
+        /* The named blocks are ones the sources hold whose state changed
+         * (online, offline): each is read again alone, its nodes from its
+         * own nodeX entries as memrange_block_read_flags() reads them, and
+         * replaced where it is; the blocks header (block size, policy) is
+         * kept. One the sources lack, or one that is gone, fails the
+         * call with -ENOENT. */
+        MEMRANGE_UPDATE_HELD_BLOCKS = 1u << 0,
+};
+/* Brings @sources (read by memrange_sources_read_flags(), or updated by
+ * this function; it stays the caller's) up to date after a change the
+ * caller knows the extent of, such as the memory blocks a hotplug event
+ * named, without reading everything again:
+ *  - the sources of @source_bits (enum memrange_source bits) are read
+ *    again in the library's read order (/proc/iomem before the crash
+ *    state, which takes its reservations from it; the numa source before
+ *    the blocks), their outcome recorded as memrange_sources_read()
+ *    records it (a failing source is recorded, not returned). With
+ *    MEMRANGE_SRC_MEMORY_BLOCKS every block is read again and @n_blocks
+ *    must be 0;
+ *  - then the memory blocks @blocks (@n_blocks indices, ascending and
+ *    unique) alone, with @sources->read_flags (lean blocks take their
+ *    nodes from the numa source as it is after the first step). Without
+ *    MEMRANGE_UPDATE_HELD_BLOCKS (blocks were added or removed) the blocks
+ *    header is read again with them: a named block that is gone is
+ *    dropped, a new one inserted in index order, and a block size other
+ *    than the held one fails the call with -ESTALE (the held blocks'
+ *    addresses would be wrong: read everything again).
+ * All or nothing: on failure @sources is as it was. On success pointers
+ * into the replaced records and blocks are invalid, and *ret_update (may
+ * be NULL) says what changed. The context's error message is cleared at
+ * the start and on success; after a named block failed to read it says
+ * why (-ENOENT and -ESTALE leave none). -EINVAL for
+ * bad arguments, -ENODATA when blocks are named but @sources holds no
+ * blocks (or a block size of 0), -ENOENT and -ESTALE as above, another
+ * -errno when a named block cannot be read, -ENOMEM. */
+int memrange_sources_update(struct memrange_ctx *ctx, struct memrange_sources *sources, uint32_t source_bits,
+                            const uint64_t *blocks, size_t n_blocks, uint32_t flags,
+                            struct memrange_update *ret_update);
 struct memrange_sources *memrange_sources_free(struct memrange_sources *sources);
 
 enum memrange_severity {
@@ -661,6 +714,23 @@ int memrange_dump_cpus_missing(const struct memrange_dump_ranges *image, const s
  * owns *ret_dropped (possibly empty). */
 int memrange_dump_ranges_dropped(const struct memrange_table *table, const struct memrange_dump_ranges *ranges,
                                  struct memrange_list **ret_dropped);
+
+/* A deep copy of @ranges into *ret_copy (the caller owns it). -ENOMEM. */
+int memrange_dump_ranges_dup(const struct memrange_dump_ranges *ranges, struct memrange_dump_ranges **ret_copy);
+
+/* memrange_reconcile() that also hands back, in *ret_dump_ranges (may be
+ * NULL: not wanted), the dump ranges its finding
+ * "dump-drops-driver-managed-ram" was computed from: those of the
+ * machine's automatic policy, memrange_dump_ranges_compute(NULL, table,
+ * @sources, MEMRANGE_DUMP_AUTO, MEMRANGE_ARCH_UNKNOWN). A caller that
+ * needs those for every table it builds (a reload engine) so gets them
+ * from the same computation. *ret_dump_ranges is set to NULL when they
+ * cannot be computed (too many crash reservations, no device tree on
+ * ppc64: memrange_dump_ranges_compute() with a context says why). The
+ * caller owns the three results. */
+int memrange_reconcile_dump(struct memrange_ctx *ctx, const struct memrange_sources *sources,
+                            struct memrange_table **ret_table, struct memrange_findings **ret_findings,
+                            struct memrange_dump_ranges **ret_dump_ranges);
 
 /* ELF64 core header in host byte order, ET_CORE, laid out as the kernel
  * and kexec-tools do: one PT_NOTE per CPU that has a crash_notes file (and

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "memrange-private.h"
+#include "string-table.h"
 
 static const char *const type_names[_MEMRANGE_TYPE_MAX] = {
         [MEMRANGE_TYPE_UNKNOWN] = "unknown",
@@ -82,28 +83,14 @@ static int bit_index(uint32_t bit) {
         return __builtin_ctz(bit);
 }
 
-static int lookup(const char *const *names, size_t n, const char *name) {
-        if (!name)
-                return -EINVAL;
-        for (size_t i = 0; i < n; i++)
-                if (names[i] && strcmp(names[i], name) == 0)
-                        return (int) i;
-        return -EINVAL;
-}
-
-/* names[value] for an enumeration value, NULL when out of range. */
-static const char *value_name(const char *const *names, size_t n, unsigned value) {
-        return value < n ? names[value] : NULL;
-}
-
 /* PREFIX_to_name() and PREFIX_from_name() of an enumeration whose values
  * index @table. */
 #define DEFINE_NAME_TABLE_LOOKUP(prefix, type, table)                                   \
         _public_ const char *prefix##_to_name(type value) {                             \
-                return value_name(table, ELEMENTSOF(table), value);                     \
+                return string_table_to_string(table, ELEMENTSOF(table), value);                     \
         }                                                                               \
         _public_ int prefix##_from_name(const char *name) {                             \
-                return lookup(table, ELEMENTSOF(table), name);                          \
+                return string_table_from_string(table, ELEMENTSOF(table), name);                          \
         }
 
 /* The same for bit flags: @table is indexed by bit number, to_name takes
@@ -111,10 +98,10 @@ static const char *value_name(const char *const *names, size_t n, unsigned value
 #define DEFINE_BIT_NAME_LOOKUP(prefix, type, table)                                     \
         _public_ const char *prefix##_to_name(type bit) {                               \
                 int i = bit_index(bit);                                                 \
-                return i < 0 ? NULL : value_name(table, ELEMENTSOF(table), (unsigned) i); \
+                return i < 0 ? NULL : string_table_to_string(table, ELEMENTSOF(table), (size_t) i); \
         }                                                                               \
         _public_ int prefix##_from_name(const char *name) {                             \
-                int i = lookup(table, ELEMENTSOF(table), name);                         \
+                int i = string_table_from_string(table, ELEMENTSOF(table), name);                         \
                 return i < 0 ? i : (int) (1u << i);                                     \
         }
 

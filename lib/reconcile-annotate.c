@@ -216,7 +216,7 @@ static int annotate_devicetree(struct memrange_table *table, const struct memran
         _cleanup_(memrange_table_freep) struct memrange_table *memory = NULL;
         int r;
 
-        r = rc_devicetree_memory(dt, &memory);
+        r = mr_devicetree_memory(dt, &memory);
         if (r < 0)
                 return r;
         memrange_table_foreach(m, memory) {
@@ -287,10 +287,10 @@ static int annotate_crash(struct memrange_table *table, const struct memrange_cr
 
 /* True when a usable /proc/iomem shows a "Crash kernel" entry. */
 static bool iomem_has_crash_entry(const struct memrange_sources *s) {
-        if (!rc_iomem_usable(s))
+        if (!mr_iomem_usable(s))
                 return false;
         for (size_t i = 0; i < s->iomem->n; i++)
-                if (rc_is_crash_entry(&s->iomem->entries[i]))
+                if (mr_is_crash_entry(&s->iomem->entries[i]))
                         return true;
         return false;
 }

@@ -54,7 +54,7 @@ static int collect_ram_outside(const struct memrange_table *table, const struct 
 
                 if (m->type != MEMRANGE_TYPE_RAM)
                         continue;
-                r = rc_collect(covered, m->start, m->end, RC_COVER_GAP, out);
+                r = mr_collect(covered, m->start, m->end, MR_COVER_GAP, out);
                 if (r < 0)
                         return r;
         }
@@ -76,7 +76,7 @@ static const char *fallback_name(uint32_t built_from) {
 }
 
 static bool iomem_zeroed(const struct memrange_sources *s) {
-        return s->status[0] == MEMRANGE_SOURCE_HIDDEN || (s->iomem && !rc_iomem_usable(s));
+        return s->status[0] == MEMRANGE_SOURCE_HIDDEN || (s->iomem && !mr_iomem_usable(s));
 }
 
 static int find_source_status(const struct memrange_sources *s, uint32_t built_from,
@@ -132,9 +132,9 @@ static int find_memmap(const struct memrange_table *table, const struct memrange
 
                 if (m->type != MEMRANGE_TYPE_RAM)
                         continue;
-                r = rc_collect(table, m->start, m->end, RC_COVER_GAP, missing);
+                r = mr_collect(table, m->start, m->end, MR_COVER_GAP, missing);
                 if (r >= 0)
-                        r = rc_collect(table, m->start, m->end, RC_COVER_OTHER, reserved);
+                        r = mr_collect(table, m->start, m->end, MR_COVER_OTHER, reserved);
         }
         if (r >= 0)
                 r = report_pieces(findings, missing, &memmap_missing);
@@ -177,9 +177,9 @@ static int find_blocks(const struct memrange_table *table, const struct memrange
         for (size_t i = 0; r >= 0 && i < blocks->n; i++) {
                 const struct memrange_block *b = &blocks->blocks[i];
 
-                r = rc_plain_add(covered, b->start, b->end);
+                r = mr_plain_add(covered, b->start, b->end);
                 if (r >= 0 && !has_ram(table, b->start, b->end))
-                        r = rc_plain_add(empty, b->start, b->end);
+                        r = mr_plain_add(empty, b->start, b->end);
         }
         if (r >= 0)
                 r = collect_ram_outside(table, covered, orphan);
@@ -208,8 +208,8 @@ static int find_drmem(const struct memrange_table *table, const struct memrange_
                 const struct memrange_lmb *lmb = &drmem->lmbs[i];
 
                 if (memrange_lmb_is_memory(lmb))
-                        r = rc_collect(table, lmb->base, lmb->base + drmem->lmb_size,
-                                       RC_COVER_GAP | RC_COVER_OTHER, missing);
+                        r = mr_collect(table, lmb->base, lmb->base + drmem->lmb_size,
+                                       MR_COVER_GAP | MR_COVER_OTHER, missing);
         }
         if (r >= 0)
                 r = report_pieces(findings, missing, &lmb_missing);
@@ -232,12 +232,12 @@ static int find_devicetree(const struct memrange_table *table, const struct memr
                                                               *missing = NULL;
         int r;
 
-        r = rc_devicetree_memory(dt, &memory);
+        r = mr_devicetree_memory(dt, &memory);
         if (r >= 0)
                 r = memrange_table_new(&nomap);
         for (size_t i = 0; r >= 0 && i < dt->reserved_memory.n; i++)
                 if (dt->reserved_memory.ranges[i].flags & MEMRANGE_F_NOMAP)
-                        r = rc_plain_add(nomap, dt->reserved_memory.ranges[i].start,
+                        r = mr_plain_add(nomap, dt->reserved_memory.ranges[i].start,
                                          dt->reserved_memory.ranges[i].end);
         if (r >= 0)
                 r = memrange_table_subtract(memory, nomap, &mapped);
@@ -248,12 +248,12 @@ static int find_devicetree(const struct memrange_table *table, const struct memr
         if (r < 0)
                 return r;
         memrange_table_foreach(m, mapped) {
-                r = rc_collect(table, m->start, m->end, RC_COVER_GAP | RC_COVER_OTHER, missing);
+                r = mr_collect(table, m->start, m->end, MR_COVER_GAP | MR_COVER_OTHER, missing);
                 if (r < 0)
                         return r;
         }
         memrange_table_foreach(m, unmapped) {
-                r = rc_collect(table, m->start, m->end, RC_COVER_GAP, missing);
+                r = mr_collect(table, m->start, m->end, MR_COVER_GAP, missing);
                 if (r < 0)
                         return r;
         }
@@ -287,11 +287,11 @@ static int find_memblock(const struct memrange_table *table, const struct memran
         for (size_t i = 0; r >= 0 && i < mb->memory.n; i++) {
                 const struct memrange *m = &mb->memory.ranges[i];
                 /* NOMAP memory is a top-level "reserved" in iomem: accounted for. */
-                unsigned bad = m->flags & MEMRANGE_F_NOMAP ? RC_COVER_GAP : RC_COVER_GAP | RC_COVER_OTHER;
+                unsigned bad = m->flags & MEMRANGE_F_NOMAP ? MR_COVER_GAP : MR_COVER_GAP | MR_COVER_OTHER;
 
-                r = rc_plain_add(memory, m->start, m->end);
+                r = mr_plain_add(memory, m->start, m->end);
                 if (r >= 0)
-                        r = rc_collect(table, m->start, m->end, bad, missing);
+                        r = mr_collect(table, m->start, m->end, bad, missing);
         }
         if (r >= 0)
                 r = collect_ram_outside(table, memory, extra);
@@ -319,16 +319,16 @@ static int find_crash(const struct memrange_table *table, const struct memrange_
         if (r >= 0)
                 r = memrange_table_new(&outside);
         for (size_t i = 0; r >= 0 && s->crash && i < s->crash->reservations.n; i++)
-                r = rc_plain_add(reservations, s->crash->reservations.ranges[i].start,
+                r = mr_plain_add(reservations, s->crash->reservations.ranges[i].start,
                                  s->crash->reservations.ranges[i].end);
         for (size_t i = 0; r >= 0 && i < s->iomem->n; i++)
-                if (rc_is_crash_entry(&s->iomem->entries[i]))
-                        r = rc_plain_add(reservations, s->iomem->entries[i].range.start,
+                if (mr_is_crash_entry(&s->iomem->entries[i]))
+                        r = mr_plain_add(reservations, s->iomem->entries[i].range.start,
                                          s->iomem->entries[i].range.end);
         if (r < 0)
                 return r;
         memrange_table_foreach(m, reservations) {
-                r = rc_collect(table, m->start, m->end, RC_COVER_GAP | RC_COVER_OTHER, outside);
+                r = mr_collect(table, m->start, m->end, MR_COVER_GAP | MR_COVER_OTHER, outside);
                 if (r < 0)
                         return r;
         }
@@ -349,7 +349,7 @@ int rc_find_disagreements(const struct memrange_table *table, const struct memra
                                        "No readable source (/proc/iomem, memblock, device tree, memory "
                                        "blocks, firmware memmap) described any memory.");
         }
-        if (!rc_iomem_usable(s))
+        if (!mr_iomem_usable(s))
                 return 0;
 
         if (s->memmap)

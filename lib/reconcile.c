@@ -78,10 +78,13 @@
  *                                   are not iomem RAM.
  *   dump-drops-driver-managed-ram (warning)    driver-managed RAM the
  *                                   automatic dump policy leaves out (arm64
- *                                   kexec-tools; crash-findings.c).
+ *                                   kexec-tools): not this file's, the dump
+ *                                   policies' (crash-findings.c), added by
+ *                                   memrange_reconcile() (reconcile-dump.c).
  *   dump-memory-limit (warning, info)          ppc64's linux,memory-limit
  *                                   when not 0: a warning while RAM lies
- *                                   above it (crash-findings.c).
+ *                                   above it (crash-findings.c, added by
+ *                                   memrange_reconcile() too).
  *
  * Cost: every step is a table operation (O(log n)) per source record or per
  * region walked, so the whole run is O(n log n); runs of blocks and LMBs
@@ -92,176 +95,6 @@
 #include <string.h>
 
 #include "reconcile.h"
-
-static const struct memrange plain_template = {
-        .type = MEMRANGE_TYPE_RAM,
-        .nid = MEMRANGE_NID_NONE,
-};
-
-int rc_plain_add(struct memrange_table *table, uint64_t start, uint64_t end) {
-        struct memrange r = plain_template;
-
-        if (start >= end)
-                return 0;
-        r.start = start;
-        r.end = end;
-        return memrange_table_add(table, &r);
-}
-
-int rc_collect(const struct memrange_table *table, uint64_t start, uint64_t end, unsigned kinds,
-               struct memrange_table *out) {
-        const struct memrange *r = memrange_table_lower_bound(table, start);
-        uint64_t pos = start;
-
-        while (pos < end) {
-                uint64_t piece_end;
-                unsigned kind;
-                int k;
-
-                if (!r || r->start >= end) {
-                        piece_end = end;
-                        kind = RC_COVER_GAP;
-                } else if (r->start > pos) {
-                        piece_end = r->start;
-                        kind = RC_COVER_GAP;
-                } else {
-                        piece_end = r->end < end ? r->end : end;
-                        kind = r->type == MEMRANGE_TYPE_RAM ? RC_COVER_RAM : RC_COVER_OTHER;
-                        r = memrange_table_next(table, r);
-                }
-                if (kinds & kind) {
-                        k = rc_plain_add(out, pos, piece_end);
-                        if (k < 0)
-                                return k;
-                }
-                pos = piece_end;
-        }
-        return 0;
-}
-
-static int compare_names(const void *a, const void *b) {
-        return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
-/* Sorted names of the memory nodes that carry linux,usable-memory: their reg
- * no longer counts. Caller frees the array (the strings are borrowed). */
-static int usable_node_names(const struct memrange_list *usable, const char ***ret_names, size_t *ret_n) {
-        _cleanup_(freep) const char **names = NULL;
-        size_t n = 0;
-
-        if (usable->names && usable->n > 0) {
-                names = calloc(usable->n, sizeof(*names));
-                if (!names)
-                        return -ENOMEM;
-                for (size_t i = 0; i < usable->n; i++)
-                        if (usable->names[i])
-                                names[n++] = usable->names[i];
-                qsort(names, n, sizeof(*names), compare_names);
-        }
-        *ret_names = TAKE_PTR(names);
-        *ret_n = n;
-        return 0;
-}
-
-static int add_list(struct memrange_table *plain, const struct memrange_list *list) {
-        for (size_t i = 0; i < list->n; i++) {
-                int r = rc_plain_add(plain, list->ranges[i].start, list->ranges[i].end);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-int rc_devicetree_memory(const struct memrange_devicetree *dt, struct memrange_table **ret_table) {
-        _cleanup_(memrange_table_freep) struct memrange_table *memory = NULL, *limit = NULL;
-        _cleanup_(freep) const char **usable_names = NULL;
-        size_t n_usable_names;
-        int r;
-
-        r = memrange_table_new(&memory);
-        if (r < 0)
-                return r;
-        r = usable_node_names(&dt->usable_memory, &usable_names, &n_usable_names);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < dt->memory.n; i++) {
-                const char *name = dt->memory.names ? dt->memory.names[i] : NULL;
-
-                if (name && n_usable_names > 0 &&
-                    bsearch(&name, usable_names, n_usable_names, sizeof(*usable_names), compare_names))
-                        continue;
-                r = rc_plain_add(memory, dt->memory.ranges[i].start, dt->memory.ranges[i].end);
-                if (r < 0)
-                        return r;
-        }
-        r = add_list(memory, &dt->usable_memory);
-        if (r < 0)
-                return r;
-
-        if (dt->usable_memory_range.n > 0) {
-                /* A kdump kernel: only /chosen/linux,usable-memory-range is its memory. */
-                struct memrange_table *clipped = NULL;
-
-                r = memrange_table_new(&limit);
-                if (r < 0)
-                        return r;
-                r = add_list(limit, &dt->usable_memory_range);
-                if (r < 0)
-                        return r;
-                r = memrange_table_intersect(memory, limit, &clipped);
-                if (r < 0)
-                        return r;
-                memrange_table_free(memory);
-                memory = clipped;
-        }
-        *ret_table = TAKE_PTR(memory);
-        return 0;
-}
-
-int rc_foreach_firmware_memory(const struct memrange_sources *s,
-                               int (*fn)(void *userdata, uint64_t start, uint64_t end, uint32_t source),
-                               void *userdata) {
-        const struct memrange_drmem *drmem = s->drmem;
-        int r;
-
-        if (s->devicetree) {
-                _cleanup_(memrange_table_freep) struct memrange_table *memory = NULL;
-
-                r = rc_devicetree_memory(s->devicetree, &memory);
-                if (r < 0)
-                        return r;
-                memrange_table_foreach(m, memory) {
-                        r = fn(userdata, m->start, m->end, MEMRANGE_SRC_DEVICETREE);
-                        if (r < 0)
-                                return r;
-                }
-        }
-        for (size_t i = 0; drmem && i < drmem->n; i++) {
-                if (!memrange_lmb_is_memory(&drmem->lmbs[i]))
-                        continue;
-                r = fn(userdata, drmem->lmbs[i].base, drmem->lmbs[i].base + drmem->lmb_size, MEMRANGE_SRC_DRMEM);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-bool rc_is_crash_entry(const struct memrange_iomem_entry *e) {
-        return e->range.type == MEMRANGE_TYPE_CRASHKERNEL;
-}
-
-bool rc_iomem_usable(const struct memrange_sources *sources) {
-        const struct memrange_iomem *iomem = sources->iomem;
-
-        if (!iomem || sources->status[0] == MEMRANGE_SOURCE_HIDDEN)
-                return false;
-        /* A hand-built or unchecked iomem with only zero addresses is the
-         * unprivileged view, not a layout. */
-        for (size_t i = 0; i < iomem->n; i++)
-                if (iomem->entries[i].range.start || iomem->entries[i].range.end)
-                        return true;
-        return false;
-}
 
 /* ---------------------------------------------------------------------------
  * Building from /proc/iomem
@@ -314,7 +147,7 @@ static int build_from_iomem(struct memrange_table *table, const struct memrange_
         for (size_t i = 0; i < iomem->n; i++) {
                 const struct memrange_iomem_entry *e = &iomem->entries[i];
 
-                if (!rc_is_crash_entry(e))
+                if (!mr_is_crash_entry(e))
                         continue;
                 r = rc_annotate(table, e->range.start, e->range.end, RC_TYPE_BIT(MEMRANGE_TYPE_RAM), 0,
                                 MEMRANGE_F_CRASHKERNEL, MEMRANGE_NID_NONE);
@@ -333,11 +166,14 @@ static int build_from_iomem(struct memrange_table *table, const struct memrange_
 
 /* Adds [start, end) as RAM reported by @source. */
 static int add_ram(struct memrange_table *table, uint64_t start, uint64_t end, uint32_t source) {
-        struct memrange m = plain_template;
+        const struct memrange m = {
+                .start = start,
+                .end = end,
+                .type = MEMRANGE_TYPE_RAM,
+                .nid = MEMRANGE_NID_NONE,
+                .sources = source,
+        };
 
-        m.start = start;
-        m.end = end;
-        m.sources = source;
         return memrange_table_add(table, &m);
 }
 
@@ -364,7 +200,7 @@ static int add_firmware_ram(void *table, uint64_t start, uint64_t end, uint32_t 
 }
 
 static int build_from_firmware_tree(struct memrange_table *table, const struct memrange_sources *s) {
-        return rc_foreach_firmware_memory(s, add_firmware_ram, table);
+        return mr_foreach_firmware_memory(s, add_firmware_ram, table);
 }
 
 static int build_from_blocks(struct memrange_table *table, const struct memrange_sources *s) {
@@ -435,15 +271,12 @@ static int build_without_iomem(struct memrange_table *table, const struct memran
         return 0;
 }
 
-_public_ int memrange_reconcile(struct memrange_ctx *ctx, const struct memrange_sources *sources,
-                                struct memrange_table **ret_table, struct memrange_findings **ret_findings) {
+int mr_reconcile_sources(struct memrange_ctx *ctx, const struct memrange_sources *sources,
+                         struct memrange_table **ret_table, struct memrange_findings **ret_findings) {
         _cleanup_(memrange_table_freep) struct memrange_table *table = NULL;
         _cleanup_(memrange_findings_freep) struct memrange_findings *findings = NULL;
         uint32_t built_from = 0;
         int r;
-
-        if (!sources || !ret_table || !ret_findings)
-                return -EINVAL;
 
         r = memrange_table_new(&table);
         if (r < 0)
@@ -452,7 +285,7 @@ _public_ int memrange_reconcile(struct memrange_ctx *ctx, const struct memrange_
         if (!findings)
                 return -ENOMEM;
 
-        if (rc_iomem_usable(sources))
+        if (mr_iomem_usable(sources))
                 r = build_from_iomem(table, sources->iomem);
         else
                 r = build_without_iomem(table, sources, &built_from);
@@ -462,9 +295,6 @@ _public_ int memrange_reconcile(struct memrange_ctx *ctx, const struct memrange_
         if (r < 0)
                 return r;
         r = rc_find_disagreements(table, sources, built_from, findings);
-        if (r < 0)
-                return r;
-        r = rc_find_dump_drops(table, sources, findings);
         if (r < 0)
                 return r;
         rc_findings_sort(findings);

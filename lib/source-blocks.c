@@ -557,6 +557,7 @@ _public_ int memrange_blocks_read_flags(struct memrange_ctx *ctx, uint32_t flags
 
         if (!ctx || !ret_blocks || (flags & ~MEMRANGE_READ_LEAN_BLOCKS))
                 return -EINVAL;
+        mr_clear_error(ctx);
         if (flags & MEMRANGE_READ_LEAN_BLOCKS) {
                 /* Without the node directories (absent, or broken: that is
                  * the numa source's error to report), each block's own

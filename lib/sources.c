@@ -199,23 +199,82 @@ _public_ int memrange_sources_read(struct memrange_ctx *ctx, struct memrange_sou
         return memrange_sources_read_flags(ctx, 0, ret_sources);
 }
 
-_public_ int memrange_sources_reread(struct memrange_ctx *ctx, struct memrange_sources *sources,
-                                     enum memrange_source bit) {
-        struct memrange_sources fresh = {};
-        int r;
+/* The readers that take what another source read: the crash state takes
+ * iomem's reservations (or its failure), lean blocks take numa's nodes.
+ * Once @bit is read again into @fresh, @view lends them from there. */
+static void lend_fresh(struct memrange_sources *view, const struct memrange_sources *fresh,
+                       enum memrange_source bit) {
+        unsigned i = source_index(bit);
 
-        if (!ctx || !sources || bit == 0 || (bit & (bit - 1)) != 0 || !(bit & _MEMRANGE_SRC_ALL))
+        if (bit == MEMRANGE_SRC_IOMEM)
+                view->iomem = fresh->iomem;
+        else if (bit == MEMRANGE_SRC_NUMA)
+                view->numa = fresh->numa;
+        else
+                return;
+        view->status[i] = fresh->status[i];
+        view->error[i] = fresh->error[i];
+}
+
+static bool update_valid(const struct memrange_sources *sources, uint32_t source_bits, const uint64_t *blocks,
+                         size_t n_blocks, uint32_t flags) {
+        if (!sources || (source_bits & ~(uint32_t) _MEMRANGE_SRC_ALL) || (flags & ~MEMRANGE_UPDATE_HELD_BLOCKS))
+                return false;
+        /* Every block is read again with the blocks source. */
+        return n_blocks == 0 || (blocks && !(source_bits & MEMRANGE_SRC_MEMORY_BLOCKS));
+}
+
+_public_ int memrange_sources_update(struct memrange_ctx *ctx, struct memrange_sources *sources,
+                                     uint32_t source_bits, const uint64_t *blocks, size_t n_blocks, uint32_t flags,
+                                     struct memrange_update *ret_update) {
+        struct memrange_sources fresh = { .read_flags = sources ? sources->read_flags : 0 };
+        struct mr_blocks_update named = {};
+        struct memrange_sources view;
+        int r = 0;
+
+        if (!ctx || !update_valid(sources, source_bits, blocks, n_blocks, flags))
                 return -EINVAL;
-        /* Into a separate struct, so that running out of memory keeps
-         * what @sources held. */
-        r = read_source(ctx, bit, sources, &fresh);
+        mr_clear_error(ctx);
+        if (n_blocks > 0 && (!sources->blocks || sources->blocks->block_size == 0))
+                return -ENODATA;
+
+        /* Everything is read beside @sources first, so that a failure
+         * leaves it as it was; @view is @sources with what was read
+         * again so far lent in (it owns nothing). */
+        view = *sources;
+        for (size_t i = 0; i < ELEMENTSOF(read_order) && r >= 0; i++) {
+                if (!(source_bits & read_order[i]))
+                        continue;
+                r = read_source(ctx, read_order[i], &view, &fresh);
+                lend_fresh(&view, &fresh, read_order[i]);
+        }
+        if (r >= 0 && n_blocks > 0)
+                r = mr_blocks_update_prepare(ctx, sources->blocks, view.numa, sources->read_flags, blocks, n_blocks,
+                                             flags, &named);
         if (r < 0) {
-                source_clear(&fresh, bit);
+                for (size_t i = 0; i < ELEMENTSOF(read_order); i++)
+                        source_clear(&fresh, read_order[i]);
                 return r;
         }
-        source_replace(sources, &fresh, bit);
+
+        for (size_t i = 0; i < ELEMENTSOF(read_order); i++)
+                if (source_bits & read_order[i])
+                        source_replace(sources, &fresh, read_order[i]);
+        if (ret_update) {
+                *ret_update = named.counts;
+                ret_update->sources = source_bits;
+        }
+        if (n_blocks > 0)
+                mr_blocks_update_commit(&named, &sources->blocks);
         mr_clear_error(ctx);
         return 0;
+}
+
+_public_ int memrange_sources_reread(struct memrange_ctx *ctx, struct memrange_sources *sources,
+                                     enum memrange_source bit) {
+        if (bit == 0 || (bit & (bit - 1)) != 0)
+                return -EINVAL;
+        return memrange_sources_update(ctx, sources, bit, NULL, 0, 0, NULL);
 }
 
 _public_ struct memrange_sources *memrange_sources_free(struct memrange_sources *sources) {

@@ -13,78 +13,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "memrange-private.h"
 
-static const char *relative(const char *path) {
-        while (*path == '/')
-                path++;
-        return *path ? path : ".";
-}
-
 int mr_open(struct memrange_ctx *ctx, const char *path, int flags) {
-        int fd = openat(mr_sysroot_fd(ctx), relative(path), flags | O_CLOEXEC | O_NOCTTY);
+        int fd = openat(mr_sysroot_fd(ctx), path_in_root(path), flags | O_CLOEXEC | O_NOCTTY);
         return fd < 0 ? negative_errno() : fd;
 }
 
 int mr_read_file(struct memrange_ctx *ctx, const char *path, size_t max, char **ret_buf,
                  size_t *ret_len) {
-        _cleanup_(closep) int fd = -1;
-        _cleanup_(freep) char *buf = NULL;
-        size_t len = 0, cap = 4096;
+        _cleanup_(closep) int fd = mr_open(ctx, path, O_RDONLY);
 
-        fd = mr_open(ctx, path, O_RDONLY);
         if (fd < 0)
                 return fd;
-
-        /* procfs and sysfs report size 0 or a page: read until EOF instead. */
-        buf = malloc(cap + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t n;
-
-                if (len == cap) {
-                        char *bigger;
-
-                        if (cap > max)
-                                return -EFBIG;
-                        cap *= 2;
-                        bigger = realloc(buf, cap + 1);
-                        if (!bigger)
-                                return -ENOMEM;
-                        buf = bigger;
-                }
-                n = read(fd, buf + len, cap - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return negative_errno();
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-                if (len > max)
-                        return -EFBIG;
-        }
-        buf[len] = '\0';
-        if (ret_len)
-                *ret_len = len;
-        *ret_buf = TAKE_PTR(buf);
-        return 0;
+        return read_full_fd(fd, max, ret_buf, ret_len);
 }
 
 int mr_read_attr(struct memrange_ctx *ctx, const char *path, char **ret_value) {
-        char *buf;
-        size_t len;
-        int r;
-
-        r = mr_read_file(ctx, path, MR_ATTR_MAX, &buf, &len);
-        if (r < 0)
-                return r;
-        if (len > 0 && buf[len - 1] == '\n')
-                buf[--len] = '\0';
-        *ret_value = buf;
-        return 0;
+        return read_line_file_at(mr_sysroot_fd(ctx), path, MR_ATTR_MAX, ret_value);
 }
 
 int mr_opendir(struct memrange_ctx *ctx, const char *path, DIR **ret_dir) {
@@ -112,7 +59,7 @@ bool mr_exists(struct memrange_ctx *ctx, const char *path) {
 int mr_lstat(struct memrange_ctx *ctx, const char *path, struct stat *ret_st) {
         struct stat st;
 
-        if (fstatat(mr_sysroot_fd(ctx), relative(path), &st, AT_SYMLINK_NOFOLLOW) < 0)
+        if (fstatat(mr_sysroot_fd(ctx), path_in_root(path), &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return negative_errno();
         *ret_st = st;
         return 0;
@@ -123,7 +70,7 @@ ssize_t mr_readlink(struct memrange_ctx *ctx, const char *path, char *buf, size_
 
         if (size == 0)
                 return -ENAMETOOLONG;
-        n = readlinkat(mr_sysroot_fd(ctx), relative(path), buf, size - 1);
+        n = readlinkat(mr_sysroot_fd(ctx), path_in_root(path), buf, size - 1);
         if (n < 0)
                 return negative_errno();
         /* readlinkat() truncates silently: a full buffer may be a cut target. */
@@ -170,7 +117,7 @@ int mr_read_attr_line_at(struct memrange_ctx *ctx, int dir_fd, const char *dir, 
         size_t len;
         int r;
 
-        fd = openat(dir_fd, relative(name), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        fd = openat(dir_fd, path_in_root(name), O_RDONLY | O_CLOEXEC | O_NOCTTY);
         r = fd < 0 ? negative_errno() : read_small(fd, buf, sizeof(buf), &len);
         if (r == -ENOENT)
                 return r;

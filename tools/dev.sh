@@ -2,7 +2,9 @@
 # The README's two set-up commands for a fresh Debian 12 machine:
 #   tools/dev.sh run    install dependencies, build, run the main job
 #   tools/dev.sh test   install dependencies, build, run the whole test suite
-#                       (gcc -Werror; ASan+UBSan; the unit suite under
+#                       (gcc -Werror; ASan+UBSan; both with the varlinkctl
+#                       suite, Debian 13's varlinkctl against memranged,
+#                       fetched into the build directory once; the unit suite under
 #                       valgrind; clang -Werror with libFuzzer, every fuzz
 #                       target for a bounded time; clang-tidy and cppcheck;
 #                       cross builds for arm64 and ppc64le; then the

@@ -41,7 +41,7 @@ for e in json.load(open(os.path.join(build, "compile_commands.json"))):
     rel = os.path.relpath(path, top)
     if not path.endswith(".c") or rel.startswith("..") or path.startswith(build + os.sep):
         continue
-    if rel.split(os.sep)[0] not in ("lib", "cli", "daemon", "tests", "bench", "fuzz"):
+    if rel.split(os.sep)[0] not in ("basic", "lib", "varlink", "cli", "daemon", "tests", "bench", "fuzz"):
         continue
     if path in seen:
         continue

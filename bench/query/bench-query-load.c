@@ -43,6 +43,7 @@
 
 #include "memrange-json.h"
 #include "query-conn.h"
+#include "time-util.h"
 #include "varlink-client.h"
 
 struct options {
@@ -60,13 +61,6 @@ static char *reference;
 static size_t reference_len;
 static long expected_ranges = -1;
 
-static uint64_t now_nsec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
-}
-
 /* ---------------------------------------------------------------------------
  * Reply checks
  */
@@ -76,7 +70,7 @@ static uint64_t now_nsec(void) {
  * message on stderr). */
 static long reply_count_ranges(const char *text, size_t len) {
         _cleanup_(varlink_reply_message_done) struct varlink_reply_message reply = {};
-        struct memrange_json_error error = {};
+        struct mj_error error = {};
         struct memrange_table *table = NULL;
         struct json_object *ranges;
         const char *detail = "";
@@ -170,7 +164,7 @@ static void *client_run(void *userdata) {
 
         pthread_barrier_wait(&start_barrier);
         for (;;) {
-                uint64_t t0 = now_nsec(), t1;
+                uint64_t t0 = now_nsec(CLOCK_MONOTONIC), t1;
                 char *text;
                 size_t len;
                 int r;
@@ -178,7 +172,7 @@ static void *client_run(void *userdata) {
                 if (t0 >= deadline)
                         break;
                 r = conn_call(&c->conn, &text, &len);
-                t1 = now_nsec();
+                t1 = now_nsec(CLOCK_MONOTONIC);
                 if (r < 0) {
                         c->failure = r;
                         break;
@@ -224,7 +218,7 @@ static void *staller_run(void *userdata) {
         while (!atomic_load(&stop_stalling)) {
                 ssize_t k;
 
-                if (slice_nsec > 0 && set_at(now_nsec()) == SET_QUIET) {
+                if (slice_nsec > 0 && set_at(now_nsec(CLOCK_MONOTONIC)) == SET_QUIET) {
                         conn_close(&c);
                         sent = 0;
                         gone = false;
@@ -257,7 +251,7 @@ static void *staller_run(void *userdata) {
                         break;
                 }
                 if (s->cutoffs++ == 0)
-                        s->first_cutoff = now_nsec() - start_time;
+                        s->first_cutoff = now_nsec(CLOCK_MONOTONIC) - start_time;
                 conn_close(&c);
                 sent = 0;
                 gone = !s->reconnect;
@@ -449,7 +443,7 @@ int main(int argc, char **argv) {
         if (o.stall && pthread_create(&staller.thread, NULL, staller_run, &staller) != 0)
                 return EXIT_FAILURE;
 
-        start_time = now_nsec();
+        start_time = now_nsec(CLOCK_MONOTONIC);
         deadline = start_time + (uint64_t) (o.duration * 1e9);
         if (o.alternate > 0)
                 slice_nsec = (uint64_t) (o.duration * 1e9) / (2 * o.alternate);

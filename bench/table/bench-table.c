@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "macro.h"
+#include "time-util.h"
 #include "memrange.h"
 #include "sorted-array.h"
 
@@ -53,10 +54,7 @@ struct op {
 };
 
 static double now(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+        return (double) now_nsec(CLOCK_MONOTONIC) / 1e9;
 }
 
 static void check(int r, const char *what) {

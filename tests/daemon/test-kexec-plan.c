@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kdump-cmdline.h"
+#include "config.h"
 #include "kexec-plan.h"
 #include "test-util.h"
 
@@ -42,7 +43,7 @@ static void plan_for(struct memrange_ctx *ctx, const char *conf, struct kexec_pl
         config_init(&c);
         assert_int_equal(config_parse(&c, "memranged.conf", conf), 0);
         assert_int_equal(kexec_plan_build(&(const struct kexec_plan_input) {
-                                                  .config = &c,
+                                                  .kdump = &c.kdump,
                                                   .config_name = "memranged.conf",
                                                   .ctx = ctx,
                                                   .release = RELEASE,

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "kexec-run.h"
 #include "reload-loop.h"
 #include "reload-test-util.h"
@@ -336,10 +337,6 @@ static int render(void *userdata, char **ret_text, size_t *ret_len) {
         return 0;
 }
 
-static void no_reply(struct varlink_call *call, const struct reload_outcome *outcome, void *userdata) {
-        fail_msg("no Reload call was made");
-}
-
 static void on_idle(void *userdata) {
         struct loop_test *t = userdata;
         const struct reload_attempt *a = &reload_loop_engine(t->loop)->last;
@@ -353,7 +350,7 @@ static void on_idle(void *userdata) {
         t->idle++;
 }
 
-static const struct reload_loop_ops ops = { .render = render, .reply = no_reply, .idle = on_idle };
+static const struct reload_loop_ops ops = { .render = render, .idle = on_idle };
 
 /* A loop whose plan is Mode=command with @command (memranged.conf's path). */
 static void loop_new(struct loop_test *t, struct scratch *root, const char *command) {
@@ -367,7 +364,7 @@ static void loop_new(struct loop_test *t, struct scratch *root, const char *comm
         snprintf(conf, sizeof(conf), "[Kdump]\nMode=command\nCommand=%s\nMaxBackoffSec=4s\n", command);
         assert_int_equal(config_parse(&c, "memranged.conf", conf), 0);
         ctx = scratch_ctx(root);
-        assert_int_equal(kexec_plan_build(&(const struct kexec_plan_input) { .config = &c, .config_name = "t",
+        assert_int_equal(kexec_plan_build(&(const struct kexec_plan_input) { .kdump = &c.kdump, .config_name = "t",
                                                                               .ctx = ctx, .release = "6.1" },
                                           &plan),
                          0);
@@ -458,6 +455,50 @@ static void loop_retries_a_failed_reload_after_its_backoff(void **state) {
         scratch_free(&root);
 }
 
+/* What one waiter of reload_loop_request() was told. */
+struct waiter {
+        unsigned calls;
+        bool got_outcome, attempted, success;
+};
+
+static void on_waiter_done(const struct reload_outcome *outcome, void *userdata) {
+        struct waiter *w = userdata;
+
+        w->calls++;
+        w->got_outcome = outcome != NULL;
+        if (outcome) {
+                w->attempted = outcome->attempted;
+                w->success = outcome->attempt && outcome->attempt->success;
+        }
+}
+
+static void loop_tells_waiters_the_outcome_unless_they_cancel(void **state) {
+        struct waiter told = {}, cancelled = {}, unanswered = {};
+        struct reload_wait *h_told, *h_cancelled, *h_unanswered;
+        struct scratch root;
+        struct loop_test t;
+
+        scratch_init(&root);
+        loop_new(&t, &root, "true");
+        (void) reload_loop_observe(t.loop, 1, ranges_to(512 * MiB), 1, 0);
+        assert_int_equal(reload_loop_request(t.loop, true, on_waiter_done, &told, &h_told), 0);
+        assert_int_equal(reload_loop_request(t.loop, true, on_waiter_done, &cancelled, &h_cancelled), 0);
+        assert_non_null(h_told);
+        assert_null(reload_wait_cancel(h_cancelled));
+        loop_run_until(&t, 1);
+        assert_int_equal(told.calls, 1);
+        assert_true(told.got_outcome && told.attempted && told.success);
+        assert_int_equal(cancelled.calls, 0);
+        /* Waiting when the loop goes: told, without an outcome. */
+        assert_int_equal(reload_loop_request(t.loop, true, on_waiter_done, &unanswered, &h_unanswered), 0);
+        assert_int_equal(unanswered.calls, 0);
+        loop_free(&t);
+        assert_int_equal(unanswered.calls, 1);
+        assert_false(unanswered.got_outcome);
+        assert_int_equal(told.calls, 1);
+        scratch_free(&root);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(exit_status_and_the_output_tail_are_captured),
@@ -471,6 +512,7 @@ int main(void) {
                 cmocka_unit_test(without_privileges_the_child_runs_plainly_and_says_why),
                 cmocka_unit_test(loop_runs_one_reload_per_change_with_the_generation_in_its_environment),
                 cmocka_unit_test(loop_retries_a_failed_reload_after_its_backoff),
+                cmocka_unit_test(loop_tells_waiters_the_outcome_unless_they_cancel),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -587,6 +587,47 @@ static void test_block_details_read_on_demand_once_per_rebuild(void **state) {
         scratch_free(&sc);
 }
 
+/* The reconcile of a rebuild gives the generation's dump ranges once:
+ * asked for the automatic policy (or what it resolves to) the state
+ * copies them, asked for another it computes. */
+static void dump_ranges_come_from_the_rebuilds_reconcile(void **state) {
+        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = fixture_ctx("x86_64-6.1-dimm/hotplug");
+        _cleanup_(state_freep) struct state *s = NULL;
+        _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *automatic = NULL, *resolved = NULL,
+                                                                           *kernel = NULL, *expected = NULL;
+        struct rebuild_work cpus = { .cpus_changed = true };
+        const struct memrange_dump_ranges *held;
+        enum memrange_dump_policy other;
+
+        assert_int_equal(state_new(ctx, &s), 0);
+        assert_int_equal(state_dump_ranges(s, MEMRANGE_DUMP_AUTO, MEMRANGE_ARCH_UNKNOWN, &automatic), -ENODATA);
+        assert_int_equal(state_rebuild(s, NULL, CHANGE_STARTUP, 1), 1);
+        held = s->dump_ranges;
+        assert_non_null(held);
+        assert_int_equal(held->policy, memrange_dump_policy_resolve(s->sources, MEMRANGE_ARCH_UNKNOWN,
+                                                                    MEMRANGE_DUMP_AUTO));
+        other = held->policy == MEMRANGE_DUMP_KERNEL ? MEMRANGE_DUMP_KEXEC_TOOLS_X86 : MEMRANGE_DUMP_KERNEL;
+
+        assert_int_equal(state_dump_ranges(s, MEMRANGE_DUMP_AUTO, MEMRANGE_ARCH_UNKNOWN, &automatic), 0);
+        assert_ptr_not_equal(automatic, held);
+        assert_int_equal(memrange_dump_ranges_compute(ctx, s->table, s->sources, MEMRANGE_DUMP_AUTO,
+                                                      MEMRANGE_ARCH_UNKNOWN, &expected),
+                         0);
+        assert_true(memrange_dump_ranges_equal(automatic, expected));
+        assert_int_equal(automatic->policy, expected->policy);
+        assert_int_equal(state_dump_ranges(s, held->policy, MEMRANGE_ARCH_X86_64, &resolved), 0);
+        assert_true(memrange_dump_ranges_equal(resolved, held));
+        assert_int_equal(state_dump_ranges(s, other, MEMRANGE_ARCH_UNKNOWN, &kernel), 0);
+        assert_int_equal(kernel->policy, other);
+        assert_false(memrange_dump_ranges_equal(kernel, held));
+
+        /* A rebuild that leaves the table as it was still brings the
+         * ranges of its own reconcile (their CPUs follow the crash state). */
+        assert_int_equal(state_rebuild(s, &cpus, CHANGE_UEVENT, 2), 0);
+        assert_non_null(s->dump_ranges);
+        assert_true(memrange_dump_ranges_equal(s->dump_ranges, expected));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_diff_of_equal_tables_is_empty),
@@ -600,6 +641,7 @@ int main(void) {
                 cmocka_unit_test(test_layout_rebuild_drops_a_named_block_that_vanished),
                 cmocka_unit_test(test_layout_rebuild_ignores_an_added_block_not_on_disk),
                 cmocka_unit_test(test_layout_rebuild_escalates_on_a_new_block_size_or_a_bad_block),
+                cmocka_unit_test(dump_ranges_come_from_the_rebuilds_reconcile),
                 cmocka_unit_test(test_layout_change_and_lost_events_rescan_everything),
                 cmocka_unit_test(test_block_details_read_on_demand_once_per_rebuild),
         };

@@ -13,6 +13,7 @@
 #include "test-util.h"
 #include "varlink-client.h"
 #include "varlink.h"
+#include "time-util.h"
 
 #define SECOND (1000u * 1000u)
 /* The bound of calls whose timing is not the point: generous, since the
@@ -35,7 +36,7 @@ static int method_count(struct varlink_call *call, struct json_object *params, v
         struct child_state *st = userdata;
         struct json_object *p = json_object_new_object();
 
-        if (varlink_json_add(p, "count", json_object_new_int64(++st->counter)) < 0) {
+        if (mj_add(p, "count", json_object_new_int64(++st->counter)) < 0) {
                 json_object_put(p);
                 return -ENOMEM;
         }
@@ -47,7 +48,7 @@ static int method_peek(struct varlink_call *call, struct json_object *params, vo
         struct child_state *st = userdata;
         struct json_object *p = json_object_new_object();
 
-        if (varlink_json_add(p, "count", json_object_new_int64(st->counter)) < 0) {
+        if (mj_add(p, "count", json_object_new_int64(st->counter)) < 0) {
                 json_object_put(p);
                 return -ENOMEM;
         }
@@ -59,7 +60,7 @@ static int method_stream(struct varlink_call *call, struct json_object *params, 
                 struct json_object *p = json_object_new_object();
                 int r;
 
-                if (varlink_json_add(p, "index", json_object_new_int(k)) < 0) {
+                if (mj_add(p, "index", json_object_new_int(k)) < 0) {
                         json_object_put(p);
                         return -ENOMEM;
                 }
@@ -90,7 +91,12 @@ static const struct varlink_method client_test_methods[] = {
 
 static const struct varlink_interface client_test_interface = {
         .name = "org.example.client",
-        .description = "interface org.example.client\n",
+        .description = "interface org.example.client\n"
+                       "method Quit() -> ()\n"
+                       "method Count() -> (count: int)\n"
+                       "method Peek() -> (count: int)\n"
+                       "method Stream() -> (index: int)\n"
+                       "method Hang() -> ()\n",
         .methods = client_test_methods,
 };
 
@@ -126,13 +132,6 @@ struct group {
         pid_t child;
 };
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
-
 /* One call with the generous timeout. */
 static int call_one(const char *path, const char *method, struct json_object **ret_params,
                     char **ret_error) {
@@ -141,7 +140,7 @@ static int call_one(const char *path, const char *method, struct json_object **r
 
 static int group_setup(void **state) {
         struct group *g = calloc(1, sizeof(*g));
-        uint64_t deadline = now_usec() + 10u * SECOND;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + 10u * SECOND;
 
         assert_non_null(g);
         scratch_init(&g->dir);
@@ -163,7 +162,7 @@ static int group_setup(void **state) {
                         break;
                 }
                 assert_true(r == -ENOENT || r == -ECONNREFUSED);
-                assert_true(now_usec() < deadline);
+                assert_true(now_usec(CLOCK_MONOTONIC) < deadline);
                 usleep(10000);
         }
         *state = g;
@@ -260,7 +259,7 @@ static void callback_can_stop_a_stream(void **state) {
 
 /* Until Peek says @count (10 s at most). */
 static void wait_for_count(const struct group *g, int count) {
-        uint64_t deadline = now_usec() + 10u * SECOND;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + 10u * SECOND;
 
         for (;;) {
                 _cleanup_(json_object_putp) struct json_object *p = NULL;
@@ -273,7 +272,7 @@ static void wait_for_count(const struct group *g, int count) {
                 if (json_object_get_int(v) == count)
                         return;
                 assert_true(json_object_get_int(v) < count);
-                assert_true(now_usec() < deadline);
+                assert_true(now_usec(CLOCK_MONOTONIC) < deadline);
                 usleep(10000);
         }
 }
@@ -301,12 +300,12 @@ static void missing_reply_times_out(void **state) {
         struct group *g = *state;
         struct json_object *p = NULL;
         char *error = NULL;
-        uint64_t start = now_usec(), elapsed;
+        uint64_t start = now_usec(CLOCK_MONOTONIC), elapsed;
 
         assert_int_equal(varlink_client_call_one(g->path, "org.example.client.Hang", NULL, 200u * 1000u, &p,
                                                  &error),
                          -ETIMEDOUT);
-        elapsed = now_usec() - start;
+        elapsed = now_usec(CLOCK_MONOTONIC) - start;
         assert_true(elapsed >= 200u * 1000u);
         assert_true(elapsed < 3u * SECOND);
         assert_null(p);

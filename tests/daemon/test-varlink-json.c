@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The varlink message layer: strict JSON, typed parameters, framing,
- * envelopes and names. */
+/* The varlink message layer: strict JSON, typed members, the builder,
+ * framing, envelopes and names. */
 #include <errno.h>
 #include <string.h>
 
@@ -43,11 +43,11 @@ static void json_accepts_integer_extremes_and_unicode(void **state) {
                                "\"s\":\"\\u00e9\xc3\xa9\\n\"}",
                                64, &o),
                          0);
-        assert_int_equal(varlink_json_get_uint64(o, "u", &u), 1);
+        assert_int_equal(mj_get_u64(o, "u", false, &u, NULL), 1);
         assert_true(u == UINT64_MAX);
-        assert_int_equal(varlink_json_get_int64(o, "i", &i), 1);
+        assert_int_equal(mj_get_i64(o, "i", false, &i, NULL), 1);
         assert_true(i == INT64_MIN);
-        assert_int_equal(varlink_json_get_string(o, "s", &s), 1);
+        assert_int_equal(mj_get_string(o, "s", false, &s, NULL), 1);
         assert_string_equal(s, "\xc3\xa9\xc3\xa9\n");
 }
 
@@ -88,6 +88,65 @@ static void json_rejects_nul_inside_the_text(void **state) {
         assert_null(o);
 }
 
+static void json_builds_the_tree_json_c_would(void **state) {
+        _cleanup_(json_object_putp) struct json_object *o = NULL;
+        struct json_object *v = NULL;
+        const char *s = NULL;
+
+        assert_int_equal(parse("{\"a\":1,\"b\":[],\"a\":2,\"big\":9223372036854775808,\"neg\":-0,"
+                               "\"d\":1E5,\"e\":\"\\ud83d\\ude00\\/\\b\\f\\r\\t\\\"\\\\\",\"nul\":\"x\\u0000y\"}",
+                               64, &o),
+                         0);
+        /* A repeated name replaces the value where the name first was. */
+        assert_string_equal(varlink_json_to_string(o, NULL),
+                            "{\"a\":2,\"b\":[],\"big\":9223372036854775808,\"neg\":0,\"d\":1E5,"
+                            "\"e\":\"\xf0\x9f\x98\x80/\\b\\f\\r\\t\\\"\\\\\",\"nul\":\"x\\u0000y\"}");
+        assert_true(json_object_object_get_ex(o, "big", &v));
+        assert_true(json_object_get_uint64(v) == UINT64_C(9223372036854775808));
+        assert_true(json_object_object_get_ex(o, "d", &v));
+        assert_true(json_object_is_type(v, json_type_double));
+        assert_true(json_object_get_double(v) == 1e5);
+        assert_true(json_object_object_get_ex(o, "nul", &v));
+        assert_int_equal(json_object_get_string_len(v), 3);
+        assert_int_equal(mj_get_string(o, "e", false, &s, NULL), 1);
+        assert_string_equal(s, "\xf0\x9f\x98\x80/\b\f\r\t\"\\");
+}
+
+static void json_rejects_bad_escapes_and_structure(void **state) {
+        assert_rejected("{\"a\":\"\\q\"}");
+        assert_rejected("{\"a\":\"\\u12\"}");
+        assert_rejected("{\"a\":\"\\ud800\"}");
+        assert_rejected("{\"a\":\"\\udc00\\ud800\"}");
+        assert_rejected("{\"\\u0000\":1}");
+        assert_rejected("{\"a\"}");
+        assert_rejected("{\"a\":}");
+        assert_rejected("{\"a\"::1}");
+        assert_rejected("{1:2}");
+        assert_rejected("{\"a\":1\"b\":2}");
+        assert_rejected("{\"a\":[,1]}");
+        assert_rejected("{\"a\":[1,]}");
+        assert_rejected("{\"a\":[1}");
+        assert_rejected("{\"a\":1]");
+        assert_rejected("{\"a\":1}}");
+        assert_rejected("{\"a\":\"x");
+        assert_rejected("{\"a\":nulll}");
+        assert_rejected("{\"a\":True}");
+        assert_rejected("{\"a\":--1}");
+        assert_rejected("{\"a\":1e-}");
+        assert_rejected("{\"a\":-1e400}");
+}
+
+static void json_counts_values_as_it_builds_them(void **state) {
+        _cleanup_(json_object_putp) struct json_object *o = NULL;
+        struct json_object *none = NULL;
+        const char *text = "{\"a\":[1,2],\"b\":{}}"; /* 7 values, names included */
+
+        assert_int_equal(varlink_json_parse_limited(text, strlen(text), 64, 7, &o, NULL), 0);
+        assert_int_equal(varlink_json_parse_limited(text, strlen(text), 64, 6, &none, NULL), -E2BIG);
+        assert_null(none);
+        assert_int_equal(varlink_json_parse(text, strlen(text), VARLINK_JSON_MAX_DEPTH + 1, &none, NULL), -EINVAL);
+}
+
 /* Writes {"a":[[...]]} with @containers nested containers in total. */
 static const char *nested(char *buf, size_t size, unsigned containers) {
         size_t n = containers - 1, p;
@@ -118,39 +177,94 @@ static void getters_return_value_absent_or_wrong_type(void **state) {
         int64_t i = 7;
         uint64_t u = 7;
         bool b = false;
+        struct mj_error error;
 
         assert_int_equal(parse("{\"s\":\"x\",\"n\":null,\"i\":-5,\"big\":9223372036854775808,"
                                "\"d\":1.0,\"b\":true,\"arr\":[1],\"obj\":{},\"nul\":\"a\\u0000b\"}",
                                64, &o),
                          0);
-        assert_int_equal(varlink_json_get_string(o, "s", &s), 1);
+        assert_int_equal(mj_get_string(o, "s", false, &s, NULL), 1);
         assert_string_equal(s, "x");
-        assert_int_equal(varlink_json_get_string(o, "missing", &s), 0);
-        assert_int_equal(varlink_json_get_string(o, "n", &s), 0);
+        assert_int_equal(mj_get_string(o, "missing", false, &s, NULL), 0);
+        assert_int_equal(mj_get_string(o, "n", false, &s, NULL), 0);
         assert_string_equal(s, "x");
-        assert_int_equal(varlink_json_get_string(o, "i", &s), -EINVAL);
-        assert_int_equal(varlink_json_get_string(o, "nul", &s), -EINVAL);
+        assert_int_equal(mj_get_string(o, "i", false, &s, NULL), -EBADMSG);
+        assert_int_equal(mj_get_string(o, "nul", false, &s, NULL), -EBADMSG);
 
-        assert_int_equal(varlink_json_get_int64(o, "i", &i), 1);
+        assert_int_equal(mj_get_i64(o, "i", false, &i, NULL), 1);
         assert_int_equal(i, -5);
-        assert_int_equal(varlink_json_get_int64(o, "big", &i), -EINVAL);
-        assert_int_equal(varlink_json_get_int64(o, "d", &i), -EINVAL);
-        assert_int_equal(varlink_json_get_int64(o, "s", &i), -EINVAL);
+        assert_int_equal(mj_get_i64(o, "big", false, &i, NULL), -EBADMSG);
+        assert_int_equal(mj_get_i64(o, "d", false, &i, NULL), -EBADMSG);
+        assert_int_equal(mj_get_i64(o, "s", false, &i, NULL), -EBADMSG);
         assert_int_equal(i, -5);
 
-        assert_int_equal(varlink_json_get_uint64(o, "big", &u), 1);
+        assert_int_equal(mj_get_u64(o, "big", false, &u, NULL), 1);
         assert_true(u == 9223372036854775808u);
-        assert_int_equal(varlink_json_get_uint64(o, "i", &u), -EINVAL);
-        assert_int_equal(varlink_json_get_uint64(o, "d", &u), -EINVAL);
+        assert_int_equal(mj_get_u64(o, "i", false, &u, NULL), -EBADMSG);
+        assert_int_equal(mj_get_u64(o, "d", false, &u, NULL), -EBADMSG);
 
-        assert_int_equal(varlink_json_get_bool(o, "b", &b), 1);
+        assert_int_equal(mj_get_bool(o, "b", false, &b, NULL), 1);
         assert_true(b);
-        assert_int_equal(varlink_json_get_bool(o, "i", &b), -EINVAL);
-        assert_int_equal(varlink_json_get_array(o, "arr", &arr), 1);
+        assert_int_equal(mj_get_bool(o, "i", false, &b, NULL), -EBADMSG);
+        assert_int_equal(mj_get_array(o, "arr", false, &arr, NULL), 1);
         assert_int_equal(json_object_array_length(arr), 1);
-        assert_int_equal(varlink_json_get_array(o, "obj", &arr), -EINVAL);
-        assert_int_equal(varlink_json_get_object(o, "obj", &obj), 1);
-        assert_int_equal(varlink_json_get_object(NULL, "obj", &obj), 0);
+        assert_int_equal(mj_get_array(o, "obj", false, &arr, NULL), -EBADMSG);
+        assert_int_equal(mj_get_object(o, "obj", false, &obj, NULL), 1);
+        assert_int_equal(mj_get_object(NULL, "obj", false, &obj, NULL), 0);
+        /* Required: absent and null fail, naming the member. */
+        assert_int_equal(mj_get_string(o, "n", true, &s, &error), -EBADMSG);
+        assert_string_equal(error.path, "n");
+        assert_int_equal(mj_get_u64(NULL, "u", true, &u, &error), -EBADMSG);
+        assert_string_equal(error.path, "u");
+        /* Members of something that is not an object. */
+        assert_int_equal(mj_get_bool(arr, "b", false, &b, &error), -EBADMSG);
+        assert_string_equal(error.reason, "expected an object");
+        assert_int_equal(mj_get_string(o, "nul", false, &s, &error), -EBADMSG);
+        assert_string_equal(error.path, "nul");
+        assert_string_equal(s, "x");
+}
+
+static void builder_keeps_its_first_error(void **state) {
+        _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+        struct json_object *array = NULL;
+        struct mj_builder b = mj_builder_on(o), member = mj_builder_on(json_object_new_object());
+
+        mj_build_u64(&b, "u", 1);
+        mj_build_string(&b, "s", "x");
+        mj_build_null(&b, "n");
+        mj_build_u64(&member, "m", 2);
+        mj_build_object(&b, "o", &member);
+        assert_null(member.object);
+        assert_int_equal(b.error, 0);
+        assert_string_equal(varlink_json_to_string(o, NULL), "{\"u\":1,\"s\":\"x\",\"n\":null,\"o\":{\"m\":2}}");
+
+        /* The failure of an encoder sticks; later members are dropped. */
+        array = json_object_new_array();
+        mj_build_encoded(&b, "lost", -EIO, &array);
+        assert_null(array);
+        assert_int_equal(b.error, -EIO);
+        mj_build_bool(&b, "late", true);
+        mj_build(&b, "late2", json_object_new_int(1));
+        mj_build_result(&b, -ENOMEM);
+        assert_int_equal(b.error, -EIO);
+        assert_string_equal(varlink_json_to_string(o, NULL), "{\"u\":1,\"s\":\"x\",\"n\":null,\"o\":{\"m\":2}}");
+}
+
+static void builder_reports_a_failed_allocation(void **state) {
+        _cleanup_(json_object_putp) struct json_object *o = json_object_new_object();
+        struct mj_builder none = mj_builder_on(NULL), b = mj_builder_on(o), member = mj_builder_on(json_object_new_object());
+
+        assert_int_equal(none.error, -ENOMEM);
+        mj_build_u64(&none, "u", 1); /* nothing to add to, nothing leaks */
+        mj_build(&b, "null", NULL);
+        assert_int_equal(b.error, -ENOMEM);
+
+        /* A member that failed is freed and its error handed up. */
+        b = mj_builder_on(o);
+        mj_build_result(&member, -EINVAL);
+        mj_build_object(&b, "m", &member);
+        assert_int_equal(b.error, -EINVAL);
+        assert_false(json_object_object_get_ex(o, "m", NULL));
 }
 
 static void unknown_key_is_reported_by_name(void **state) {
@@ -255,7 +369,7 @@ static void call_envelope_fields_and_defaults(void **state) {
         text = "{\"method\":\"a.b.C\",\"parameters\":{\"a\":4},\"oneway\":true}";
         assert_int_equal(varlink_call_message_parse(text, strlen(text), 64, &m, NULL, NULL), 0);
         assert_true(m.oneway);
-        assert_int_equal(varlink_json_get_int64(m.parameters, "a", &a), 1);
+        assert_int_equal(mj_get_i64(m.parameters, "a", false, &a, NULL), 1);
         assert_int_equal(a, 4);
         varlink_call_message_done(&m);
 }
@@ -293,7 +407,7 @@ static void reply_envelope_error_and_continues(void **state) {
         assert_int_equal(varlink_reply_message_parse(text, strlen(text), 64, &m, NULL), 0);
         assert_string_equal(m.error, "org.varlink.service.MethodNotFound");
         assert_false(m.continues);
-        assert_int_equal(varlink_json_get_string(m.parameters, "method", &method), 1);
+        assert_int_equal(mj_get_string(m.parameters, "method", false, &method, NULL), 1);
         assert_string_equal(method, "x.y.Z");
         varlink_reply_message_done(&m);
 
@@ -334,8 +448,13 @@ int main(void) {
                 cmocka_unit_test(json_rejects_what_json_c_would_let_through),
                 cmocka_unit_test(json_rejects_malformed_and_non_objects),
                 cmocka_unit_test(json_rejects_nul_inside_the_text),
+                cmocka_unit_test(json_builds_the_tree_json_c_would),
+                cmocka_unit_test(json_rejects_bad_escapes_and_structure),
+                cmocka_unit_test(json_counts_values_as_it_builds_them),
                 cmocka_unit_test(json_depth_limit_counts_nested_containers),
                 cmocka_unit_test(getters_return_value_absent_or_wrong_type),
+                cmocka_unit_test(builder_keeps_its_first_error),
+                cmocka_unit_test(builder_reports_a_failed_allocation),
                 cmocka_unit_test(unknown_key_is_reported_by_name),
                 cmocka_unit_test(frame_splits_two_messages_from_one_read),
                 cmocka_unit_test(frame_rejects_a_message_longer_than_the_limit),

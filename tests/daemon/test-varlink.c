@@ -220,7 +220,7 @@ static void kept_call_streams_later_and_holds_back_pipelined_calls(void **state)
 
         for (int k = 0; k < 2; k++) {
                 p = json_object_new_object();
-                assert_int_equal(varlink_json_add(p, "event", json_object_new_string("changed")), 0);
+                assert_int_equal(mj_add(p, "event", json_object_new_string("changed")), 0);
                 assert_int_equal(varlink_call_reply_continues(fx.kept, p), 0);
                 reply = client_recv(&fx, &c);
                 assert_string_equal(member_string(params_of(reply), "event"), "changed");

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "varlink-test-util.h"
+#include "time-util.h"
 
 #define WAIT_USEC (5u * 1000u * 1000u)
 #define STEP_USEC (2u * 1000u)
@@ -32,7 +33,7 @@ const char test_idl[] =
 static int reply_int(struct varlink_call *call, const char *key, int64_t value) {
         struct json_object *p = json_object_new_object();
 
-        assert_int_equal(varlink_json_add(p, key, json_object_new_int64(value)), 0);
+        assert_int_equal(mj_add(p, key, json_object_new_int64(value)), 0);
         return varlink_call_reply(call, p);
 }
 
@@ -43,9 +44,9 @@ static int method_add(struct varlink_call *call, struct json_object *params, voi
 
         if (unknown)
                 return varlink_call_error_invalid_parameter(call, unknown);
-        if (varlink_json_get_int64(params, "a", &a) <= 0)
+        if (mj_get_i64(params, "a", false, &a, NULL) <= 0)
                 return varlink_call_error_invalid_parameter(call, "a");
-        if (varlink_json_get_int64(params, "b", &b) <= 0)
+        if (mj_get_i64(params, "b", false, &b, NULL) <= 0)
                 return varlink_call_error_invalid_parameter(call, "b");
         return reply_int(call, "sum", a + b);
 }
@@ -59,12 +60,12 @@ static int method_count(struct varlink_call *call, struct json_object *params, v
 static int method_stream(struct varlink_call *call, struct json_object *params, void *userdata) {
         int64_t count = 0;
 
-        if (varlink_json_get_int64(params, "count", &count) <= 0 || count < 1)
+        if (mj_get_i64(params, "count", false, &count, NULL) <= 0 || count < 1)
                 return varlink_call_error_invalid_parameter(call, "count");
         for (int64_t k = 0; k < count - 1; k++) {
                 struct json_object *p = json_object_new_object();
 
-                assert_int_equal(varlink_json_add(p, "index", json_object_new_int64(k)), 0);
+                assert_int_equal(mj_add(p, "index", json_object_new_int64(k)), 0);
                 assert_int_equal(varlink_call_reply_continues(call, p), 0);
         }
         return reply_int(call, "index", count - 1);
@@ -91,25 +92,25 @@ static int method_big(struct varlink_call *call, struct json_object *params, voi
         struct json_object *p;
         int64_t size = 0;
 
-        assert_int_equal(varlink_json_get_int64(params, "size", &size), 1);
+        assert_int_equal(mj_get_i64(params, "size", false, &size, NULL), 1);
         data = malloc((size_t) size);
         assert_non_null(data);
         memset(data, 'z', (size_t) size);
         p = json_object_new_object();
-        assert_int_equal(varlink_json_add(p, "data", json_object_new_string_len(data, (int) size)), 0);
+        assert_int_equal(mj_add(p, "data", json_object_new_string_len(data, (int) size)), 0);
         return varlink_call_reply(call, p);
 }
 
 static int method_whoami(struct varlink_call *call, struct json_object *params, void *userdata) {
         struct json_object *p = json_object_new_object();
 
-        assert_int_equal(varlink_json_add(p, "uid", json_object_new_int64(varlink_call_peer_uid(call))), 0);
-        assert_int_equal(varlink_json_add(p, "gid", json_object_new_int64(varlink_call_peer_gid(call))), 0);
-        assert_int_equal(varlink_json_add(p, "pid", json_object_new_int64(varlink_call_peer_pid(call))), 0);
-        assert_int_equal(varlink_json_add(p, "in_gid", json_object_new_boolean(
+        assert_int_equal(mj_add(p, "uid", json_object_new_int64(varlink_call_peer_uid(call))), 0);
+        assert_int_equal(mj_add(p, "gid", json_object_new_int64(varlink_call_peer_gid(call))), 0);
+        assert_int_equal(mj_add(p, "pid", json_object_new_int64(varlink_call_peer_pid(call))), 0);
+        assert_int_equal(mj_add(p, "in_gid", json_object_new_boolean(
                                 varlink_call_peer_in_group(call, getgid()))), 0);
         /* A group nobody on a test machine is in. */
-        assert_int_equal(varlink_json_add(p, "in_other", json_object_new_boolean(
+        assert_int_equal(mj_add(p, "in_other", json_object_new_boolean(
                                 varlink_call_peer_in_group(call, 3999999))), 0);
         return varlink_call_reply(call, p);
 }
@@ -173,13 +174,6 @@ void pump(struct fx *fx, unsigned iterations) {
                 assert_true(sd_event_run(fx->event, 0) >= 0);
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
-}
-
 /* ---- raw clients ---- */
 
 void client_open(struct fx *fx, struct client *c) {
@@ -202,7 +196,7 @@ void client_close(struct client *c) {
 
 int client_write(struct fx *fx, struct client *c, const void *data, size_t len) {
         const char *p = data;
-        uint64_t deadline = now_usec() + WAIT_USEC;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + WAIT_USEC;
 
         while (len > 0) {
                 ssize_t k = send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -210,7 +204,7 @@ int client_write(struct fx *fx, struct client *c, const void *data, size_t len) 
                 if (k < 0) {
                         if (errno != EAGAIN)
                                 return -errno;
-                        assert_true(now_usec() < deadline);
+                        assert_true(now_usec(CLOCK_MONOTONIC) < deadline);
                         assert_true(sd_event_run(fx->event, STEP_USEC) >= 0);
                         continue;
                 }
@@ -225,7 +219,7 @@ void client_call(struct fx *fx, struct client *c, const char *json) {
 }
 
 struct json_object *client_recv_for(struct fx *fx, struct client *c, uint64_t wait_usec) {
-        uint64_t deadline = now_usec() + wait_usec;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + wait_usec;
 
         for (;;) {
                 char *msg, *space;
@@ -247,7 +241,7 @@ struct json_object *client_recv_for(struct fx *fx, struct client *c, uint64_t wa
                 if (k == 0 || errno == ECONNRESET)
                         return NULL;
                 assert_int_equal(errno, EAGAIN);
-                if (now_usec() >= deadline)
+                if (now_usec(CLOCK_MONOTONIC) >= deadline)
                         return NULL;
                 assert_true(sd_event_run(fx->event, STEP_USEC) >= 0);
         }
@@ -262,9 +256,9 @@ struct json_object *client_recv(struct fx *fx, struct client *c) {
 }
 
 bool client_sees_close(struct fx *fx, struct client *c) {
-        uint64_t deadline = now_usec() + WAIT_USEC;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + WAIT_USEC;
 
-        while (now_usec() < deadline) {
+        while (now_usec(CLOCK_MONOTONIC) < deadline) {
                 struct json_object *o = client_recv_for(fx, c, STEP_USEC * 10);
 
                 if (!o) {

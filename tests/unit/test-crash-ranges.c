@@ -683,6 +683,51 @@ static void reconcile_warns_when_the_arm64_dump_drops_kmem_ram(void **state) {
         scratch_free(&s);
 }
 
+static void assert_same_dump_ranges(const struct memrange_dump_ranges *a, const struct memrange_dump_ranges *b) {
+        assert_true(memrange_dump_ranges_equal(a, b));
+        assert_int_equal(a->policy, b->policy);
+        assert_int_equal(a->arch, b->arch);
+        assert_int_equal(a->n_excluded, b->n_excluded);
+        for (size_t i = 0; i < a->n_excluded; i++) {
+                assert_int_equal(a->excluded[i].start, b->excluded[i].start);
+                assert_int_equal(a->excluded[i].end, b->excluded[i].end);
+        }
+        assert_int_equal(a->cpus.n, b->cpus.n);
+        for (size_t i = 0; i < a->cpus.n; i++)
+                assert_int_equal(a->cpus.ids[i], b->cpus.ids[i]);
+}
+
+/* One computation per table: the ranges memrange_reconcile_dump() hands
+ * back are those of the automatic policy, its findings memrange_reconcile()'s. */
+static void reconcile_hands_back_the_dump_ranges_of_its_finding(void **state) {
+        for (const char *const *f = all_fixtures; *f; f++) {
+                _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = fixture_ctx(*f);
+                _cleanup_(memrange_sources_freep) struct memrange_sources *sources = NULL;
+                _cleanup_(memrange_table_freep) struct memrange_table *table = NULL, *again = NULL;
+                _cleanup_(memrange_findings_freep) struct memrange_findings *findings = NULL, *plain = NULL;
+                _cleanup_(memrange_dump_ranges_freep) struct memrange_dump_ranges *held = NULL, *computed = NULL,
+                                                                                   *copy = NULL;
+
+                print_message("%s\n", *f);
+                assert_int_equal(memrange_sources_read(ctx, &sources), 0);
+                assert_int_equal(memrange_reconcile_dump(ctx, sources, &table, &findings, &held), 0);
+                assert_int_equal(memrange_reconcile(ctx, sources, &again, &plain), 0);
+                assert_int_equal(findings->n, plain->n);
+                for (size_t i = 0; i < findings->n; i++)
+                        assert_string_equal(findings->items[i].code, plain->items[i].code);
+                if (memrange_dump_ranges_compute(ctx, table, sources, MEMRANGE_DUMP_AUTO, MEMRANGE_ARCH_UNKNOWN,
+                                                 &computed) < 0) {
+                        assert_null(held);
+                        continue;
+                }
+                assert_non_null(held);
+                assert_same_dump_ranges(held, computed);
+                assert_int_equal(memrange_dump_ranges_dup(held, &copy), 0);
+                assert_ptr_not_equal(copy->ranges, held->ranges);
+                assert_same_dump_ranges(copy, held);
+        }
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(policy_and_arch_names_round_trip),
@@ -703,6 +748,7 @@ int main(void) {
                 cmocka_unit_test(more_than_32768_x86_ranges_are_rejected),
                 cmocka_unit_test(ppc64_leaves_out_the_devicetree_crash_region),
                 cmocka_unit_test(reconcile_warns_when_the_arm64_dump_drops_kmem_ram),
+                cmocka_unit_test(reconcile_hands_back_the_dump_ranges_of_its_finding),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,6 @@
 #include "memrange-json.h"
 #include "test-util.h"
 
-DEFINE_TRIVIAL_CLEANUP_FUNC(struct json_object *, json_object_put)
 
 #define MiB (UINT64_C(1) << 20)
 #define GiB (UINT64_C(1) << 30)
@@ -37,7 +36,7 @@ static void load_fixture(const char *name, struct memrange_ctx **ret_ctx, struct
 /* Expects @text to be refused by memrange_json_to_range with @path. */
 static void assert_range_refused(const char *text, const char *path) {
         _cleanup_(json_object_putp) struct json_object *o = parse(text);
-        struct memrange_json_error e = {};
+        struct mj_error e = {};
         struct memrange m = { .start = 7 };
 
         assert_int_equal(memrange_json_to_range(o, &m, &e), -EBADMSG);
@@ -203,7 +202,7 @@ static void test_table_refuses_overlapping_or_descending_ranges(void **state) {
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 _cleanup_(json_object_putp) struct json_object *o = parse(cases[i]);
                 struct memrange_table *t = NULL;
-                struct memrange_json_error e = {};
+                struct mj_error e = {};
 
                 assert_int_equal(memrange_json_to_table(o, &t, &e), -EBADMSG);
                 assert_null(t);
@@ -217,7 +216,7 @@ static void test_nested_error_path_names_the_array_element(void **state) {
                 parse("[{\"start\":0,\"end\":4095,\"size\":4096,\"type\":\"ram\",\"flags\":[],\"sources\":[]},"
                       " {\"start\":8192,\"end\":4095,\"size\":4096,\"type\":\"ram\",\"flags\":[],\"sources\":[]}]");
         struct memrange_list *list = NULL;
-        struct memrange_json_error e = {};
+        struct mj_error e = {};
 
         assert_int_equal(memrange_json_to_list(o, &list, &e), -EBADMSG);
         assert_null(list);
@@ -284,7 +283,7 @@ static void test_filter_selects_types_node_and_window(void **state) {
 static void assert_filter_refused(const char *params, const char *parameter, const char *reason_part) {
         _cleanup_(json_object_putp) struct json_object *p = parse(params);
         struct memrange_json_filter f = { .node = 42 };
-        struct memrange_json_error e = {};
+        struct mj_error e = {};
 
         assert_int_equal(memrange_json_filter_from_json(p, &f, &e), -EBADMSG);
         assert_string_equal(e.path, parameter);
@@ -371,7 +370,7 @@ static void test_fixture_blocks_round_trip(void **state) {
 static void assert_blocks_refused(const char *text, const char *path) {
         _cleanup_(json_object_putp) struct json_object *o = parse(text);
         struct memrange_blocks *b = NULL;
-        struct memrange_json_error e = {};
+        struct mj_error e = {};
 
         assert_int_equal(memrange_json_to_blocks(o, &b, &e), -EBADMSG);
         assert_null(b);
@@ -465,7 +464,7 @@ static void test_malformed_findings_are_refused(void **state) {
         for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
                 _cleanup_(json_object_putp) struct json_object *o = parse(cases[i].text);
                 struct memrange_findings *f = NULL;
-                struct memrange_json_error e = {};
+                struct mj_error e = {};
 
                 assert_int_equal(memrange_json_to_findings(o, &f, &e), -EBADMSG);
                 assert_null(f);
@@ -504,7 +503,7 @@ static void test_source_status_keeps_the_error_and_refuses_repeats(void **state)
         _cleanup_(json_object_putp) struct json_object *unknown = parse("[{\"name\":\"numa\",\"status\":\"fine\"}]");
         _cleanup_(memrange_sources_freep) struct memrange_sources *s = NULL;
         struct memrange_sources *bad = NULL;
-        struct memrange_json_error e = {};
+        struct mj_error e = {};
 
         assert_int_equal(memrange_json_to_sources_status(ok, &s, NULL), 0);
         assert_int_equal(s->status[0], MEMRANGE_SOURCE_ERROR);

@@ -978,16 +978,16 @@ static void severity_names_and_max_severity(void **state) {
         assert_int_equal(memrange_reconcile(NULL, NULL, NULL, NULL), -EINVAL);
 }
 
-/* The daemon reruns this on every hotplug: 100000 alternating blocks must
- * stay far from quadratic. */
-static void many_alternating_blocks_reconcile_quickly(void **state) {
+/* The daemon reruns this on every hotplug: 100000 alternating blocks give
+ * 100000 ranges, each with its own state and node. How fast is
+ * bench/table's and bench/daemon's to say; quadratic work would exceed the
+ * test's timeout. */
+static void many_alternating_blocks_reconcile(void **state) {
         enum { NBLOCKS = 100000 };
         const struct iomem_line line = { 0, 0, NBLOCKS * BLK128, RAM, 0, "System RAM" };
         _cleanup_(memrange_sources_freep) struct memrange_sources *s = new_sources();
         _cleanup_(freep) struct block_spec *specs = calloc(NBLOCKS, sizeof(*specs));
-        struct timespec t0, t1;
         struct result res;
-        double seconds;
 
         assert_non_null(specs);
         for (uint64_t i = 0; i < NBLOCKS; i++)
@@ -996,18 +996,12 @@ static void many_alternating_blocks_reconcile_quickly(void **state) {
                 };
         s->iomem = make_iomem(&line, 1);
         s->blocks = make_blocks(BLK128, specs, NBLOCKS);
-        clock_gettime(CLOCK_MONOTONIC, &t0);
         res = reconcile(s);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        seconds = (double) (t1.tv_sec - t0.tv_sec) + (double) (t1.tv_nsec - t0.tv_nsec) / 1e9;
-        printf("reconciled %d blocks in %.3f s\n", NBLOCKS, seconds);
 
         assert_int_equal(memrange_table_count(res.table), NBLOCKS);
         assert_int_equal(memrange_table_find(res.table, 1 * BLK128)->flags, MEMRANGE_F_OFFLINE);
         assert_int_equal(memrange_table_find(res.table, 50000 * BLK128)->nid, 1);
         assert_findings(res.findings, NULL, 0);
-        /* Quadratic work would take minutes here, even without valgrind. */
-        assert_true(seconds < 60);
         result_free(&res);
 }
 
@@ -1311,7 +1305,7 @@ int main(void) {
                 cmocka_unit_test(unreadable_sources_are_error_findings_with_the_reader_message),
                 cmocka_unit_test(findings_are_sorted_errors_first_then_by_address),
                 cmocka_unit_test(severity_names_and_max_severity),
-                cmocka_unit_test(many_alternating_blocks_reconcile_quickly),
+                cmocka_unit_test(many_alternating_blocks_reconcile),
                 cmocka_unit_test(sources_read_records_hidden_broken_and_absent_sources),
                 cmocka_unit_test(sources_read_of_a_fixture_finds_every_x86_source),
                 cmocka_unit_test(every_healthy_fixture_has_no_error_finding),

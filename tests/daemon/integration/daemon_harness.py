@@ -14,7 +14,7 @@ every daemon it started.
 Environment (set by tests/daemon/meson.build):
   MEMRANGED          the daemon binary
   MEMRANGE_FIXTURES  the fixture sysroots (read-only; tests copy them)
-  MEMRANGED_IDL      daemon/io.memranged.varlink
+  MEMRANGED_IDL      varlink/io.memranged.varlink
   MEMRANGED_WRAP     optional command prefix for the daemon, e.g.
                      "valgrind --error-exitcode=99 --leak-check=full"
 """

@@ -13,7 +13,8 @@ What is documented:
   - a message longer than 1 MiB (NUL excluded): disconnected, no reply;
   - a value of the wrong type or out of the parameter's range:
     io.memranged.InvalidParameter (org.varlink.service.InvalidParameter for
-    the service interface) naming the parameter; the connection stays;
+    the service interface, and for a parameter the method does not
+    declare) naming the parameter; the connection stays;
   - unprivileged callers: AddressesHidden from the methods carrying
     addresses, PermissionDenied from Rescan and Reload, GetStatus without
     the members that may quote files or commands.

@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Just enough of the varlink interface definition language to check the
-daemon's replies against daemon/io.memranged.varlink.
+daemon's replies against varlink/io.memranged.varlink.
 
 Parses "interface", "type", "method" and "error" declarations with struct,
 enum, optional (?), array ([]), map ([string]) and named types, and
 validates a JSON value against a type: every member the IDL requires is
 there with the right type, and no member is there that the IDL does not
-declare (the daemon must describe what it sends).
+declare (the daemon must describe what it sends). Also finds what
+sd-varlink refuses in an interface: a named type inside an anonymous
+struct.
 """
 import re
 
@@ -100,6 +102,42 @@ class Interface:
             return self._struct()
         self._next()
         return ("basic", t) if t in BASIC else ("ref", t)
+
+    # ---- what sd-varlink accepts ----
+
+    def anonymous_structs_with_named_types(self):
+        """Where an anonymous struct (the type of a member, not of a
+        declaration) holds a named type: sd-varlink (systemd 257) resolves
+        named types only in named structs and refuses such an interface
+        ("No target symbol for field ..."). A list of member paths."""
+        found = []
+
+        def holds_ref(typ):
+            kind, arg = typ
+            if kind == "ref":
+                return True
+            if kind in ("optional", "array", "map"):
+                return holds_ref(arg)
+            return False
+
+        def walk(typ, path, top):
+            kind, arg = typ
+            if kind in ("optional", "array", "map"):
+                walk(arg, path, False)
+            elif kind == "struct":
+                if not top and any(holds_ref(t) for t in arg.values()):
+                    found.append(path)
+                for name, t in arg.items():
+                    walk(t, f"{path}.{name}", False)
+
+        for name, typ in self.types.items():
+            walk(typ, name, True)
+        for name, (params, reply) in self.methods.items():
+            walk(params, f"{name} parameters", True)
+            walk(reply, f"{name} reply", True)
+        for name, typ in self.errors.items():
+            walk(typ, name, True)
+        return found
 
     # ---- validation ----
 

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* memrangectl, offline: the data the commands show, read from the kernel
+ * files under a sysroot and reconciled by the library (load.c chooses;
+ * load-online.c asks memranged instead). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memrangectl.h"
+
+/* True when no source at all could be read: nothing to show. */
+static bool nothing_readable(const struct memrange_sources *s) {
+        for (size_t i = 0; i < ELEMENTSOF(s->status); i++)
+                if (s->status[i] == MEMRANGE_SOURCE_OK || s->status[i] == MEMRANGE_SOURCE_HIDDEN)
+                        return false;
+        return true;
+}
+
+/* Names the first failing source, so "nothing readable" says why. */
+static void report_unreadable(const struct memrange_sources *s, const char *sysroot) {
+        for (size_t i = 0; i < ELEMENTSOF(s->status); i++)
+                if (s->status[i] == MEMRANGE_SOURCE_ERROR) {
+                        cli_error("%s: no kernel memory source could be read: %s", sysroot,
+                                  s->error[i] ? s->error[i] : "unreadable");
+                        return;
+                }
+        cli_error("%s: no kernel memory source found (not a Linux sysroot?)", sysroot);
+}
+
+int cli_data_load_offline(const struct cli_global *g, struct cli_data *ret) {
+        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = NULL;
+        _cleanup_(memrange_sources_freep) struct memrange_sources *sources = NULL;
+        _cleanup_(memrange_table_freep) struct memrange_table *table = NULL;
+        _cleanup_(memrange_findings_freep) struct memrange_findings *findings = NULL;
+        const char *sysroot = g->sysroot ?: "/";
+        char *sysroot_copy;
+        int r;
+
+        r = memrange_ctx_new(sysroot, &ctx);
+        if (r < 0) {
+                cli_error("cannot open sysroot %s: %s", sysroot, strerror(-r));
+                return r == -ENOMEM ? EXIT_FINDINGS : EXIT_NO_SOURCES;
+        }
+        /* The library never prints; we show its last error ourselves. */
+        memrange_ctx_set_log_fn(ctx, NULL, NULL);
+
+        r = memrange_sources_read(ctx, &sources);
+        if (r < 0) {
+                cli_error("reading %s: %s", sysroot, memrange_ctx_get_error(ctx) ?: strerror(-r));
+                return EXIT_FINDINGS;
+        }
+        if (nothing_readable(sources)) {
+                report_unreadable(sources, sysroot);
+                return EXIT_NO_SOURCES;
+        }
+
+        r = memrange_reconcile(ctx, sources, &table, &findings);
+        if (r < 0) {
+                cli_error("reconciling the sources of %s: %s", sysroot,
+                          memrange_ctx_get_error(ctx) ?: strerror(-r));
+                return EXIT_FINDINGS;
+        }
+
+        sysroot_copy = strdup(sysroot);
+        if (!sysroot_copy) {
+                cli_error("out of memory");
+                return EXIT_FINDINGS;
+        }
+        *ret = (struct cli_data) {
+                .ctx = TAKE_PTR(ctx),
+                .sysroot = sysroot_copy,
+                .sources = TAKE_PTR(sources),
+                .table = TAKE_PTR(table),
+                .findings = TAKE_PTR(findings),
+        };
+        return 0;
+}
