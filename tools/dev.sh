@@ -120,7 +120,7 @@ run_tests() {
         say "build with -Werror, run every suite but vm and system"
         setup build-test -Dwerror=true -Dfixtures_dir="$fixtures"
         ninja -C build-test
-        meson test -C build-test --print-errorlogs --num-processes 2 --no-suite vm --no-suite system
+        meson test -C build-test --print-errorlogs --num-processes 2 --no-suite vm --no-suite vm-arm64 --no-suite vm-ppc64le --no-suite system
 
         cross_builds
 
@@ -132,7 +132,7 @@ run_tests() {
         # making line splitting of a 32768-line iomem quadratic (minutes).
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-                meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite vm --no-suite system
+                meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite vm --no-suite vm-arm64 --no-suite vm-ppc64le --no-suite system
 
         say "unit suite and fuzz regressions under valgrind memcheck (errors fatal)"
         meson test -C build-test --suite unit --suite fuzz-regress --print-errorlogs --num-processes 2 \
