@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# tools/debian-build.sh [--version VERSION] OUTDIR RELEASE...
+#
+# Builds the Debian packages of this tree (debian/) with
+# `dpkg-buildpackage -us -uc -b` inside a debootstrap chroot of each
+# RELEASE (bookworm, trixie), never on the host, with the project's
+# warnings fatal and the build-environment test suites (debian/rules) run
+# there. Run as root on Debian, with the archive reachable the first time.
+#
+# OUTDIR/chroot-RELEASE   the chroot: `debootstrap --variant=buildd`, then
+#                         the Build-Depends (`apt-get build-dep`); kept
+# OUTDIR/RELEASE/         the .debs, .changes, .buildinfo and build.log
+#
+# The source is what `git ls-files` lists in the working tree (a clean
+# clone's files, with uncommitted edits), copied into the chroot with the
+# test fixtures (../shared/fixtures or $MEMRANGE_FIXTURES) beside it. A
+# release whose OUTDIR/RELEASE/stamp matches the source is not rebuilt.
+#
+# --version VERSION first adds a changelog entry VERSION to the copy (the
+# system suite's upgrade scenario builds a newer package this way); such a
+# build skips the tests (DEB_BUILD_OPTIONS=nocheck): the same tree was
+# tested in the ordinary build.
+set -euo pipefail
+
+mirror=${SYSTEST_MIRROR:-http://deb.debian.org/debian}
+version=
+if [ "${1:-}" = --version ]; then
+        version=$2
+        shift 2
+fi
+[ $# -ge 2 ] || { echo "usage: ${0##*/} [--version VERSION] OUTDIR RELEASE..." >&2; exit 2; }
+out=$(mkdir -p "$1" && cd "$1" && pwd)
+shift
+top=$(cd "$(dirname "$0")/.." && pwd)
+fixtures=$(cd "${MEMRANGE_FIXTURES:-$top/../shared/fixtures}" && pwd)
+
+say() { printf '==> %s\n' "$*"; }
+
+# One run at a time per OUTDIR (the system suite calls this too).
+exec 9>"$out/.lock"
+flock 9
+
+in_chroot() {
+        local root=$1
+        shift
+        # A private mount namespace: /proc and /dev/shm go away with it.
+        unshare --mount --propagation private chroot "$root" /bin/sh -c \
+                'mount -t proc proc /proc && mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm && exec "$@"' sh "$@"
+}
+
+chroot_for() {
+        local release=$1 root=$out/chroot-$1
+        if [ ! -e "$root/.ready" ]; then
+                say "debootstrap $release into $root (a few minutes, once)" >&2
+                rm -rf "$root"
+                debootstrap --variant=buildd "$release" "$root" "$mirror" >"$out/debootstrap-$release.log" 2>&1 || {
+                        tail -n 20 "$out/debootstrap-$release.log" >&2
+                        umount -l "$root/proc" 2>/dev/null || true
+                        return 1
+                }
+                # No daemon starts inside; apt sources as debootstrap wrote them.
+                printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+                chmod 755 "$root/usr/sbin/policy-rc.d"
+                touch "$root/.ready"
+        fi
+        echo "$root"
+}
+
+# The files of the tree as a clean clone has them (edits included).
+source_files() {
+        git -C "$top" ls-files -z --cached --others --exclude-standard
+}
+
+source_digest() {
+        (cd "$top" && source_files | sort -z | xargs -0 sha256sum 2>/dev/null; echo "$version") | sha256sum | cut -c1-16
+}
+
+build_release() {
+        local release=$1 root dest stamp key src
+        dest=$out/$release${version:+-$version}
+        key="$release $(source_digest)"
+        stamp=$dest/stamp
+        if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
+                say "$release: packages up to date in $dest"
+                return 0
+        fi
+        root=$(chroot_for "$release")
+        src=$root/build/memranged
+        rm -rf "$root/build" "$dest"
+        mkdir -p "$src" "$root/build/shared" "$dest"
+        (cd "$top" && source_files | tar --null -T - -cf -) | tar -C "$src" -xf -
+        cp -a "$fixtures" "$root/build/shared/fixtures"
+        local opts=
+        if [ -n "$version" ]; then
+                {
+                        echo "memranged ($version) unstable; urgency=medium"
+                        echo
+                        echo "  * Rebuilt as $version by tools/debian-build.sh."
+                        echo
+                        echo " -- $(sed -n 's/^Maintainer: //p' "$src/debian/control")  $(date -R)"
+                        echo
+                        cat "$src/debian/changelog"
+                } >"$src/debian/changelog.new"
+                mv "$src/debian/changelog.new" "$src/debian/changelog"
+                opts=nocheck
+        fi
+        say "$release: build dependencies"
+        # The package lists debootstrap left first, a fresh update if they fall short.
+        in_chroot "$root" sh -c 'export DEBIAN_FRONTEND=noninteractive
+                apt-get build-dep -y -q --no-install-recommends /build/memranged ||
+                { apt-get update -q && apt-get build-dep -y -q --no-install-recommends /build/memranged; }' \
+                >"$dest/build-dep.log" 2>&1 || { tail -n 20 "$dest/build-dep.log" >&2; return 1; }
+        say "$release: dpkg-buildpackage -us -uc -b (log in $dest/build.log)"
+        local t0=$SECONDS
+        if ! in_chroot "$root" env DEB_BUILD_OPTIONS="$opts" LC_ALL=C.UTF-8 \
+                sh -c 'cd /build/memranged && dpkg-buildpackage -us -uc -b' >"$dest/build.log" 2>&1; then
+                tail -n 40 "$dest/build.log" >&2
+                echo "debian-build.sh: the $release build failed (log: $dest/build.log)" >&2
+                return 1
+        fi
+        cp "$root"/build/*.deb "$root"/build/*.changes "$root"/build/*.buildinfo "$dest/"
+        rm -rf "$root/build"
+        grep -E '^(Ok|Fail|Skipped):' "$dest/build.log" | tr -s ' ' | paste -sd' ' | sed "s/^/$release: tests: /" || true
+        say "$release: built in $((SECONDS - t0)) s: $(cd "$dest" && ls ./*.deb | tr '\n' ' ')"
+        echo "$key" >"$stamp"
+}
+
+for release in "$@"; do
+        build_release "$release"
+done
