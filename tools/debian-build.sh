@@ -14,7 +14,8 @@
 # The source is what `git ls-files` lists in the working tree (a clean
 # clone's files, with uncommitted edits), copied into the chroot with the
 # test fixtures (../shared/fixtures or $MEMRANGE_FIXTURES) beside it. A
-# release whose OUTDIR/RELEASE/stamp matches the source is not rebuilt.
+# release whose OUTDIR/RELEASE/stamp matches the source is not rebuilt
+# (see source_digest for what counts).
 #
 # --version VERSION first adds a changelog entry VERSION to the copy (the
 # system suite's upgrade scenario builds a newer package this way); such a
@@ -40,12 +41,23 @@ say() { printf '==> %s\n' "$*"; }
 exec 9>"$out/.lock"
 flock 9
 
+# in_chroot ROOT COMMAND...: runs COMMAND in the chroot, in a private mount
+# namespace whose mounts go away with it: the tree bound onto itself (so
+# that / is a mount point there: the tests' own mount namespaces need it),
+# /proc, /dev/shm, and a devpts instance of its own (tests that need a
+# terminal open one).
 in_chroot() {
         local root=$1
         shift
-        # A private mount namespace: /proc and /dev/shm go away with it.
-        unshare --mount --propagation private chroot "$root" /bin/sh -c \
-                'mount -t proc proc /proc && mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm && exec "$@"' sh "$@"
+        unshare --mount --propagation private /bin/sh -c '
+                root=$1; shift
+                mount --bind "$root" "$root" &&
+                mount -t proc proc "$root/proc" &&
+                mkdir -p "$root/dev/shm" "$root/dev/pts" &&
+                mount -t tmpfs tmpfs "$root/dev/shm" &&
+                mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$root/dev/pts" &&
+                touch "$root/dev/ptmx" && mount --bind "$root/dev/pts/ptmx" "$root/dev/ptmx" &&
+                exec chroot "$root" "$@"' sh "$root" "$@"
 }
 
 chroot_for() {
@@ -71,8 +83,13 @@ source_files() {
         git -C "$top" ls-files -z --cached --others --exclude-standard
 }
 
+# What the packages are built from: every file but the QEMU suites' own
+# (tests/vm, tests/system), which the package build neither builds nor
+# runs, so that editing a scenario does not rebuild four packages.
 source_digest() {
-        (cd "$top" && source_files | sort -z | xargs -0 sha256sum 2>/dev/null; echo "$version") | sha256sum | cut -c1-16
+        (cd "$top" && { source_files | grep -zv -E '^tests/(vm|system)/'
+                        printf '%s\0' tests/vm/meson.build tests/system/meson.build; } |
+                sort -z | xargs -0 sha256sum 2>/dev/null; echo "$version") | sha256sum | cut -c1-16
 }
 
 build_release() {

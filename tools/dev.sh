@@ -5,7 +5,9 @@
 #                       (gcc -Werror; ASan+UBSan; the unit suite under
 #                       valgrind; clang -Werror with libFuzzer, every fuzz
 #                       target for a bounded time; clang-tidy and cppcheck;
-#                       then the end-to-end QEMU suites, vm and system)
+#                       the Debian packages built in Debian 12 and 13
+#                       chroots and lintian; then the end-to-end QEMU
+#                       suites, vm and system)
 #   tools/dev.sh bench  install dependencies, build (release), run bench/run
 set -euo pipefail
 
@@ -26,6 +28,9 @@ packages=(
         # with mkfs.ext4 -d and read back with debugfs; makedumpfile -R
         # unflattens kdump-tools' saved dump
         debootstrap e2fsprogs makedumpfile
+        # debian/: the packages are built in debootstrap chroots
+        # (tools/debian-build.sh), checked here with lintian
+        lintian
 )
 
 say() { printf '==> %s\n' "$*"; }
@@ -126,10 +131,20 @@ run_tests() {
         say "static analysis: clang-tidy (.clang-tidy) and cppcheck, zero findings"
         tools/static-analysis.sh build-clang
 
+        # The system suite installs these packages in its guests and reuses
+        # the chroots and packages cached here.
+        local debs=build-test/tests/system/cache/debian
+        say "Debian packages in Debian 12 and 13 chroots (tools/debian-build.sh; the first run debootstraps both)"
+        tools/debian-build.sh "$debs" bookworm trixie
+        for release in bookworm trixie; do
+                say "lintian on the $release packages (errors and warnings fatal)"
+                lintian --fail-on error,warning --display-info "$debs/$release"/memranged_*.changes
+        done
+
         say "end-to-end tests on real kernels in QEMU (suite vm, a few minutes)"
         meson test -C build-test --suite vm --print-errorlogs
 
-        say "system tests on a booted Debian 12 in QEMU (suite system, about 15 minutes; the first run builds the guest)"
+        say "system tests on a booted Debian 12 and 13 in QEMU (suite system; the first run builds the guests)"
         meson test -C build-test --suite system --print-errorlogs
         say "all tests passed"
 }

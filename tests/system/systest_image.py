@@ -147,12 +147,18 @@ def rootfs(cache, release, log):
         return dest
     _replace_old(cache, f"rootfs-{release}", "")
     tmp = os.path.join(cache, f".rootfs-{release}-tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    log(f"debootstrap {release} into {dest} (a few minutes, once)")
+    # A finished debootstrap is kept for the next try if configuring fails.
+    done = os.path.join(tmp, ".debootstrapped-" + digest(release, MIRROR, *PACKAGES))
+    if not os.path.exists(done):
+        shutil.rmtree(tmp, ignore_errors=True)
     try:
-        run(["debootstrap", "--variant=minbase", "--include=" + ",".join(PACKAGES), release, tmp, MIRROR],
-            "debootstrap (a package missing from the archive is named above)")
+        if not os.path.exists(done):
+            log(f"debootstrap {release} into {dest} (a few minutes, once)")
+            run(["debootstrap", "--variant=minbase", "--include=" + ",".join(PACKAGES), release, tmp, MIRROR],
+                "debootstrap (a package missing from the archive is named above)")
+            open(done, "w").close()
         in_chroot(tmp, CONFIGURE, "configuring the guest (kdump-tools' initrd)")
+        os.unlink(done)
         os.rename(tmp, dest)
     except BaseException:
         # debootstrap may leave /proc mounted in the tree.
