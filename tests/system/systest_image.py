@@ -51,7 +51,9 @@ GUEST_FILES = {
 # initrd with MODULES=dep when the system's is "most", and "dep" cannot find
 # the root device inside a chroot: for the hook's run only, the system's
 # initramfs configuration says MODULES=list with the guest's disk drivers
-# (the hook copies it into /var/lib/kdump/initramfs-tools). The stamp
+# (the hook copies it into /var/lib/kdump/initramfs-tools). kdump-tools
+# 1.10 (Debian 13) skips the initrd when `ischroot` says it runs in a
+# chroot: for the hook's run only, an `ischroot` first in PATH says no. The stamp
 # latest_sysctls-VERSION keeps `kdump-config load` from rebuilding the
 # initrd at first boot (minutes under TCG).
 CONFIGURE = r"""
@@ -64,7 +66,12 @@ version=$(ls /lib/modules)
 cp /etc/initramfs-tools/modules /root/modules.orig
 printf 'virtio_pci\nvirtio_blk\next4\n' >>/etc/initramfs-tools/modules
 echo MODULES=list >/etc/initramfs-tools/conf.d/zz-systest-kdump
-/etc/kernel/postinst.d/kdump-tools "$version"
+mkdir /root/systest-bin
+printf '#!/bin/sh\nexit 1\n' >/root/systest-bin/ischroot
+chmod 755 /root/systest-bin/ischroot
+PATH=/root/systest-bin:$PATH /etc/kernel/postinst.d/kdump-tools "$version"
+rm -r /root/systest-bin
+test -s "/var/lib/kdump/initrd.img-$version"
 mv /root/modules.orig /etc/initramfs-tools/modules
 rm /etc/initramfs-tools/conf.d/zz-systest-kdump
 cp /etc/kdump/sysctl.conf "/var/lib/kdump/latest_sysctls-$version"
