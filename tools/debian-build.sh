@@ -37,10 +37,6 @@ fixtures=$(cd "${MEMRANGE_FIXTURES:-$top/../shared/fixtures}" && pwd)
 
 say() { printf '==> %s\n' "$*"; }
 
-# One run at a time per OUTDIR (the system suite calls this too).
-exec 9>"$out/.lock"
-flock 9
-
 # in_chroot ROOT COMMAND...: runs COMMAND in the chroot, in a private mount
 # namespace whose mounts go away with it: the tree bound onto itself (so
 # that / is a mount point there: the tests' own mount namespaces need it),
@@ -94,6 +90,9 @@ source_digest() {
 
 build_release() {
         local release=$1 root dest stamp key src
+        # One build at a time per chroot (the system suite calls this too).
+        exec 9>"$out/.lock-$release"
+        flock 9
         dest=$out/$release${version:+-$version}
         key="$release $(source_digest)"
         stamp=$dest/stamp
