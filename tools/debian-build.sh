@@ -81,9 +81,10 @@ source_files() {
 
 # What the packages are built from: every file but the QEMU suites' own
 # (tests/vm, tests/system), which the package build neither builds nor
-# runs, so that editing a scenario does not rebuild four packages.
+# runs, so that editing a scenario does not rebuild four packages, and
+# this script.
 source_digest() {
-        (cd "$top" && { source_files | grep -zv -E '^tests/(vm|system)/'
+        (cd "$top" && { source_files | grep -zv -E '^tests/(vm|system)/|^tools/debian-build\.sh$'
                         printf '%s\0' tests/vm/meson.build tests/system/meson.build; } |
                 sort -z | xargs -0 sha256sum 2>/dev/null; echo "$version") | sha256sum | cut -c1-16
 }
@@ -136,7 +137,9 @@ build_release() {
         fi
         cp "$root"/build/*.deb "$root"/build/*.changes "$root"/build/*.buildinfo "$dest/"
         rm -rf "$root/build"
-        grep -E '^(Ok|Fail|Skipped):' "$dest/build.log" | tr -s ' ' | paste -sd' ' | sed "s/^/$release: tests: /" || true
+        local tests
+        tests=$(grep -E '^(Ok|Fail|Skipped):' "$dest/build.log" | tr -s ' ' | paste -sd' ' || true)
+        [ -z "$tests" ] || echo "$release: tests: $tests"
         say "$release: built in $((SECONDS - t0)) s: $(cd "$dest" && ls ./*.deb | tr '\n' ' ')"
         echo "$key" >"$stamp"
 }
