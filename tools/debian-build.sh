@@ -95,7 +95,7 @@ build_release() {
         exec 9>"$out/.lock-$release"
         flock 9
         dest=$out/$release${version:+-$version}
-        key="$release $(source_digest)"
+        key="$release $(source_digest) ${DEB_BUILD_OPTIONS:-}"
         stamp=$dest/stamp
         if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
                 say "$release: packages up to date in $dest"
@@ -107,7 +107,8 @@ build_release() {
         mkdir -p "$src" "$root/build/shared" "$dest"
         (cd "$top" && source_files | tar --null -T - -cf -) | tar -C "$src" -xf -
         cp -a "$fixtures" "$root/build/shared/fixtures"
-        local opts=
+        # DEB_BUILD_OPTIONS from the environment (e.g. nocheck) are kept.
+        local opts=${DEB_BUILD_OPTIONS:-}
         if [ -n "$version" ]; then
                 {
                         echo "memranged ($version) unstable; urgency=medium"
@@ -119,7 +120,7 @@ build_release() {
                         cat "$src/debian/changelog"
                 } >"$src/debian/changelog.new"
                 mv "$src/debian/changelog.new" "$src/debian/changelog"
-                opts=nocheck
+                opts="$opts nocheck"
         fi
         say "$release: build dependencies"
         # The package lists debootstrap left first, a fresh update if they fall short.
