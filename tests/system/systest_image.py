@@ -81,14 +81,15 @@ umount /proc
 
 # Run in the chroot with the packages in /var/cache/systest-debs (README.md,
 # "Install on Debian"): every dependency is in the rootfs already, so apt
-# needs no network. The maintainer scripts create the group and
+# downloads nothing (with --no-download apt-get refuses local .debs:
+# "Pathname to install is not absolute"). The maintainer scripts create the group and
 # /run/memranged (systemd-sysusers, systemd-tmpfiles want /proc: in_chroot's
 # private mount namespace) and enable the units; nothing starts in a chroot.
 INSTALL_MEMRANGED = r"""
 set -eu
 mount -t proc proc /proc
 cd /var/cache/systest-debs
-apt-get install -y -q --no-download ./memranged_*.deb ./libmemrange[0-9]*_*.deb
+apt-get install -y -q ./memranged_*.deb ./libmemrange[0-9]*_*.deb
 systemctl is-enabled memranged.socket memranged.service
 """
 DEB_DIR = "var/cache/systest-debs"

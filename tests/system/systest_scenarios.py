@@ -368,7 +368,7 @@ def package_lifecycle(ctx):
     service's state checked after each step."""
     disk = guest.fresh_disk(ctx.images["stock"], ctx.outdir)
     first, newer = ctx.packages["first"], ctx.packages["newer"]
-    apt = f"cd /{image.DEB_DIR} && DEBIAN_FRONTEND=noninteractive apt-get -y -q --no-download"
+    apt = f"cd /{image.DEB_DIR} && DEBIAN_FRONTEND=noninteractive apt-get -y -q"
     with ctx.boot(disk) as m:
         guest.wait_kdump_loaded(m)
         st = service_state(m)
