@@ -442,13 +442,12 @@ def package_lifecycle(ctx):
 # ---- T1, T2: Debian 13 ------------------------------------------------------
 
 def kdump_tools_load(ctx, m):
-    """How kdump-tools loaded the crash kernel at boot: its journal's kexec
-    line (saved as kdump-tools-journal.txt) or its last line."""
-    text = guest.journal(m, "-u kdump-tools -o cat")
-    ctx.save("kdump-tools-journal.txt", text)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    kexec = [line for line in lines if "kexec" in line]
-    return (kexec or lines or ["(nothing in the journal)"])[-1][:200]
+    """How kdump-tools loaded the crash kernel at boot: the kexec command
+    kdump-config ran (it keeps it in /var/crash/kexec_cmd); its journal is
+    saved as kdump-tools-journal.txt."""
+    ctx.save("kdump-tools-journal.txt", guest.journal(m, "-u kdump-tools -o cat"))
+    cmd = guest.out(m, "cat /var/crash/kexec_cmd 2>/dev/null || echo '(no /var/crash/kexec_cmd)'").strip()
+    return cmd[:300]
 
 
 def t1(ctx):
