@@ -345,7 +345,8 @@ def service_state(m):
     units = [dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
              for block in show.strip().split("\n\n")]
     return {
-        "dpkg": guest.out(m, "dpkg-query -W -f='${db:Status-Abbrev}${Version}' memranged 2>/dev/null || true").strip(),
+        # dpkg-query -f prints no newline: the control line needs one.
+        "dpkg": guest.out(m, "dpkg-query -W -f='${db:Status-Abbrev}${Version}\\n' memranged 2>/dev/null || true").strip(),
         "service": units[0], "socket": units[1],
         "group": guest.out(m, "getent group memrange || true").strip(),
         "rundir": guest.out(m, "ls -A /run/memranged 2>&1 || true").strip(),
