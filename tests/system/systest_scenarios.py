@@ -525,8 +525,8 @@ SCENARIOS = {
     "S3": (s3, f"storm: {S3_DIMMS} x 1 GiB with memranged", 600, "bookworm"),
     "S4": (s4, "fail-safe: kdump-tools' rule in force while memranged is stopped", 300, "bookworm"),
     "S5": (s5, "memranged.service under systemd", 300, "bookworm"),
-    "S6": (package_lifecycle, "the package: apt install, upgrade, remove, purge", 420, "bookworm"),
+    "S6": (package_lifecycle, "the package: apt install, upgrade, remove, purge", 900, "bookworm"),
     "T1": (t1, "Debian 13: 2 x 1 GiB with memranged", 600, "trixie"),
     "T2": (t2, "Debian 13: stock kdump-tools without memranged, 2 x 1 GiB", 600, "trixie"),
-    "T3": (package_lifecycle, "Debian 13, the package: apt install, upgrade, remove, purge", 420, "trixie"),
+    "T3": (package_lifecycle, "Debian 13, the package: apt install, upgrade, remove, purge", 900, "trixie"),
 }
