@@ -7,8 +7,10 @@
 #                       fetched into the build directory once; the unit suite under
 #                       valgrind; clang -Werror with libFuzzer, every fuzz
 #                       target for a bounded time; clang-tidy and cppcheck;
-#                       cross builds for arm64 and ppc64le; then the
-#                       end-to-end QEMU suites, vm and system)
+#                       cross builds for arm64 and ppc64le; the Debian
+#                       packages built in Debian 12 and 13 chroots and
+#                       lintian; then the end-to-end QEMU suites: vm,
+#                       vm-arm64, vm-ppc64le and system)
 #   tools/dev.sh bench  install dependencies, build (release), run bench/run
 set -euo pipefail
 
@@ -33,6 +35,9 @@ packages=(
         # suites (tests/vm: arm64 boots through the UEFI firmware)
         crossbuild-essential-arm64 crossbuild-essential-ppc64el
         qemu-system-arm qemu-system-ppc qemu-efi-aarch64
+        # debian/: the packages are built in debootstrap chroots
+        # (tools/debian-build.sh), checked here with lintian
+        lintian
 )
 # Debian multiarch: the -dev libraries of the cross builds, and the
 # architectures apt must know for them and for the guests' kernels,
@@ -149,13 +154,23 @@ run_tests() {
         say "static analysis: clang-tidy (.clang-tidy) and cppcheck, zero findings"
         tools/static-analysis.sh build-clang
 
+        # The system suite installs these packages in its guests and reuses
+        # the chroots and packages cached here.
+        local debs=build-test/tests/system/cache/debian
+        say "Debian packages in Debian 12 and 13 chroots (tools/debian-build.sh; the first run debootstraps both)"
+        tools/debian-build.sh "$debs" bookworm trixie
+        for release in bookworm trixie; do
+                say "lintian on the $release packages (errors and warnings fatal)"
+                lintian --fail-on error,warning --display-info "$debs/$release"/memranged_*.changes
+        done
+
         say "end-to-end tests on real kernels in QEMU (suite vm, a few minutes)"
         meson test -C build-test --suite vm --print-errorlogs
 
         say "end-to-end tests on Debian's arm64 and ppc64le kernels in QEMU (suites vm-arm64, vm-ppc64le)"
         meson test -C build-test --suite vm-arm64 --suite vm-ppc64le --print-errorlogs
 
-        say "system tests on a booted Debian 12 in QEMU (suite system, about 15 minutes; the first run builds the guest)"
+        say "system tests on a booted Debian 12 and 13 in QEMU (suite system; the first run builds the guests)"
         meson test -C build-test --suite system --print-errorlogs
         say "all tests passed"
 }

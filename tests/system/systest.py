@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""System tests on a booted Debian 12 (issue 11; see README.md). One
-invocation runs one scenario:
+"""System tests on a booted Debian 12 and 13 (issues 11 and 15; see
+README.md). One invocation runs one scenario:
 
-  systest.py --scenario S1..S5 --build-dir DIR --source-root SRC [--time-limit SECONDS]
+  systest.py --scenario S1..S6|T1..T3 --build-dir DIR --source-root SRC [--time-limit SECONDS]
 
 The guest images are built and cached in DIR/cache (systest_image.py),
 each scenario's disk, logs and dump go to DIR/out/SCENARIO. Exit status 0
@@ -38,38 +38,46 @@ def parse_args():
     return p.parse_args()
 
 
-def prepare(args):
-    """The guest's kernel, initrd and disk images (built when the cache lacks them)."""
+def prepare(args, release):
+    """The guest's kernel, initrd and disk images for @release (built when
+    the cache lacks them), and the package files the guest holds."""
     cache = os.path.abspath(os.path.join(args.build_dir, "cache"))
     log = lambda text: print(text, flush=True)  # noqa: E731
     with cache_lock(cache):
-        root = image.rootfs(cache, log)
-        images = {"stock": image.stock_image(cache, root, log),
-                  "memranged": image.memranged_image(cache, root, args.source_root, log)}
+        image.remove_legacy(cache)
+        debs = image.debian_packages(cache, args.source_root, release, log)
+        newer = image.debian_packages(cache, args.source_root, release, log,
+                                      version=image.upgrade_version(args.source_root))
+        root = image.rootfs(cache, release, log)
+        images = {"stock": image.stock_image(cache, release, root, [*debs.values(), *newer.values()], log),
+                  "memranged": image.memranged_image(cache, release, root, list(debs.values()), log)}
     kernel, initrd, version = image.kernel_files(root)
     print(f"guest kernel {version}; images {', '.join(os.path.basename(i) for i in images.values())}")
-    return kernel, initrd, images
+    packages = {"first": {k: os.path.basename(v) for k, v in debs.items()},
+                "newer": {k: os.path.basename(v) for k, v in newer.items()}}
+    return kernel, initrd, images, packages
 
 
 def main():
     # meson's timeout sends SIGTERM: unwind so that QEMU is killed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("SIGTERM: stopped by the test runner"))
     args = parse_args()
-    body, title, limit = scenarios.SCENARIOS[args.scenario]
+    body, title, limit, release = scenarios.SCENARIOS[args.scenario]
     limit = args.time_limit or limit
     outdir = os.path.join(args.build_dir, "out", args.scenario)
     # Nothing of a previous run may pass for this one's (makedumpfile -R
     # also refuses to overwrite its output).
     shutil.rmtree(outdir, ignore_errors=True)
     os.makedirs(outdir)
-    print(f"{args.scenario}: {title} (time limit {limit:.0f} s)", flush=True)
+    print(f"{args.scenario}: {title} on {release} (time limit {limit:.0f} s)", flush=True)
     try:
-        kernel, initrd, images = prepare(args)
+        kernel, initrd, images, packages = prepare(args, release)
     except (FetchError, OSError) as e:
         print(f"ERROR: cannot build the guest: {e}")
         return 2
     deadline = Deadline(limit)
     ctx = scenarios.Ctx(args.scenario, kernel, initrd, images, outdir, deadline)
+    ctx.release, ctx.packages = release, packages
     ok, result = run_reported(lambda: body(ctx), deadline, outdir,
                               ("control.log", "console.log", "kdump-tools.log", "qemu.log"), errors=(DumpError,))
     if not ok:

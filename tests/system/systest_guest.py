@@ -84,10 +84,19 @@ def wait_memranged_current(m, total_ram):
         st = status(m)
         kd = kdump(st)
         done = (st["table"]["total_ram"] == total_ram and not st["daemon"]["uevents"]["pending"]
-                and kd["state"] == "up to date" and kd["up_to_date"] and not kd["reloading"])
+                and kd["state"] in ("up to date", "kernel keeps it current") and kd["up_to_date"]
+                and not kd["reloading"])
         return done, st if done else (f"generation {st['daemon']['generation']}, RAM "
                                       f"{st['table']['total_ram']}, kdump {kd['state']}")
     return vmguest.poll(m, "memranged: table with the new RAM, kdump up to date", check, interval=1.0)
+
+
+def crash_hotplug(m):
+    """What the kernel says of the loaded image's in-place updates: the
+    contents of memory/crash_hotplug and cpu/crash_hotplug ("absent" where
+    the kernel has no CRASH_HOTPLUG)."""
+    return {what: out(m, f"cat /sys/devices/system/{what}/crash_hotplug 2>/dev/null || echo absent").strip()
+            for what in ("memory", "cpu")}
 
 
 def journal(m, args):

@@ -1,30 +1,36 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""The Debian 12 guest of the system tests, built in three cached layers
-under CACHE (tests/system/cache in the meson build directory):
+"""The Debian guests of the system tests, one per release (bookworm = 12,
+trixie = 13), built in cached layers under CACHE (tests/system/cache in the
+meson build directory):
 
- 1. rootfs-KEY/: `debootstrap bookworm` with the packages below, kdump-tools'
-    initrd built by its own kernel hook (MODULES=list, see configure_rootfs)
-    and its latest_sysctls stamp, so that the first boot does not rebuild
-    it. KEY hashes the package list and the configuration script: a few
-    minutes, once.
- 2. stock-KEY.img: layer 1 plus the test driver (guest/), as an ext4 image
-    made with `mkfs.ext4 -d` (no loop mount). kdump-tools as installed.
- 3. memranged-KEY.img: layer 2 plus memranged built from the source tree
-    and installed as README.md says. KEY hashes what `meson install` put
-    into an empty directory, so an unchanged tree reuses the image.
+ 0. debian/RELEASE/: memranged's Debian packages, built from the source tree
+    by tools/debian-build.sh in a cached debootstrap chroot of the release
+    (debian/chroot-RELEASE); rebuilt only when the tree changed.
+ 1. rootfs-RELEASE-KEY/: `debootstrap RELEASE` with the packages below,
+    kdump-tools' initrd built by its own kernel hook (MODULES=list, see
+    configure_rootfs) and its latest_sysctls stamp, so that the first boot
+    does not rebuild it. KEY hashes the package list and the configuration
+    script: a few minutes, once.
+ 2. stock-RELEASE-KEY.img: layer 1 plus the test driver (guest/), as an
+    ext4 image made with `mkfs.ext4 -d` (no loop mount). kdump-tools as
+    installed; memranged's packages lie in /var/cache/systest-debs (not
+    installed) for the package scenario.
+ 3. memranged-RELEASE-KEY.img: layer 2 plus memranged installed from its
+    .deb as README.md says (`apt install ./memranged_*.deb`). KEY hashes
+    the packages, so an unchanged tree reuses the image.
 
 Each scenario boots a copy of one image. Callers hold the cache lock.
 """
 
 import hashlib
-import json
 import os
+import re
 import shutil
 import subprocess
 
 from vmtest_fetch import FetchError
 
-SUITE = "bookworm"
+RELEASES = ("bookworm", "trixie")
 MIRROR = os.environ.get("SYSTEST_MIRROR", "http://deb.debian.org/debian")
 PACKAGES = [
     "systemd", "systemd-sysv", "udev", "dbus", "initramfs-tools",
@@ -45,7 +51,9 @@ GUEST_FILES = {
 # initrd with MODULES=dep when the system's is "most", and "dep" cannot find
 # the root device inside a chroot: for the hook's run only, the system's
 # initramfs configuration says MODULES=list with the guest's disk drivers
-# (the hook copies it into /var/lib/kdump/initramfs-tools). The stamp
+# (the hook copies it into /var/lib/kdump/initramfs-tools). kdump-tools
+# 1.10 (Debian 13) skips the initrd when `ischroot` says it runs in a
+# chroot: for the hook's run only, an `ischroot` first in PATH says no. The stamp
 # latest_sysctls-VERSION keeps `kdump-config load` from rebuilding the
 # initrd at first boot (minutes under TCG).
 CONFIGURE = r"""
@@ -58,7 +66,12 @@ version=$(ls /lib/modules)
 cp /etc/initramfs-tools/modules /root/modules.orig
 printf 'virtio_pci\nvirtio_blk\next4\n' >>/etc/initramfs-tools/modules
 echo MODULES=list >/etc/initramfs-tools/conf.d/zz-systest-kdump
-/etc/kernel/postinst.d/kdump-tools "$version"
+mkdir /root/systest-bin
+printf '#!/bin/sh\nexit 1\n' >/root/systest-bin/ischroot
+chmod 755 /root/systest-bin/ischroot
+PATH=/root/systest-bin:$PATH /etc/kernel/postinst.d/kdump-tools "$version"
+rm -r /root/systest-bin
+test -s "/var/lib/kdump/initrd.img-$version"
 mv /root/modules.orig /etc/initramfs-tools/modules
 rm /etc/initramfs-tools/conf.d/zz-systest-kdump
 cp /etc/kdump/sysctl.conf "/var/lib/kdump/latest_sysctls-$version"
@@ -66,15 +79,20 @@ rm -f /boot/*.dpkg-bak /boot/*.new
 umount /proc
 """
 
-# Run in the chroot after `meson install --destdir ROOT` (README.md).
-# systemd-tmpfiles wants /proc (in_chroot's private mount namespace).
+# Run in the chroot with the packages in /var/cache/systest-debs (README.md,
+# "Install on Debian"): every dependency is in the rootfs already, so apt
+# downloads nothing (with --no-download apt-get refuses local .debs:
+# "Pathname to install is not absolute"). The maintainer scripts create the group and
+# /run/memranged (systemd-sysusers, systemd-tmpfiles want /proc: in_chroot's
+# private mount namespace) and enable the units; nothing starts in a chroot.
 INSTALL_MEMRANGED = r"""
 set -eu
 mount -t proc proc /proc
-systemd-sysusers
-systemd-tmpfiles --create memranged.conf
-systemctl enable memranged.socket memranged.service
+cd /var/cache/systest-debs
+apt-get install -y -q ./memranged_*.deb ./libmemrange[0-9]*_*.deb
+systemctl is-enabled memranged.socket memranged.service
 """
+DEB_DIR = "var/cache/systest-debs"
 
 
 def run(cmd, what, **kw):
@@ -102,23 +120,6 @@ def digest(*parts):
     return h.hexdigest()[:16]
 
 
-def tree_digest(top):
-    """A digest of every path, mode, symlink target and file content under @top."""
-    h = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames.sort()
-        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
-            path = os.path.join(dirpath, name)
-            st = os.lstat(path)
-            h.update(f"{os.path.relpath(path, top)}\0{st.st_mode:o}\0".encode())
-            if os.path.islink(path):
-                h.update(os.readlink(path).encode())
-            else:
-                with open(path, "rb") as f:
-                    h.update(f.read())
-    return h.hexdigest()[:16]
-
-
 def _replace_old(cache, prefix, keep):
     """Removes other cache entries named PREFIX-*: each layer keeps one."""
     for name in os.listdir(cache):
@@ -127,20 +128,45 @@ def _replace_old(cache, prefix, keep):
             shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
 
 
-def rootfs(cache, log):
-    """Layer 1: the directory of the configured debootstrap tree."""
-    key = digest(SUITE, MIRROR, *PACKAGES, CONFIGURE)
-    dest = os.path.join(cache, f"rootfs-{key}")
+def remove_legacy(cache):
+    """Removes the entries of the cache's earlier layout (one release, the
+    tree built with meson): gigabytes that nothing uses any more."""
+    for name in os.listdir(cache):
+        if re.fullmatch(r"(rootfs|stock|memranged)-[0-9a-f]{16}(\.img)?|memranged-build|\.install-probe", name):
+            path = os.path.join(cache, name)
+            shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
+
+
+def upgrade_version(source):
+    """The version the package scenarios upgrade to: debian/changelog's
+    newest plus "+systest1", which dpkg orders after it."""
+    with open(os.path.join(source, "debian", "changelog")) as f:
+        m = re.match(r"memranged \(([^)\s]+)\)", f.readline())
+    if not m:
+        raise FetchError("debian/changelog: no version on its first line")
+    return m.group(1) + "+systest1"
+
+
+def rootfs(cache, release, log):
+    """Layer 1: the directory of the configured debootstrap tree of @release."""
+    key = digest(release, MIRROR, *PACKAGES, CONFIGURE)
+    dest = os.path.join(cache, f"rootfs-{release}-{key}")
     if os.path.isdir(dest):
         return dest
-    _replace_old(cache, "rootfs", "")
-    tmp = os.path.join(cache, ".rootfs-tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    log(f"debootstrap {SUITE} into {dest} (a few minutes, once)")
+    _replace_old(cache, f"rootfs-{release}", "")
+    tmp = os.path.join(cache, f".rootfs-{release}-tmp")
+    # A finished debootstrap is kept for the next try if configuring fails.
+    done = os.path.join(tmp, ".debootstrapped-" + digest(release, MIRROR, *PACKAGES))
+    if not os.path.exists(done):
+        shutil.rmtree(tmp, ignore_errors=True)
     try:
-        run(["debootstrap", "--variant=minbase", "--include=" + ",".join(PACKAGES), SUITE, tmp, MIRROR],
-            "debootstrap (a package missing from the archive is named above)")
+        if not os.path.exists(done):
+            log(f"debootstrap {release} into {dest} (a few minutes, once)")
+            run(["debootstrap", "--variant=minbase", "--include=" + ",".join(PACKAGES), release, tmp, MIRROR],
+                "debootstrap (a package missing from the archive is named above)")
+            open(done, "w").close()
         in_chroot(tmp, CONFIGURE, "configuring the guest (kdump-tools' initrd)")
+        os.unlink(done)
         os.rename(tmp, dest)
     except BaseException:
         # debootstrap may leave /proc mounted in the tree.
@@ -158,12 +184,40 @@ def kernel_files(root):
     return os.path.join(root, "boot", f"vmlinuz-{v}"), os.path.join(root, "boot", f"initrd.img-{v}"), v
 
 
+def debian_packages(cache, source, release, log, version=None):
+    """memranged's binary packages for @release, built by
+    tools/debian-build.sh in its chroot (a no-op when the tree is
+    unchanged); with @version, a rebuild with that newer version. Returns
+    {"memranged": path, "lib": path} (the runtime packages, not -dev or
+    -dbgsym)."""
+    out = os.path.join(cache, "debian")
+    cmd = [os.path.join(source, "tools", "debian-build.sh")]
+    if version:
+        cmd += ["--version", version]
+    log(f"memranged's packages for {release}{' as ' + version if version else ''} (tools/debian-build.sh)")
+    run(cmd + [out, release], f"building memranged's Debian packages for {release}")
+    dest = os.path.join(out, release + (f"-{version}" if version else ""))
+    debs = sorted(os.listdir(dest))
+    found = {"memranged": [d for d in debs if re.fullmatch(r"memranged_[^_]+_[^_]+\.deb", d)],
+             "lib": [d for d in debs if re.fullmatch(r"libmemrange\d[^_-]*_[^_]+_[^_]+\.deb", d)]}
+    for what, names in found.items():
+        if len(names) != 1:
+            raise FetchError(f"expected one {what} package in {dest}, found {names}")
+    return {what: os.path.join(dest, names[0]) for what, names in found.items()}
+
+
 def _guest_files_digest():
     return digest(*(open(os.path.join(HERE, "guest", f), "rb").read() for f in sorted(GUEST_FILES)))
 
 
-def _stage(cache, base):
-    """A fresh copy of layer 1 with the test driver added, to build an image from."""
+def _file_digest(path):
+    with open(path, "rb") as f:
+        return digest(os.path.basename(path), f.read())
+
+
+def _stage(cache, base, debs):
+    """A fresh copy of layer 1 with the test driver and memranged's
+    packages (@debs, not installed) added, to build an image from."""
     stage = os.path.join(cache, ".stage")
     shutil.rmtree(stage, ignore_errors=True)
     run(["cp", "-a", base, stage], "copying the rootfs")
@@ -171,6 +225,10 @@ def _stage(cache, base):
         dest = os.path.join(stage, path)
         shutil.copyfile(os.path.join(HERE, "guest", name), dest)
         os.chmod(dest, mode)
+    deb_dir = os.path.join(stage, DEB_DIR)
+    os.makedirs(deb_dir)
+    for deb in debs:
+        shutil.copyfile(deb, os.path.join(deb_dir, os.path.basename(deb)))
     in_chroot(stage, "systemctl enable systest-driver.service", "enabling the test driver")
     return stage
 
@@ -184,49 +242,28 @@ def _make_image(stage, dest):
     shutil.rmtree(stage)
 
 
-def stock_image(cache, base, log):
-    """Layer 2: kdump-tools as Debian installs it, no memranged."""
-    key = digest(os.path.basename(base), _guest_files_digest())
-    dest = os.path.join(cache, f"stock-{key}.img")
+def stock_image(cache, release, base, debs, log):
+    """Layer 2: kdump-tools as Debian installs it; memranged's packages
+    @debs (all of them: the package scenario installs the first version,
+    then upgrades to the rest) lie in DEB_DIR, not installed."""
+    key = digest(os.path.basename(base), _guest_files_digest(), *(_file_digest(d) for d in debs))
+    dest = os.path.join(cache, f"stock-{release}-{key}.img")
     if not os.path.exists(dest):
         log(f"building {dest}")
-        _replace_old(cache, "stock", "")
-        _make_image(_stage(cache, base), dest)
+        _replace_old(cache, f"stock-{release}", "")
+        _make_image(_stage(cache, base, debs), dest)
     return dest
 
 
-def build_memranged(cache, source, log):
-    """Configures (once) and builds memranged from @source in its own build
-    directory with --prefix=/usr; returns that directory."""
-    build = os.path.join(cache, "memranged-build")
-    if not os.path.isfile(os.path.join(build, "build.ninja")):
-        shutil.rmtree(build, ignore_errors=True)
-        run(["meson", "setup", build, source, "--prefix=/usr"], "meson setup of memranged")
-    # Only what `meson install` installs: the test programs are not needed
-    # in the guest (and a half-edited test must not stop this suite).
-    run(["meson", "setup", "--reconfigure", build, source], "meson setup --reconfigure of memranged")
-    targets = json.loads(run(["meson", "introspect", "--targets", build], "meson introspect").stdout)
-    outputs = [os.path.relpath(f, build) for t in targets if t.get("installed") for f in t["filename"]]
-    run(["ninja", "-C", build, *outputs], "building memranged")
-    return build
-
-
-def memranged_image(cache, base, source, log):
-    """Layer 3: layer 2 plus memranged as README.md installs it."""
-    build = build_memranged(cache, source, log)
-    probe = os.path.join(cache, ".install-probe")
-    shutil.rmtree(probe, ignore_errors=True)
-    run(["meson", "install", "-C", build, "--destdir", probe, "--no-rebuild", "--quiet"],
-        "meson install of memranged")
-    key = digest(os.path.basename(base), _guest_files_digest(), tree_digest(probe), INSTALL_MEMRANGED)
-    shutil.rmtree(probe)
-    dest = os.path.join(cache, f"memranged-{key}.img")
+def memranged_image(cache, release, base, debs, log):
+    """Layer 3: layer 1 plus memranged installed from @debs as README.md says."""
+    key = digest(os.path.basename(base), _guest_files_digest(), INSTALL_MEMRANGED,
+                 *(_file_digest(d) for d in debs))
+    dest = os.path.join(cache, f"memranged-{release}-{key}.img")
     if not os.path.exists(dest):
         log(f"building {dest}")
-        _replace_old(cache, "memranged", "memranged-build")
-        stage = _stage(cache, base)
-        run(["meson", "install", "-C", build, "--destdir", stage, "--no-rebuild", "--quiet"],
-            "meson install of memranged into the rootfs")
-        in_chroot(stage, INSTALL_MEMRANGED, "installing memranged's users, tmpfiles and units")
+        _replace_old(cache, f"memranged-{release}", "")
+        stage = _stage(cache, base, debs)
+        in_chroot(stage, INSTALL_MEMRANGED, "installing memranged's packages with apt")
         _make_image(stage, dest)
     return dest

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""The five scenarios of issue 11 on a booted Debian 12 (see README.md).
+"""The scenarios of issue 11 on a booted Debian 12 and of issue 15 on
+Debian 12 and 13 (see README.md).
 Each gets a Ctx: the images, its output directory, its deadline and
 note(), whose lines make up the scenario's one result line."""
 
@@ -9,6 +10,7 @@ import re
 import time
 
 import systest_guest as guest
+import systest_image as image
 import systest_kdump as dumpfile
 from vmtest_scenarios import RELOAD_LINE
 
@@ -111,10 +113,11 @@ def reload_lines(m):
     return RELOAD_LINE.findall(guest.journal(m, "-u memranged"))
 
 
-def memranged_hotplug(ctx, m, dimms):
-    """Hot-adds @dimms DIMMs with the sampler running; asserts one
-    successful reload by memranged and kdump current; returns the new
-    ranges and the crash-kernel windows."""
+def memranged_hotplug(ctx, m, dimms, reloads=1):
+    """Hot-adds @dimms DIMMs with the sampler running; asserts @reloads
+    successful reloads by memranged (1, or 0 where the kernel keeps the
+    loaded image current) and kdump current; returns the new ranges and
+    the crash-kernel windows."""
     guest.wait_kdump_loaded(m)
     st = guest.status(m)
     assert guest.kdump(st)["reloads"] == 0, f"memranged reloaded before any hotplug: {guest.kdump(st)}"
@@ -128,14 +131,20 @@ def memranged_hotplug(ctx, m, dimms):
     lines = reload_lines(m)
     ctx.save("memranged-journal.txt", guest.journal(m, "-u memranged"))
     ctx.save("status.json", json.dumps(st, indent=2))
-    assert kd["reloads"] == 1 and kd["failures"] == 0, (
-        f"memranged reloaded {kd['reloads']} times ({kd['failures']} failed), expected exactly one: "
+    assert kd["reloads"] == reloads and kd["failures"] == 0, (
+        f"memranged reloaded {kd['reloads']} times ({kd['failures']} failed), expected {reloads}: "
         f"{kd.get('history')}")
-    assert len(lines) == 1 and lines[0][1] == "succeeded", f"memranged's journal shows reloads {lines}"
-    assert kd["loaded_by"].startswith("memranged"), f"the crash kernel was loaded by {kd['loaded_by']}"
-    ctx.note(f"memranged: {kd['reloads']} reload (generation {lines[0][0]} in {lines[0][2]} s), "
-             f"kdump state '{kd['state']}' at generation {st['daemon']['generation']}, "
-             f"settled {settled:.1f} s after the first device_add")
+    assert len(lines) == reloads and all(line[1] == "succeeded" for line in lines), (
+        f"memranged's journal shows reloads {lines}")
+    if reloads:
+        assert kd["loaded_by"].startswith("memranged"), f"the crash kernel was loaded by {kd['loaded_by']}"
+        ctx.note(f"memranged: {kd['reloads']} reload (generation {lines[0][0]} in {lines[0][2]} s), "
+                 f"kdump state '{kd['state']}' at generation {st['daemon']['generation']}, "
+                 f"settled {settled:.1f} s after the first device_add")
+    else:
+        ctx.note(f"memranged: 0 reloads, kdump state '{kd['state']}' (image loaded by {kd.get('loaded_by')}, "
+                 f"method {kd.get('method')}) at generation {st['daemon']['generation']}, "
+                 f"settled {settled:.1f} s after the first device_add")
     ctx.note(windows_text(windows))
     return new, windows
 
@@ -322,11 +331,202 @@ def s5(ctx):
     return "memranged runs as a notify service with socket activation"
 
 
+# ---- S6, T3: the package's life in a booted system ---------------------------
+
+MARKER = "# Written by memranged.service while it runs"
+
+
+def service_state(m):
+    """What a package step is judged by: dpkg's status and version,
+    systemd's view of both units, the group, /run/memranged and the mask
+    of kdump-tools' rule."""
+    show = guest.out(m, "systemctl show -p ActiveState,UnitFileState,MainPID,NRestarts "
+                        "memranged.service memranged.socket")
+    units = [dict(line.split("=", 1) for line in block.splitlines() if "=" in line)
+             for block in show.strip().split("\n\n")]
+    return {
+        # dpkg-query -f prints no newline: the control line needs one.
+        "dpkg": guest.out(m, "dpkg-query -W -f='${db:Status-Abbrev}${Version}\\n' memranged 2>/dev/null || true").strip(),
+        "service": units[0], "socket": units[1],
+        "group": guest.out(m, "getent group memrange || true").strip(),
+        "rundir": guest.out(m, "ls -A /run/memranged 2>&1 || true").strip(),
+        "mask": guest.out(m, f"head -n 1 /run/udev/rules.d/{RULE} 2>/dev/null || true").strip(),
+        "left": guest.out(m, "find /etc /run /var/lib /usr -name '*memrange*' 2>/dev/null | sort").split(),
+    }
+
+
+def step_text(name, st):
+    return (f"{name}: dpkg '{st['dpkg']}', service {st['service'].get('ActiveState')}/"
+            f"{st['service'].get('UnitFileState')}, socket {st['socket'].get('ActiveState')}/"
+            f"{st['socket'].get('UnitFileState')}, group {'yes' if st['group'] else 'no'}, "
+            f"kdump-tools rule {'masked' if st['mask'] == MARKER else 'in force'}, "
+            f"{len(st['left'])} paths named *memrange*")
+
+
+def package_lifecycle(ctx):
+    """apt install ./memranged_*.deb, upgrade to a rebuilt newer version,
+    remove and purge, on the stock image of the scenario's release with the
+    service's state checked after each step."""
+    disk = guest.fresh_disk(ctx.images["stock"], ctx.outdir)
+    first, newer = ctx.packages["first"], ctx.packages["newer"]
+    apt = f"cd /{image.DEB_DIR} && DEBIAN_FRONTEND=noninteractive apt-get -y -q"
+    with ctx.boot(disk) as m:
+        guest.wait_kdump_loaded(m)
+        st = service_state(m)
+        assert st["dpkg"] == "" and not st["left"], f"memranged present before its installation: {st}"
+        block = guest.out(m, "ls -d /sys/devices/system/memory/memory* | tail -n 1").strip()
+        steps = []
+
+        # README, "Install on Debian": apt install ./memranged_*.deb
+        rc, text = m.run(f"cd /{image.DEB_DIR} && DEBIAN_FRONTEND=noninteractive apt install -y -q "
+                         f"./{first['memranged']} ./{first['lib']}", check=False)
+        ctx.save("apt-install.log", text)
+        assert rc == 0, f"apt install failed ({rc}):\n{text[-2000:]}"
+        st = service_state(m)
+        steps.append(step_text("install", st))
+        ctx.note(steps[-1])
+        version = st["dpkg"].split()[-1] if st["dpkg"] else ""
+        assert st["dpkg"].startswith("ii "), st
+        for unit in ("service", "socket"):
+            assert (st[unit]["ActiveState"], st[unit]["UnitFileState"]) == ("active", "enabled"), (unit, st)
+        assert st["group"].startswith("memrange:"), st
+        assert "io.memranged" in st["rundir"], st
+        assert st["mask"] == MARKER, f"kdump-tools' rule not masked after the installation: {st}"
+        status = guest.status(m)
+        assert status["daemon"]["generation"] >= 1, status
+        pid = st["service"]["MainPID"]
+
+        rc, text = m.run(f"{apt} install ./{newer['memranged']} ./{newer['lib']}", check=False)
+        ctx.save("apt-upgrade.log", text)
+        assert rc == 0, f"the upgrade failed ({rc}):\n{text[-2000:]}"
+        st = service_state(m)
+        steps.append(step_text("upgrade", st) + f", MainPID {pid} -> {st['service']['MainPID']}")
+        ctx.note(steps[-1])
+        assert st["dpkg"].startswith("ii ") and st["dpkg"].split()[-1] != version, st
+        for unit in ("service", "socket"):
+            assert (st[unit]["ActiveState"], st[unit]["UnitFileState"]) == ("active", "enabled"), (unit, st)
+        assert st["service"]["MainPID"] not in ("0", pid), f"memranged was not restarted by the upgrade: {st}"
+        assert st["service"]["NRestarts"] == "0", st
+        assert st["mask"] == MARKER, st
+        guest.status(m)
+
+        rc, text = m.run(f"{apt} remove memranged", check=False)
+        ctx.save("apt-remove.log", text)
+        assert rc == 0, f"apt-get remove failed ({rc}):\n{text[-2000:]}"
+        st = service_state(m)
+        path, runs = rule_state(ctx, m, block)
+        steps.append(step_text("remove", st) + f"; udev reads {path}, an online uevent ran kdump-config {runs} time(s)")
+        ctx.note(steps[-1])
+        assert st["dpkg"].startswith("rc "), st
+        for unit in ("service", "socket"):
+            assert st[unit].get("ActiveState") == "inactive", (unit, st)
+        running = guest.out(m, "for c in /proc/[0-9]*/comm; do [ \"$(cat $c 2>/dev/null)\" = memranged ] && echo $c; done; true")
+        assert not running.strip(), f"a memranged process outlived the remove: {running}"
+        assert "No such file" in st["rundir"], f"/run/memranged left after remove: {st['rundir']}"
+        assert st["mask"] == "", st
+        assert path.endswith(f"/lib/udev/rules.d/{RULE}") and runs >= 1, "kdump-tools' rule not back in force"
+        assert not m.run("test -e /usr/sbin/memranged", check=False)[0] == 0, "memranged's binary left"
+
+        rc, text = m.run(f"{apt} purge memranged {first['lib'].split('_')[0]}", check=False)
+        ctx.save("apt-purge.log", text)
+        assert rc == 0, f"apt-get purge failed ({rc}):\n{text[-2000:]}"
+        st = service_state(m)
+        steps.append(step_text("purge", st))
+        ctx.note(steps[-1])
+        assert st["dpkg"] == "", st
+        assert st["group"] == "", f"the group memrange outlived the purge: {st['group']}"
+        assert not st["left"], f"left after the purge: {st['left']}"
+        assert "No such file" in st["rundir"], st
+    return f"{ctx.release}: install, upgrade, remove and purge as planned"
+
+
+# ---- T1, T2: Debian 13 ------------------------------------------------------
+
+def kdump_tools_load(ctx, m):
+    """How kdump-tools loaded the crash kernel at boot: the kexec command
+    kdump-config ran (it keeps it in /var/crash/kexec_cmd); its journal is
+    saved as kdump-tools-journal.txt."""
+    ctx.save("kdump-tools-journal.txt", guest.journal(m, "-u kdump-tools -o cat"))
+    cmd = guest.out(m, "cat /var/crash/kexec_cmd 2>/dev/null || echo '(no /var/crash/kexec_cmd)'").strip()
+    return cmd[:300]
+
+
+def t1(ctx):
+    """Debian 13 with memranged: 0 reloads where the image kdump-tools
+    loaded reads crash_hotplug = 1, one otherwise; nothing run by
+    kdump-tools' rule; the dump covers both DIMMs."""
+    disk = guest.fresh_disk(ctx.images["memranged"], ctx.outdir)
+    with ctx.boot(disk) as m:
+        guest.wait_kdump_loaded(m)
+        ch = guest.crash_hotplug(m)
+        ctx.note(f"after kdump-tools' load: crash_hotplug memory={ch['memory']} cpu={ch['cpu']}; "
+                 f"kdump-tools: {kdump_tools_load(ctx, m)}")
+        before = len(guest.kdump_config_lines(m))
+        new, _ = memranged_hotplug(ctx, m, 2, reloads=0 if ch["memory"] == "1" else 1)
+        m.run("udevadm settle --timeout=120")
+        runs = len(guest.kdump_config_lines(m)) - before
+        ctx.note(f"kdump-tools' rule ran kdump-config {runs} time(s) during the hot-add")
+        assert runs == 0, f"kdump-tools' rule ran kdump-config {runs} times while memranged ran"
+        after = guest.crash_hotplug(m)
+        ctx.note(f"after the hot-add: crash_hotplug memory={after['memory']} cpu={after['cpu']}")
+        d = crash_and_read_dump(ctx, m)
+        assert_dimms_in_dump(ctx, d, new)
+    return "Debian 13 with memranged: the dump holds both DIMMs"
+
+
+def t2(ctx):
+    """Stock Debian 13 without memranged: what kdump-tools' rule does on a
+    hot-add of 2 DIMMs, and what the dump then holds. Asserted: the rule
+    ran for every onlined block, a crash kernel is loaded afterwards, and
+    the dump holds the DIMMs exactly when the loaded image reads
+    crash_hotplug = 1 (the kernel updated it) or a try-reload succeeded."""
+    disk = guest.fresh_disk(ctx.images["stock"], ctx.outdir)
+    with ctx.boot(disk) as m:
+        assert m.run("test -e /usr/sbin/memranged", check=False)[0] != 0, "memranged is installed"
+        guest.wait_kdump_loaded(m)
+        ch = guest.crash_hotplug(m)
+        ctx.note(f"after kdump-tools' load: crash_hotplug memory={ch['memory']} cpu={ch['cpu']}; "
+                 f"kdump-tools: {kdump_tools_load(ctx, m)}")
+        before = len(guest.kdump_config_lines(m))
+        m.run("udevadm control --log-level=debug")
+        guest.start_sampler(m)
+        _, new = guest.hot_add(m, 2, ctx.note)
+        m.run("udevadm settle --timeout=180")
+        windows = guest.stop_sampler(m)
+        lines = guest.kdump_config_lines(m)[before:]
+        failed = [line for line in lines if "failed to unload" in line]
+        udevd = guest.journal(m, "-u systemd-udevd")
+        ctx.save("kdump-config-journal.txt", "\n".join(lines) + "\n")
+        ctx.save("udevd-journal.txt", udevd)
+        ctx.save("windows.json", json.dumps(windows))
+        eperm = re.findall(r".*Operation not permitted.*", udevd)
+        ctx.note(f"udev rule ran {len(lines)} kdump-config try-reloads, {len(failed)} failed to unload, "
+                 f"{len(eperm)} udevd log lines of EPERM" + (f" (e.g. {eperm[0].strip()[:160]})" if eperm else ""))
+        ctx.note(windows_text(windows))
+        after = guest.crash_hotplug(m)
+        ctx.note(f"after the hot-add: crash_hotplug memory={after['memory']} cpu={after['cpu']}")
+        assert lines, "kdump-tools' rule ran no kdump-config for the hot-added blocks"
+        loaded = guest.out(m, "cat /sys/kernel/kexec_crash_loaded").strip()
+        assert loaded == "1", "no crash kernel loaded after the hot-add"
+        reloaded = len(lines) > len(failed)
+        d = crash_and_read_dump(ctx, m)
+    held, total = dimm_coverage(d, new)
+    ctx.note(f"dump holds {held} of the DIMMs' {total} pages")
+    expect = total if (after["memory"] == "1" or reloaded) else 0
+    assert held == expect, (f"the dump holds {held} of {total} pages; expected {expect} "
+                            f"(crash_hotplug {after['memory']}, try-reloads succeeded: {reloaded})")
+    return "stock Debian 13: " + ("the DIMMs are in the dump" if held else "the DIMMs are lost")
+
+
 SCENARIOS = {
-    # name: (function, title, time limit in s)
-    "S1": (s1, "2 x 1 GiB with memranged as installed, kernel text above 512 MiB", 1200),
-    "S2": (s2, "negative control: stock kdump-tools without memranged, 2 x 1 GiB", 420),
-    "S3": (s3, f"storm: {S3_DIMMS} x 1 GiB with memranged", 600),
-    "S4": (s4, "fail-safe: kdump-tools' rule in force while memranged is stopped", 300),
-    "S5": (s5, "memranged.service under systemd", 300),
+    # name: (function, title, time limit in s, release)
+    "S1": (s1, "2 x 1 GiB with memranged as installed, kernel text above 512 MiB", 1200, "bookworm"),
+    "S2": (s2, "negative control: stock kdump-tools without memranged, 2 x 1 GiB", 420, "bookworm"),
+    "S3": (s3, f"storm: {S3_DIMMS} x 1 GiB with memranged", 600, "bookworm"),
+    "S4": (s4, "fail-safe: kdump-tools' rule in force while memranged is stopped", 300, "bookworm"),
+    "S5": (s5, "memranged.service under systemd", 300, "bookworm"),
+    "S6": (package_lifecycle, "the package: apt install, upgrade, remove, purge", 900, "bookworm"),
+    "T1": (t1, "Debian 13: 2 x 1 GiB with memranged", 600, "trixie"),
+    "T2": (t2, "Debian 13: stock kdump-tools without memranged, 2 x 1 GiB", 600, "trixie"),
+    "T3": (package_lifecycle, "Debian 13, the package: apt install, upgrade, remove, purge", 900, "trixie"),
 }
