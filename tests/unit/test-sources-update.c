@@ -24,21 +24,10 @@ static struct memrange_sources *read_lean(const char *fixture) {
 static void assert_same_table(const struct memrange_sources *a, const struct memrange_sources *b) {
         _cleanup_(memrange_table_freep) struct memrange_table *ta = NULL, *tb = NULL;
         _cleanup_(memrange_findings_freep) struct memrange_findings *fa = NULL, *fb = NULL;
-        const struct memrange *y;
 
         assert_int_equal(memrange_reconcile(NULL, a, &ta, &fa), 0);
         assert_int_equal(memrange_reconcile(NULL, b, &tb, &fb), 0);
-        assert_int_equal(memrange_table_count(ta), memrange_table_count(tb));
-        y = memrange_table_first(tb);
-        memrange_table_foreach(x, ta) {
-                assert_int_equal(x->start, y->start);
-                assert_int_equal(x->end, y->end);
-                assert_int_equal(x->type, y->type);
-                assert_int_equal(x->flags, y->flags);
-                assert_int_equal(x->nid, y->nid);
-                assert_int_equal(x->sources, y->sources);
-                y = memrange_table_next(tb, y);
-        }
+        assert_same_ranges(ta, tb);
         assert_int_equal(fa->n, fb->n);
 }
 

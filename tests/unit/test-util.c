@@ -144,3 +144,18 @@ char *stderr_capture_end(struct stderr_capture *c) {
         fclose(c->file);
         return text;
 }
+
+void assert_same_ranges(const struct memrange_table *a, const struct memrange_table *b) {
+        const struct memrange *y = memrange_table_first(b);
+
+        assert_int_equal(memrange_table_count(a), memrange_table_count(b));
+        memrange_table_foreach(x, a) {
+                assert_int_equal(x->start, y->start);
+                assert_int_equal(x->end, y->end);
+                assert_int_equal(x->type, y->type);
+                assert_int_equal(x->flags, y->flags);
+                assert_int_equal(x->nid, y->nid);
+                assert_int_equal(x->sources, y->sources);
+                y = memrange_table_next(b, y);
+        }
+}

@@ -64,3 +64,7 @@ struct stderr_capture {
 };
 void stderr_capture_begin(struct stderr_capture *c);
 char *stderr_capture_end(struct stderr_capture *c);
+
+/* @a and @b hold the same ranges, each with the same type, flags, node and
+ * sources. */
+void assert_same_ranges(const struct memrange_table *a, const struct memrange_table *b);
