@@ -4,6 +4,12 @@
 README.md). One invocation runs one scenario:
 
   systest.py --scenario S1..S6|T1..T3 --build-dir DIR --source-root SRC [--time-limit SECONDS]
+  systest.py --rootfs RELEASE... --build-dir DIR
+
+The second form only debootstraps and configures the releases' guest root
+file systems into the cache (layer 1 of systest_image.py: the bulk of a cold
+run, and independent of memranged's tree): tools/dev.sh starts it in the
+background while it builds and runs the other suites.
 
 The guest images are built and cached in DIR/cache (systest_image.py),
 each scenario's disk, logs and dump go to DIR/out/SCENARIO. Exit status 0
@@ -16,6 +22,7 @@ import os
 import shutil
 import signal
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # The QEMU machine, the control line, the apt/dpkg error type and the
@@ -31,11 +38,33 @@ from vmtest_machine import Deadline, run_reported  # noqa: E402
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--scenario", required=True, choices=sorted(scenarios.SCENARIOS))
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--scenario", choices=sorted(scenarios.SCENARIOS))
+    what.add_argument("--rootfs", nargs="+", choices=image.RELEASES, metavar="RELEASE")
     p.add_argument("--build-dir", required=True)
-    p.add_argument("--source-root", required=True, help="memranged's source tree, built and installed into the guest")
+    p.add_argument("--source-root", help="memranged's source tree, built and installed into the guest")
     p.add_argument("--time-limit", type=float, default=None)
-    return p.parse_args()
+    args = p.parse_args()
+    if args.scenario and not args.source_root:
+        p.error("--scenario needs --source-root")
+    return args
+
+
+def prepare_rootfs(args):
+    """Layer 1 of each release in @args.rootfs; exit status as main's."""
+    cache = os.path.abspath(os.path.join(args.build_dir, "cache"))
+    log = lambda text: print(text, flush=True)  # noqa: E731
+    for release in args.rootfs:
+        t0 = time.monotonic()
+        try:
+            with cache_lock(cache):
+                image.remove_legacy(cache)
+                root = image.rootfs(cache, release, log)
+        except (FetchError, OSError) as e:
+            print(f"ERROR: cannot build the {release} guest: {e}")
+            return 2
+        print(f"{release}: {root} ready after {time.monotonic() - t0:.0f} s", flush=True)
+    return 0
 
 
 def prepare(args, release):
@@ -62,6 +91,8 @@ def main():
     # meson's timeout sends SIGTERM: unwind so that QEMU is killed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("SIGTERM: stopped by the test runner"))
     args = parse_args()
+    if args.rootfs:
+        return prepare_rootfs(args)
     body, title, limit, release = scenarios.SCENARIOS[args.scenario]
     limit = args.time_limit or limit
     outdir = os.path.join(args.build_dir, "out", args.scenario)
