@@ -27,10 +27,11 @@ packages=(
         # tests/vm: QEMU guests (the harness fetches kernels and busybox with
         # apt-get download), a static libc for the capture-side program
         qemu-system-x86 python3 libc6-dev
-        # tests/system: a debootstrap'ed Debian guest in an ext4 image made
-        # with mkfs.ext4 -d and read back with debugfs; makedumpfile -R
-        # unflattens kdump-tools' saved dump
-        debootstrap e2fsprogs makedumpfile
+        # tests/system: a Debian guest (13 by mmdebstrap, 12 by debootstrap)
+        # in an ext4 image made with mkfs.ext4 -d and read back with
+        # debugfs; makedumpfile -R unflattens kdump-tools' saved dump;
+        # debootstrap also makes the package build chroots
+        debootstrap mmdebstrap e2fsprogs makedumpfile
         # cross builds for arm64 and ppc64le (tools/cross/) and their QEMU
         # suites (tests/vm: arm64 boots through the UEFI firmware)
         crossbuild-essential-arm64 crossbuild-essential-ppc64el
