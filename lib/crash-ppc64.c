@@ -5,7 +5,12 @@
  * that are assigned and not reserved, the crash region comes from
  * /chosen/linux,crashkernel-base and -size (the device tree reader's
  * crashkernel), and the first 64 KiB is backed up into the crash region
- * (its own PT_LOAD, pointing at the copy).
+ * (its own PT_LOAD, pointing at the copy). Memory at and above
+ * /chosen/linux,memory-limit, when that is not 0, is left out: the kernel
+ * publishes its memory_limit there, and 6.12 sets that to the RAM it booted
+ * with even without mem=, so a plain kexec -p after a DLPAR hot-add dumps
+ * none of the new LMBs. memranged's view (memranged-ppc64) reads 0 for a
+ * limit that only reflects boot RAM (the device tree reader decides).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -57,10 +62,20 @@ static int push_memory(struct memrange_dump_ranges *out, const struct memrange *
         return r;
 }
 
+/* The end of what kexec-tools dumps; UINT64_MAX: no limit. */
+static uint64_t memory_limit(const struct memrange_devicetree *dt, uint32_t policy) {
+        if (!dt || dt->memory_limit == 0)
+                return UINT64_MAX;
+        if (policy == MEMRANGE_DUMP_MEMRANGED_PPC64 && dt->memory_limit_boot_only)
+                return UINT64_MAX;
+        return dt->memory_limit;
+}
+
 int mr_dump_compute_ppc64(struct memrange_ctx *ctx, const struct memrange_table *table,
                           const struct memrange_sources *sources, struct memrange_dump_ranges *out) {
         _cleanup_(memrange_table_freep) struct memrange_table *memory = NULL;
         size_t cursor = 0;
+        uint64_t limit;
         int r;
 
         if (!sources || (!sources->devicetree && !sources->drmem))
@@ -77,8 +92,15 @@ int mr_dump_compute_ppc64(struct memrange_ctx *ctx, const struct memrange_table 
         r = firmware_memory(sources, &memory);
         if (r < 0)
                 return r;
+        limit = memory_limit(sources->devicetree, out->policy);
         memrange_table_foreach(m, memory) {
-                r = push_memory(out, m, &cursor);
+                struct memrange below = *m;
+
+                if (below.start >= limit)
+                        break;
+                if (below.end > limit)
+                        below.end = limit;
+                r = push_memory(out, &below, &cursor);
                 if (r < 0)
                         return r;
         }

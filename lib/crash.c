@@ -76,10 +76,12 @@ struct table_rule {
         size_t max_crash;    /* 0: any number of reservations */
 };
 
-static const struct table_rule table_rules[] = {
+static const struct table_rule table_rules[_MEMRANGE_DUMP_POLICY_MAX] = {
         [MEMRANGE_DUMP_KEXEC_TOOLS_X86] = { .driver_managed = true, .max_crash = X86_MAX_CRASH },
         [MEMRANGE_DUMP_KEXEC_TOOLS_ARM64] = { .driver_managed = false, .max_crash = ARM64_MAX_CRASH },
         [MEMRANGE_DUMP_KERNEL] = { .driver_managed = true, .skip_below = KERNEL_SKIP_BELOW },
+        /* memranged's view names driver-managed RAM "System RAM" (render.c). */
+        [MEMRANGE_DUMP_MEMRANGED_ARM64] = { .driver_managed = true, .max_crash = ARM64_MAX_CRASH },
 };
 
 static bool is_driver_managed(const struct memrange *r) {
@@ -248,7 +250,7 @@ _public_ int memrange_dump_ranges_compute(struct memrange_ctx *ctx, const struct
         out->policy = (uint32_t) resolved;
         out->arch = arch != MEMRANGE_ARCH_UNKNOWN ? arch : memrange_arch_detect(sources);
 
-        if (out->policy == MEMRANGE_DUMP_KEXEC_TOOLS_PPC64)
+        if (out->policy == MEMRANGE_DUMP_KEXEC_TOOLS_PPC64 || out->policy == MEMRANGE_DUMP_MEMRANGED_PPC64)
                 r = mr_dump_compute_ppc64(ctx, table, sources, out);
         else
                 r = compute_from_table(ctx, table, out);

@@ -57,7 +57,22 @@ int mr_dump_foreach_line(const struct memrange_table *table,
 int mr_dump_compute_ppc64(struct memrange_ctx *ctx, const struct memrange_table *table,
                           const struct memrange_sources *sources, struct memrange_dump_ranges *out);
 
+/* ---- kcore (elfcore.c) ---- */
+
+/* The ELF and program headers at the start of proc/kcore (elfcore.c),
+ * never the memory behind them; 0 and *ret NULL when kcore is absent or
+ * unreadable, -EBADMSG (message in @ctx) when malformed. */
+int mr_kcore_read_header(struct memrange_ctx *ctx, struct memrange_elfcore **ret);
+
 /* ---- findings (crash-findings.c) ---- */
+
+/* The finding "dump-memory-limit": ppc64's /chosen/linux,memory-limit of
+ * @sources when not 0, a warning while RAM of @table lies above it (with
+ * whether memranged's view reads it as 0), added to @findings, which is
+ * sorted again. Needs no dump ranges: kexec-tools-ppc64 applies the limit
+ * whatever else it dumps. -ENOMEM. */
+int mr_find_dump_memory_limit(const struct memrange_table *table, const struct memrange_sources *sources,
+                              struct memrange_findings *findings);
 
 /* The finding "dump-drops-driver-managed-ram" (crash-findings.c): one per
  * stretch of driver-managed RAM of @table that @ranges (computed from

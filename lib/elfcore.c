@@ -177,7 +177,7 @@ static int pread_all(int fd, void *buf, size_t size, off_t offset) {
 /* Reads the ELF and program headers at the start of proc/kcore (never the
  * memory behind them). 0 and no header when kcore is absent or unreadable
  * (kexec-tools needs root for it too). */
-static int read_kcore_header(struct memrange_ctx *ctx, struct memrange_elfcore **ret) {
+int mr_kcore_read_header(struct memrange_ctx *ctx, struct memrange_elfcore **ret) {
         _cleanup_(closep) int fd = -1;
         _cleanup_(freep) uint8_t *buf = NULL;
         Elf64_Ehdr eh;
@@ -343,7 +343,7 @@ _public_ int memrange_elfcore_build(struct memrange_ctx *ctx, const struct memra
 
         if (!ctx || !ranges || !ret_buf || !ret_size)
                 return -EINVAL;
-        r = read_kcore_header(ctx, &kcore_header);
+        r = mr_kcore_read_header(ctx, &kcore_header);
         if (r < 0)
                 return r;
         if (kcore_header)

@@ -182,3 +182,8 @@ uint64_t mr_be_cells(const uint8_t *p, unsigned cells);
  * (DOMAIN.md; the kernel's flat-tree default). -EBADMSG naming the property
  * file unless each is one cell holding 1 or 2. */
 int mr_dt_root_cells(struct memrange_ctx *ctx, uint32_t *ret_address_cells, uint32_t *ret_size_cells);
+/* A /chosen number of one or two cells at @path; -ENOENT when absent. */
+int mr_dt_chosen_number(struct memrange_ctx *ctx, const char *path, uint64_t *ret);
+/* /chosen/linux,memory-limit into @dt, and whether it only reflects boot
+ * RAM (source-memory-limit.c); needs @dt's memory nodes read. */
+int mr_dt_read_memory_limit(struct memrange_ctx *ctx, struct memrange_devicetree *dt);

@@ -389,6 +389,18 @@ struct memrange_devicetree {
          * both or neither), type crashkernel. A size of 0 is no region. */
         bool has_crashkernel;
         struct memrange crashkernel;
+        /* /chosen/linux,memory-limit (powerpc; 0 when absent or 0):
+         * kexec-tools on ppc64 leaves memory at and above it out of a crash
+         * header. The kernel publishes its memory_limit there: what mem=
+         * asked for, or (6.12) the RAM it booted with when no mem= was
+         * given, which then also cuts every hot-added LMB out of the dump. */
+        uint64_t memory_limit;
+        /* The limit only reflects the RAM present at boot, so memranged's
+         * view hands kexec-tools 0 for it: proc/cmdline has no mem= (the
+         * one way to ask for a limit) and the limit cuts none of the
+         * device tree's memory nodes (the RAM firmware gave at boot, which
+         * DLPAR never changes). A limit from mem= is kept and shown. */
+        bool memory_limit_boot_only;
 };
 int memrange_devicetree_read(struct memrange_ctx *ctx, struct memrange_devicetree **ret_dt);
 struct memrange_devicetree *memrange_devicetree_free(struct memrange_devicetree *dt);
@@ -604,6 +616,8 @@ enum memrange_dump_policy {
         MEMRANGE_DUMP_KEXEC_TOOLS_PPC64,   /* "kexec-tools-ppc64" */
         MEMRANGE_DUMP_KERNEL,              /* "kernel": kexec_file_load, in-kernel hotplug updates */
         MEMRANGE_DUMP_AUTO,                /* "auto": how this machine's image is (or will be) loaded */
+        MEMRANGE_DUMP_MEMRANGED_ARM64,     /* "memranged-arm64": kexec-tools given memranged's view */
+        MEMRANGE_DUMP_MEMRANGED_PPC64,     /* "memranged-ppc64": kexec-tools given memranged's view */
         _MEMRANGE_DUMP_POLICY_MAX,
 };
 const char *memrange_dump_policy_to_name(enum memrange_dump_policy value);
@@ -654,10 +668,18 @@ struct memrange_dump_ranges {
  *    reservations (at most 8); the first range ending at or below 640 KiB
  *    carries MEMRANGE_DUMP_F_BACKUP; at most 32768 ranges (-E2BIG beyond);
  *  - kexec-tools-arm64: RAM that is not driver-managed, minus the crash
- *    reservations (at most 2, -E2BIG beyond);
+ *    reservations (at most 2, -E2BIG beyond): kexec-tools reading the
+ *    kernel's /proc/iomem (kdump-tools, a plain kexec -p);
+ *  - memranged-arm64: kexec-tools reading memranged's view
+ *    (memrange_render_iomem_arch()), where driver-managed RAM is plain
+ *    "System RAM": all RAM, minus the crash reservations (at most 2);
  *  - kexec-tools-ppc64: device tree memory plus assigned, non-reserved drmem
- *    LMBs, minus the crash region; the first 64 KiB is its own backup range
- *    (-ENODATA without a device tree);
+ *    LMBs, minus the crash region, and nothing at or above the device
+ *    tree's linux,memory-limit when it is not 0; the first 64 KiB is its
+ *    own backup range (-ENODATA without a device tree);
+ *  - memranged-ppc64: the same as kexec-tools reads it in memranged's view,
+ *    where a memory limit that only reflects boot RAM reads 0
+ *    (memory_limit_boot_only) and so cuts nothing;
  *  - kernel: all RAM (driver-managed included) minus [0, 1 MiB) minus the
  *    crash reservations (high, low).
  * Offline memory stays in every policy. Contiguous RAM of one kind (plain
@@ -770,6 +792,35 @@ struct memrange_elfcore *memrange_elfcore_free(struct memrange_elfcore *elfcore)
  * bytes without the NUL; @ret_len may be NULL). */
 int memrange_render_iomem(const struct memrange_table *table, const struct memrange_iomem *iomem,
                           char **ret_text, size_t *ret_len);
+/* memrange_render_iomem() as memranged hands it to kexec-tools on @arch:
+ * on arm64 driver-managed RAM is named plain "System RAM" (kexec-tools
+ * there takes only lines named exactly that; see memranged-arm64), still
+ * one line of its own; other architectures get memrange_render_iomem()'s
+ * text. -EINVAL for a bad @arch. */
+int memrange_render_iomem_arch(const struct memrange_table *table, const struct memrange_iomem *iomem,
+                               enum memrange_arch arch, char **ret_text, size_t *ret_len);
+
+/* What kexec-tools on arm64 needs from /proc/kallsyms: "_text", the start
+ * of the kernel image, from which it derives PAGE_OFFSET and the kernel
+ * text PT_LOAD. Kernels without CONFIG_KALLSYMS_ALL (Debian's arm64 6.1)
+ * list no "_text", and kexec-tools then writes a header whose every
+ * segment is unreadable. The kernel states that address elsewhere:
+ * /proc/kcore's kernel text segment begins at _text (fs/proc/kcore.c adds
+ * it as [_text, _end)). memrange_kallsyms_view() reads proc/kallsyms; when
+ * it has "_text", *ret_text is NULL and 0 is returned (no view needed).
+ * Otherwise it takes the kcore program header whose virtual range holds
+ * kallsyms' "_stext" and that maps a physical address (only RAM and the
+ * kernel text do), checks it against /proc/iomem's "Kernel code" (which
+ * begins at _stext's physical address: _stext - p_vaddr must equal
+ * Kernel code - p_paddr), and returns 1 with a kallsyms text of two lines,
+ * "_text" at that segment's p_vaddr and kallsyms' own "_stext" line. It
+ * refuses (message in the context) with -ENOENT when kallsyms or kcore is
+ * unreadable or lacks what is needed, -EADDRNOTAVAIL when kallsyms shows
+ * zeroed addresses (no CAP_SYSLOG), -EBADMSG when the sources disagree.
+ * @iomem may be NULL (no cross-check; then -ENOENT). Caller frees
+ * *ret_text (*ret_len bytes, NUL-terminated; @ret_len may be NULL). */
+int memrange_kallsyms_view(struct memrange_ctx *ctx, const struct memrange_iomem *iomem, char **ret_text,
+                           size_t *ret_len);
 
 /* ---------------------------------------------------------------------------
  * Snapshot: the kernel files the readers read, as a tar archive

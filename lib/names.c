@@ -60,6 +60,8 @@ static const char *const policy_names[_MEMRANGE_DUMP_POLICY_MAX] = {
         [MEMRANGE_DUMP_KEXEC_TOOLS_PPC64] = "kexec-tools-ppc64",
         [MEMRANGE_DUMP_KERNEL] = "kernel",
         [MEMRANGE_DUMP_AUTO] = "auto",
+        [MEMRANGE_DUMP_MEMRANGED_ARM64] = "memranged-arm64",
+        [MEMRANGE_DUMP_MEMRANGED_PPC64] = "memranged-ppc64",
 };
 
 /* The first name of an architecture is the one printed. */

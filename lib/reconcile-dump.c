@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* memrange_reconcile(): the table and the findings where the sources
- * disagree (reconcile.c), then the finding about crash dumps from the
- * dump ranges of the machine's automatic policy (crash.c,
- * crash-findings.c). The reconciler itself knows nothing of dump
- * policies; this file ties the two, and hands the dump ranges to a
- * caller that wants them, so that a generation computes them once. */
+ * disagree (reconcile.c), then the findings about crash dumps: ppc64's
+ * memory limit, and what the dump ranges of the machine's automatic
+ * policy leave out (crash.c, crash-findings.c). The reconciler itself
+ * knows nothing of dump policies; this file ties the two, and hands the
+ * dump ranges to a caller that wants them, so that a generation computes
+ * them once. */
 #include <errno.h>
 
 #include "crash.h"
@@ -23,6 +24,9 @@ _public_ int memrange_reconcile_dump(struct memrange_ctx *ctx, const struct memr
         if (ctx)
                 mr_clear_error(ctx);
         r = mr_reconcile_sources(ctx, sources, &table, &findings);
+        if (r < 0)
+                return r;
+        r = mr_find_dump_memory_limit(table, sources, findings);
         if (r < 0)
                 return r;
         /* No context: the finding depends on the sources alone. A policy

@@ -81,6 +81,10 @@
  *                                   kexec-tools): not this file's, the dump
  *                                   policies' (crash-findings.c), added by
  *                                   memrange_reconcile() (reconcile-dump.c).
+ *   dump-memory-limit (warning, info)          ppc64's linux,memory-limit
+ *                                   when not 0: a warning while RAM lies
+ *                                   above it (crash-findings.c, added by
+ *                                   memrange_reconcile() too).
  *
  * Cost: every step is a table operation (O(log n)) per source record or per
  * region walked, so the whole run is O(n log n); runs of blocks and LMBs

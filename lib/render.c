@@ -34,6 +34,7 @@ struct render {
         struct name_index kernel;    /* Kernel code/rodata/data/bss, any depth */
         struct name_index driver;    /* System RAM (...) at any depth */
         struct name_index toplevel;  /* other top-level memory entries */
+        bool driver_plain;           /* driver-managed RAM named "System RAM" (arm64) */
         /* The line being gathered. */
         bool open;
         uint64_t start, end;
@@ -87,7 +88,7 @@ static const struct memrange_iomem_entry *index_seek(struct name_index *idx, uin
 static const char *line_name(struct render *rd) {
         const struct memrange_iomem_entry *e;
 
-        if (rd->type == MEMRANGE_TYPE_RAM && rd->driver_managed) {
+        if (rd->type == MEMRANGE_TYPE_RAM && rd->driver_managed && !rd->driver_plain) {
                 /* The driver's line may start before the rendered one. */
                 for (size_t i = 0; i < rd->driver.n; i++) {
                         e = rd->driver.entries[i];
@@ -180,10 +181,10 @@ static int render_all(struct render *rd, const struct memrange_table *table) {
         return 0;
 }
 
-_public_ int memrange_render_iomem(const struct memrange_table *table, const struct memrange_iomem *iomem,
-                                   char **ret_text, size_t *ret_len) {
+static int render_iomem(const struct memrange_table *table, const struct memrange_iomem *iomem, bool driver_plain,
+                        char **ret_text, size_t *ret_len) {
         _cleanup_(freep) char *text = NULL;
-        struct render rd = {};
+        struct render rd = { .driver_plain = driver_plain };
         size_t len = 0;
         int r;
 
@@ -213,4 +214,24 @@ _public_ int memrange_render_iomem(const struct memrange_table *table, const str
                 *ret_len = len;
         *ret_text = TAKE_PTR(text);
         return 0;
+}
+
+_public_ int memrange_render_iomem(const struct memrange_table *table, const struct memrange_iomem *iomem,
+                                   char **ret_text, size_t *ret_len) {
+        return render_iomem(table, iomem, false, ret_text, ret_len);
+}
+
+/* kexec-tools on arm64 (kexec/arch/arm64/crashdump-arm64.c) takes only
+ * lines named exactly "System RAM" into a crash header: a line named
+ * "System RAM (virtio_mem)" or "System RAM (kmem)" is skipped, and that
+ * memory is missing from the dump whoever loads it. The kernel's own
+ * header (kexec_file_load, which Debian's arm64 kernels lack) dumps it, so
+ * in the view memranged hands kexec-tools on arm64 it is plain RAM. The
+ * line stays a line of its own, so the dump policy for this view
+ * (memranged-arm64) cuts the ranges where this rendering does. */
+_public_ int memrange_render_iomem_arch(const struct memrange_table *table, const struct memrange_iomem *iomem,
+                                        enum memrange_arch arch, char **ret_text, size_t *ret_len) {
+        if ((unsigned) arch >= _MEMRANGE_ARCH_MAX)
+                return -EINVAL;
+        return render_iomem(table, iomem, arch == MEMRANGE_ARCH_ARM64, ret_text, ret_len);
 }

@@ -337,7 +337,7 @@ static int read_elfcorehdr(struct memrange_ctx *ctx, struct memrange_devicetree 
 /* A number of one or two cells, whatever the root's cell counts: the
  * powerpc kernel writes an unsigned long. -ENOENT (unrecorded) when
  * absent. */
-static int read_chosen_number(struct memrange_ctx *ctx, const char *path, uint64_t *ret) {
+int mr_dt_chosen_number(struct memrange_ctx *ctx, const char *path, uint64_t *ret) {
         _cleanup_(freep) uint8_t *buf = NULL;
         size_t len;
         int r;
@@ -359,10 +359,10 @@ static int read_crashkernel(struct memrange_ctx *ctx, struct memrange_devicetree
         uint64_t base = 0, size = 0;
         int rb, rs;
 
-        rb = read_chosen_number(ctx, base_path, &base);
+        rb = mr_dt_chosen_number(ctx, base_path, &base);
         if (rb < 0 && rb != -ENOENT)
                 return rb;
-        rs = read_chosen_number(ctx, size_path, &size);
+        rs = mr_dt_chosen_number(ctx, size_path, &size);
         if (rs < 0 && rs != -ENOENT)
                 return rs;
         if (rb == -ENOENT && rs == -ENOENT)
@@ -398,7 +398,10 @@ static int read_chosen(struct memrange_ctx *ctx, struct memrange_devicetree *dt)
         r = read_elfcorehdr(ctx, dt);
         if (r < 0)
                 return r;
-        return read_crashkernel(ctx, dt);
+        r = read_crashkernel(ctx, dt);
+        if (r < 0)
+                return r;
+        return mr_dt_read_memory_limit(ctx, dt);
 }
 
 int mr_dt_root_cells(struct memrange_ctx *ctx, uint32_t *ret_address_cells, uint32_t *ret_size_cells) {

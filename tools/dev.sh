@@ -7,7 +7,8 @@
 #                       fetched into the build directory once; the unit suite under
 #                       valgrind; clang -Werror with libFuzzer, every fuzz
 #                       target for a bounded time; clang-tidy and cppcheck;
-#                       then the end-to-end QEMU suites, vm and system)
+#                       cross builds for arm64 and ppc64le; then the
+#                       end-to-end QEMU suites, vm and system)
 #   tools/dev.sh bench  install dependencies, build (release), run bench/run
 set -euo pipefail
 
@@ -28,20 +29,38 @@ packages=(
         # with mkfs.ext4 -d and read back with debugfs; makedumpfile -R
         # unflattens kdump-tools' saved dump
         debootstrap e2fsprogs makedumpfile
+        # cross builds for arm64 and ppc64le (tools/cross/) and their QEMU
+        # suites (tests/vm: arm64 boots through the UEFI firmware)
+        crossbuild-essential-arm64 crossbuild-essential-ppc64el
+        qemu-system-arm qemu-system-ppc qemu-efi-aarch64
 )
+# Debian multiarch: the -dev libraries of the cross builds, and the
+# architectures apt must know for them and for the guests' kernels,
+# kexec-tools and busybox (apt-get download).
+cross_arches=(arm64 ppc64el)
+for a in "${cross_arches[@]}"; do
+        packages+=("libjson-c-dev:$a" "libsmartcols-dev:$a" "libsystemd-dev:$a" "libnl-3-dev:$a" "libcmocka-dev:$a")
+done
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
 
 install_packages() {
-        local missing=()
+        local missing=() added=0
+        local sudo=()
+        [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+        for a in "${cross_arches[@]}"; do
+                dpkg --print-foreign-architectures | grep -qx "$a" && continue
+                say "adding the $a architecture to dpkg (multiarch)"
+                "${sudo[@]}" dpkg --add-architecture "$a"
+                added=1
+        done
+        [ $added -eq 0 ] || "${sudo[@]}" apt-get update -q
         for p in "${packages[@]}"; do
                 dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
         done
         [ ${#missing[@]} -eq 0 ] && return 0
         say "installing ${missing[*]}"
-        local sudo=()
-        [ "$(id -u)" -eq 0 ] || sudo=(sudo)
         "${sudo[@]}" apt-get update -q
         DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
@@ -101,7 +120,9 @@ run_tests() {
         say "build with -Werror, run every suite but vm and system"
         setup build-test -Dwerror=true -Dfixtures_dir="$fixtures"
         ninja -C build-test
-        meson test -C build-test --print-errorlogs --num-processes 2 --no-suite vm --no-suite system
+        meson test -C build-test --print-errorlogs --num-processes 2 --no-suite vm --no-suite vm-arm64 --no-suite vm-ppc64le --no-suite system
+
+        cross_builds
 
         say "ASan+UBSan build, run every suite"
         setup build-asan -Dwerror=true -Dfixtures_dir="$fixtures" \
@@ -111,7 +132,7 @@ run_tests() {
         # making line splitting of a 32768-line iomem quadratic (minutes).
         ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-                meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite vm --no-suite system
+                meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite vm --no-suite vm-arm64 --no-suite vm-ppc64le --no-suite system
 
         say "unit suite and fuzz regressions under valgrind memcheck (errors fatal)"
         meson test -C build-test --suite unit --suite fuzz-regress --print-errorlogs --num-processes 2 \
@@ -131,9 +152,27 @@ run_tests() {
         say "end-to-end tests on real kernels in QEMU (suite vm, a few minutes)"
         meson test -C build-test --suite vm --print-errorlogs
 
+        say "end-to-end tests on Debian's arm64 and ppc64le kernels in QEMU (suites vm-arm64, vm-ppc64le)"
+        meson test -C build-test --suite vm-arm64 --suite vm-ppc64le --print-errorlogs
+
         say "system tests on a booted Debian 12 in QEMU (suite system, about 15 minutes; the first run builds the guest)"
         meson test -C build-test --suite system --print-errorlogs
         say "all tests passed"
+}
+
+# memranged and memrangectl for arm64 and ppc64le with Debian's cross
+# compilers (tools/cross/*.ini), -Werror, and the static capture-side
+# vmcore-phdrs: the arm64 and ppc64le vm suites boot them (build-aarch64,
+# build-ppc64le). Only these targets are built (the tests stay native).
+cross_builds() {
+        local c fixtures
+        fixtures=$(fixtures_dir)
+        for c in aarch64 ppc64le; do
+                say "cross build for $c (build-$c)"
+                setup "build-$c" --cross-file "tools/cross/$c.ini" -Dwerror=true -Dtests=enabled -Dman=disabled \
+                        -Dfixtures_dir="$fixtures"
+                ninja -C "build-$c" daemon/memranged cli/memrangectl tests/vm/vmcore-phdrs
+        done
 }
 
 # The benchmarks of bench/ at full size (several minutes), with a table of

@@ -155,7 +155,8 @@ static int history_to_json(const struct reload_engine *e, bool privileged, struc
 void api_build_kdump(struct mj_builder *b, const struct manager *m, bool privileged) {
         const struct reload_engine *e = reload_loop_engine(m->reload);
         struct mj_builder o = mj_builder_on(json_object_new_object());
-        bool up_to_date = e->decision == RELOAD_DECISION_UNCHANGED || e->decision == RELOAD_DECISION_KERNEL_CURRENT;
+        bool up_to_date = (e->decision == RELOAD_DECISION_UNCHANGED && !e->ranges_drop_ram) ||
+                          e->decision == RELOAD_DECISION_KERNEL_CURRENT;
         bool waiting = !e->in_flight && e->retry_at > 0 && e->decision == RELOAD_DECISION_NEEDED;
         struct json_object *last = NULL, *history = NULL;
 

@@ -5,10 +5,11 @@
  * hands to the reload engine. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 
 #include "api.h"
+#include "kdump-views.h"
 #include "strv.h"
 #include "kexec-plan.h"
 #include "log.h"
@@ -27,9 +28,37 @@ int manager_dump_ranges(struct manager *m, enum memrange_dump_policy policy, enu
         return state_dump_ranges(m->state, policy, arch, ret);
 }
 
+/* What an image another loader (kdump-tools, a plain kexec -p) built from
+ * the kernel's own files holds, when memranged's loads use a view of their
+ * own (@policy differs from the plan's), and whether @ranges leave RAM out. */
+static void observe_foreign(struct manager *m, enum memrange_dump_policy plan_policy,
+                            enum memrange_dump_policy policy, const struct memrange_dump_ranges *ranges) {
+        struct memrange_dump_ranges *foreign = NULL;
+        struct memrange_list *dropped = NULL;
+        bool drops = false;
+
+        if (ranges && memrange_dump_ranges_dropped(m->state->table, ranges, &dropped) >= 0) {
+                drops = dropped->n > 0;
+                memrange_list_free(dropped);
+        }
+        if (ranges && kdump_foreign_images_unreadable(m->ctx, m->state->sources, kdump_running_arch())) {
+                /* Its header names ranges, yet none can be read. */
+                foreign = calloc(1, sizeof(*foreign));
+                if (foreign)
+                        *foreign = (struct memrange_dump_ranges) { .policy = plan_policy, .arch = ranges->arch };
+        } else if (ranges && policy != plan_policy &&
+                   manager_dump_ranges(m, plan_policy, MEMRANGE_ARCH_UNKNOWN, &foreign) >= 0 &&
+                   memrange_dump_ranges_equal(foreign, ranges))
+                foreign = memrange_dump_ranges_free(foreign);
+        reload_loop_set_foreign(m->reload, foreign, drops);
+}
+
 void manager_on_generation(struct manager *m) {
         const struct memrange_crash *c = m->state->sources ? m->state->sources->crash : NULL;
-        enum memrange_dump_policy policy = kexec_plan_dump_policy(reload_loop_plan(m->reload));
+        const struct kexec_plan *plan = reload_loop_plan(m->reload);
+        enum memrange_dump_policy plan_policy = kexec_plan_dump_policy(plan);
+        enum memrange_dump_policy policy =
+                kdump_view_policy(plan_policy, kdump_running_arch(), plan->argv && plan->mode != RELOAD_MODE_OFF);
         struct memrange_dump_ranges *ranges = NULL;
         const char *old = m->kdump_state;
         int r;
@@ -37,6 +66,7 @@ void manager_on_generation(struct manager *m) {
         r = manager_dump_ranges(m, policy, MEMRANGE_ARCH_UNKNOWN, &ranges);
         if (r < 0 && r != -ENODATA)
                 log_debug_errno(r, "No dump ranges for generation %" PRIu64 ": %m", m->state->generation);
+        observe_foreign(m, plan_policy, policy, r < 0 ? NULL : ranges);
         /* The engine takes the ranges and may start a reload at once. */
         (void) reload_loop_observe(m->reload, m->state->generation, r < 0 ? NULL : ranges,
                                    c ? c->kexec_crash_loaded : -1, c ? c->crash_hotplug_memory : -1);
@@ -45,23 +75,12 @@ void manager_on_generation(struct manager *m) {
                 log_info("kdump: %s", m->kdump_state);
 }
 
-/* kdump-config's ARCH=$(uname -m): the running kernel's rules. */
-static enum memrange_arch running_arch(void) {
-        struct utsname u;
-        int arch;
-
-        if (uname(&u) < 0)
-                return MEMRANGE_ARCH_UNKNOWN;
-        arch = memrange_arch_from_name(u.machine);
-        return arch < 0 ? MEMRANGE_ARCH_UNKNOWN : arch;
-}
-
 static int build_plan(struct manager *m, struct kexec_plan *ret) {
         const struct kexec_plan_input in = {
                 .kdump = &m->config.kdump,
                 .config_name = m->options.config_path ?: CONFIG_DEFAULT_PATH,
                 .ctx = m->ctx,
-                .arch = running_arch(),
+                .arch = kdump_running_arch(), /* kdump-config's ARCH=$(uname -m) */
         };
         int r;
 
@@ -87,8 +106,14 @@ static int render_iomem(void *userdata, char **ret_text, size_t *ret_len) {
 
         if (!m->state->table)
                 return -ENODATA;
-        return memrange_render_iomem(m->state->table, m->state->sources ? m->state->sources->iomem : NULL, ret_text,
-                                     ret_len);
+        return memrange_render_iomem_arch(m->state->table, m->state->sources ? m->state->sources->iomem : NULL,
+                                          kdump_running_arch(), ret_text, ret_len);
+}
+
+static int render_views(void *userdata, struct kdump_views *ret) {
+        struct manager *m = userdata;
+
+        return kdump_views_render(m->ctx, m->state->sources, kdump_running_arch(), ret);
 }
 
 static void on_reload_idle(void *userdata) {
@@ -107,6 +132,7 @@ static void on_replan(void *userdata) {
 
 static const struct reload_loop_ops reload_ops = {
         .render = render_iomem,
+        .views = render_views,
         .idle = on_reload_idle,
         .replan = on_replan,
 };

@@ -26,6 +26,7 @@ enum child_step {
         STEP_TMPFS,
         STEP_WRITE,
         STEP_BIND,
+        STEP_VIEW, /* writing or binding one of spec->views */
         STEP_EXEC, /* the exec itself failed */
         _STEP_MAX,
 };
@@ -36,6 +37,7 @@ static const char *const step_names[_STEP_MAX] = {
         [STEP_TMPFS] = "mounting a private tmpfs",
         [STEP_WRITE] = "writing the rendering",
         [STEP_BIND] = "bind-mounting the rendering over /proc/iomem",
+        [STEP_VIEW] = "bind-mounting a view (kallsyms, device tree) over its file",
         [STEP_EXEC] = "exec",
 };
 
@@ -110,13 +112,34 @@ static bool mount_scratch(const char *options, const char **dir) {
         return false;
 }
 
-/* The private namespace with the rendering over @target. Returns
- * STEP_NAMESPACE_OK or the step that failed (errno set). */
-static enum child_step setup_namespace(const struct kexec_job_spec *spec, const char *tmpfs_options) {
-        const char *target = spec->proc_iomem ?: "/proc/iomem", *dir = NULL;
-        char path[64];
+/* Writes @len bytes of @text to @path (new, read-only) and bind-mounts it
+ * read-only over @target. STEP_NAMESPACE_OK, or STEP_WRITE or STEP_BIND
+ * with errno set. */
+static enum child_step bind_text(const char *path, const char *text, size_t len, const char *target) {
         int fd, saved;
         bool ok;
+
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+        ok = fd >= 0 && write_all(fd, text, len);
+        saved = errno;
+        if (fd >= 0)
+                close(fd);
+        errno = saved;
+        if (!ok)
+                return STEP_WRITE;
+        if (mount(path, target, NULL, MS_BIND, NULL) < 0)
+                return STEP_BIND;
+        (void) mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
+        return STEP_NAMESPACE_OK;
+}
+
+/* The private namespace with the rendering over @target and each view over
+ * its file. Returns STEP_NAMESPACE_OK or the step that failed (errno set). */
+static enum child_step setup_namespace(const struct kexec_job_spec *spec, const char *tmpfs_options) {
+        const char *target = spec->proc_iomem ?: "/proc/iomem", *dir = NULL;
+        enum child_step step;
+        char path[64];
+        int saved;
 
         if (unshare(CLONE_NEWNS) < 0)
                 return STEP_UNSHARE;
@@ -126,26 +149,18 @@ static enum child_step setup_namespace(const struct kexec_job_spec *spec, const 
         if (!mount_scratch(tmpfs_options, &dir))
                 return STEP_TMPFS;
         snprintf(path, sizeof(path), "%s/" SCRATCH_NAME, dir);
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
-        ok = fd >= 0 && write_all(fd, spec->iomem, spec->iomem_len);
+        step = bind_text(path, spec->iomem, spec->iomem_len, target);
+        for (size_t i = 0; step == STEP_NAMESPACE_OK && i < spec->n_views; i++) {
+                snprintf(path, sizeof(path), "%s/view%zu", dir, i);
+                if (bind_text(path, spec->views[i].text, spec->views[i].len, spec->views[i].target) !=
+                    STEP_NAMESPACE_OK)
+                        step = STEP_VIEW;
+        }
         saved = errno;
-        if (fd >= 0)
-                close(fd);
-        if (!ok) {
-                (void) umount2(dir, MNT_DETACH);
-                errno = saved;
-                return STEP_WRITE;
-        }
-        if (mount(path, target, NULL, MS_BIND, NULL) < 0) {
-                saved = errno;
-                (void) umount2(dir, MNT_DETACH);
-                errno = saved;
-                return STEP_BIND;
-        }
-        (void) mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL);
-        /* The bind mount keeps the tmpfs alive; the directory comes back. */
+        /* The bind mounts keep the tmpfs alive; the directory comes back. */
         (void) umount2(dir, MNT_DETACH);
-        return STEP_NAMESPACE_OK;
+        errno = saved;
+        return step;
 }
 
 _Noreturn static void child_main(const struct kexec_job_spec *spec, char **envp, const char *tmpfs_options,
@@ -337,13 +352,17 @@ static int watch_child(struct kexec_job *j, const struct kexec_job_spec *spec) {
 /* Forks; on success j->pid is the child. */
 static int spawn(struct kexec_job *j, const struct kexec_job_spec *spec) {
         _cleanup_(freep) char **envp = make_env(spec->env);
+        size_t size = spec->iomem_len + 4096;
         char tmpfs_options[64];
         int out[2], rep[2];
         pid_t pid;
 
         if (!envp)
                 return -ENOMEM;
-        snprintf(tmpfs_options, sizeof(tmpfs_options), "mode=0700,size=%zu", spec->iomem_len + 4096);
+
+        for (size_t i = 0; i < spec->n_views; i++)
+                size += spec->views[i].len + 4096;
+        snprintf(tmpfs_options, sizeof(tmpfs_options), "mode=0700,size=%zu", size);
         if (pipe2(out, O_CLOEXEC) < 0)
                 return negative_errno();
         if (pipe2(rep, O_CLOEXEC) < 0) {

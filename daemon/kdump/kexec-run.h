@@ -26,6 +26,14 @@
 
 #define KEXEC_OUTPUT_TAIL 2048u
 
+/* A file kexec-tools reads besides /proc/iomem, given in the namespace as
+ * memranged's view (arm64's /proc/kallsyms, ppc64's linux,memory-limit). */
+struct kexec_view {
+        const char *target; /* the file to cover */
+        const char *text;
+        size_t len;
+};
+
 struct kexec_job_spec {
         char *const *argv;     /* argv[0] without a '/' is looked up in PATH */
         char *const *env;      /* extra "KEY=VALUE" entries, NULL-terminated, or NULL */
@@ -33,6 +41,8 @@ struct kexec_job_spec {
         size_t iomem_len;
         usec_t timeout;        /* 0: none */
         const char *proc_iomem; /* the file to cover; NULL: "/proc/iomem" (tests point it elsewhere) */
+        const struct kexec_view *views; /* more files to cover, with the rendering only */
+        size_t n_views;
 };
 
 struct kexec_job_result {

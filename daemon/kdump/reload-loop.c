@@ -285,11 +285,14 @@ static void fail_start(struct reload_loop *l, const char *what, int error) {
  * must be asked again (the attempt ended at once). */
 static bool start_attempt(struct reload_loop *l) {
         _cleanup_(freep) char *iomem = NULL, *generation = NULL;
+        _cleanup_(kdump_views_done) struct kdump_views views = {};
         char *env[2] = {};
         size_t len = 0;
         int r, rendered;
 
         rendered = l->ops.render(l->userdata, &iomem, &len);
+        if (rendered >= 0 && l->ops.views)
+                rendered = l->ops.views(l->userdata, &views);
         r = reload_engine_started(&l->engine, event_now(l->event));
         if (r < 0) {
                 log_error_errno(r, "Cannot start a kdump reload: %m");
@@ -314,6 +317,8 @@ static bool start_attempt(struct reload_loop *l) {
                                     .iomem_len = len,
                                     .timeout = l->plan.timeout,
                                     .proc_iomem = l->proc_iomem,
+                                    .views = views.views,
+                                    .n_views = views.n,
                             },
                             on_job_done, l, &l->job);
         if (r < 0) {
@@ -467,6 +472,10 @@ struct reload_wait *reload_wait_cancel(struct reload_wait *w) {
 
 bool reload_loop_busy(const struct reload_loop *l) {
         return l->engine.in_flight;
+}
+
+void reload_loop_set_foreign(struct reload_loop *l, struct memrange_dump_ranges *foreign, bool ranges_drop_ram) {
+        reload_engine_set_foreign(&l->engine, foreign, ranges_drop_ram);
 }
 
 const struct reload_engine *reload_loop_engine(const struct reload_loop *l) {

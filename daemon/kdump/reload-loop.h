@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
+#include "kdump-views.h"
 #include "kexec-plan.h"
 #include "kexec-run.h"
 #include "reload-record.h"
@@ -27,6 +28,9 @@ struct reload_loop_ops {
         /* Renders /proc/iomem of the newest generation (the one the engine
          * loads). Caller of the hook frees *ret_text. */
         int (*render)(void *userdata, char **ret_text, size_t *ret_len);
+        /* The other files kexec-tools gets memranged's view of (arm64
+         * kallsyms, ppc64 memory limit). May be NULL. */
+        int (*views)(void *userdata, struct kdump_views *ret);
         /* Called when an attempt ended and none follows at once (shutdown
          * waits for it). May be NULL. */
         void (*idle)(void *userdata);
@@ -48,6 +52,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct reload_loop *, reload_loop_free)
 /* A new plan (configuration reload), taken over; used from the next
  * attempt on. */
 void reload_loop_set_plan(struct reload_loop *l, struct kexec_plan *plan);
+
+/* Before reload_loop_observe(): see reload_engine_set_foreign(). */
+void reload_loop_set_foreign(struct reload_loop *l, struct memrange_dump_ranges *foreign, bool ranges_drop_ram);
 
 /* After every rebuild; @ranges taken over (see reload_engine_observe()).
  * Starts an attempt when one is needed. */

@@ -138,7 +138,7 @@ static void image_assume_current(struct reload_engine *e, enum image_origin orig
         e->image = (struct reload_image) {
                 .origin = origin,
                 .generation = e->generation,
-                .ranges = ranges_dup(e->ranges),
+                .ranges = ranges_dup(e->foreign_ranges ?: e->ranges),
                 .loaded_usec = loaded_usec,
         };
 }
@@ -158,6 +158,7 @@ void reload_engine_init(struct reload_engine *e, const struct reload_engine_sett
 
 void reload_engine_done(struct reload_engine *e) {
         memrange_dump_ranges_free(e->ranges);
+        memrange_dump_ranges_free(e->foreign_ranges);
         memrange_dump_ranges_free(e->in_flight_ranges);
         memrange_dump_ranges_free(e->startup_ranges);
         image_clear(&e->image);
@@ -222,6 +223,12 @@ static void update_stale(struct reload_engine *e, usec_t now) {
 static void redecide(struct reload_engine *e, usec_t now) {
         e->decision = decide(e);
         update_stale(e, now);
+}
+
+void reload_engine_set_foreign(struct reload_engine *e, struct memrange_dump_ranges *foreign, bool ranges_drop_ram) {
+        memrange_dump_ranges_free(e->foreign_ranges);
+        e->foreign_ranges = foreign;
+        e->ranges_drop_ram = ranges_drop_ram;
 }
 
 void reload_engine_set_startup_image(struct reload_engine *e, bool interrupted, struct memrange_dump_ranges *ranges) {
@@ -417,7 +424,8 @@ const char *reload_engine_state(const struct reload_engine *e) {
         case RELOAD_DECISION_KERNEL_CURRENT:
                 return "kernel keeps it current";
         case RELOAD_DECISION_UNCHANGED:
-                return "up to date";
+                /* Never "up to date" for a dump that lacks RAM. */
+                return e->ranges_drop_ram ? "incomplete" : "up to date";
         case RELOAD_DECISION_RANGES_UNKNOWN:
                 return "unknown";
         default:

@@ -131,6 +131,13 @@ struct reload_engine {
         bool observed;
         uint64_t generation;
         struct memrange_dump_ranges *ranges; /* NULL when they could not be computed */
+        /* What an image another loader built for this generation holds, when
+         * that differs from @ranges (memranged hands kexec-tools a view of
+         * its own on arm64 and ppc64); NULL: the same. */
+        struct memrange_dump_ranges *foreign_ranges;
+        /* @ranges leave RAM out (a loader memranged cannot change drops it):
+         * a dump holding them is not called up to date. */
+        bool ranges_drop_ram;
         int crash_loaded;                    /* kexec_crash_loaded: 0/1, -1 unknown */
         int crash_hotplug;                   /* memory/crash_hotplug: 0/1, -1 unknown */
         enum reload_decision decision;
@@ -173,6 +180,11 @@ void reload_engine_done(struct reload_engine *e);
  * load it started never ended (@ranges NULL). Used when the first
  * observation finds an image loaded (and crash_hotplug is not 1). */
 void reload_engine_set_startup_image(struct reload_engine *e, bool interrupted, struct memrange_dump_ranges *ranges);
+/* Before reload_engine_observe(): what another loader's image of the
+ * generation about to be observed holds (@foreign taken over; NULL: the
+ * same as the observed ranges), and whether the observed ranges leave RAM
+ * out of the dump. */
+void reload_engine_set_foreign(struct reload_engine *e, struct memrange_dump_ranges *foreign, bool ranges_drop_ram);
 
 /* New settings (configuration reload): the next decision uses them. */
 void reload_engine_set_settings(struct reload_engine *e, const struct reload_engine_settings *settings);
@@ -217,5 +229,7 @@ void reload_engine_retry_now(struct reload_engine *e);
 usec_t reload_engine_backoff(const struct reload_engine_settings *s, unsigned failures);
 
 /* One word for status: "unavailable", "not loaded", "reloading", "kernel
- * keeps it current", "up to date", "stale", "unknown" (ranges unknown). */
+ * keeps it current", "up to date", "incomplete" (as current as it can be,
+ * yet the dump leaves RAM out: see ranges_drop_ram), "stale", "unknown"
+ * (ranges unknown). */
 const char *reload_engine_state(const struct reload_engine *e);

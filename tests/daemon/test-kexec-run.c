@@ -245,6 +245,37 @@ static void rendering_covers_proc_iomem_for_the_child_alone(void **state) {
         free(text);
 }
 
+/* The views (arm64 kallsyms, ppc64 memory limit) cover their files next
+ * to the rendering, for the child alone. */
+static void views_cover_their_files_for_the_child_alone(void **state) {
+        static const char kallsyms[] = "ffff800008000000 T _text\nffff800008010000 T _stext\n";
+        const struct kexec_view views[] = {
+                { .target = "/proc/kallsyms", .text = kallsyms, .len = sizeof(kallsyms) - 1 },
+                { .target = "/proc/version", .text = "not a version\n", .len = 14 },
+        };
+        char *argv[4];
+        struct kexec_job_spec spec;
+        struct job_outcome o;
+        char *host;
+
+        if (geteuid() != 0)
+                skip();
+        sh("head -n 2 /proc/kallsyms; cat /proc/version; head -n 1 /proc/iomem", &spec, argv);
+        spec.iomem = "00000000-00000fff : Reserved\n";
+        spec.iomem_len = strlen(spec.iomem);
+        spec.views = views;
+        spec.n_views = 2;
+        run_job(&spec, &o);
+        assert_int_equal(o.r.exit_status, 0);
+        assert_true(o.r.namespace_used);
+        assert_string_equal(o.r.output, "ffff800008000000 T _text\nffff800008010000 T _stext\nnot a version\n"
+                                        "00000000-00000fff : Reserved");
+        host = read_text("/proc/version");
+        assert_null(strstr(host, "not a version"));
+        free(host);
+        kexec_job_result_clear(&o.r);
+}
+
 static void unusable_target_runs_plainly_and_says_why(void **state) {
         static const char text[] = "00000000-00000fff : Reserved\n";
         char *argv[] = { "sh", "-c", "echo ran", NULL };
@@ -476,6 +507,7 @@ int main(void) {
                 cmocka_unit_test(timeout_kills_the_whole_process_group),
                 cmocka_unit_test(long_output_keeps_its_last_whole_lines),
                 cmocka_unit_test(rendering_covers_proc_iomem_for_the_child_alone),
+                cmocka_unit_test(views_cover_their_files_for_the_child_alone),
                 cmocka_unit_test(unusable_target_runs_plainly_and_says_why),
                 cmocka_unit_test(without_privileges_the_child_runs_plainly_and_says_why),
                 cmocka_unit_test(loop_runs_one_reload_per_change_with_the_generation_in_its_environment),

@@ -24,7 +24,7 @@
 
 static void policy_and_arch_names_round_trip(void **state) {
         static const char *const policies[] = { "kexec-tools-x86", "kexec-tools-arm64", "kexec-tools-ppc64",
-                                                "kernel", "auto" };
+                                                "kernel", "auto", "memranged-arm64", "memranged-ppc64" };
 
         for (int p = 0; p < _MEMRANGE_DUMP_POLICY_MAX; p++) {
                 assert_string_equal(memrange_dump_policy_to_name(p), policies[p]);
@@ -345,7 +345,7 @@ static void offlining_a_block_leaves_the_dump_ranges_unchanged(void **state) {
         for (int p = 0; p < _MEMRANGE_DUMP_POLICY_MAX; p++) {
                 struct memrange_dump_ranges *b, *h, *o;
 
-                if (p == PPC64)
+                if (p == PPC64 || p == MEMRANGE_DUMP_MEMRANGED_PPC64)
                         continue;
                 b = machine_dump(&boot, p);
                 h = machine_dump(&hotplug, p);

@@ -23,7 +23,14 @@
  * /proc/sysrq-trigger) or "VMCORE-NOTES ERROR <message>" and status 1.
  * It is linked statically so the capture initramfs needs no libraries.
  *
- * Usage: vmcore-phdrs [--notes] [FILE]   (default /proc/vmcore; a built
+ * With --read (before or after --notes) it then reads the first page of
+ * every PT_LOAD segment through the file (for /proc/vmcore: the crashed
+ * kernel's memory) and prints
+ *
+ *   VMCORE-READ <i> paddr=0x.. bytes=<n>     (or error=<message>)
+ *   VMCORE-READ END ok=<segments read whole> of=<segments>
+ *
+ * Usage: vmcore-phdrs [--notes] [--read] [FILE]   (default /proc/vmcore; a built
  *                               elfcorehdr file works as well, which the
  *                               harness's self-test uses) */
 #include <elf.h>
@@ -178,17 +185,54 @@ static int print_all_notes(const char *path, const struct memrange_elfcore *elf)
         return 0;
 }
 
+#define READ_PAGE 4096u
+
+/* The first page (or the whole segment when shorter) of each PT_LOAD. */
+static void read_every_segment(const char *path, const struct memrange_elfcore *elf) {
+        size_t ok = 0, total = 0;
+
+        for (size_t i = 0; i < elf->n; i++) {
+                const struct memrange_elf_phdr *ph = &elf->phdrs[i];
+                uint64_t want = ph->filesz < READ_PAGE ? ph->filesz : READ_PAGE;
+                _cleanup_(freep) uint8_t *buf = NULL;
+                int r;
+
+                if (ph->type != PT_LOAD)
+                        continue;
+                total++;
+                r = read_at(path, ph->offset, want, &buf);
+                if (r < 0) {
+                        printf("VMCORE-READ %zu paddr=%#" PRIx64 " error=%s\n", i, ph->paddr,
+                               r == -ENODATA ? "short read" : strerror(-r));
+                        continue;
+                }
+                printf("VMCORE-READ %zu paddr=%#" PRIx64 " bytes=%" PRIu64 "\n", i, ph->paddr, want);
+                ok += want > 0;
+        }
+        printf("VMCORE-READ END ok=%zu of=%zu\n", ok, total);
+}
+
 int main(int argc, char **argv) {
         _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = NULL;
         _cleanup_(memrange_elfcore_freep) struct memrange_elfcore *elf = NULL;
         _cleanup_(freep) void *buf = NULL;
-        bool notes = argc > 1 && strcmp(argv[1], "--notes") == 0;
-        const char *path = argc > 1 + notes ? argv[1 + notes] : "/proc/vmcore";
+        bool notes = false, read_segments = false;
+        const char *path = "/proc/vmcore";
         size_t size = 0;
-        int r;
+        int arg, r;
 
-        if (argc > 2 + notes) {
-                printf("VMCORE-PHDRS ERROR usage: vmcore-phdrs [--notes] [FILE]\n");
+        for (arg = 1; arg < argc && argv[arg][0] == '-'; arg++) {
+                if (strcmp(argv[arg], "--notes") == 0)
+                        notes = true;
+                else if (strcmp(argv[arg], "--read") == 0)
+                        read_segments = true;
+                else
+                        break;
+        }
+        if (arg < argc)
+                path = argv[arg++];
+        if (arg < argc || (path[0] == '-' && path[1] != '\0')) {
+                printf("VMCORE-PHDRS ERROR usage: vmcore-phdrs [--notes] [--read] [FILE]\n");
                 return EXIT_FAILURE;
         }
         r = read_header(path, &buf, &size);
@@ -213,5 +257,7 @@ int main(int argc, char **argv) {
         printf("VMCORE-PHDRS END\n");
         if (notes && print_all_notes(path, elf) < 0)
                 return EXIT_FAILURE;
+        if (read_segments)
+                read_every_segment(path, elf);
         return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

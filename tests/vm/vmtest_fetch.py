@@ -166,9 +166,18 @@ def kernel_image(series, cache):
     return name, find_one(unpacked(name, cache), "boot", image)
 
 
+def native(name):
+    """@name for this machine's architecture: with foreign architectures
+    added (dpkg --add-architecture, for the arm64 and ppc64le suites) a bare
+    name may download another architecture's build of a higher version
+    (busybox-static:arm64 is a binNMU, +b1)."""
+    arch = run(["dpkg", "--print-architecture"]).stdout.strip()
+    return f"{name}:{arch}"
+
+
 def busybox(cache):
-    return find_one(unpacked("busybox-static", cache), "bin", r"busybox")
+    return find_one(unpacked(native("busybox-static"), cache), "bin", r"busybox")
 
 
 def kexec(cache):
-    return find_one(unpacked("kexec-tools", cache), "sbin", r"kexec")
+    return find_one(unpacked(native("kexec-tools"), cache), "sbin", r"kexec")
