@@ -39,6 +39,7 @@ from vmtest_scenarios import Run, kdump, reloads, save_daemon_log
 HERE = os.path.dirname(os.path.abspath(__file__))
 GIB = 1 << 30
 PT_LOAD = 1
+DROPS = "dump-drops-driver-managed-ram"
 
 
 @dataclass
@@ -293,20 +294,7 @@ class ArchRun(Run):
     def crash(self, command="echo c > /proc/sysrq-trigger"):
         """Crashes the guest; returns the program headers the capture
         kernel read and its page reads ({phdr index: bytes or error})."""
-        self.crashed = True
-        self.m.send_only(command)
-        self.note("crash triggered")
-        self.m.wait_for(r"VMTEST CAPTURE KERNEL", "the capture kernel to boot after the crash")
-        self.note("capture kernel running")
-        lines = []
-        while True:
-            line = self.m.ctl.readline(self.m.deadline, "the capture kernel's VMCORE-PHDRS output")
-            if line.startswith("VMTEST CAPTURE DONE"):
-                break
-            if line.startswith(("VMCORE", "PH ", "NOTE ")):
-                lines.append(line)
-        self.save("vmcore-phdrs.txt", "\n".join(lines))
-        self.capture_lines = lines
+        lines = self.capture(command, ("VMCORE", "PH ", "NOTE "))
         phdrs = dump.parse_phdrs(lines)
         reads = {}
         for line in lines:
@@ -443,6 +431,10 @@ def arm64_hotplug(r, add, plain_reload=False):
         st = wait_current(r, new)
         count = reloads(r, st) - baseline
         assert count == 1, f"memranged reloaded {count} times for the new memory, expected 1"
+        # verify's dump-drops finding judges an image built from the
+        # kernel's files: memranged's own image dumps the memory.
+        assert DROPS not in guest.finding_codes(r.m), f"memranged still reports {DROPS} for its own image"
+        assert DROPS in guest.finding_codes(r.m, offline=True), f"no {DROPS} from the kernel files"
     elif plain_reload:
         # What kdump-tools' rule would do, had udevd run it: kexec-tools
         # sees the new line and still leaves it out.
@@ -452,6 +444,8 @@ def arm64_hotplug(r, add, plain_reload=False):
     else:
         time.sleep(2)
         count = 0
+    if not r.spec.daemon:
+        assert DROPS in guest.finding_codes(r.m, offline=True), f"no {DROPS} from the kernel files"
     r.save_guest_state("after")
     if text_want is not None:
         save_kernel_symbols(r)  # into the sysroot just saved
