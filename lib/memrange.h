@@ -481,6 +481,11 @@ struct memrange_sources {
         uint32_t status[8];   /* enum memrange_source_status */
         char *error[8];
         uint32_t read_flags;  /* enum memrange_read_flag bits: how it was read */
+        /* enum memrange_arch the kernel names in proc/sys/kernel/arch (its
+         * uname machine), or, for the live root "/" of a kernel without that
+         * file, uname's; MEMRANGE_ARCH_UNKNOWN otherwise (a capture without
+         * it: memrange_arch_detect() then judges by the sources). */
+        uint32_t arch;
 };
 
 /* Reads every source that exists; a failing source is recorded in status[]
@@ -605,9 +610,11 @@ enum memrange_arch {
  * -EINVAL for unknown names. */
 const char *memrange_arch_to_name(enum memrange_arch arch);
 int memrange_arch_from_name(const char *name);
-/* The architecture the sources describe: device tree and drmem -> ppc64;
- * a device tree without drmem -> arm64; otherwise (firmware memmap, no
- * device tree) -> x86_64. */
+/* The architecture the sources describe: @sources->arch when the kernel
+ * named it; else device tree and drmem -> ppc64; a device tree without
+ * drmem -> arm64; otherwise (firmware memmap, no device tree) -> x86_64.
+ * The kernel's name matters on arm64 machines booted through UEFI and
+ * ACPI: they have no device tree. */
 enum memrange_arch memrange_arch_detect(const struct memrange_sources *sources);
 
 enum memrange_dump_policy {
