@@ -17,6 +17,7 @@ the hot-add is 16 memory uevents (8 add, 8 online).
 import importlib.util
 import os
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -222,6 +223,19 @@ def test_failing_write_is_logged_once_and_serving_goes_on(ctx):
     expect("written again" in d.log(), f"no recovery message in:\n{d.log()}")
     with open(os.path.join(missing, "memranged.prom")) as f:
         expect('memranged_rescans_total{reason="rescan"} 4' in f.read().splitlines(), "rescans counted")
+
+    # SIGHUP with another directory: the file moves there at once.
+    moved = ctx.path("moved")
+    os.mkdir(moved)
+    with open(d.config, "w") as f:
+        f.write(metrics_config(moved, kexec))
+    d.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 10 * h.SLOWDOWN
+    while os.path.exists(os.path.join(missing, "memranged.prom")) or not os.path.exists(
+            os.path.join(moved, "memranged.prom")):
+        expect(time.monotonic() < deadline, "memranged.prom did not move to the new directory on SIGHUP")
+        time.sleep(0.02)
+    expect_eq(os.listdir(missing), [], "files left in the old directory")
 
 
 def test_offline_metrics_are_the_table_families(ctx):
