@@ -60,20 +60,21 @@ struct json_object *api_reply_with_generation(const struct manager *m) {
  * GetStatus
  */
 
-/* The totals of the table and the findings, counted as the metrics count
- * them. */
-static void build_table_totals(struct mj_builder *b, const struct state *s) {
-        struct memranged_metrics t = {};
+/* @t: the totals of the table and its findings, counted as the metrics
+ * count them (memranged_metrics_set_table()). */
+static void build_table_totals(struct mj_builder *b, const struct memranged_metrics *t) {
+        mj_build_u64(b, "ranges", t->ranges);
+        mj_build_u64(b, "total_ram", t->ram_online + t->ram_offline);
+        mj_build_u64(b, "online_ram", t->ram_online);
+        mj_build_u64(b, "offline_ram", t->ram_offline);
+}
+
+static void build_findings_counts(struct mj_builder *b, const struct memranged_metrics *t) {
         struct mj_builder o = mj_builder_on(json_object_new_object());
 
-        memranged_metrics_set_table(&t, s->table, s->findings);
-        mj_build_u64(b, "ranges", t.ranges);
-        mj_build_u64(b, "total_ram", t.ram_online + t.ram_offline);
-        mj_build_u64(b, "online_ram", t.ram_online);
-        mj_build_u64(b, "offline_ram", t.ram_offline);
-        mj_build_u64(&o, "infos", t.findings[MEMRANGE_SEVERITY_INFO]);
-        mj_build_u64(&o, "warnings", t.findings[MEMRANGE_SEVERITY_WARNING]);
-        mj_build_u64(&o, "errors", t.findings[MEMRANGE_SEVERITY_ERROR]);
+        mj_build_u64(&o, "infos", t->findings[MEMRANGE_SEVERITY_INFO]);
+        mj_build_u64(&o, "warnings", t->findings[MEMRANGE_SEVERITY_WARNING]);
+        mj_build_u64(&o, "errors", t->findings[MEMRANGE_SEVERITY_ERROR]);
         mj_build_object(b, "findings", &o);
 }
 
@@ -132,14 +133,17 @@ static int method_get_status(struct varlink_call *call, struct json_object *para
         const struct state *s = m->state;
         bool privileged = manager_call_is_privileged(m, call);
         _cleanup_(json_object_putp) struct json_object *p = NULL;
+        struct memranged_metrics totals = {};
         struct mj_builder b;
 
         p = api_reply_with_generation(m);
         b = mj_builder_on(p);
         mj_build_string(&b, "version", PROJECT_VERSION);
         mj_build_u64(&b, "changed_usec", s->changed_usec);
-        build_table_totals(&b, s);
+        memranged_metrics_set_table(&totals, s->table, s->findings);
+        build_table_totals(&b, &totals);
         build_block_totals(&b, s->sources);
+        build_findings_counts(&b, &totals);
         build_sources(&b, s->sources, privileged);
         build_uevents(&b, m);
         api_build_kdump(&b, m, privileged);

@@ -134,6 +134,10 @@ static void on_reload_idle(void *userdata) {
         }
 }
 
+static void on_reload_ended(void *userdata) {
+        manager_metrics_schedule(userdata);
+}
+
 static void on_replan(void *userdata) {
         manager_on_generation(userdata);
 }
@@ -142,6 +146,7 @@ static const struct reload_loop_ops reload_ops = {
         .render = render_iomem,
         .views = render_views,
         .idle = on_reload_idle,
+        .ended = on_reload_ended,
         .replan = on_replan,
 };
 

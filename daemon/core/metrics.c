@@ -24,7 +24,17 @@ static usec_t monotonic_to_realtime(usec_t usec) {
         return real - (mono - usec);
 }
 
-static void collect_kdump(const struct manager *m, struct memranged_metrics *x) {
+static usec_t stale_since_realtime(struct metrics_file *f, usec_t monotonic) {
+        if (monotonic == 0)
+                return 0;
+        if (monotonic != f->stale_since_monotonic) {
+                f->stale_since_monotonic = monotonic;
+                f->stale_since_realtime = monotonic_to_realtime(monotonic);
+        }
+        return f->stale_since_realtime;
+}
+
+static void collect_kdump(struct manager *m, struct memranged_metrics *x) {
         const struct reload_engine *e = m->reload ? reload_loop_engine(m->reload) : NULL;
 
         if (!e)
@@ -32,14 +42,14 @@ static void collect_kdump(const struct manager *m, struct memranged_metrics *x) 
         x->has_kdump = true;
         x->kdump_loaded = e->crash_loaded;
         x->kdump_up_to_date = manager_kdump_up_to_date(m);
-        x->kdump_stale_since_usec = e->stale_since > 0 ? monotonic_to_realtime(e->stale_since) : 0;
+        x->kdump_stale_since_usec = stale_since_realtime(&m->metrics, e->stale_since);
         x->reloads_succeeded = e->stats.reloads;
         x->reloads_failed = e->stats.failures;
         x->has_last_reload = e->has_last;
         x->last_reload_duration_usec = e->has_last ? e->last.duration : 0;
 }
 
-void manager_metrics_collect(const struct manager *m, struct memranged_metrics *ret) {
+void manager_metrics_collect(struct manager *m, struct memranged_metrics *ret) {
         const struct state *s = m->state;
         const struct state_stats *st = &s->stats;
         struct memranged_metrics x = {
@@ -65,7 +75,7 @@ void manager_metrics_collect(const struct manager *m, struct memranged_metrics *
         *ret = x;
 }
 
-int manager_metrics_render(const struct manager *m, char **ret_text, size_t *ret_len) {
+int manager_metrics_render(struct manager *m, char **ret_text, size_t *ret_len) {
         struct memranged_metrics x;
 
         manager_metrics_collect(m, &x);

@@ -5,8 +5,9 @@
  * node_exporter's textfile collector reads ([Metrics] Directory=).
  *
  * The file is rewritten after every change the manager announces
- * (manager_notify_status(): a rebuild, the end of a reload attempt, a
- * configuration reload), never from the path that made the change: a
+ * (manager_notify_status(): a rebuild, the reload engine going idle, a
+ * configuration reload) and after every reload attempt (the reload loop's
+ * "ended" hook), never from the path that made the change: a
  * deferred event source of idle priority coalesces the announcements of
  * one loop iteration into one write, after the clients were served. A
  * write that fails is logged once per distinct error, and one slower than
@@ -31,12 +32,16 @@ struct metrics_file {
         char *written_dir;        /* where the file was last written (removed at exit), or NULL */
         int last_error;           /* -errno of the last failed write, 0 after a success */
         bool slow_logged;
+        /* The reload engine's stale_since (CLOCK_MONOTONIC) as last seen
+         * and as CLOCK_REALTIME: converted once, so that every rendering
+         * says the same time. */
+        usec_t stale_since_monotonic, stale_since_realtime;
 };
 
 /* The metrics of @m now. Borrows strings from @m. */
-void manager_metrics_collect(const struct manager *m, struct memranged_metrics *ret);
+void manager_metrics_collect(struct manager *m, struct memranged_metrics *ret);
 /* Their text (caller frees *ret_text). -ENOMEM. */
-int manager_metrics_render(const struct manager *m, char **ret_text, size_t *ret_len);
+int manager_metrics_render(struct manager *m, char **ret_text, size_t *ret_len);
 
 /* Something changed: the file is rewritten once the loop is idle. No-op
  * without [Metrics] Directory= (a file written before is then removed). */
