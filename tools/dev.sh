@@ -30,9 +30,10 @@ packages=(
         # unflattens kdump-tools' saved dump
         debootstrap e2fsprogs makedumpfile
         # cross builds for arm64 and ppc64le (tools/cross/) and their QEMU
-        # suites (tests/vm: arm64 boots through the UEFI firmware)
+        # suites (tests/vm; the arm64 DAX scenarios' UEFI firmware,
+        # qemu-efi-aarch64, is fetched with apt-get download like the kernels)
         crossbuild-essential-arm64 crossbuild-essential-ppc64el
-        qemu-system-arm qemu-system-ppc qemu-efi-aarch64
+        qemu-system-arm qemu-system-ppc
         # tests/prometheus: the metrics file scraped through Debian's
         # node_exporter; promtool (in prometheus) checks it and the alert rules
         prometheus-node-exporter prometheus

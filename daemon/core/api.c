@@ -134,13 +134,19 @@ static int method_get_status(struct varlink_call *call, struct json_object *para
         bool privileged = manager_call_is_privileged(m, call);
         _cleanup_(json_object_putp) struct json_object *p = NULL;
         struct memranged_metrics totals = {};
+        struct memrange_findings findings;
         struct mj_builder b;
+        int r;
 
         p = api_reply_with_generation(m);
         b = mj_builder_on(p);
         mj_build_string(&b, "version", PROJECT_VERSION);
         mj_build_u64(&b, "changed_usec", s->changed_usec);
-        memranged_metrics_set_table(&totals, s->table, s->findings);
+        r = manager_findings(m, &findings);
+        if (r < 0)
+                return r;
+        memranged_metrics_set_table(&totals, s->table, &findings);
+        free(findings.items);
         build_table_totals(&b, &totals);
         build_block_totals(&b, s->sources);
         build_findings_counts(&b, &totals);
@@ -249,15 +255,19 @@ static int method_list_blocks(struct varlink_call *call, struct json_object *par
 
 static int method_list_findings(struct varlink_call *call, struct json_object *parameters, void *userdata) {
         struct manager *m = userdata;
-        const struct memrange_findings none = {};
         _cleanup_(json_object_putp) struct json_object *p = NULL;
+        struct memrange_findings view;
         struct json_object *findings = NULL;
         struct mj_builder b;
         int r;
 
         p = api_reply_with_generation(m);
         b = mj_builder_on(p);
-        r = memrange_json_from_findings(m->state->findings ?: &none, &findings);
+        r = manager_findings(m, &view);
+        if (r < 0)
+                return r;
+        r = memrange_json_from_findings(&view, &findings);
+        free(view.items);
         mj_build_encoded(&b, "findings", r, &findings);
         if (b.error < 0)
                 return b.error;

@@ -36,6 +36,13 @@ int manager_dump_ranges(struct manager *m, enum memrange_dump_policy policy, enu
         return state_dump_ranges(m->state, policy, arch, ret);
 }
 
+int manager_findings(const struct manager *m, struct memrange_findings *ret_view) {
+        static const struct reload_image none = {};
+
+        return reload_image_findings(m->reload ? &reload_loop_engine(m->reload)->image : &none, m->state->findings,
+                                     ret_view);
+}
+
 /* What an image another loader (kdump-tools, a plain kexec -p) built from
  * the kernel's own files holds, when memranged's loads use a view of their
  * own (@policy differs from the plan's), and whether @ranges leave RAM out. */

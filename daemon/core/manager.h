@@ -140,6 +140,14 @@ bool manager_kdump_up_to_date(const struct manager *m);
  * reloaded. */
 void manager_on_generation(struct manager *m);
 
+/* The current findings as status and ListFindings report them: the
+ * library's, less "dump-drops-driver-managed-ram" stretches that the image
+ * memranged itself loaded does dump (that finding stays for images loaded
+ * by others, whose ranges are judged by the kernel's files). *ret_view
+ * borrows the state's strings: free only ret_view->items, and use it before
+ * the next rebuild. -ENOMEM leaves it untouched. */
+int manager_findings(const struct manager *m, struct memrange_findings *ret_view);
+
 /* The dump ranges of the current table under @policy (MEMRANGE_DUMP_AUTO:
  * the machine's; @arch MEMRANGE_ARCH_UNKNOWN: detected), for the engine
  * and the GetCrashRanges method. -errno with the library's message in the

@@ -49,7 +49,7 @@ static void collect_kdump(struct manager *m, struct memranged_metrics *x) {
         x->last_reload_duration_usec = e->has_last ? e->last.duration : 0;
 }
 
-void manager_metrics_collect(struct manager *m, struct memranged_metrics *ret) {
+int manager_metrics_collect(struct manager *m, struct memranged_metrics *ret) {
         const struct state *s = m->state;
         const struct state_stats *st = &s->stats;
         struct memranged_metrics x = {
@@ -59,9 +59,16 @@ void manager_metrics_collect(struct manager *m, struct memranged_metrics *ret) {
                 .rebuild_failures = st->failures,
                 .kdump_loaded = -1,
         };
+        struct memrange_findings findings;
         struct uevent_stats u;
+        int r;
 
-        memranged_metrics_set_table(&x, s->table, s->findings);
+        /* The findings as GetStatus counts them. */
+        r = manager_findings(m, &findings);
+        if (r < 0)
+                return r;
+        memranged_metrics_set_table(&x, s->table, &findings);
+        free(findings.items);
         x.rescans[METRICS_RESCAN_STARTUP] = st->by_reason[CHANGE_STARTUP];
         x.rescans[METRICS_RESCAN_UEVENT] = st->by_reason[CHANGE_UEVENT];
         x.rescans[METRICS_RESCAN_REQUESTED] = st->by_reason[CHANGE_RESCAN];
@@ -73,12 +80,16 @@ void manager_metrics_collect(struct manager *m, struct memranged_metrics *ret) {
         x.uevents[METRICS_UEVENT_LOST] = u.lost_enobufs + u.truncated;
         collect_kdump(m, &x);
         *ret = x;
+        return 0;
 }
 
 int manager_metrics_render(struct manager *m, char **ret_text, size_t *ret_len) {
         struct memranged_metrics x;
+        int r;
 
-        manager_metrics_collect(m, &x);
+        r = manager_metrics_collect(m, &x);
+        if (r < 0)
+                return r;
         return memranged_metrics_render(&x, ret_text, ret_len);
 }
 

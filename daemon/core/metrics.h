@@ -38,8 +38,9 @@ struct metrics_file {
         usec_t stale_since_monotonic, stale_since_realtime;
 };
 
-/* The metrics of @m now. Borrows strings from @m. */
-void manager_metrics_collect(struct manager *m, struct memranged_metrics *ret);
+/* The metrics of @m now, the findings counted as GetStatus counts them
+ * (manager_findings()). Borrows strings from @m. -ENOMEM. */
+int manager_metrics_collect(struct manager *m, struct memranged_metrics *ret);
 /* Their text (caller frees *ret_text). -ENOMEM. */
 int manager_metrics_render(struct manager *m, char **ret_text, size_t *ret_len);
 

@@ -14,6 +14,7 @@ fi
 tool=$1 fixtures=$2 case=$3
 
 dimm=$fixtures/x86_64-6.1-dimm
+tree_fixtures=$(cd "$(dirname "$0")/../fixtures" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/test-lib.sh"
@@ -282,8 +283,20 @@ case_status() {
         run --sysroot "$fixtures/ppc64le-6.1-pseries/boot" status
         expect_rc 0
         expect_line "  reservation +0x0000000020000000-0x000000002fffffff \(256M\)"
+        expect_no_line "  memory limit .*"
         run --sysroot "$fixtures/ppc64le-6.1-pseries/boot" list --summary=only
         expect_line "Crash kernel reservation: +256M"
+        # Debian's ppc64le 6.12 publishes the boot RAM's end as
+        # /chosen/linux,memory-limit (0x80000000 here, no mem=).
+        local ppc612=$tree_fixtures/ppc64le-6.12-dimm-nomemranged/root
+        run --sysroot "$ppc612" status
+        expect_rc 0
+        expect_line "  memory limit +0x0000000080000000 \(only boot RAM: memranged's loads read it as 0\)"
+        run --sysroot "$ppc612" status -J
+        expect_line ' +"address": 2147483648,'
+        expect_line ' +"boot_only": true'
+        run --sysroot "$fixtures/ppc64le-6.1-pseries/boot" status -J
+        expect_line ' +"memory_limit": null,'
 }
 
 # crash-ranges and elfcorehdr on the DIMM hot-add: System RAM minus the

@@ -49,12 +49,13 @@ static struct memrange_ctx *tree_ctx(const char *name) {
         return ctx;
 }
 
-/* The RAM PT_LOADs the capture kernel of the tree's capture @name saw:
- * every PT_LOAD of its vmcore-phdrs.txt but the first (the kernel text). */
-static size_t tree_vmcore_ram(const char *name, struct memrange_dump_range *v, size_t max) {
+/* The PT_LOADs the capture kernel of the tree's capture @name saw (its
+ * vmcore-phdrs.txt), the first left out when @skip_text: the kernel text
+ * segment of arm64 (ppc64 has none of its own: its text lies in the
+ * linear map). */
+static size_t tree_vmcore_loads(const char *name, bool skip_text, struct memrange_dump_range *v, size_t max) {
         char path[512], line[256];
         size_t n = 0;
-        bool text_seen = false;
         FILE *f;
 
         snprintf(path, sizeof(path), "%s/%s/vmcore-phdrs.txt", TREE_FIXTURES_DIR, name);
@@ -68,35 +69,10 @@ static size_t tree_vmcore_ram(const char *name, struct memrange_dump_range *v, s
                                         " end=%" SCNx64, &index, &type, &paddr, &vaddr, &memsz, &last), 6);
                 if (type != 1)
                         continue;
-                if (!text_seen) {
-                        text_seen = true;
+                if (skip_text) {
+                        skip_text = false;
                         continue;
                 }
-                assert_true(n < max);
-                v[n++] = (struct memrange_dump_range) { .start = paddr, .end = last + 1 };
-        }
-        fclose(f);
-        return n;
-}
-
-/* Every PT_LOAD of the tree's capture @name (ppc64 has no kernel text
- * segment of its own: its text lies in the linear map). */
-static size_t tree_vmcore_ram_all(const char *name, struct memrange_dump_range *v, size_t max) {
-        char path[512], line[256];
-        size_t n = 0;
-        FILE *f;
-
-        snprintf(path, sizeof(path), "%s/%s/vmcore-phdrs.txt", TREE_FIXTURES_DIR, name);
-        f = fopen(path, "re");
-        assert_non_null(f);
-        while (fgets(line, sizeof(line), f)) {
-                unsigned index, type;
-                uint64_t paddr, vaddr, memsz, last;
-
-                assert_int_equal(sscanf(line, "PH %u type=%u paddr=%" SCNx64 " vaddr=%" SCNx64 " memsz=%" SCNx64
-                                        " end=%" SCNx64, &index, &type, &paddr, &vaddr, &memsz, &last), 6);
-                if (type != 1)
-                        continue;
                 assert_true(n < max);
                 v[n++] = (struct memrange_dump_range) { .start = paddr, .end = last + 1 };
         }
@@ -114,7 +90,7 @@ static size_t tree_vmcore_ram_all(const char *name, struct memrange_dump_range *
  * kernel's own iomem) lacks the GiB. */
 static void arm64_captured_virtio_mem_dump_is_the_memranged_arm64_policy(void **state) {
         struct memrange_dump_range want[16];
-        size_t n_want = tree_vmcore_ram("arm64-6.12-virtiomem", want, 16);
+        size_t n_want = tree_vmcore_loads("arm64-6.12-virtiomem", true, want, 16);
         struct machine m = {};
         struct memrange_dump_ranges *view, *kernel_file;
         _cleanup_(freep) char *text = NULL;
@@ -232,7 +208,7 @@ static const uint8_t limit_1g[8] = { 0, 0, 0, 0, 0x40, 0, 0, 0 };
  * the LMBs too. */
 static void ppc64_captured_612_dump_is_cut_at_the_memory_limit(void **state) {
         struct memrange_dump_range got[16], outside[16];
-        size_t n_got = tree_vmcore_ram_all("ppc64le-6.12-dimm-nomemranged", got, 16), n_outside = 0;
+        size_t n_got = tree_vmcore_loads("ppc64le-6.12-dimm-nomemranged", false, got, 16), n_outside = 0;
         struct machine m = {};
         struct memrange_dump_ranges *k, *v;
         const struct memrange_devicetree *dt;
@@ -514,7 +490,7 @@ static void kallsyms_view_refuses_what_it_cannot_derive(void **state) {
  * kimage_voffset), and the capture kernel read the new GiB. */
 static void arm64_captured_61_kallsyms_view_gives_the_text_the_dump_used(void **state) {
         struct memrange_dump_range want[16];
-        size_t n_want = tree_vmcore_ram("arm64-6.1-virtiomem", want, 16);
+        size_t n_want = tree_vmcore_loads("arm64-6.1-virtiomem", true, want, 16);
         struct machine m = {};
         struct memrange_dump_ranges *view;
         _cleanup_(freep) char *text = NULL;

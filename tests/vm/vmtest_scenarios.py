@@ -148,10 +148,10 @@ class Run:
         assert sum(e - s + 1 for s, e in new) == dimms * GIB, f"new System RAM lines: {dump.fmt(new)}"
         return before, after, new
 
-    def crash(self, command="echo c > /proc/sysrq-trigger"):
-        """Crashes the guest with the shell @command; returns the RAM
-        PT_LOADs the capture kernel saw (the kernel text segment left
-        out). Everything it printed stays in self.capture_lines."""
+    def capture(self, command, prefixes=None):
+        """Crashes the guest with the shell @command and returns the lines
+        its capture kernel printed (those starting with one of @prefixes,
+        when given), also kept in self.capture_lines."""
         self.crashed = True
         self.m.send_only(command)
         self.note("crash triggered")
@@ -162,10 +162,17 @@ class Run:
             line = self.m.ctl.readline(self.m.deadline, "the capture kernel's VMCORE-PHDRS output")
             if line.startswith("VMTEST CAPTURE DONE"):
                 break
-            lines.append(line)
+            if prefixes is None or line.startswith(prefixes):
+                lines.append(line)
         self.save("vmcore-phdrs.txt", "\n".join(lines))
         self.capture_lines = lines
-        return dump.ram_loads(dump.parse_phdrs(lines))
+        return lines
+
+    def crash(self, command="echo c > /proc/sysrq-trigger"):
+        """Crashes the guest with the shell @command; returns the RAM
+        PT_LOADs the capture kernel saw (the kernel text segment left
+        out)."""
+        return dump.ram_loads(dump.parse_phdrs(self.capture(command)))
 
 
 def kdump(status):
