@@ -21,6 +21,7 @@ static const struct cli_command commands[] = {
         { "crash-ranges", "show the RAM a crash dump would hold", cmd_crash_ranges, CLI_MODE_BOTH },
         { "elfcorehdr", "write the ELF core header of a crash dump", cmd_elfcorehdr, CLI_MODE_BOTH },
         { "snapshot", "archive the kernel files read, for bug reports", cmd_snapshot, CLI_MODE_FILES_ONLY },
+        { "metrics", "print memranged's metrics in Prometheus' text format", cmd_metrics, CLI_MODE_BOTH },
 };
 
 static void help(FILE *out) {

@@ -61,6 +61,7 @@ int cmd_monitor(const struct cli_global *g, int argc, char **argv);
 int cmd_rescan(const struct cli_global *g, int argc, char **argv);
 int cmd_reload(const struct cli_global *g, int argc, char **argv);
 int cmd_snapshot(const struct cli_global *g, int argc, char **argv);
+int cmd_metrics(const struct cli_global *g, int argc, char **argv);
 
 /* ---- messages (messages.c) ---- */
 

@@ -34,6 +34,9 @@ packages=(
         # qemu-efi-aarch64, is fetched with apt-get download like the kernels)
         crossbuild-essential-arm64 crossbuild-essential-ppc64el
         qemu-system-arm qemu-system-ppc
+        # tests/prometheus: the metrics file scraped through Debian's
+        # node_exporter; promtool (in prometheus) checks it and the alert rules
+        prometheus-node-exporter prometheus
 )
 # Debian multiarch: the -dev libraries of the cross builds, and the
 # architectures apt must know for them and for the guests' kernels,

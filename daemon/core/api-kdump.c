@@ -168,8 +168,6 @@ static void build_memory_limit(struct mj_builder *b, const struct memrange_sourc
 void api_build_kdump(struct mj_builder *b, const struct manager *m, bool privileged) {
         const struct reload_engine *e = reload_loop_engine(m->reload);
         struct mj_builder o = mj_builder_on(json_object_new_object());
-        bool up_to_date = (e->decision == RELOAD_DECISION_UNCHANGED && !e->ranges_drop_ram) ||
-                          e->decision == RELOAD_DECISION_KERNEL_CURRENT;
         bool waiting = !e->in_flight && e->retry_at > 0 && e->decision == RELOAD_DECISION_NEEDED;
         struct json_object *last = NULL, *history = NULL;
 
@@ -178,7 +176,7 @@ void api_build_kdump(struct mj_builder *b, const struct manager *m, bool privile
                 mj_build_bool(&o, "crash_hotplug", e->crash_hotplug == 1);
         build_memory_limit(&o, m->state->sources, privileged);
         mj_build_string(&o, "state", reload_engine_state(e));
-        mj_build_bool(&o, "up_to_date", up_to_date && !e->in_flight);
+        mj_build_bool(&o, "up_to_date", manager_kdump_up_to_date(m));
         build_plan(&o, reload_loop_plan(m->reload), privileged);
         build_image(&o, e);
         mj_build_bool(&o, "reloading", e->in_flight);
