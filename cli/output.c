@@ -128,6 +128,8 @@ static int scols_json_type(enum out_json json, bool bytes) {
                 return SCOLS_JSON_NUMBER;
         case OUT_JSON_BOOLEAN:
                 return SCOLS_JSON_BOOLEAN_OPTIONAL; /* null when missing */
+        case OUT_JSON_BOOLEAN_EMPTY_FALSE:
+                return SCOLS_JSON_BOOLEAN;
         case OUT_JSON_SIZE:
                 return bytes ? SCOLS_JSON_NUMBER : SCOLS_JSON_STRING;
         case OUT_JSON_STRING:
@@ -144,6 +146,7 @@ struct libscols_table *out_table_new(const char *json_name, const struct out_col
                 return NULL;
         scols_table_enable_json(tb, o->json);
         scols_table_enable_raw(tb, o->raw);
+        scols_table_enable_export(tb, o->pairs);
         scols_table_enable_noheadings(tb, o->noheadings);
         if (o->json && scols_table_set_name(tb, json_name) < 0)
                 goto fail;
