@@ -51,6 +51,11 @@ struct cli_command {
         enum cli_mode mode;
 };
 
+/* completion.c: memrangectl --complete-words @kind, the words of the bash
+ * completion that the program's own tables give (commands, policies,
+ * archs, types, summary), one a line; an exit code. */
+int cli_complete_words(const char *kind, const struct cli_command *commands, size_t n_commands);
+
 int cmd_list(const struct cli_global *g, int argc, char **argv);
 int cmd_blocks(const struct cli_global *g, int argc, char **argv);
 int cmd_verify(const struct cli_global *g, int argc, char **argv);
@@ -240,6 +245,8 @@ enum out_summary {
         SUMMARY_ONLY,
 };
 int out_parse_summary(const char *arg, enum out_summary *ret);
+/* "never", "always", "only"; NULL for SUMMARY_DEFAULT. */
+const char *out_summary_to_name(enum out_summary when);
 /* The --summary option of @cmd: -EINVAL (message printed) when unknown. */
 int out_summary_opt(const char *cmd, const char *arg, enum out_summary *ret);
 /* Settles the default against -J/-r; -EINVAL (message printed) for

@@ -265,16 +265,27 @@ bool out_append(char *buf, size_t size, size_t *used, const char *format, ...) {
         return true;
 }
 
+static const char *const summary_names[] = {
+        [SUMMARY_NEVER] = "never",
+        [SUMMARY_ALWAYS] = "always",
+        [SUMMARY_ONLY] = "only",
+};
+
+const char *out_summary_to_name(enum out_summary when) {
+        return (size_t) when < ELEMENTSOF(summary_names) ? summary_names[when] : NULL;
+}
+
 int out_parse_summary(const char *arg, enum out_summary *ret) {
-        if (!arg || strcmp(arg, "only") == 0)
+        if (!arg) {
                 *ret = SUMMARY_ONLY;
-        else if (strcmp(arg, "always") == 0)
-                *ret = SUMMARY_ALWAYS;
-        else if (strcmp(arg, "never") == 0)
-                *ret = SUMMARY_NEVER;
-        else
-                return -EINVAL;
-        return 0;
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(summary_names); i++)
+                if (summary_names[i] && strcmp(arg, summary_names[i]) == 0) {
+                        *ret = (enum out_summary) i;
+                        return 0;
+                }
+        return -EINVAL;
 }
 
 int out_summary_opt(const char *cmd, const char *arg, enum out_summary *ret) {
