@@ -51,6 +51,25 @@ static int read_only_blocks(struct memrange_ctx *ctx, uint32_t read_flags, struc
         return 0;
 }
 
+/* The table and findings of every source read; an exit code on failure
+ * (message printed), 0 on success. */
+static int reconcile(struct memrange_ctx *ctx, const struct memrange_sources *sources, const char *sysroot,
+                     struct memrange_table **ret_table, struct memrange_findings **ret_findings) {
+        int r;
+
+        if (nothing_readable(sources)) {
+                report_unreadable(sources, sysroot);
+                return EXIT_NO_SOURCES;
+        }
+        r = memrange_reconcile(ctx, sources, ret_table, ret_findings);
+        if (r < 0) {
+                cli_error("reconciling the sources of %s: %s", sysroot,
+                          memrange_ctx_get_error(ctx) ?: strerror(-r));
+                return EXIT_FINDINGS;
+        }
+        return 0;
+}
+
 int cli_data_load_offline(const struct cli_global *g, const struct cli_query *q, struct cli_data *ret) {
         _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = NULL;
         _cleanup_(memrange_sources_freep) struct memrange_sources *sources = NULL;
@@ -79,20 +98,11 @@ int cli_data_load_offline(const struct cli_global *g, const struct cli_query *q,
                 return EXIT_FINDINGS;
         }
         /* Without the other sources the command judges the blocks itself. */
-        if (only_blocks)
-                goto done;
-        if (nothing_readable(sources)) {
-                report_unreadable(sources, sysroot);
-                return EXIT_NO_SOURCES;
+        if (!only_blocks) {
+                r = reconcile(ctx, sources, sysroot, &table, &findings);
+                if (r > 0)
+                        return r;
         }
-
-        r = memrange_reconcile(ctx, sources, &table, &findings);
-        if (r < 0) {
-                cli_error("reconciling the sources of %s: %s", sysroot,
-                          memrange_ctx_get_error(ctx) ?: strerror(-r));
-                return EXIT_FINDINGS;
-        }
-done:
 
         sysroot_copy = strdup(sysroot);
         if (!sysroot_copy) {
