@@ -79,10 +79,11 @@ static int parse_args(int argc, char **argv, struct blocks_args *a) {
                 {},
         };
         int format_seen = 0;
-        int c, r;
+        int c;
 
         while ((c = getopt_long(argc, argv, OUT_SHORT_OPTS "PaS:h", options, NULL)) >= 0) {
-                r = check_exclusive(a, format_seen, c);
+                int r = check_exclusive(a, format_seen, c);
+
                 if (r >= 0)
                         return r;
                 if (is_format_option(c)) {
