@@ -9,7 +9,7 @@ Runs `lsmem --sysroot DIR ARGS` (util-linux, Debian's) and
 OPTION_SETS on every sysroot found under the FIXTURE_DIRs (a directory
 holding sys/ or proc/), and on a machine written by bench/gen-sysroot.py,
 as it is and with some blocks edited (offline, going offline, not
-removable, other zones, a zone name lsmem does not know). Their standard
+removable, other zones, a zone name lsmem does not know, no node). Their standard
 output must be byte for byte the same, and both must succeed; for the
 option sets of REFUSED both must fail. memrangectl's --output-all also
 shows its own columns (ONLINE, NODES): it is given lsmem's seven by name
@@ -185,8 +185,8 @@ def edit_generated(root):
     """Blocks in every state and zone lsmem tells apart (the generated
     machine's are all online Normal): offline (with the two zones the
     kernel offers an offline block), going offline, one online block that
-    is not removable, two in ZONE_MOVABLE, and two with a zone name lsmem
-    does not know (never merged)."""
+    is not removable, two in ZONE_MOVABLE, two with a zone name lsmem
+    does not know (never merged), and one linked to no node."""
     memory = os.path.join(root, "sys/devices/system/memory")
     block = lambda n: os.path.join(memory, f"memory{n}")
     for n in (40, 41, 42):
@@ -199,6 +199,9 @@ def edit_generated(root):
         write(os.path.join(block(n), "valid_zones"), "Movable\n")
     for n in (70, 71):
         write(os.path.join(block(n), "valid_zones"), "Quantum\n")
+    # A block linked to no node (both sides of the link gone): NODE -1.
+    os.remove(os.path.join(block(90), "node2"))
+    os.remove(os.path.join(root, "sys/devices/system/node/node2/memory90"))
 
 
 def main():
