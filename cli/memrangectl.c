@@ -85,7 +85,7 @@ static const struct cli_command *find_command(const char *name) {
 /* Parses the options before the command; returns -1 to go on, or an exit
  * code. *ret_index is the argv index of the command. */
 static int parse_global(int argc, char **argv, struct cli_global *g, int *ret_index) {
-        enum { OPT_OFFLINE = 0x100, OPT_SOCKET, OPT_TIMEOUT };
+        enum { OPT_OFFLINE = 0x100, OPT_SOCKET, OPT_TIMEOUT, OPT_COMPLETE_WORDS };
         static const struct option options[] = {
                 { "sysroot", required_argument, NULL, 's' },
                 { "offline", no_argument, NULL, OPT_OFFLINE },
@@ -93,6 +93,8 @@ static int parse_global(int argc, char **argv, struct cli_global *g, int *ret_in
                 { "timeout", required_argument, NULL, OPT_TIMEOUT },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
+                /* Hidden: for the bash completion (completion.c). */
+                { "complete-words", required_argument, NULL, OPT_COMPLETE_WORDS },
                 {},
         };
         int c;
@@ -119,6 +121,8 @@ static int parse_global(int argc, char **argv, struct cli_global *g, int *ret_in
                 case 'V':
                         printf("memrangectl %s\n", PROJECT_VERSION);
                         return EXIT_OK;
+                case OPT_COMPLETE_WORDS:
+                        return cli_complete_words(optarg, commands, ELEMENTSOF(commands));
                 default:
                         fputs("Try 'memrangectl --help' for more information.\n", stderr);
                         return EXIT_USAGE;

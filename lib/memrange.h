@@ -312,6 +312,13 @@ enum memrange_read_flag {
          * phys_device and valid_zones are not read (-1, -1, -1, NULL).
          * What a rebuild needs: state and nodes are all the table uses. */
         MEMRANGE_READ_LEAN_BLOCKS = 1u << 0,
+        /* With MEMRANGE_READ_LEAN_BLOCKS, also the block's removable,
+         * valid_zones or online attribute (one more open per block each,
+         * for a tool that shows them, as lsmem does); without it they are
+         * read anyway. */
+        MEMRANGE_READ_BLOCK_REMOVABLE = 1u << 1,
+        MEMRANGE_READ_BLOCK_ZONES = 1u << 2,
+        MEMRANGE_READ_BLOCK_ONLINE = 1u << 3,
 };
 int memrange_blocks_read(struct memrange_ctx *ctx, struct memrange_blocks **ret_blocks);
 /* memrange_blocks_read() with @flags (enum memrange_read_flag bits);

@@ -192,7 +192,7 @@ _public_ int memrange_sources_read_flags(struct memrange_ctx *ctx, uint32_t flag
         struct memrange_sources *s = NULL;
         int r;
 
-        if (!ctx || !ret_sources || (flags & ~MEMRANGE_READ_LEAN_BLOCKS))
+        if (!ctx || !ret_sources || (flags & ~MR_READ_FLAGS_ALL))
                 return -EINVAL;
         for (unsigned attempt = 1;; attempt++) {
                 unsigned vanished = mr_vanished_count(ctx);

@@ -19,6 +19,9 @@ packages=(
         meson ninja-build pkg-config gcc
         libnl-3-dev libsystemd-dev libjson-c-dev libsmartcols-dev libcmocka-dev
         kexec-tools scdoc valgrind systemd
+        # lsmem, which memrangectl blocks is compared with (tests/cli, bench),
+        # and bash-completion: its completionsdir and the completion test
+        util-linux bash-completion
         # clang -Werror build with libFuzzer (fuzz/; llvm has the sanitizers'
         # symbolizer), clang-tidy and cppcheck (tools/static-analysis.sh)
         clang libclang-rt-14-dev llvm clang-tidy cppcheck
