@@ -48,7 +48,7 @@ static int print_offline(const struct cli_global *g) {
         size_t len;
         int r;
 
-        r = cli_data_load_offline(g, &d);
+        r = cli_data_load_offline(g, NULL, &d);
         if (r > 0)
                 return r;
         cli_warn_source_errors(&d);
