@@ -111,6 +111,54 @@ static void arm64_captured_virtio_mem_dump_is_the_memranged_arm64_policy(void **
         machine_done(&m);
 }
 
+static bool has_finding(const struct memrange_findings *f, const char *code, uint64_t start, uint64_t end) {
+        for (size_t i = 0; i < f->n; i++)
+                if (strcmp(f->items[i].code, code) == 0 && f->items[i].start == start && f->items[i].end == end)
+                        return true;
+        return false;
+}
+
+/* Captured in the arm64 vm suite (Debian's 6.12 booted through UEFI and
+ * ACPI, an nvdimm made devdax and onlined by kmem: "System RAM (kmem)"
+ * 0xc8000000-0xffffffff under dax0.0 under "Persistent Memory"; memranged
+ * reloaded once): memranged-arm64 over the saved sysroot is what the
+ * capture kernel read. An ACPI machine has no device tree: without the
+ * kernel's proc/sys/kernel/arch (the capture script does not save it) the
+ * sources look like x86_64; with it they are arm64, whose kexec-tools
+ * leaves the kmem RAM out, and verify says so. */
+static void arm64_acpi_captured_dax_kmem_dump_is_the_memranged_arm64_policy(void **state) {
+        struct memrange_dump_range want[16];
+        size_t n_want = tree_vmcore_loads("arm64-6.12-dax-kmem", true, want, 16);
+        struct machine guessed = {}, named = {};
+        struct memrange_dump_ranges *view, *kernel_file;
+        struct scratch s;
+        char cmd[768];
+
+        scratch_init(&s);
+        snprintf(cmd, sizeof(cmd), "cp -r '%s/arm64-6.12-dax-kmem/root/.' '%s/'", TREE_FIXTURES_DIR, s.path);
+        assert_int_equal(system(cmd), 0);
+        machine_load_ctx(&guessed, scratch_ctx(&s));
+        assert_int_equal(memrange_arch_detect(guessed.sources), MEMRANGE_ARCH_X86_64);
+        assert_false(has_finding(guessed.findings, "dump-drops-driver-managed-ram", 0xc8000000, 4 * GiB));
+
+        scratch_write(&s, "proc/sys/kernel/arch", "aarch64\n", (size_t) -1);
+        machine_load_ctx(&named, scratch_ctx(&s));
+        assert_int_equal(named.sources->arch, MEMRANGE_ARCH_ARM64);
+        assert_int_equal(memrange_arch_detect(named.sources), MEMRANGE_ARCH_ARM64);
+        view = machine_dump(&named, VIEW_ARM64);
+        kernel_file = machine_dump(&named, ARM64);
+        assert_ranges_equal(view->ranges, view->n, want, n_want);
+        assert_int_equal(want[n_want - 1].start, 0xc8000000);
+        assert_int_equal(want[n_want - 1].end, 4 * GiB);
+        assert_int_equal(kernel_file->n, view->n - 1);
+        assert_true(has_finding(named.findings, "dump-drops-driver-managed-ram", 0xc8000000, 4 * GiB));
+        memrange_dump_ranges_free(view);
+        memrange_dump_ranges_free(kernel_file);
+        machine_done(&guessed);
+        machine_done(&named);
+        scratch_free(&s);
+}
+
 /* virtio-mem RAM (System RAM (virtio_mem) nested under virtio0): plain
  * "System RAM" of its own in the arm64 view, its name kept elsewhere. */
 static void arm64_view_names_driver_managed_ram_plain_system_ram(void **state) {
@@ -509,6 +557,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(arm64_view_names_driver_managed_ram_plain_system_ram),
                 cmocka_unit_test(arm64_captured_virtio_mem_dump_is_the_memranged_arm64_policy),
+                cmocka_unit_test(arm64_acpi_captured_dax_kmem_dump_is_the_memranged_arm64_policy),
                 cmocka_unit_test(arm64_view_read_back_gives_the_memranged_arm64_ranges),
                 cmocka_unit_test(arm64_view_without_driver_managed_ram_equals_the_kernel_file),
                 cmocka_unit_test(ppc64_captured_612_dump_is_cut_at_the_memory_limit),
