@@ -34,7 +34,7 @@ import vmtest_fetch as fetch
 import vmtest_guest as guest
 import vmtest_initramfs as initramfs
 from vmtest_machine import Deadline, GuestError, Machine
-from vmtest_scenarios import Run, kdump, reloads, save_daemon_log
+from vmtest_scenarios import Run, kdump, reloads, run_body
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GIB = 1 << 30
@@ -641,12 +641,4 @@ SCENARIOS = {
 
 def run(spec, kernel, initrd, firmware, outdir, deadline, memrangectl):
     with machine(spec, kernel, initrd, firmware, outdir, deadline) as m:
-        m.wait_for(r"^VMTEST READY$", "the guest's READY (kdump loaded, memranged answering)")
-        r = ArchRun(m, spec, outdir, memrangectl)
-        r.note("guest ready")
-        try:
-            result = spec.body(r)
-        except BaseException:
-            save_daemon_log(r)
-            raise
-        return "; ".join(r.notes + [result])
+        return run_body(m, spec, outdir, memrangectl, ArchRun)

@@ -421,15 +421,21 @@ def run(spec, kernel, initrd, outdir, deadline, memrangectl):
     machine.cmd[machine.cmd.index("-smp") + 1] = spec.smp
     machine.cmd += spec.qemu_args
     with machine as m:
-        m.wait_for(r"^VMTEST READY$", "the guest's READY (kdump loaded, memranged answering)")
-        r = Run(m, spec, outdir, memrangectl)
-        r.note("guest ready")
-        try:
-            result = spec.body(r)
-        except BaseException:
-            save_daemon_log(r)
-            raise
-        return "; ".join(r.notes + [result])
+        return run_body(m, spec, outdir, memrangectl)
+
+
+def run_body(m, spec, outdir, memrangectl, run_class=Run):
+    """Waits for the booted guest's READY and runs the scenario's body
+    (as @run_class); returns its notes and result in one line."""
+    m.wait_for(r"^VMTEST READY$", "the guest's READY (kdump loaded, memranged answering)")
+    r = run_class(m, spec, outdir, memrangectl)
+    r.note("guest ready")
+    try:
+        result = spec.body(r)
+    except BaseException:
+        save_daemon_log(r)
+        raise
+    return "; ".join(r.notes + [result])
 
 
 def save_daemon_log(r):
