@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <limits.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -84,4 +86,39 @@ bool file_exists_at(int dir_fd, const char *path) {
         struct stat st;
 
         return fstatat(dir_fd, at_path(dir_fd, path), &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int write_file_atomic(const char *dir, const char *name, const void *data, size_t len, mode_t mode) {
+        const char *p = data;
+        char tmp[PATH_MAX], path[PATH_MAX];
+        int fd, r = 0, n;
+
+        n = snprintf(path, sizeof(path), "%s/%s", dir, name);
+        if (n < 0 || (size_t) n >= sizeof(path) ||
+            snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name) >= (int) sizeof(tmp))
+                return -ENAMETOOLONG;
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        if (fchmod(fd, mode) < 0)
+                r = -errno;
+        while (r == 0 && len > 0) {
+                ssize_t k = write(fd, p, len);
+
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        r = -errno;
+                else {
+                        p += k;
+                        len -= (size_t) k;
+                }
+        }
+        if (close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0)
+                (void) unlink(tmp);
+        return r;
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Enough for any one-line sysfs or procfs attribute (a page). */
 #define LINE_FILE_MAX 4096u
@@ -31,3 +32,11 @@ int read_line_file_at(int dir_fd, const char *path, size_t max, char **ret_line)
 /* Whether @path exists relative to @dir_fd (as read_full_file_at()); a
  * dangling symbolic link exists. */
 bool file_exists_at(int dir_fd, const char *path);
+
+/* Replaces the file @name in the directory @dir with the @len bytes at
+ * @data, mode @mode (the umask does not apply), so that a reader sees the
+ * old file or the new one, never a part: the bytes go to a temporary
+ * ".NAME.XXXXXX" beside it (mkostemp()), renamed over @name when
+ * complete; nothing is left behind on failure. No fsync(): callers whose
+ * file must survive a power loss need more. -errno. */
+int write_file_atomic(const char *dir, const char *name, const void *data, size_t len, mode_t mode);

@@ -1,138 +1,120 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* memrangectl blocks: the memory blocks of /sys/devices/system/memory, one
- * row per block like `lsmem --all`. */
+/* memrangectl blocks: the memory blocks of /sys/devices/system/memory with
+ * lsmem's interface: its default columns, adjacent blocks merged by the
+ * columns shown (-a lists each, -S chooses), -J/-P/-r, --summary. The
+ * rows and columns are in blocks-rows.c. */
 #include <getopt.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "memrangectl.h"
-
-enum {
-        COL_BLOCK,
-        COL_RANGE,
-        COL_SIZE,
-        COL_STATE,
-        COL_ONLINE,
-        COL_ZONES,
-        COL_NODE,
-        COL_NODES,
-        COL_REMOVABLE,
-};
-
-static const struct out_column columns[] = {
-        [COL_BLOCK] = { "BLOCK", 0, SCOLS_FL_RIGHT, OUT_JSON_NUMBER, "memory block number (N of memoryN)" },
-        [COL_RANGE] = { "RANGE", 0, 0, OUT_JSON_STRING, "start and end address of the block (end inclusive)" },
-        [COL_SIZE] = { "SIZE", 5, SCOLS_FL_RIGHT, OUT_JSON_SIZE, "size of the block" },
-        [COL_STATE] = { "STATE", 0, SCOLS_FL_RIGHT, OUT_JSON_STRING, "online, offline or going-offline" },
-        [COL_ONLINE] = { "ONLINE", 0, SCOLS_FL_RIGHT, OUT_JSON_BOOLEAN, "the block's online attribute" },
-        [COL_ZONES] = { "ZONES", 0, SCOLS_FL_RIGHT, OUT_JSON_STRING, "valid zones for the block" },
-        [COL_NODE] = { "NODE", 0, SCOLS_FL_RIGHT, OUT_JSON_NUMBER, "NUMA node of the block (the lowest linked node)" },
-        [COL_NODES] = { "NODES", 0, SCOLS_FL_RIGHT, OUT_JSON_STRING, "every NUMA node linked to the block" },
-        [COL_REMOVABLE] = { "REMOVABLE", 0, SCOLS_FL_RIGHT, OUT_JSON_BOOLEAN, "the kernel reports the block removable" },
-};
-
-static const size_t default_columns[] = {
-        COL_BLOCK, COL_RANGE, COL_SIZE, COL_STATE, COL_ZONES, COL_NODE, COL_REMOVABLE,
-};
+#include "blocks.h"
 
 static void help(void) {
         fputs("Usage:\n"
               " memrangectl [--sysroot DIR] blocks [options]\n"
               "\n"
-              "Show the memory blocks of /sys/devices/system/memory, one per line (as\n"
-              "memranged last read them unless --offline or --sysroot).\n"
+              "Show the memory blocks of /sys/devices/system/memory as lsmem does:\n"
+              "adjacent blocks with the same values in the shown columns share a row\n"
+              "(as memranged last read them unless --offline or --sysroot).\n"
               "\n"
               "Options:\n",
               stdout);
         out_help_options(true);
-        fputs("     --summary[=when] print summary information (never, always or only)\n"
+        fputs(" -P, --pairs          use key=\"value\" output format\n"
+              " -a, --all            list each individual memory block\n"
+              " -S, --split <list>   split ranges by specified columns (or \"none\")\n"
+              "     --summary[=when] print summary information (never, always or only)\n"
               " -h, --help           display this help\n",
               stdout);
-        out_help_columns(columns, ELEMENTSOF(columns));
+        out_help_columns(blocks_columns, _BLOCKS_COL_MAX);
 }
 
-/* 0/1 attribute as lsmem shows it; "" when the file is missing. */
-static const char *yes_no(int value) {
-        return value < 0 ? "" : value ? "yes" : "no";
+struct blocks_args {
+        struct out_opts out;
+        const char *split; /* -S argument, or NULL: the shown columns split */
+        bool each_block;   /* -a */
+        /* lsmem's two switches, set in option order: -J, -P and -r turn
+         * the summary off, a later --summary=always on again. */
+        bool want_table, want_summary;
+};
+
+/* -J, -P and -r: one output format each. */
+static bool is_format_option(int c) {
+        return c == 'J' || c == 'P' || c == 'r';
 }
 
-/* "Normal Movable" -> "Normal/Movable": one token per cell in raw output. */
-static const char *zones(const char *valid_zones, char *buf, size_t size) {
-        if (!valid_zones)
-                return "";
-        snprintf(buf, size, "%s", valid_zones);
-        for (char *p = buf; *p; p++)
-                if (*p == ' ')
-                        *p = '/';
-        return buf;
-}
-
-static const char *nodes(const struct memrange_block *b, char *buf, size_t size) {
-        size_t used = 0;
-
-        buf[0] = '\0';
-        for (size_t i = 0; i < b->n_nodes; i++)
-                if (!out_append(buf, size, &used, "%s%" PRIi32, i ? "," : "", b->nodes[i]))
-                        break;
-        return buf;
-}
-
-static const char *cell(size_t col, const void *row, const struct out_opts *o, char *buf, size_t size) {
-        const struct memrange_block *b = row;
-
-        switch (col) {
-        case COL_BLOCK:
-                snprintf(buf, size, "%" PRIu64, b->index);
-                return buf;
-        case COL_RANGE:
-                return out_format_range(b->start, b->end, buf, size);
-        case COL_SIZE:
-                return out_format_size(b->end - b->start, o->bytes, buf, size);
-        case COL_STATE:
-                return memrange_block_state_to_name(b->state) ?: "unknown";
-        case COL_ONLINE:
-                return yes_no(b->online);
-        case COL_ZONES:
-                return zones(b->valid_zones, buf, size);
-        case COL_NODE:
-                if (b->n_nodes == 0)
-                        return "";
-                snprintf(buf, size, "%" PRIi32, b->nodes[0]);
-                return buf;
-        case COL_NODES:
-                return nodes(b, buf, size);
-        case COL_REMOVABLE:
-                return yes_no(b->removable);
-        default:
-                return "";
+/* lsmem refuses these pairs; the first option given is named first. */
+static int check_exclusive(const struct blocks_args *a, int format_seen, int c) {
+        if (is_format_option(c) && format_seen && format_seen != c) {
+                cli_error("blocks: options -%c and -%c are mutually exclusive", format_seen, c);
+                return EXIT_USAGE;
         }
+        if ((c == 'a' && a->split) || (c == 'S' && a->each_block)) {
+                cli_error("blocks: options --all and --split are mutually exclusive");
+                return EXIT_USAGE;
+        }
+        return -1;
 }
 
-static int print_table(const struct memrange_blocks *blocks, const struct out_selection *sel,
-                       const struct out_opts *o) {
-        return out_print_rows("blocks", columns, sel, o, cell, blocks->blocks, blocks->n, sizeof(*blocks->blocks));
+static int parse_summary(const char *arg, struct blocks_args *a) {
+        enum out_summary when;
+
+        if (out_summary_opt("blocks", arg, &when) < 0)
+                return EXIT_USAGE;
+        if (when == SUMMARY_ONLY)
+                a->want_table = false;
+        else
+                a->want_summary = when == SUMMARY_ALWAYS;
+        return -1;
 }
 
-static int parse_args(int argc, char **argv, struct out_opts *o, enum out_summary *summary) {
+static int parse_args(int argc, char **argv, struct blocks_args *a) {
         static const struct option options[] = {
                 OUT_LONG_OPTS,
+                { "pairs", no_argument, NULL, 'P' },
+                { "all", no_argument, NULL, 'a' },
+                { "split", required_argument, NULL, 'S' },
                 { "summary", optional_argument, NULL, OPT_SUMMARY },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
+        int format_seen = 0;
         int c;
 
-        while ((c = getopt_long(argc, argv, OUT_SHORT_OPTS "h", options, NULL)) >= 0) {
-                if (out_parse_opt(c, optarg, o))
+        while ((c = getopt_long(argc, argv, OUT_SHORT_OPTS "PaS:h", options, NULL)) >= 0) {
+                int r = check_exclusive(a, format_seen, c);
+
+                if (r >= 0)
+                        return r;
+                if (is_format_option(c)) {
+                        format_seen = c;
+                        a->want_summary = false;
+                }
+                if (out_parse_opt(c, optarg, &a->out))
                         continue;
-                if (c != OPT_SUMMARY)
+                switch (c) {
+                case 'P':
+                        a->out.pairs = true;
+                        break;
+                case 'a':
+                        a->each_block = true;
+                        break;
+                case 'S':
+                        a->split = optarg;
+                        break;
+                case OPT_SUMMARY:
+                        r = parse_summary(optarg, a);
+                        if (r >= 0)
+                                return r;
+                        break;
+                default:
                         return cli_option_fallback("blocks", c, help);
-                if (out_summary_opt("blocks", optarg, summary) < 0)
-                        return EXIT_USAGE;
+                }
         }
-        if (out_resolve_summary("blocks", o, summary) < 0)
+        if (!a->want_table && !a->want_summary) {
+                cli_error("blocks: options --json, --pairs, --raw and --summary=only are mutually exclusive");
                 return EXIT_USAGE;
+        }
         return cli_no_arguments("blocks", argc, argv);
 }
 
@@ -155,32 +137,44 @@ static int check_blocks_source(const struct cli_data *d) {
 
 int cmd_blocks(const struct cli_global *g, int argc, char **argv) {
         _cleanup_(cli_data_done) struct cli_data d = {};
-        enum out_summary summary = SUMMARY_DEFAULT;
-        struct out_selection sel;
-        struct out_opts o = {};
+        struct blocks_args a = { .want_table = true, .want_summary = true };
+        struct cli_query q = { .want = CLI_WANT_BLOCKS | CLI_WANT_ONLY_BLOCKS };
+        struct out_selection sel = {};
+        blocks_split split = 0;
         int r;
 
-        r = parse_args(argc, argv, &o, &summary);
+        r = parse_args(argc, argv, &a);
         if (r >= 0)
                 return r;
-        if (out_select("blocks", columns, ELEMENTSOF(columns), default_columns,
-                       ELEMENTSOF(default_columns), &o, &sel) < 0)
-                return EXIT_USAGE;
+        if (a.want_table) {
+                if (out_select("blocks", blocks_columns, _BLOCKS_COL_MAX, blocks_default_columns,
+                               ELEMENTSOF(blocks_default_columns), &a.out, &sel) < 0)
+                        return EXIT_USAGE;
+                if (!a.split)
+                        split = blocks_split_of_selection(&sel);
+                else if (blocks_split_parse(a.split, &split) < 0)
+                        return EXIT_USAGE;
+        }
+        /* Offline, only what the rows show is read (the summary needs the
+         * states alone). */
+        q.read_flags = blocks_read_flags(&sel, split);
 
-        r = cli_data_load(g, &(const struct cli_query) { .want = CLI_WANT_BLOCKS }, &d);
+        r = cli_data_load(g, &q, &d);
         if (r > 0)
                 return r;
         r = check_blocks_source(&d);
         if (r > 0)
                 return r;
 
-        if (summary != SUMMARY_ONLY) {
-                r = print_table(d.sources->blocks, &sel, &o);
+        if (a.want_table) {
+                r = blocks_print(d.sources->blocks, &sel, &a.out, split, a.each_block);
                 if (r < 0) {
                         cli_error("blocks: cannot print the table: %s", strerror(-r));
                         return EXIT_FINDINGS;
                 }
         }
-        summary_print_after_table(&d, summary, false, o.bytes);
+        if (a.want_summary)
+                summary_print_after_table(&d, a.want_table ? SUMMARY_ALWAYS : SUMMARY_ONLY, false,
+                                          a.out.bytes);
         return EXIT_OK;
 }

@@ -175,7 +175,9 @@ int cmd_list(const struct cli_global *g, int argc, char **argv) {
         _cleanup_(cli_data_done) struct cli_data d = {};
         enum out_summary summary = SUMMARY_DEFAULT;
         struct memrange_json_filter filter = {};
-        struct cli_query q = { .want = CLI_WANT_TABLE, .filter = &filter };
+        /* Offline, of each memory block the table needs only the state and
+         * the nodes (as memranged reads them). */
+        struct cli_query q = { .want = CLI_WANT_TABLE, .filter = &filter, .read_flags = MEMRANGE_READ_LEAN_BLOCKS };
         struct out_selection sel;
         struct out_opts o = {};
         int r;

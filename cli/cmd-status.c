@@ -53,11 +53,26 @@ static int table_reservations(const struct memrange_table *table, struct memrang
         return 0;
 }
 
+static void gather_memory_limit(const struct cli_data *d, struct status *st) {
+        const struct memrange_devicetree *dt = d->sources ? d->sources->devicetree : NULL;
+
+        if (d->daemon) {
+                st->has_memory_limit = d->daemon->kdump_memory_limit_boot_only >= 0;
+                st->memory_limit_boot_only = d->daemon->kdump_memory_limit_boot_only == 1;
+                st->memory_limit = d->daemon->kdump_memory_limit;
+        } else if (dt && dt->memory_limit != 0) {
+                st->has_memory_limit = true;
+                st->memory_limit_boot_only = dt->memory_limit_boot_only;
+                st->memory_limit = dt->memory_limit;
+        }
+}
+
 /* Everything the renderers show, from @d (borrowed for as long as *st
  * lives): 0, or -ENOMEM. */
 static int gather(const struct cli_data *d, struct status *st) {
         *st = (struct status) { .d = d };
         gather_findings(d, st);
+        gather_memory_limit(d, st);
         /* Online without the right to see addresses: the daemon's count. */
         if (!d->table) {
                 st->n_ranges = d->daemon->ranges;

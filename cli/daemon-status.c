@@ -128,7 +128,7 @@ static int parse_block_totals(struct json_object *params, struct cli_daemon_stat
 }
 
 static int parse_kdump(struct json_object *k, struct cli_daemon_status *s, struct mj_error *error) {
-        bool hotplug;
+        bool hotplug, boot_only;
         int r;
 
         if ((r = mj_get_bool(k, "loaded", true, &s->kdump_loaded, error)) < 0 ||
@@ -138,6 +138,13 @@ static int parse_kdump(struct json_object *k, struct cli_daemon_status *s, struc
         if (r < 0)
                 return r;
         s->kdump_crash_hotplug = r == 0 ? -1 : hotplug;
+        r = mj_get_bool(k, "memory_limit_boot_only", false, &boot_only, error);
+        if (r < 0)
+                return r;
+        s->kdump_memory_limit_boot_only = r == 0 ? -1 : boot_only;
+        r = mj_get_u64(k, "memory_limit", false, &s->kdump_memory_limit, error);
+        if (r < 0)
+                return r;
         r = check_reload_members(k, error);
         if (r < 0)
                 return r;

@@ -7,6 +7,6 @@
 
 int cli_data_load(const struct cli_global *g, const struct cli_query *q, struct cli_data *ret) {
         if (g->offline)
-                return cli_data_load_offline(g, ret);
+                return cli_data_load_offline(g, q, ret);
         return cli_data_load_online(g, q, ret);
 }

@@ -21,6 +21,7 @@ static const struct cli_command commands[] = {
         { "crash-ranges", "show the RAM a crash dump would hold", cmd_crash_ranges, CLI_MODE_BOTH },
         { "elfcorehdr", "write the ELF core header of a crash dump", cmd_elfcorehdr, CLI_MODE_BOTH },
         { "snapshot", "archive the kernel files read, for bug reports", cmd_snapshot, CLI_MODE_FILES_ONLY },
+        { "metrics", "print memranged's metrics in Prometheus' text format", cmd_metrics, CLI_MODE_BOTH },
 };
 
 static void help(FILE *out) {
@@ -84,7 +85,7 @@ static const struct cli_command *find_command(const char *name) {
 /* Parses the options before the command; returns -1 to go on, or an exit
  * code. *ret_index is the argv index of the command. */
 static int parse_global(int argc, char **argv, struct cli_global *g, int *ret_index) {
-        enum { OPT_OFFLINE = 0x100, OPT_SOCKET, OPT_TIMEOUT };
+        enum { OPT_OFFLINE = 0x100, OPT_SOCKET, OPT_TIMEOUT, OPT_COMPLETE_WORDS };
         static const struct option options[] = {
                 { "sysroot", required_argument, NULL, 's' },
                 { "offline", no_argument, NULL, OPT_OFFLINE },
@@ -92,6 +93,8 @@ static int parse_global(int argc, char **argv, struct cli_global *g, int *ret_in
                 { "timeout", required_argument, NULL, OPT_TIMEOUT },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
+                /* Hidden: for the bash completion (completion.c). */
+                { "complete-words", required_argument, NULL, OPT_COMPLETE_WORDS },
                 {},
         };
         int c;
@@ -118,6 +121,8 @@ static int parse_global(int argc, char **argv, struct cli_global *g, int *ret_in
                 case 'V':
                         printf("memrangectl %s\n", PROJECT_VERSION);
                         return EXIT_OK;
+                case OPT_COMPLETE_WORDS:
+                        return cli_complete_words(optarg, commands, ELEMENTSOF(commands));
                 default:
                         fputs("Try 'memrangectl --help' for more information.\n", stderr);
                         return EXIT_USAGE;

@@ -51,6 +51,11 @@ struct cli_command {
         enum cli_mode mode;
 };
 
+/* completion.c: memrangectl --complete-words @kind, the words of the bash
+ * completion that the program's own tables give (commands, policies,
+ * archs, types, summary), one a line; an exit code. */
+int cli_complete_words(const char *kind, const struct cli_command *commands, size_t n_commands);
+
 int cmd_list(const struct cli_global *g, int argc, char **argv);
 int cmd_blocks(const struct cli_global *g, int argc, char **argv);
 int cmd_verify(const struct cli_global *g, int argc, char **argv);
@@ -61,6 +66,7 @@ int cmd_monitor(const struct cli_global *g, int argc, char **argv);
 int cmd_rescan(const struct cli_global *g, int argc, char **argv);
 int cmd_reload(const struct cli_global *g, int argc, char **argv);
 int cmd_snapshot(const struct cli_global *g, int argc, char **argv);
+int cmd_metrics(const struct cli_global *g, int argc, char **argv);
 
 /* ---- messages (messages.c) ---- */
 
@@ -100,10 +106,15 @@ enum {
         CLI_WANT_OPTIONAL = 1u << 3, /* addresses hidden from us: go on without them */
         CLI_WANT_BLOCK_TOTALS = 1u << 4, /* the summary's block lines: GetStatus's
                                             "blocks", ListBlocks when it lacks them */
+        CLI_WANT_ONLY_BLOCKS = 1u << 5,  /* offline: read the memory blocks (with the
+                                            NUMA nodes) and nothing else: no table,
+                                            no findings */
 };
 struct cli_query {
         unsigned want;
         const struct memrange_json_filter *filter; /* ListRanges filter, or NULL */
+        uint32_t read_flags; /* offline: MEMRANGE_READ_* bits, what of each memory
+                                block to read (0: everything) */
 };
 
 /* Reads every source and reconciles them (offline), or asks memranged for
@@ -113,8 +124,9 @@ struct cli_query {
  * for other failures); 0 on success. */
 int cli_data_load(const struct cli_global *g, const struct cli_query *q, struct cli_data *ret);
 /* The two ways cli_data_load() takes, as it returns: the files under
- * g->sysroot (everything is read, @q does not matter), or memranged. */
-int cli_data_load_offline(const struct cli_global *g, struct cli_data *ret);
+ * g->sysroot (every source unless @q wants only the blocks, each block as
+ * @q->read_flags say; @q may be NULL), or memranged. */
+int cli_data_load_offline(const struct cli_global *g, const struct cli_query *q, struct cli_data *ret);
 int cli_data_load_online(const struct cli_global *g, const struct cli_query *q, struct cli_data *ret);
 /* Releases what a load filled; @d is then empty. */
 void cli_data_done(struct cli_data *d);
@@ -140,7 +152,8 @@ void cli_warn_source_errors(const struct cli_data *d);
 enum out_json {
         OUT_JSON_STRING,
         OUT_JSON_NUMBER,
-        OUT_JSON_BOOLEAN,
+        OUT_JSON_BOOLEAN,            /* null when the cell is empty */
+        OUT_JSON_BOOLEAN_EMPTY_FALSE, /* false when the cell is empty (lsmem's REMOVABLE) */
         OUT_JSON_SIZE, /* a number with -b, a "128M" string otherwise */
 };
 
@@ -155,6 +168,7 @@ struct out_column {
 /* Options shared by every table-printing command. */
 struct out_opts {
         bool json, raw, noheadings, bytes, output_all;
+        bool pairs; /* key="value" lines (blocks -P, as lsmem) */
         const char *columns; /* -o argument, or NULL for the defaults */
 };
 
@@ -232,6 +246,8 @@ enum out_summary {
         SUMMARY_ONLY,
 };
 int out_parse_summary(const char *arg, enum out_summary *ret);
+/* "never", "always", "only"; NULL for SUMMARY_DEFAULT. */
+const char *out_summary_to_name(enum out_summary when);
 /* The --summary option of @cmd: -EINVAL (message printed) when unknown. */
 int out_summary_opt(const char *cmd, const char *arg, enum out_summary *ret);
 /* Settles the default against -J/-r; -EINVAL (message printed) for

@@ -81,6 +81,8 @@ struct cli_daemon_status {
         char *last_error;        /* why the last rebuild failed (privileged callers), or NULL */
         bool kdump_loaded;
         int kdump_crash_hotplug; /* 0/1, -1 when the daemon does not know */
+        int kdump_memory_limit_boot_only; /* ppc64: 0/1, -1 when there is no limit */
+        uint64_t kdump_memory_limit;      /* 0 when none or hidden */
         char *kdump_state;
         struct json_object *kdump; /* the whole "kdump" member (a reference), its
                                       reload members type-checked */

@@ -128,6 +128,8 @@ static int scols_json_type(enum out_json json, bool bytes) {
                 return SCOLS_JSON_NUMBER;
         case OUT_JSON_BOOLEAN:
                 return SCOLS_JSON_BOOLEAN_OPTIONAL; /* null when missing */
+        case OUT_JSON_BOOLEAN_EMPTY_FALSE:
+                return SCOLS_JSON_BOOLEAN;
         case OUT_JSON_SIZE:
                 return bytes ? SCOLS_JSON_NUMBER : SCOLS_JSON_STRING;
         case OUT_JSON_STRING:
@@ -144,6 +146,7 @@ struct libscols_table *out_table_new(const char *json_name, const struct out_col
                 return NULL;
         scols_table_enable_json(tb, o->json);
         scols_table_enable_raw(tb, o->raw);
+        scols_table_enable_export(tb, o->pairs);
         scols_table_enable_noheadings(tb, o->noheadings);
         if (o->json && scols_table_set_name(tb, json_name) < 0)
                 goto fail;
@@ -262,16 +265,27 @@ bool out_append(char *buf, size_t size, size_t *used, const char *format, ...) {
         return true;
 }
 
+static const char *const summary_names[] = {
+        [SUMMARY_NEVER] = "never",
+        [SUMMARY_ALWAYS] = "always",
+        [SUMMARY_ONLY] = "only",
+};
+
+const char *out_summary_to_name(enum out_summary when) {
+        return (size_t) when < ELEMENTSOF(summary_names) ? summary_names[when] : NULL;
+}
+
 int out_parse_summary(const char *arg, enum out_summary *ret) {
-        if (!arg || strcmp(arg, "only") == 0)
+        if (!arg) {
                 *ret = SUMMARY_ONLY;
-        else if (strcmp(arg, "always") == 0)
-                *ret = SUMMARY_ALWAYS;
-        else if (strcmp(arg, "never") == 0)
-                *ret = SUMMARY_NEVER;
-        else
-                return -EINVAL;
-        return 0;
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(summary_names); i++)
+                if (summary_names[i] && strcmp(arg, summary_names[i]) == 0) {
+                        *ret = (enum out_summary) i;
+                        return 0;
+                }
+        return -EINVAL;
 }
 
 int out_summary_opt(const char *cmd, const char *arg, enum out_summary *ret) {

@@ -111,6 +111,21 @@ static void build_idset(struct mj_builder *b, const char *key, const struct memr
         mj_build_string(b, key, text);
 }
 
+/* {address (null when hidden), boot_only}, null when there is no limit. */
+static void build_memory_limit(struct mj_builder *b, const struct status *st) {
+        struct mj_builder obj;
+
+        if (!st->has_memory_limit)
+                return mj_build_null(b, "memory_limit");
+        obj = mj_builder_on(json_object_new_object());
+        if (st->memory_limit != 0)
+                mj_build_u64(&obj, "address", st->memory_limit);
+        else
+                mj_build_null(&obj, "address");
+        mj_build_bool(&obj, "boot_only", st->memory_limit_boot_only);
+        mj_build_object(b, "memory_limit", &obj);
+}
+
 static void build_crash(struct mj_builder *b, const struct status *st, const struct memrange_crash *c) {
         struct mj_builder obj;
 
@@ -124,6 +139,7 @@ static void build_crash(struct mj_builder *b, const struct status *st, const str
         build_optional(&obj, "crash_hotplug_memory", c->crash_hotplug_memory);
         build_optional(&obj, "crash_hotplug_cpu", c->crash_hotplug_cpu);
         build_optional(&obj, "crash_elfcorehdr_size", c->crash_elfcorehdr_size);
+        build_memory_limit(&obj, st);
         build_idset(&obj, "cpus_possible", &c->possible);
         build_idset(&obj, "cpus_online", &c->online);
         mj_build_object(b, "crash", &obj);
@@ -150,6 +166,7 @@ static void build_online_crash(struct mj_builder *b, const struct status *st) {
         else
                 mj_build_bool(&obj, "crash_hotplug", s->kdump_crash_hotplug);
         mj_build_string(&obj, "kdump_state", s->kdump_state);
+        build_memory_limit(&obj, st);
         /* The reload engine's state as the daemon reports it. */
         if (s->kdump)
                 mj_build(&obj, "kdump", json_object_get(s->kdump));

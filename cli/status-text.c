@@ -71,6 +71,19 @@ static void print_reservations(const struct status *st, bool in_bytes) {
         }
 }
 
+/* ppc64's linux,memory-limit (memranged(8), "Per architecture"). */
+static void print_memory_limit(const struct status *st) {
+        char address[32] = "hidden";
+
+        if (!st->has_memory_limit)
+                return;
+        if (st->memory_limit != 0)
+                snprintf(address, sizeof(address), "0x%016" PRIx64, st->memory_limit);
+        printf("  %-24s %s (%s)\n", "memory limit", address,
+               st->memory_limit_boot_only ? "only boot RAM: memranged's loads read it as 0"
+                                          : "asked for: kexec-tools dumps nothing above it");
+}
+
 static void print_crash(const struct status *st, const struct memrange_crash *c, bool in_bytes) {
         _cleanup_(freep) char *possible = NULL, *online = NULL;
 
@@ -81,6 +94,7 @@ static void print_crash(const struct status *st, const struct memrange_crash *c,
         print_optional("kexec_crash_size", c->kexec_crash_size);
         print_optional("crash_hotplug (memory)", c->crash_hotplug_memory);
         print_optional("crash_hotplug (cpu)", c->crash_hotplug_cpu);
+        print_memory_limit(st);
         print_optional("crash_elfcorehdr_size", c->crash_elfcorehdr_size);
         printf("  %-24s %s\n", "CPUs possible",
                memrange_idset_to_string(&c->possible, &possible) < 0 ? "(out of memory)" : possible);
@@ -318,6 +332,7 @@ static void print_online_crash(const struct status *st, bool in_bytes) {
         print_reservations(st, in_bytes);
         printf("  %-24s %s\n", "kdump loaded", yes_no(s->kdump_loaded));
         printf("  %-24s %s\n", "crash_hotplug", crash_hotplug_name(s->kdump_crash_hotplug));
+        print_memory_limit(st);
         printf("  %-24s %s\n", "kdump state", s->kdump_state);
         print_reload(s);
 }

@@ -28,6 +28,10 @@ struct status {
         /* The crash kernel reservations of d->table (empty when the table is
          * NULL: addresses refused), owned. */
         struct memrange_list reservations;
+        /* ppc64's linux,memory-limit: none when !has_memory_limit; the
+         * address 0 when the daemon hid it. */
+        bool has_memory_limit, memory_limit_boot_only;
+        uint64_t memory_limit;
 };
 
 static inline const char *status_source_status_name(uint32_t status) {

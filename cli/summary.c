@@ -37,15 +37,23 @@ static struct table_totals table_totals(const struct memrange_table *table) {
         return t;
 }
 
-static void line(const char *label, uint64_t bytes, bool in_bytes) {
+/* Label and value columns: lsmem's widths (util-linux 2.38) for the
+ * block lines alone, wider ones for the table's longer labels. */
+struct widths {
+        int label, human, bytes;
+};
+static const struct widths lsmem_widths = { 23, 5, 15 }, table_widths = { 26, 6, 6 };
+
+static void line(const char *label, uint64_t bytes, bool in_bytes, const struct widths *w) {
         char buf[32];
 
-        printf("%-26s %6s\n", label, out_format_size(bytes, in_bytes, buf, sizeof(buf)));
+        printf("%-*s %*s\n", w->label, label, in_bytes ? w->bytes : w->human,
+               out_format_size(bytes, in_bytes, buf, sizeof(buf)));
 }
 
 /* The blocks read (offline, or memranged's ListBlocks), else memranged's
  * totals of them; nothing when neither is there. */
-static void block_lines(const struct cli_data *d, bool in_bytes) {
+static void block_lines(const struct cli_data *d, bool in_bytes, const struct widths *w) {
         uint64_t size, online, offline;
 
         if (d->sources && d->sources->blocks) {
@@ -57,23 +65,23 @@ static void block_lines(const struct cli_data *d, bool in_bytes) {
                 offline = d->daemon->blocks_offline;
         } else
                 return;
-        line("Memory block size:", size, in_bytes);
-        line("Total online memory:", online, in_bytes);
-        line("Total offline memory:", offline, in_bytes);
+        line("Memory block size:", size, in_bytes, w);
+        line("Total online memory:", online, in_bytes, w);
+        line("Total offline memory:", offline, in_bytes, w);
 }
 
 void summary_print(const struct cli_data *d, bool with_table, bool in_bytes) {
         struct table_totals t;
 
         /* Memory blocks do not exist everywhere (no CONFIG_MEMORY_HOTPLUG). */
-        block_lines(d, in_bytes);
+        block_lines(d, in_bytes, with_table ? &table_widths : &lsmem_widths);
         if (!with_table)
                 return;
         t = table_totals(d->table);
-        line("Total RAM:", t.ram, in_bytes);
-        line("Driver-managed memory:", t.driver_managed, in_bytes);
-        line("Crash kernel reservation:", t.crashkernel, in_bytes);
-        line("Reserved:", t.reserved, in_bytes);
+        line("Total RAM:", t.ram, in_bytes, &table_widths);
+        line("Driver-managed memory:", t.driver_managed, in_bytes, &table_widths);
+        line("Crash kernel reservation:", t.crashkernel, in_bytes, &table_widths);
+        line("Reserved:", t.reserved, in_bytes, &table_widths);
 }
 
 void summary_print_after_table(const struct cli_data *d, enum out_summary when, bool with_table,

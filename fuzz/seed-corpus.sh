@@ -60,6 +60,15 @@ for s in "${sysroots[@]}"; do
                 'sys/devices/system/cpu/cpu*/crash_notes*'
 done
 
+# kallsyms: the sysroots with proc/kallsyms (the tree's own arm64 captures,
+# tests/fixtures, hold kallsyms lines and kcore's headers).
+for root in "$fixtures"/*/* "$here"/../tests/fixtures/*/root; do
+        if [ -f "$root/proc/kallsyms" ]; then
+                n=$(name_of "$(basename "$(dirname "$root")")-$(basename "$root")")
+                pack "$root" "$corpus/kallsyms/seed-$n" 'proc/kallsyms' 'proc/kcore' 'proc/iomem'
+        fi
+done
+
 # sources: each fixture's inputs of the other targets in one tree (the
 # loader keeps the first 256 files).
 python3 - "$corpus" <<'PY'

@@ -34,6 +34,8 @@
 #define KERNEL_SKIP_BELOW MIB(1)
 
 _public_ enum memrange_arch memrange_arch_detect(const struct memrange_sources *sources) {
+        if (sources && sources->arch != MEMRANGE_ARCH_UNKNOWN && sources->arch < _MEMRANGE_ARCH_MAX)
+                return sources->arch;
         if (sources && sources->drmem)
                 return MEMRANGE_ARCH_PPC64;
         if (sources && sources->devicetree)

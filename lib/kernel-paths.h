@@ -8,6 +8,7 @@
 #define IOMEM_PATH "proc/iomem"
 #define CMDLINE_PATH "proc/cmdline"
 #define MEMINFO_PATH "proc/meminfo"
+#define KERNEL_ARCH_PATH "proc/sys/kernel/arch" /* uname's machine, Linux 6.1+ */
 #define DT_ROOT "proc/device-tree"
 #define DRCONF_DIR DT_ROOT "/ibm,dynamic-reconfiguration-memory"
 

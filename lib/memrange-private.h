@@ -124,6 +124,10 @@ int mr_crash_read_from_iomem(struct memrange_ctx *ctx, const struct memrange_iom
                              struct memrange_crash **ret_crash);
 
 /* ---- memory blocks (source-blocks.c) ---- */
+/* Every enum memrange_read_flag bit: the readers refuse others. */
+#define MR_READ_FLAGS_ALL                                                                     \
+        (MEMRANGE_READ_LEAN_BLOCKS | MEMRANGE_READ_BLOCK_REMOVABLE | MEMRANGE_READ_BLOCK_ZONES | \
+         MEMRANGE_READ_BLOCK_ONLINE)
 /* memrange_blocks_read_flags() with the nodes of lean blocks taken from
  * @numa, already read (NULL: absent or broken, each block's own nodeX
  * entries are listed instead), so that memrange_sources_read_flags() lists

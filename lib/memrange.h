@@ -312,6 +312,13 @@ enum memrange_read_flag {
          * phys_device and valid_zones are not read (-1, -1, -1, NULL).
          * What a rebuild needs: state and nodes are all the table uses. */
         MEMRANGE_READ_LEAN_BLOCKS = 1u << 0,
+        /* With MEMRANGE_READ_LEAN_BLOCKS, also the block's removable,
+         * valid_zones or online attribute (one more open per block each,
+         * for a tool that shows them, as lsmem does); without it they are
+         * read anyway. */
+        MEMRANGE_READ_BLOCK_REMOVABLE = 1u << 1,
+        MEMRANGE_READ_BLOCK_ZONES = 1u << 2,
+        MEMRANGE_READ_BLOCK_ONLINE = 1u << 3,
 };
 int memrange_blocks_read(struct memrange_ctx *ctx, struct memrange_blocks **ret_blocks);
 /* memrange_blocks_read() with @flags (enum memrange_read_flag bits);
@@ -481,6 +488,11 @@ struct memrange_sources {
         uint32_t status[8];   /* enum memrange_source_status */
         char *error[8];
         uint32_t read_flags;  /* enum memrange_read_flag bits: how it was read */
+        /* enum memrange_arch the kernel names in proc/sys/kernel/arch (its
+         * uname machine), or, for the live root "/" of a kernel without that
+         * file, uname's; MEMRANGE_ARCH_UNKNOWN otherwise (a capture without
+         * it: memrange_arch_detect() then judges by the sources). */
+        uint32_t arch;
 };
 
 /* Reads every source that exists; a failing source is recorded in status[]
@@ -605,9 +617,11 @@ enum memrange_arch {
  * -EINVAL for unknown names. */
 const char *memrange_arch_to_name(enum memrange_arch arch);
 int memrange_arch_from_name(const char *name);
-/* The architecture the sources describe: device tree and drmem -> ppc64;
- * a device tree without drmem -> arm64; otherwise (firmware memmap, no
- * device tree) -> x86_64. */
+/* The architecture the sources describe: @sources->arch when the kernel
+ * named it; else device tree and drmem -> ppc64; a device tree without
+ * drmem -> arm64; otherwise (firmware memmap, no device tree) -> x86_64.
+ * The kernel's name matters on arm64 machines booted through UEFI and
+ * ACPI: they have no device tree. */
 enum memrange_arch memrange_arch_detect(const struct memrange_sources *sources);
 
 enum memrange_dump_policy {

@@ -443,7 +443,7 @@ static int store_tree(struct snapshot *s) {
 /* ---- the whole snapshot ---- */
 
 static int store_all(struct snapshot *s) {
-        static const char *const proc_files[] = { IOMEM_PATH, CMDLINE_PATH, MEMINFO_PATH };
+        static const char *const proc_files[] = { IOMEM_PATH, CMDLINE_PATH, MEMINFO_PATH, KERNEL_ARCH_PATH };
         static const char *const kernel_files[] = { SYS_KERNEL_FILES };
         static const char *const memblock_files[] = { MEMBLOCK_MEMORY, MEMBLOCK_RESERVED, MEMBLOCK_PHYSMEM };
         static const char *const memmap_attrs[] = { MEMMAP_ATTRS };

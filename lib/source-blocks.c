@@ -6,7 +6,8 @@
  * directory and reads every attribute and nodeX entry (about 22 system
  * calls a block); the lean read (MEMRANGE_READ_LEAN_BLOCKS) opens only
  * "memoryN/state" under the memory directory (3 system calls) and takes
- * the nodes from the node directories, one listing per node. */
+ * the nodes from the node directories, one listing per node; the
+ * MEMRANGE_READ_BLOCK_* flags add single attributes to it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -218,10 +219,52 @@ static int block_range(struct memrange_ctx *ctx, uint64_t block_size, uint64_t i
 enum block_parts {
         BLOCK_DETAILS = 1u << 0, /* phys_index checked, online, removable, phys_device, valid_zones */
         BLOCK_NODES = 1u << 1,   /* its own nodeX entries */
+        /* Single attributes a lean read adds (BLOCK_DETAILS has them). */
+        BLOCK_REMOVABLE = 1u << 2,
+        BLOCK_ZONES = 1u << 3,
+        BLOCK_ONLINE = 1u << 4,
 };
+#define BLOCK_LEAN_EXTRAS (BLOCK_REMOVABLE | BLOCK_ZONES | BLOCK_ONLINE)
 
 static enum block_parts block_parts(uint32_t flags) {
-        return flags & MEMRANGE_READ_LEAN_BLOCKS ? BLOCK_NODES : BLOCK_DETAILS | BLOCK_NODES;
+        enum block_parts parts = BLOCK_NODES;
+
+        if (!(flags & MEMRANGE_READ_LEAN_BLOCKS))
+                return BLOCK_DETAILS | BLOCK_NODES;
+        if (flags & MEMRANGE_READ_BLOCK_REMOVABLE)
+                parts |= BLOCK_REMOVABLE;
+        if (flags & MEMRANGE_READ_BLOCK_ZONES)
+                parts |= BLOCK_ZONES;
+        if (flags & MEMRANGE_READ_BLOCK_ONLINE)
+                parts |= BLOCK_ONLINE;
+        return parts;
+}
+
+/* The single attributes of @parts, "@prefix@attribute" under @d: the
+ * block's own directory (empty @prefix) or the memory directory
+ * ("memoryN/"). */
+static int read_lean_extras(const struct dir *d, const char *prefix, enum block_parts parts,
+                            struct memrange_block *b) {
+        char name[64];
+        int r;
+
+        if (parts & BLOCK_REMOVABLE) {
+                snprintf(name, sizeof(name), "%sremovable", prefix);
+                r = read_optional_bool(d, name, &b->removable);
+                if (r < 0)
+                        return r;
+        }
+        if (parts & BLOCK_ONLINE) {
+                snprintf(name, sizeof(name), "%sonline", prefix);
+                r = read_optional_bool(d, name, &b->online);
+                if (r < 0)
+                        return r;
+        }
+        if (parts & BLOCK_ZONES) {
+                snprintf(name, sizeof(name), "%svalid_zones", prefix);
+                return read_optional_string(d, name, &b->valid_zones);
+        }
+        return 0;
 }
 
 /* The attributes a lean read leaves out, from the open directory @d; on
@@ -263,11 +306,12 @@ static int read_block_dir(const struct dir *parent, const char *name, enum block
         r = read_state(&d, "state", &b->state);
         if (r < 0)
                 return r;
-        if (parts & BLOCK_DETAILS) {
+        if (parts & BLOCK_DETAILS)
                 r = read_block_details(&d, b);
-                if (r < 0)
-                        return r;
-        }
+        else
+                r = read_lean_extras(&d, "", parts, b);
+        if (r < 0)
+                return r;
         if (!(parts & BLOCK_NODES))
                 return 0;
         /* Last: the listing takes the directory's fd. */
@@ -276,21 +320,26 @@ static int read_block_dir(const struct dir *parent, const char *name, enum block
 
 /* Fills @b from block @index, found as @name under the directory @parent;
  * on failure the caller clears @b. -ENOENT when the block vanished (its
- * directory, or its state, is gone). With no @parts only "@name/state" is
- * opened: no directory of its own, one open per block. */
+ * directory, or its state, is gone). Without details or nodes in @parts
+ * only "@name/state" (and the single attributes asked for) is opened: no
+ * directory of its own, one open per file. */
 static int read_block_at(const struct dir *parent, const char *name, uint64_t block_size, uint64_t index,
                          enum block_parts parts, struct memrange_block *b) {
-        char state[64];
+        char name_buf[64];
         int r;
 
         *b = (struct memrange_block) { .index = index, .online = -1, .removable = -1, .phys_device = -1 };
         r = block_range(parent->ctx, block_size, index, b);
         if (r < 0)
                 return r;
-        if (parts != 0)
+        if (parts & (BLOCK_DETAILS | BLOCK_NODES))
                 return read_block_dir(parent, name, parts, b);
-        snprintf(state, sizeof(state), "%s/state", name);
-        return read_state(parent, state, &b->state);
+        snprintf(name_buf, sizeof(name_buf), "%s/state", name);
+        r = read_state(parent, name_buf, &b->state);
+        if (r < 0)
+                return r;
+        snprintf(name_buf, sizeof(name_buf), "%s/", name);
+        return read_lean_extras(parent, name_buf, parts, b);
 }
 
 static bool is_power_of_two(uint64_t v) {
@@ -318,7 +367,7 @@ _public_ int memrange_block_read_flags(struct memrange_ctx *ctx, uint64_t block_
         const struct dir top = { .ctx = ctx, .fd = ctx ? mr_sysroot_fd(ctx) : -1 };
         char path[64];
 
-        if (!ctx || !ret_block || !is_power_of_two(block_size) || (flags & ~MEMRANGE_READ_LEAN_BLOCKS))
+        if (!ctx || !ret_block || !is_power_of_two(block_size) || (flags & ~MR_READ_FLAGS_ALL))
                 return -EINVAL;
         block_path(path, sizeof(path), index, NULL);
         return block_read_at(&top, path, block_size, index, block_parts(flags), ret_block);
@@ -536,7 +585,7 @@ int mr_blocks_read_indices(struct memrange_ctx *ctx, uint32_t flags, const struc
         int r;
 
         if (!ctx || !ret_blocks || (n_indices > 0 && !indices) || n_indices > MAX_BLOCKS ||
-            (flags & ~MEMRANGE_READ_LEAN_BLOCKS))
+            (flags & ~MR_READ_FLAGS_ALL))
                 return -EINVAL;
         for (size_t i = 1; i < n_indices; i++)
                 if (indices[i - 1] >= indices[i])
@@ -555,7 +604,7 @@ _public_ int memrange_blocks_read_flags(struct memrange_ctx *ctx, uint32_t flags
         _cleanup_(memrange_numa_freep) struct memrange_numa *numa = NULL;
         int r;
 
-        if (!ctx || !ret_blocks || (flags & ~MEMRANGE_READ_LEAN_BLOCKS))
+        if (!ctx || !ret_blocks || (flags & ~MR_READ_FLAGS_ALL))
                 return -EINVAL;
         mr_clear_error(ctx);
         if (flags & MEMRANGE_READ_LEAN_BLOCKS) {

@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel-paths.h"
 #include "memrange-private.h"
 
 #define MEMORY_LIMIT_PATH "proc/device-tree/chosen/linux,memory-limit"
-#define CMDLINE_PATH "proc/cmdline"
 #define CMDLINE_MAX (64u << 10)
 
 /* Whether @cmdline holds a "mem=" word (not "memmap=", not inside a quoted

@@ -6,7 +6,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
+#include "fileio.h"
+#include "kernel-paths.h"
 #include "memrange-private.h"
 
 static unsigned source_index(enum memrange_source bit) {
@@ -145,6 +148,23 @@ static const enum memrange_source read_order[] = {
 };
 
 /* Reads every source once, in read_order. */
+/* The kernel's machine name: proc/sys/kernel/arch (Linux 6.1 and later),
+ * or uname's when the sysroot is the live root. Only what the library can
+ * use; anything else is MEMRANGE_ARCH_UNKNOWN. */
+static enum memrange_arch read_kernel_arch(struct memrange_ctx *ctx) {
+        _cleanup_(freep) char *line = NULL;
+        struct utsname u;
+        const char *name = NULL;
+        int arch;
+
+        if (read_line_file_at(memrange_ctx_get_sysroot_fd(ctx), KERNEL_ARCH_PATH, LINE_FILE_MAX, &line) >= 0)
+                name = line;
+        else if (mr_streq(memrange_ctx_get_sysroot(ctx), "/") && uname(&u) >= 0)
+                name = u.machine;
+        arch = memrange_arch_from_name(name);
+        return arch < 0 ? MEMRANGE_ARCH_UNKNOWN : (enum memrange_arch) arch;
+}
+
 static int read_all(struct memrange_ctx *ctx, uint32_t flags, struct memrange_sources **ret_sources) {
         _cleanup_(memrange_sources_freep) struct memrange_sources *s = NULL;
         int r;
@@ -153,6 +173,7 @@ static int read_all(struct memrange_ctx *ctx, uint32_t flags, struct memrange_so
         if (!s)
                 return -ENOMEM;
         s->read_flags = flags;
+        s->arch = read_kernel_arch(ctx);
         for (size_t i = 0; i < ELEMENTSOF(read_order); i++) {
                 r = read_source(ctx, read_order[i], s, s);
                 if (r < 0)
@@ -171,7 +192,7 @@ _public_ int memrange_sources_read_flags(struct memrange_ctx *ctx, uint32_t flag
         struct memrange_sources *s = NULL;
         int r;
 
-        if (!ctx || !ret_sources || (flags & ~MEMRANGE_READ_LEAN_BLOCKS))
+        if (!ctx || !ret_sources || (flags & ~MR_READ_FLAGS_ALL))
                 return -EINVAL;
         for (unsigned attempt = 1;; attempt++) {
                 unsigned vanished = mr_vanished_count(ctx);

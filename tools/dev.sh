@@ -21,6 +21,9 @@ packages=(
         meson ninja-build pkg-config gcc
         libnl-3-dev libsystemd-dev libjson-c-dev libsmartcols-dev libcmocka-dev
         kexec-tools scdoc valgrind systemd
+        # lsmem, which memrangectl blocks is compared with (tests/cli, bench),
+        # and bash-completion: its completionsdir and the completion test
+        util-linux bash-completion
         # clang -Werror build with libFuzzer (fuzz/; llvm has the sanitizers'
         # symbolizer), clang-tidy and cppcheck (tools/static-analysis.sh)
         clang libclang-rt-14-dev llvm clang-tidy cppcheck
@@ -33,12 +36,16 @@ packages=(
         # debootstrap also makes the package build chroots
         debootstrap mmdebstrap e2fsprogs makedumpfile
         # cross builds for arm64 and ppc64le (tools/cross/) and their QEMU
-        # suites (tests/vm: arm64 boots through the UEFI firmware)
+        # suites (tests/vm; the arm64 DAX scenarios' UEFI firmware,
+        # qemu-efi-aarch64, is fetched with apt-get download like the kernels)
         crossbuild-essential-arm64 crossbuild-essential-ppc64el
-        qemu-system-arm qemu-system-ppc qemu-efi-aarch64
+        qemu-system-arm qemu-system-ppc
         # debian/: the packages are built in debootstrap chroots
         # (tools/debian-build.sh), checked here with lintian
         lintian
+        # tests/prometheus: the metrics file scraped through Debian's
+        # node_exporter; promtool (in prometheus) checks it and the alert rules
+        prometheus-node-exporter prometheus
 )
 # Debian multiarch: the -dev libraries of the cross builds, and the
 # architectures apt must know for them and for the guests' kernels,

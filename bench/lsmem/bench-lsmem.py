@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Figure 5: `memrangectl list` against memranged vs `lsmem --sysroot`.
+"""Figures 5 and 8: memrangectl against `lsmem --sysroot`, online and offline.
 
   bench-lsmem.py --build DIR --sysroots OUT [--runs N] [--smoke]
 
@@ -13,6 +13,14 @@ memory block's files on each run). Both must report the same total online
 memory. Prints the medians and their ratio as RESULT lines
 (RESULT<TAB>id<TAB>figure<TAB>target<TAB>measured<TAB>PASS|FAIL|INFO);
 the target is memrangectl at least 10 times faster.
+
+Figure 8 times, in the same rounds, memrangectl without the daemon:
+`memrangectl --sysroot OUT/boot blocks` (lsmem's own view: it must print
+what lsmem prints) and `memrangectl --sysroot OUT/boot list` (the whole
+table, every source read and reconciled), each against lsmem in that
+round; the target is a median wall time no longer than lsmem's. Each
+RESULT also gives the CPU time (user + system) of the runs, which a
+loaded machine distorts less.
 """
 import argparse
 import os
@@ -78,13 +86,34 @@ class Daemon:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def run(cmd):
-    """Wall time of one run in seconds; its output is checked once, apart."""
+class Timing:
+    """Wall and CPU (user + system) seconds of one command's runs."""
+
+    def __init__(self, cmd):
+        self.cmd, self.wall, self.cpu = cmd, [], []
+
+    def median_wall(self):
+        return statistics.median(self.wall)
+
+    def median_cpu(self):
+        return statistics.median(self.cpu)
+
+
+def run(cmd, timing=None):
+    """Wall time of one run in seconds, also kept in @timing with its CPU
+    time; its output is checked once, apart."""
     start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
+    proc.stderr.close()
+    rc = os.waitstatus_to_exitcode(status)
+    if rc != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {rc}: {stderr.decode()[-500:]}")
+    if timing:
+        timing.wall.append(elapsed)
+        timing.cpu.append(usage.ru_utime + usage.ru_stime)
     return elapsed
 
 
@@ -109,22 +138,38 @@ def measure(args):
     daemon = Daemon(args.build, sysroot)
     try:
         daemon.wait_ready(ctl)
-        ctl_cmd = [ctl, "--socket", daemon.socket, "list"]
-        lsmem_cmd = [lsmem, "--sysroot", os.path.abspath(sysroot)]
-        ours, theirs = total_online(ctl_cmd), total_online(lsmem_cmd)
-        progress(f"total online memory: memrangectl {ours}, lsmem {theirs}")
-        if ours != theirs:
-            raise RuntimeError(f"memrangectl reports {ours} online, lsmem {theirs}")
-        run(ctl_cmd), run(lsmem_cmd)          # warm the page cache and the daemon
-        ctl_times, lsmem_times = [], []
+        root = os.path.abspath(sysroot)
+        timings = {
+            "online-list": Timing([ctl, "--socket", daemon.socket, "list"]),
+            "lsmem": Timing([lsmem, "--sysroot", root]),
+            "offline-blocks": Timing([ctl, "--sysroot", root, "blocks"]),
+            "offline-list": Timing([ctl, "--sysroot", root, "list"]),
+        }
+        check_same_answers(timings)
+        for t in timings.values():
+            run(t.cmd)                       # warm the page cache and the daemon
         for _ in range(args.runs):
-            ctl_times.append(run(ctl_cmd))
-            lsmem_times.append(run(lsmem_cmd))
+            for t in timings.values():
+                run(t.cmd, t)
         if daemon.proc.poll() is not None:
             raise RuntimeError(f"memranged died during the runs: {daemon.log_text()}")
     finally:
         daemon.stop()
-    return statistics.median(ctl_times), statistics.median(lsmem_times), ours
+    return timings, total_online(timings["lsmem"].cmd)
+
+
+def check_same_answers(timings):
+    """Every command reports lsmem's online total; blocks prints exactly
+    what lsmem prints."""
+    theirs = total_online(timings["lsmem"].cmd)
+    for name in ("online-list", "offline-list", "offline-blocks"):
+        ours = total_online(timings[name].cmd)
+        progress(f"total online memory: memrangectl {name} {ours}, lsmem {theirs}")
+        if ours != theirs:
+            raise RuntimeError(f"memrangectl {name} reports {ours} online, lsmem {theirs}")
+    out = lambda cmd: subprocess.run(cmd, stdout=subprocess.PIPE, check=True).stdout
+    if out(timings["offline-blocks"].cmd) != out(timings["lsmem"].cmd):
+        raise RuntimeError("memrangectl blocks does not print what lsmem prints")
 
 
 def main():
@@ -139,10 +184,11 @@ def main():
     progress(f"figure 5 on {args.sysroots}/boot, {args.runs} run(s) each, load average "
              f"{os.getloadavg()[0]:.2f}")
     try:
-        ctl, lsmem, total = measure(args)
+        timings, total = measure(args)
     except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
         print(f"bench-lsmem: {e}", file=sys.stderr)
         return 1
+    ctl, lsmem = timings["online-list"].median_wall(), timings["lsmem"].median_wall()
     ratio = lsmem / ctl
     n = f"median of {args.runs}"
     result("lsmem-list-online", "5 memrangectl list via memranged: wall time", "-", f"{ms(ctl)} ({n}, {total} online)",
@@ -152,7 +198,21 @@ def main():
     verdict = "INFO" if args.smoke else "PASS" if ratio >= TARGET_RATIO else "FAIL"
     result("lsmem-ratio", "5 memrangectl list vs lsmem: wall time ratio", f">= {TARGET_RATIO:g}x",
            f"{ratio:.1f}x ({ms(ctl)} vs {ms(lsmem)})", verdict)
+    report_offline(timings, args)
     return 0
+
+
+def report_offline(timings, args):
+    """Figure 8: memrangectl --sysroot against lsmem --sysroot."""
+    theirs = timings["lsmem"]
+    n = f"median of {args.runs}"
+    for name, what in (("offline-blocks", "blocks"), ("offline-list", "list")):
+        ours = timings[name]
+        wall, lsmem_wall = ours.median_wall(), theirs.median_wall()
+        verdict = "INFO" if args.smoke else "PASS" if wall <= lsmem_wall else "FAIL"
+        result(f"lsmem-{name}", f"8 memrangectl --sysroot {what} vs lsmem --sysroot: wall time", "<= lsmem",
+               f"{ms(wall)} vs {ms(lsmem_wall)} ({n}; CPU {ms(ours.median_cpu())} vs "
+               f"{ms(theirs.median_cpu())})", verdict)
 
 
 if __name__ == "__main__":

@@ -152,19 +152,31 @@ static int history_to_json(const struct reload_engine *e, bool privileged, struc
         return 0;
 }
 
+/* ppc64's /chosen/linux,memory-limit, at and above which kexec-tools
+ * dumps nothing; memranged's loads read it as 0 when it only reflects boot
+ * RAM (kdump-views.c). The address for privileged callers only. */
+static void build_memory_limit(struct mj_builder *b, const struct memrange_sources *sources, bool privileged) {
+        const struct memrange_devicetree *dt = sources ? sources->devicetree : NULL;
+
+        if (!dt || dt->memory_limit == 0)
+                return;
+        if (privileged)
+                mj_build_u64(b, "memory_limit", dt->memory_limit);
+        mj_build_bool(b, "memory_limit_boot_only", dt->memory_limit_boot_only);
+}
+
 void api_build_kdump(struct mj_builder *b, const struct manager *m, bool privileged) {
         const struct reload_engine *e = reload_loop_engine(m->reload);
         struct mj_builder o = mj_builder_on(json_object_new_object());
-        bool up_to_date = (e->decision == RELOAD_DECISION_UNCHANGED && !e->ranges_drop_ram) ||
-                          e->decision == RELOAD_DECISION_KERNEL_CURRENT;
         bool waiting = !e->in_flight && e->retry_at > 0 && e->decision == RELOAD_DECISION_NEEDED;
         struct json_object *last = NULL, *history = NULL;
 
         mj_build_bool(&o, "loaded", e->crash_loaded == 1);
         if (e->crash_hotplug >= 0)
                 mj_build_bool(&o, "crash_hotplug", e->crash_hotplug == 1);
+        build_memory_limit(&o, m->state->sources, privileged);
         mj_build_string(&o, "state", reload_engine_state(e));
-        mj_build_bool(&o, "up_to_date", up_to_date && !e->in_flight);
+        mj_build_bool(&o, "up_to_date", manager_kdump_up_to_date(m));
         build_plan(&o, reload_loop_plan(m->reload), privileged);
         build_image(&o, e);
         mj_build_bool(&o, "reloading", e->in_flight);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* io.memranged methods. Who sees what (DESIGN.md, daemon promise 6):
- * GetStatus is open to everyone and carries no address (source error
+ * GetStatus and GetMetrics are open to everyone and carry no address (source error
  * messages, which may quote file contents, only go to privileged callers);
  * ListRanges, ListBlocks, ListFindings, Subscribe, GetCrashRanges and
  * GetElfCoreHeader answer io.memranged.AddressesHidden unless the caller
@@ -15,6 +15,7 @@
 #include "api.h"
 #include "log.h"
 #include "memrange-json.h"
+#include "memranged-metrics.h"
 #include "io.memranged.h"
 
 int api_error_invalid_parameter(struct varlink_call *call, const char *parameter, const char *reason) {
@@ -59,23 +60,22 @@ struct json_object *api_reply_with_generation(const struct manager *m) {
  * GetStatus
  */
 
-static void build_table_totals(struct mj_builder *b, const struct memrange_table *table) {
-        uint64_t total = 0, offline = 0;
-        size_t n = 0;
+/* @t: the totals of the table and its findings, counted as the metrics
+ * count them (memranged_metrics_set_table()). */
+static void build_table_totals(struct mj_builder *b, const struct memranged_metrics *t) {
+        mj_build_u64(b, "ranges", t->ranges);
+        mj_build_u64(b, "total_ram", t->ram_online + t->ram_offline);
+        mj_build_u64(b, "online_ram", t->ram_online);
+        mj_build_u64(b, "offline_ram", t->ram_offline);
+}
 
-        if (table)
-                memrange_table_foreach(x, table) {
-                        n++;
-                        if (x->type != MEMRANGE_TYPE_RAM)
-                                continue;
-                        total += x->end - x->start;
-                        if (x->flags & MEMRANGE_F_OFFLINE)
-                                offline += x->end - x->start;
-                }
-        mj_build_u64(b, "ranges", n);
-        mj_build_u64(b, "total_ram", total);
-        mj_build_u64(b, "online_ram", total - offline);
-        mj_build_u64(b, "offline_ram", offline);
+static void build_findings_counts(struct mj_builder *b, const struct memranged_metrics *t) {
+        struct mj_builder o = mj_builder_on(json_object_new_object());
+
+        mj_build_u64(&o, "infos", t->findings[MEMRANGE_SEVERITY_INFO]);
+        mj_build_u64(&o, "warnings", t->findings[MEMRANGE_SEVERITY_WARNING]);
+        mj_build_u64(&o, "errors", t->findings[MEMRANGE_SEVERITY_ERROR]);
+        mj_build_object(b, "findings", &o);
 }
 
 /* lsmem's summary of the memory blocks, without their addresses: anyone
@@ -95,19 +95,6 @@ static void build_block_totals(struct mj_builder *b, const struct memrange_sourc
         mj_build_object(b, "blocks", &o);
 }
 
-static void build_findings_counts(struct mj_builder *b, const struct memrange_findings *findings) {
-        static const char *const keys[] = { "infos", "warnings", "errors" };
-        struct mj_builder o = mj_builder_on(json_object_new_object());
-        uint64_t counts[3] = {};
-
-        for (size_t i = 0; findings && i < findings->n; i++)
-                if (findings->items[i].severity < ELEMENTSOF(counts))
-                        counts[findings->items[i].severity]++;
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                mj_build_u64(&o, keys[i], counts[i]);
-        mj_build_object(b, "findings", &o);
-}
-
 static void build_sources(struct mj_builder *b, const struct memrange_sources *sources, bool privileged) {
         struct memrange_sources none = {};
         struct json_object *array = NULL;
@@ -120,27 +107,12 @@ static void build_sources(struct mj_builder *b, const struct memrange_sources *s
         mj_build_encoded(b, "sources", r, &array);
 }
 
-static void add_receiver_stats(const struct uevent_receiver *r, struct uevent_stats *sum) {
-        const struct uevent_stats *s;
-
-        if (!r)
-                return;
-        s = uevent_receiver_get_stats(r);
-        sum->received += s->received;
-        sum->delivered += s->delivered;
-        sum->ignored += s->ignored + s->udev + s->dropped_sender;
-        sum->malformed += s->malformed;
-        sum->lost_enobufs += s->lost_enobufs;
-        sum->truncated += s->truncated;
-}
-
 static void build_uevents(struct mj_builder *b, const struct manager *m) {
         struct mj_builder o = mj_builder_on(json_object_new_object());
         const struct state_stats *st = &m->state->stats;
-        struct uevent_stats sum = {};
+        struct uevent_stats sum;
 
-        add_receiver_stats(m->netlink, &sum);
-        add_receiver_stats(m->test_uevents, &sum);
+        manager_uevent_stats(m, &sum);
         mj_build_u64(&o, "received", sum.received);
         mj_build_u64(&o, "delivered", sum.delivered);
         mj_build_u64(&o, "ignored", sum.ignored);
@@ -161,20 +133,45 @@ static int method_get_status(struct varlink_call *call, struct json_object *para
         const struct state *s = m->state;
         bool privileged = manager_call_is_privileged(m, call);
         _cleanup_(json_object_putp) struct json_object *p = NULL;
+        struct memranged_metrics totals = {};
+        struct memrange_findings findings;
         struct mj_builder b;
+        int r;
 
         p = api_reply_with_generation(m);
         b = mj_builder_on(p);
         mj_build_string(&b, "version", PROJECT_VERSION);
         mj_build_u64(&b, "changed_usec", s->changed_usec);
-        build_table_totals(&b, s->table);
+        r = manager_findings(m, &findings);
+        if (r < 0)
+                return r;
+        memranged_metrics_set_table(&totals, s->table, &findings);
+        free(findings.items);
+        build_table_totals(&b, &totals);
         build_block_totals(&b, s->sources);
-        build_findings_counts(&b, s->findings);
+        build_findings_counts(&b, &totals);
         build_sources(&b, s->sources, privileged);
         build_uevents(&b, m);
         api_build_kdump(&b, m, privileged);
         if (s->last_error < 0 && privileged && s->last_error_message)
                 mj_build_string(&b, "last_error", s->last_error_message);
+        if (b.error < 0)
+                return b.error;
+        return varlink_call_reply(call, TAKE_PTR(p));
+}
+
+static int method_get_metrics(struct varlink_call *call, struct json_object *parameters, void *userdata) {
+        struct manager *m = userdata;
+        _cleanup_(json_object_putp) struct json_object *p = json_object_new_object();
+        _cleanup_(freep) char *text = NULL;
+        struct mj_builder b = mj_builder_on(p);
+        size_t len;
+        int r;
+
+        r = manager_metrics_render(m, &text, &len);
+        if (r < 0)
+                return r;
+        mj_build_string(&b, "text", text);
         if (b.error < 0)
                 return b.error;
         return varlink_call_reply(call, TAKE_PTR(p));
@@ -258,15 +255,19 @@ static int method_list_blocks(struct varlink_call *call, struct json_object *par
 
 static int method_list_findings(struct varlink_call *call, struct json_object *parameters, void *userdata) {
         struct manager *m = userdata;
-        const struct memrange_findings none = {};
         _cleanup_(json_object_putp) struct json_object *p = NULL;
+        struct memrange_findings view;
         struct json_object *findings = NULL;
         struct mj_builder b;
         int r;
 
         p = api_reply_with_generation(m);
         b = mj_builder_on(p);
-        r = memrange_json_from_findings(m->state->findings ?: &none, &findings);
+        r = manager_findings(m, &view);
+        if (r < 0)
+                return r;
+        r = memrange_json_from_findings(&view, &findings);
+        free(view.items);
         mj_build_encoded(&b, "findings", r, &findings);
         if (b.error < 0)
                 return b.error;
@@ -415,6 +416,7 @@ static int method_rescan(struct varlink_call *call, struct json_object *paramete
  * method knows are those of its signature in io.memranged.varlink. */
 static const struct varlink_method methods[] = {
         { IO_MEMRANGED_METHOD_GET_STATUS, method_get_status, 0, VARLINK_ACCESS_ANYONE },
+        { IO_MEMRANGED_METHOD_GET_METRICS, method_get_metrics, 0, VARLINK_ACCESS_ANYONE },
         { IO_MEMRANGED_METHOD_LIST_RANGES, method_list_ranges, 0, VARLINK_ACCESS_TRUSTED },
         { IO_MEMRANGED_METHOD_LIST_BLOCKS, method_list_blocks, 0, VARLINK_ACCESS_TRUSTED },
         { IO_MEMRANGED_METHOD_LIST_FINDINGS, method_list_findings, 0, VARLINK_ACCESS_TRUSTED },

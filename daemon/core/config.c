@@ -25,6 +25,7 @@ enum setting_kind {
         SETTING_UNSIGNED,  /* unsigned, within [min, max] */
         SETTING_SIZE,      /* size_t, within [min, max] */
         SETTING_STRING,    /* char *, NULL when empty */
+        SETTING_PATH,      /* as SETTING_STRING, an absolute path */
 };
 
 struct setting {
@@ -54,8 +55,13 @@ static const struct setting settings[] = {
         { "Kdump", "LoadMethod", SETTING_STRING, AT(kdump.load_method), 0, 0 },
         { "Kdump", "MaxBackoffSec", SETTING_TIMESPAN, AT(kdump.max_backoff), 0, SCHEDULER_TIMING_MAX },
         { "Kdump", "TimeoutSec", SETTING_TIMESPAN, AT(kdump.timeout), 0, SCHEDULER_TIMING_MAX },
+        { "Metrics", "Directory", SETTING_PATH, AT(metrics_directory), 0, 0 },
 };
 #undef AT
+
+static bool is_string(const struct setting *s) {
+        return s->kind == SETTING_STRING || s->kind == SETTING_PATH;
+}
 
 static void *field(const struct config *c, const struct setting *s) {
         return (char *) c + s->offset;
@@ -92,7 +98,7 @@ void config_init(struct config *c) {
 
 void config_done(struct config *c) {
         for (size_t i = 0; i < ELEMENTSOF(settings); i++)
-                if (settings[i].kind == SETTING_STRING)
+                if (is_string(&settings[i]))
                         free(*(char **) field(c, &settings[i]));
         config_init(c);
 }
@@ -103,13 +109,13 @@ int config_copy(const struct config *c, struct config *ret) {
         for (size_t i = 0; i < ELEMENTSOF(settings); i++) {
                 char **p = field(&copy, &settings[i]);
 
-                if (settings[i].kind != SETTING_STRING || !*p)
+                if (!is_string(&settings[i]) || !*p)
                         continue;
                 *p = strdup(*p);
                 if (!*p) {
                         /* Clear the strings not copied yet, then free the rest. */
                         for (size_t k = i + 1; k < ELEMENTSOF(settings); k++)
-                                if (settings[k].kind == SETTING_STRING)
+                                if (is_string(&settings[k]))
                                         *(char **) field(&copy, &settings[k]) = NULL;
                         config_done(&copy);
                         return -ENOMEM;
@@ -252,7 +258,11 @@ static int apply(const struct setting *s, struct config *c, const char *value, c
         size_t z;
         int level, r;
 
-        if (s->kind == SETTING_STRING)
+        if (s->kind == SETTING_PATH && value[0] && value[0] != '/') {
+                *ret_why = "an absolute path";
+                return -EINVAL;
+        }
+        if (is_string(s))
                 return apply_string(s, c, value);
         if (!value[0]) {
                 config_init(&defaults);
@@ -478,6 +488,7 @@ static void format_value(const struct config *c, const struct setting *s, char *
                 snprintf(buf, size, "%zu", *(const size_t *) p);
                 break;
         case SETTING_STRING:
+        case SETTING_PATH:
                 snprintf(buf, size, "%s", *(char *const *) p ?: "(unset)");
                 break;
         }

@@ -8,6 +8,7 @@
  *   [Kdump]   Mode=  Kernel=  Initrd=  CommandLine=  ExtraArguments=
  *             KexecPath=  Command=  MaxBackoffSec=5min  TimeoutSec=2min
  *             (kept as given; kexec-plan.c works out what they mean)
+ *   [Metrics] Directory=  (node_exporter's textfile directory; unset: no file)
  *
  * An unknown section or key is a warning naming file:line; a malformed
  * line or an invalid value is an error naming file:line, and that
@@ -39,6 +40,9 @@ struct config {
         size_t max_output_queue;
         /* [Kdump]: NULL when not set */
         struct config_kdump kdump;
+        /* [Metrics]: where memranged.prom is written (an absolute path),
+         * NULL: nowhere */
+        char *metrics_directory;
 };
 
 /* The built-in defaults (no allocation). */

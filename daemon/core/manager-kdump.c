@@ -23,9 +23,24 @@ const char *manager_kdump_state(const struct manager *m) {
         return reload_engine_state(reload_loop_engine(m->reload));
 }
 
+bool manager_kdump_up_to_date(const struct manager *m) {
+        const struct reload_engine *e = reload_loop_engine(m->reload);
+
+        return ((e->decision == RELOAD_DECISION_UNCHANGED && !e->ranges_drop_ram) ||
+                e->decision == RELOAD_DECISION_KERNEL_CURRENT) &&
+               !e->in_flight;
+}
+
 int manager_dump_ranges(struct manager *m, enum memrange_dump_policy policy, enum memrange_arch arch,
                         struct memrange_dump_ranges **ret) {
         return state_dump_ranges(m->state, policy, arch, ret);
+}
+
+int manager_findings(const struct manager *m, struct memrange_findings *ret_view) {
+        static const struct reload_image none = {};
+
+        return reload_image_findings(m->reload ? &reload_loop_engine(m->reload)->image : &none, m->state->findings,
+                                     ret_view);
 }
 
 /* What an image another loader (kdump-tools, a plain kexec -p) built from
@@ -126,6 +141,10 @@ static void on_reload_idle(void *userdata) {
         }
 }
 
+static void on_reload_ended(void *userdata) {
+        manager_metrics_schedule(userdata);
+}
+
 static void on_replan(void *userdata) {
         manager_on_generation(userdata);
 }
@@ -134,6 +153,7 @@ static const struct reload_loop_ops reload_ops = {
         .render = render_iomem,
         .views = render_views,
         .idle = on_reload_idle,
+        .ended = on_reload_ended,
         .replan = on_replan,
 };
 

@@ -27,7 +27,7 @@
 
 /* A failing reload shows in `systemctl status` itself: kdump stays stale
  * until one succeeds, and the service must not look healthy meanwhile. */
-void manager_notify_status(const struct manager *m) {
+void manager_notify_status(struct manager *m) {
         const struct state *s = m->state;
         const struct reload_engine *e = m->reload ? reload_loop_engine(m->reload) : NULL;
         char failing[160] = "";
@@ -38,6 +38,29 @@ void manager_notify_status(const struct manager *m) {
         (void) sd_notifyf(false, "STATUS=generation %" PRIu64 ", %zu ranges, kdump: %s%s%s", s->generation,
                           s->table ? memrange_table_count(s->table) : 0, manager_kdump_state(m), failing,
                           s->last_error < 0 ? " (last rebuild failed)" : "");
+        manager_metrics_schedule(m);
+}
+
+static void add_receiver_stats(const struct uevent_receiver *r, struct uevent_stats *sum) {
+        const struct uevent_stats *s;
+
+        if (!r)
+                return;
+        s = uevent_receiver_get_stats(r);
+        sum->received += s->received;
+        sum->delivered += s->delivered;
+        sum->ignored += s->ignored + s->udev + s->dropped_sender;
+        sum->malformed += s->malformed;
+        sum->lost_enobufs += s->lost_enobufs;
+        sum->truncated += s->truncated;
+}
+
+void manager_uevent_stats(const struct manager *m, struct uevent_stats *ret) {
+        struct uevent_stats sum = {};
+
+        add_receiver_stats(m->netlink, &sum);
+        add_receiver_stats(m->test_uevents, &sum);
+        *ret = sum;
 }
 
 static void log_change(const struct state *s) {
@@ -474,6 +497,7 @@ struct manager *manager_free(struct manager *m) {
         if (!m)
                 return NULL;
         api_drop_subscribers(m);
+        manager_metrics_done(m);
         free(m->list_ranges.text);
         m->reload = reload_loop_free(m->reload);
         m->server = varlink_server_free(m->server);

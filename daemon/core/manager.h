@@ -15,6 +15,7 @@
 #include "config.h"
 #include "macro.h"
 #include "memrange-json.h"
+#include "metrics.h"
 #include "reload-loop.h"
 #include "scheduler.h"
 #include "state.h"
@@ -61,6 +62,8 @@ struct manager {
         struct varlink_server *server;
         gid_t group;                       /* gid of MANAGER_GROUP, or (gid_t) -1 */
 
+        struct metrics_file metrics;       /* [Metrics] Directory='s file (metrics.c) */
+
         struct cached_reply list_ranges;   /* the last ListRanges reply */
         struct varlink_call **subscribers; /* open Subscribe calls, each a reference */
         size_t n_subscribers;
@@ -106,8 +109,14 @@ int manager_rescan(struct manager *m);
  * group MANAGER_GROUP. */
 bool manager_call_is_privileged(const struct manager *m, const struct varlink_call *call);
 
-/* STATUS= for systemd: generation, ranges, kdump state. */
-void manager_notify_status(const struct manager *m);
+/* Announces a change (a rebuild, the end of a reload attempt, a
+ * configuration reload): STATUS= for systemd (generation, ranges, kdump
+ * state), and the metrics file is due. */
+void manager_notify_status(struct manager *m);
+
+/* The counters of every uevent receiver summed up; "ignored" also counts
+ * udev's re-broadcasts and other senders than the kernel. */
+void manager_uevent_stats(const struct manager *m, struct uevent_stats *ret);
 
 /* ---- kdump (manager-kdump.c) ---- */
 
@@ -119,6 +128,10 @@ int manager_start_reload_engine(struct manager *m);
 void manager_replan_reload(struct manager *m);
 /* The kdump state word of status lines ("up to date", "stale"...). */
 const char *manager_kdump_state(const struct manager *m);
+/* The loaded image holds the dump ranges of the current generation and
+ * they leave no RAM out, and no reload is running (GetStatus's
+ * kdump.up_to_date, the metric memranged_kdump_up_to_date). */
+bool manager_kdump_up_to_date(const struct manager *m);
 
 /* The kdump hook: called after every rebuild (the first scan included),
  * whether or not the generation moved. It hands the generation's dump
@@ -126,6 +139,14 @@ const char *manager_kdump_state(const struct manager *m);
  * the reload engine, which decides whether the crash image must be
  * reloaded. */
 void manager_on_generation(struct manager *m);
+
+/* The current findings as status and ListFindings report them: the
+ * library's, less "dump-drops-driver-managed-ram" stretches that the image
+ * memranged itself loaded does dump (that finding stays for images loaded
+ * by others, whose ranges are judged by the kernel's files). *ret_view
+ * borrows the state's strings: free only ret_view->items, and use it before
+ * the next rebuild. -ENOMEM leaves it untouched. */
+int manager_findings(const struct manager *m, struct memrange_findings *ret_view);
 
 /* The dump ranges of the current table under @policy (MEMRANGE_DUMP_AUTO:
  * the machine's; @arch MEMRANGE_ARCH_UNKNOWN: detected), for the engine

@@ -250,6 +250,8 @@ static int layout_rebuild(struct state *s, const struct rebuild_work *work, enum
 int state_rebuild(struct state *s, const struct rebuild_work *work, enum change_reason reason, usec_t now) {
         s->blocks_detailed = memrange_blocks_free(s->blocks_detailed);
         s->stats.rebuilds++;
+        if ((unsigned) reason < _CHANGE_REASON_MAX)
+                s->stats.by_reason[reason]++;
         if (work && work->n_lost > 0)
                 s->stats.lost_rescans++;
         if (needs_full_rescan(s, work))

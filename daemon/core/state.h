@@ -56,6 +56,7 @@ struct state_stats {
         uint64_t blocks_reread;
         uint64_t failures;
         uint64_t unchanged;     /* rebuilds that left the table as it was */
+        uint64_t by_reason[_CHANGE_REASON_MAX]; /* rebuilds by their cause */
 };
 
 struct state {

@@ -204,6 +204,8 @@ static void finish_attempt(struct reload_loop *l, struct reload_attempt *attempt
         log_attempt(l, &l->engine.last);
         outcome.attempt = &l->engine.last;
         waiters_answer(l, &l->in_flight, &outcome);
+        if (l->ops.ended)
+                l->ops.ended(l->userdata);
 }
 
 static char *failure_text(const struct reload_loop *l, const struct kexec_job_result *r) {

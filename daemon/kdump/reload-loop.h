@@ -34,6 +34,9 @@ struct reload_loop_ops {
         /* Called when an attempt ended and none follows at once (shutdown
          * waits for it). May be NULL. */
         void (*idle)(void *userdata);
+        /* Called after every attempt, once the engine has counted it,
+         * also when another follows at once (the metrics). May be NULL. */
+        void (*ended)(void *userdata);
         /* Called when the plan changed its way of loading after a failure
          * (LoadMethod=auto): the dump ranges of the newest generation must
          * be computed again under reload_loop_plan()'s policy and

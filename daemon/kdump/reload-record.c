@@ -57,37 +57,31 @@ static void write_text(FILE *f, const struct reload_record *rec) {
 }
 
 int reload_record_write(const char *path, const struct reload_record *rec) {
-        _cleanup_(freep) char *tmp = NULL;
+        _cleanup_(freep) char *text = NULL, *dir = NULL;
+        const char *slash = strrchr(path, '/');
+        size_t len = 0;
         FILE *f;
-        int fd, r = 0;
 
         if (!rec->ranges)
                 return -EINVAL;
-        if (asprintf(&tmp, "%s.tmp", path) < 0)
-                return -ENOMEM;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0)
+        f = open_memstream(&text, &len);
+        if (!f)
                 return -errno;
-        f = fdopen(fd, "w");
-        if (!f) {
-                r = -errno;
-                close(fd);
-                (void) unlink(tmp);
-                return r;
-        }
         write_text(f, rec);
-        /* No fsync(): the record only has to outlive memranged, not the
-         * machine (a record of another boot is ignored, and it lives on
-         * /run), and the event loop must not wait on a slow disk. */
-        if (fflush(f) != 0 || ferror(f))
-                r = -(errno ?: EIO);
-        if (fclose(f) != 0 && r == 0)
-                r = -errno;
-        if (r == 0 && rename(tmp, path) < 0)
-                r = -errno;
-        if (r < 0)
-                (void) unlink(tmp);
-        return r;
+        if (ferror(f)) {
+                fclose(f);
+                return -ENOMEM;
+        }
+        if (fclose(f) != 0)
+                return -errno;
+        dir = slash ? strndup(path, slash == path ? 1 : (size_t) (slash - path)) : strdup(".");
+        if (!dir)
+                return -ENOMEM;
+        /* No fsync() (write_file_atomic()): the record only has to outlive
+         * memranged, not the machine (a record of another boot is ignored,
+         * and it lives on /run), and the event loop must not wait on a
+         * slow disk. */
+        return write_file_atomic(dir, slash ? slash + 1 : path, text, len, 0644);
 }
 
 /* ---------------------------------------------------------------------------

@@ -60,6 +60,43 @@ const char *image_ranges_to_string(enum image_origin origin) {
         }
 }
 
+/* Whether @image dumps all of [start, end): known only for memranged's
+ * own loads (exact or recorded ranges). */
+static bool image_dumps(const struct reload_image *image, uint64_t start, uint64_t end) {
+        if (!image->ranges || (image->origin != IMAGE_MEMRANGED && image->origin != IMAGE_RECORDED))
+                return false;
+        for (size_t i = 0; i < image->ranges->n && start < end; i++) {
+                const struct memrange_dump_range *d = &image->ranges->ranges[i];
+
+                if (d->start <= start && start < d->end)
+                        start = d->end;
+        }
+        return start >= end;
+}
+
+int reload_image_findings(const struct reload_image *image, const struct memrange_findings *all,
+                          struct memrange_findings *ret_view) {
+        struct memrange_finding *items = NULL;
+        size_t n = 0;
+
+        if (all && all->n > 0) {
+                items = calloc(all->n, sizeof(*items));
+                if (!items)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; all && i < all->n; i++) {
+                const struct memrange_finding *f = &all->items[i];
+
+                /* The library judges an image built from the kernel's own
+                 * files; memranged's arm64 view names this RAM System RAM. */
+                if (mr_streq(f->code, "dump-drops-driver-managed-ram") && image_dumps(image, f->start, f->end))
+                        continue;
+                items[n++] = *f;
+        }
+        *ret_view = (struct memrange_findings) { .n = n, .items = items };
+        return 0;
+}
+
 static const char *const reload_decision_table[_RELOAD_DECISION_MAX] = {
         [RELOAD_DECISION_UNAVAILABLE] = "unavailable",
         [RELOAD_DECISION_RANGES_UNKNOWN] = "ranges unknown",

@@ -116,6 +116,15 @@ struct reload_image {
         usec_t loaded_usec;                  /* CLOCK_MONOTONIC, 0 when unknown */
 };
 
+/* The findings @all as they apply to the loaded @image: less the
+ * "dump-drops-driver-managed-ram" stretches @image dumps, which only
+ * memranged's own loads (exact or recorded ranges) can be known to do;
+ * for an image another loader built from the kernel's files the finding
+ * stays. *ret_view borrows @all's strings: free only ret_view->items.
+ * -ENOMEM leaves it untouched. */
+int reload_image_findings(const struct reload_image *image, const struct memrange_findings *all,
+                          struct memrange_findings *ret_view);
+
 struct reload_stats {
         uint64_t attempts;   /* started */
         uint64_t reloads;    /* attempts that succeeded */

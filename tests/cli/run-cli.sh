@@ -14,6 +14,7 @@ fi
 tool=$1 fixtures=$2 case=$3
 
 dimm=$fixtures/x86_64-6.1-dimm
+tree_fixtures=$(cd "$(dirname "$0")/../fixtures" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/test-lib.sh"
@@ -142,7 +143,7 @@ case_acceptance() {
         expect_line "0x000000001e000000-0x000000002dffffff +256M [a-z]+ +([a-z,-]+,)?crashkernel(,[a-z,-]+)? .*"
         expect_line "0x0000000100000000-0x000000013fffffff +1G ram .*"
 
-        run --sysroot "$dimm/hotplug" blocks -r -n -o BLOCK,STATE
+        run --sysroot "$dimm/hotplug" blocks -a -r -n -o BLOCK,STATE
         expect_rc 0
         for b in 0 1 2 3 4 5 6 7 32 33 34 35 36 37 38 39; do
                 expect_line "$b online"
@@ -150,25 +151,65 @@ case_acceptance() {
         expect_lines 16
 }
 
+# lsmem's rows: blocks 0-7 online, 32 online, 33 offline, 34-39 online;
+# zones none (block 0), DMA32 (1-7), Normal, "Normal Movable" (33).
 case_blocks() {
         run --sysroot "$dimm/offline" blocks
         expect_rc 0
-        expect_line "BLOCK RANGE +SIZE +STATE +ZONES NODE REMOVABLE"
-        expect_line " +0 0x0000000000000000-0x0000000007ffffff +128M +online +none +0 +yes"
-        expect_line " +33 0x0000000108000000-0x000000010fffffff +128M +offline +Normal/Movable +0 +yes"
+        expect_line "RANGE +SIZE +STATE REMOVABLE +BLOCK"
+        expect_line "0x0000000000000000-0x000000003fffffff +1G +online +yes +0-7"
+        expect_line "0x0000000100000000-0x0000000107ffffff +128M +online +yes +32"
+        expect_line "0x0000000108000000-0x000000010fffffff +128M +offline +33"
+        expect_line "0x0000000110000000-0x000000013fffffff +768M +online +yes +34-39"
         expect_line "Memory block size: +128M"
         expect_line "Total online memory: +1.9G"
         expect_line "Total offline memory: +128M"
+        expect_lines 8
 
-        run --sysroot "$dimm/offline" blocks -J -b -o BLOCK,SIZE,ONLINE,REMOVABLE,NODE
+        # ZONES splits 0-7 where the zones change.
+        run --sysroot "$dimm/offline" blocks -r -n -o BLOCK,ZONES
+        expect_line "0 None"
+        expect_line "1-7 DMA32"
+        expect_line "32 Normal"
+        expect_line "33 Normal/Movable"
+        expect_line "34-39 Normal"
+        expect_lines 5
+        # -S none: only the holes between blocks split; -a: one row each.
+        run --sysroot "$dimm/offline" blocks -r -n -o BLOCK,STATE -S none
+        expect_line "0-7 online"
+        expect_line "32-39 online"
+        expect_lines 2
+        run --sysroot "$dimm/offline" blocks -a -r -n -o BLOCK
+        expect_lines 16
+        run --sysroot "$dimm/offline" blocks -a -S state
+        expect_rc 2
+        expect_err "memrangectl: blocks: options --all and --split are mutually exclusive"
+        run --sysroot "$dimm/offline" blocks -J -r
+        expect_rc 2
+        run --sysroot "$dimm/offline" blocks -S TYPE
+        expect_rc 2
+        expect_err "memrangectl: blocks: unknown column 'TYPE'"
+
+        run --sysroot "$dimm/offline" blocks -P -o BLOCK,STATE,REMOVABLE
         expect_rc 0
-        expect_out '"blocks": ['
-        expect_line ' +"block": 33,'
+        expect_line 'BLOCK="33" STATE="offline" REMOVABLE=""'
+        expect_lines 4
+
+        run --sysroot "$dimm/offline" blocks -a -J -b -o BLOCK,SIZE,ONLINE,REMOVABLE,NODE
+        expect_rc 0
+        expect_out '"memory": ['
+        expect_line ' +"block": "33",'
         expect_line ' +"size": 134217728,'
         expect_line ' +"online": false,'
         expect_line ' +"removable": true,'
         expect_line ' +"node": 0'
         [ "$(grep -c '"online": false' <<<"$out")" -eq 1 ] || fail "expected exactly one offline block"
+        # lsmem's order-dependent summary: -J turns it off, a later
+        # --summary=always back on.
+        run --sysroot "$dimm/offline" blocks -J --summary=always
+        expect_line "Total offline memory: +128M"
+        run --sysroot "$dimm/offline" blocks --summary=always -J
+        expect_no_line "Total offline memory: .*"
 }
 
 case_columns() {
@@ -183,7 +224,7 @@ case_columns() {
         run --sysroot "$dimm/hotplug" list --output-all -r
         expect_line "RANGE START END SIZE TYPE FLAGS NODE SOURCES"
         run --sysroot "$dimm/hotplug" blocks -o block,state -r -n
-        expect_line "39 online"
+        expect_line "32-39 online"
 }
 
 case_bytes() {
@@ -282,8 +323,20 @@ case_status() {
         run --sysroot "$fixtures/ppc64le-6.1-pseries/boot" status
         expect_rc 0
         expect_line "  reservation +0x0000000020000000-0x000000002fffffff \(256M\)"
+        expect_no_line "  memory limit .*"
         run --sysroot "$fixtures/ppc64le-6.1-pseries/boot" list --summary=only
         expect_line "Crash kernel reservation: +256M"
+        # Debian's ppc64le 6.12 publishes the boot RAM's end as
+        # /chosen/linux,memory-limit (0x80000000 here, no mem=).
+        local ppc612=$tree_fixtures/ppc64le-6.12-dimm-nomemranged/root
+        run --sysroot "$ppc612" status
+        expect_rc 0
+        expect_line "  memory limit +0x0000000080000000 \(only boot RAM: memranged's loads read it as 0\)"
+        run --sysroot "$ppc612" status -J
+        expect_line ' +"address": 2147483648,'
+        expect_line ' +"boot_only": true'
+        run --sysroot "$fixtures/ppc64le-6.1-pseries/boot" status -J
+        expect_line ' +"memory_limit": null,'
 }
 
 # crash-ranges and elfcorehdr on the DIMM hot-add: System RAM minus the

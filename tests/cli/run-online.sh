@@ -208,6 +208,23 @@ EOF
         run --socket "$sock" status
         expect_rc 0
         expect_line "  last rebuild failed +proc/iomem:3: bad hex number 'zz'"
+        # ppc64's linux,memory-limit: the address for privileged callers.
+        for limit in '"memory_limit": 2147483648, ' ''; do
+                start_fake "$(python3 - "$replies" "$limit" <<'EOF'
+import json, sys
+status = json.load(open(sys.argv[1]))["io.memranged.GetStatus"]
+status["parameters"]["kdump"].update(json.loads("{" + sys.argv[2] + '"memory_limit_boot_only": true}'))
+print(json.dumps({"io.memranged.GetStatus": status}))
+EOF
+)"
+                run --socket "$sock" status
+                expect_rc 0
+                if [ -n "$limit" ]; then
+                        expect_line "  memory limit +0x0000000080000000 \\(only boot RAM: memranged's loads read it as 0\\)"
+                else
+                        expect_line "  memory limit +hidden \\(only boot RAM: memranged's loads read it as 0\\)"
+                fi
+        done
         start_fake '{"io.memranged.GetStatus": {"parameters": {"version": "0.1.0", "generation": 1, "changed_usec": 0, "ranges": 0, "total_ram": 0, "online_ram": 0, "offline_ram": 0, "findings": {"errors": 0, "warnings": 0, "infos": 0}, "sources": [], "uevents": {"received": 0, "ignored": 0, "lost": 0, "rebuilds": 0, "full_rescans": 0, "pending": "no"}, "kdump": {"loaded": false, "state": "not loaded"}}}}'
         run --socket "$sock" status
         expect_rc 3

@@ -55,6 +55,10 @@ def run(cmd, rc=0):
     return p.stdout
 
 
+# One row per block (lsmem's -a), with its node.
+EACH_BLOCK = ("blocks", "--all", "-o", "+NODE")
+
+
 def ctl_json(ctl, sysroot, *args):
     return json.loads(run([ctl, "--sysroot", sysroot, *args, "-J", "-b"]))
 
@@ -69,12 +73,13 @@ def summary(ctl, sysroot, command):
 
 
 def check_blocks(ctl, sysroot, expected_nodes, label):
-    blocks = ctl_json(ctl, sysroot, "blocks")["blocks"]
+    blocks = ctl_json(ctl, sysroot, *EACH_BLOCK)["memory"]
     by_node = {}
     for b in blocks:
-        by_node.setdefault(b["node"], set()).add(b["block"])
+        index = int(b["block"])
+        by_node.setdefault(b["node"], set()).add(index)
         first, last = (int(x, 16) for x in b["range"].split("-"))
-        check(first == b["block"] * BLOCK and last == first + BLOCK - 1 and b["size"] == BLOCK,
+        check(first == index * BLOCK and last == first + BLOCK - 1 and b["size"] == BLOCK,
               f"{label}: block {b['block']} spans {b['range']}")
         check(b["state"] == "online", f"{label}: block {b['block']} is {b['state']}")
     check(by_node == expected_nodes,
@@ -151,7 +156,7 @@ def main():
         hot_nodes = dict(BOOT_NODES)
         hot_nodes[3] = BOOT_NODES[3] | HOT_BLOCKS
         check_blocks(ctl, hot, hot_nodes, "hotplug")
-        check(ctl_json(ctl, os.path.join(links, "boot"), "blocks")["blocks"] == boot_blocks,
+        check(ctl_json(ctl, os.path.join(links, "boot"), *EACH_BLOCK)["memory"] == boot_blocks,
               "symlinks: blocks differ from links stored as files")
 
         check_list(ctl, boot, BOOT_RAM, "boot")

@@ -43,6 +43,8 @@ static void test_defaults_are_the_documented_ones(void **state) {
         assert_int_equal(c.max_output_queue, 4 * 1024 * 1024);
         assert_null(c.kdump.mode);
         assert_null(c.kdump.command);
+        /* Off by default: no file in node_exporter's directory unless asked. */
+        assert_null(c.metrics_directory);
         config_done(&c);
 }
 
@@ -277,6 +279,19 @@ static void test_size_and_log_level_syntax(void **state) {
         assert_string_equal(config_log_level_to_string(LOG_NOTICE), "notice");
 }
 
+static void test_metrics_directory_must_be_absolute_and_empty_unsets_it(void **state) {
+        _cleanup_(freep) char *log = NULL;
+        struct config c;
+
+        assert_int_equal(parse_logged(&c, "[Metrics]\nDirectory=/var/lib/prometheus/node-exporter\n"
+                                          "Directory=prometheus\n", &log), 1);
+        assert_non_null(strstr(log, "<3>test.conf:3: invalid Directory=prometheus (expected an absolute path)"));
+        assert_string_equal(c.metrics_directory, "/var/lib/prometheus/node-exporter");
+        assert_int_equal(config_parse(&c, "again.conf", "[Metrics]\nDirectory=\n"), 0);
+        assert_null(c.metrics_directory);
+        config_done(&c);
+}
+
 static void test_copy_is_deep_and_changes_are_logged(void **state) {
         struct config a, b;
         _cleanup_(freep) char *log = NULL;
@@ -313,6 +328,7 @@ int main(void) {
                 cmocka_unit_test(test_load_reads_a_file_and_refuses_oversized_or_nul),
                 cmocka_unit_test(test_timespan_syntax),
                 cmocka_unit_test(test_size_and_log_level_syntax),
+                cmocka_unit_test(test_metrics_directory_must_be_absolute_and_empty_unsets_it),
                 cmocka_unit_test(test_copy_is_deep_and_changes_are_logged),
         };
 

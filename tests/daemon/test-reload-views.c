@@ -140,6 +140,46 @@ static void arm64_kallsyms_without_text_makes_foreign_images_unreadable(void **s
         scratch_free(&s);
 }
 
+/* verify's "dump-drops-driver-managed-ram" judges an image built from the
+ * kernel's files: it goes for the image memranged loaded with its view
+ * (which dumps the GiB), and stays for the same ranges loaded by others,
+ * for an image of memranged's that predates the GiB, and for other codes. */
+static void dump_drops_finding_stays_only_for_images_that_drop_the_ram(void **state) {
+        struct memrange_dump_ranges *view = virtio_mem_ranges(MEMRANGE_DUMP_MEMRANGED_ARM64);
+        struct memrange_dump_ranges *foreign = virtio_mem_ranges(MEMRANGE_DUMP_KEXEC_TOOLS_ARM64);
+        struct memrange_finding items[] = {
+                { .severity = MEMRANGE_SEVERITY_WARNING, .start = 4 * GiB, .end = 5 * GiB,
+                  .code = (char *) "dump-drops-driver-managed-ram", .message = (char *) "dropped" },
+                { .severity = MEMRANGE_SEVERITY_WARNING, .start = 4 * GiB, .end = 5 * GiB,
+                  .code = (char *) "iomem-ram-without-block", .message = (char *) "other" },
+        };
+        const struct memrange_findings all = { .n = ELEMENTSOF(items), .items = items };
+        struct {
+                enum image_origin origin;
+                struct memrange_dump_ranges *ranges;
+                size_t n;
+        } cases[] = {
+                { IMAGE_MEMRANGED, view, 1 },
+                { IMAGE_RECORDED, view, 1 },
+                { IMAGE_BEFORE_START, view, 2 },  /* ranges assumed, not known */
+                { IMAGE_OTHER, view, 2 },
+                { IMAGE_MEMRANGED, foreign, 2 },  /* loaded before the GiB came */
+                { IMAGE_NONE, NULL, 2 },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                const struct reload_image image = { .origin = cases[i].origin, .ranges = cases[i].ranges };
+                struct memrange_findings got = { .n = 99 };
+
+                assert_int_equal(reload_image_findings(&image, &all, &got), 0);
+                assert_int_equal(got.n, cases[i].n);
+                assert_string_equal(got.items[got.n - 1].code, "iomem-ram-without-block");
+                free(got.items);
+        }
+        memrange_dump_ranges_free(view);
+        memrange_dump_ranges_free(foreign);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(image_loaded_by_others_lacks_driver_managed_ram_and_is_reloaded),
@@ -147,6 +187,7 @@ int main(void) {
                 cmocka_unit_test(view_policies_apply_only_to_memranged_loads_on_arm64_and_ppc64),
                 cmocka_unit_test(ppc64_boot_ram_limit_gives_a_zero_memory_limit_view),
                 cmocka_unit_test(arm64_kallsyms_without_text_makes_foreign_images_unreadable),
+                cmocka_unit_test(dump_drops_finding_stays_only_for_images_that_drop_the_ram),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,12 +49,13 @@ static struct memrange_ctx *tree_ctx(const char *name) {
         return ctx;
 }
 
-/* The RAM PT_LOADs the capture kernel of the tree's capture @name saw:
- * every PT_LOAD of its vmcore-phdrs.txt but the first (the kernel text). */
-static size_t tree_vmcore_ram(const char *name, struct memrange_dump_range *v, size_t max) {
+/* The PT_LOADs the capture kernel of the tree's capture @name saw (its
+ * vmcore-phdrs.txt), the first left out when @skip_text: the kernel text
+ * segment of arm64 (ppc64 has none of its own: its text lies in the
+ * linear map). */
+static size_t tree_vmcore_loads(const char *name, bool skip_text, struct memrange_dump_range *v, size_t max) {
         char path[512], line[256];
         size_t n = 0;
-        bool text_seen = false;
         FILE *f;
 
         snprintf(path, sizeof(path), "%s/%s/vmcore-phdrs.txt", TREE_FIXTURES_DIR, name);
@@ -68,35 +69,10 @@ static size_t tree_vmcore_ram(const char *name, struct memrange_dump_range *v, s
                                         " end=%" SCNx64, &index, &type, &paddr, &vaddr, &memsz, &last), 6);
                 if (type != 1)
                         continue;
-                if (!text_seen) {
-                        text_seen = true;
+                if (skip_text) {
+                        skip_text = false;
                         continue;
                 }
-                assert_true(n < max);
-                v[n++] = (struct memrange_dump_range) { .start = paddr, .end = last + 1 };
-        }
-        fclose(f);
-        return n;
-}
-
-/* Every PT_LOAD of the tree's capture @name (ppc64 has no kernel text
- * segment of its own: its text lies in the linear map). */
-static size_t tree_vmcore_ram_all(const char *name, struct memrange_dump_range *v, size_t max) {
-        char path[512], line[256];
-        size_t n = 0;
-        FILE *f;
-
-        snprintf(path, sizeof(path), "%s/%s/vmcore-phdrs.txt", TREE_FIXTURES_DIR, name);
-        f = fopen(path, "re");
-        assert_non_null(f);
-        while (fgets(line, sizeof(line), f)) {
-                unsigned index, type;
-                uint64_t paddr, vaddr, memsz, last;
-
-                assert_int_equal(sscanf(line, "PH %u type=%u paddr=%" SCNx64 " vaddr=%" SCNx64 " memsz=%" SCNx64
-                                        " end=%" SCNx64, &index, &type, &paddr, &vaddr, &memsz, &last), 6);
-                if (type != 1)
-                        continue;
                 assert_true(n < max);
                 v[n++] = (struct memrange_dump_range) { .start = paddr, .end = last + 1 };
         }
@@ -114,7 +90,7 @@ static size_t tree_vmcore_ram_all(const char *name, struct memrange_dump_range *
  * kernel's own iomem) lacks the GiB. */
 static void arm64_captured_virtio_mem_dump_is_the_memranged_arm64_policy(void **state) {
         struct memrange_dump_range want[16];
-        size_t n_want = tree_vmcore_ram("arm64-6.12-virtiomem", want, 16);
+        size_t n_want = tree_vmcore_loads("arm64-6.12-virtiomem", true, want, 16);
         struct machine m = {};
         struct memrange_dump_ranges *view, *kernel_file;
         _cleanup_(freep) char *text = NULL;
@@ -133,6 +109,54 @@ static void arm64_captured_virtio_mem_dump_is_the_memranged_arm64_policy(void **
         memrange_dump_ranges_free(view);
         memrange_dump_ranges_free(kernel_file);
         machine_done(&m);
+}
+
+static bool has_finding(const struct memrange_findings *f, const char *code, uint64_t start, uint64_t end) {
+        for (size_t i = 0; i < f->n; i++)
+                if (strcmp(f->items[i].code, code) == 0 && f->items[i].start == start && f->items[i].end == end)
+                        return true;
+        return false;
+}
+
+/* Captured in the arm64 vm suite (Debian's 6.12 booted through UEFI and
+ * ACPI, an nvdimm made devdax and onlined by kmem: "System RAM (kmem)"
+ * 0xc8000000-0xffffffff under dax0.0 under "Persistent Memory"; memranged
+ * reloaded once): memranged-arm64 over the saved sysroot is what the
+ * capture kernel read. An ACPI machine has no device tree: without the
+ * kernel's proc/sys/kernel/arch (the capture script does not save it) the
+ * sources look like x86_64; with it they are arm64, whose kexec-tools
+ * leaves the kmem RAM out, and verify says so. */
+static void arm64_acpi_captured_dax_kmem_dump_is_the_memranged_arm64_policy(void **state) {
+        struct memrange_dump_range want[16];
+        size_t n_want = tree_vmcore_loads("arm64-6.12-dax-kmem", true, want, 16);
+        struct machine guessed = {}, named = {};
+        struct memrange_dump_ranges *view, *kernel_file;
+        struct scratch s;
+        char cmd[768];
+
+        scratch_init(&s);
+        snprintf(cmd, sizeof(cmd), "cp -r '%s/arm64-6.12-dax-kmem/root/.' '%s/'", TREE_FIXTURES_DIR, s.path);
+        assert_int_equal(system(cmd), 0);
+        machine_load_ctx(&guessed, scratch_ctx(&s));
+        assert_int_equal(memrange_arch_detect(guessed.sources), MEMRANGE_ARCH_X86_64);
+        assert_false(has_finding(guessed.findings, "dump-drops-driver-managed-ram", 0xc8000000, 4 * GiB));
+
+        scratch_write(&s, "proc/sys/kernel/arch", "aarch64\n", (size_t) -1);
+        machine_load_ctx(&named, scratch_ctx(&s));
+        assert_int_equal(named.sources->arch, MEMRANGE_ARCH_ARM64);
+        assert_int_equal(memrange_arch_detect(named.sources), MEMRANGE_ARCH_ARM64);
+        view = machine_dump(&named, VIEW_ARM64);
+        kernel_file = machine_dump(&named, ARM64);
+        assert_ranges_equal(view->ranges, view->n, want, n_want);
+        assert_int_equal(want[n_want - 1].start, 0xc8000000);
+        assert_int_equal(want[n_want - 1].end, 4 * GiB);
+        assert_int_equal(kernel_file->n, view->n - 1);
+        assert_true(has_finding(named.findings, "dump-drops-driver-managed-ram", 0xc8000000, 4 * GiB));
+        memrange_dump_ranges_free(view);
+        memrange_dump_ranges_free(kernel_file);
+        machine_done(&guessed);
+        machine_done(&named);
+        scratch_free(&s);
 }
 
 /* virtio-mem RAM (System RAM (virtio_mem) nested under virtio0): plain
@@ -232,7 +256,7 @@ static const uint8_t limit_1g[8] = { 0, 0, 0, 0, 0x40, 0, 0, 0 };
  * the LMBs too. */
 static void ppc64_captured_612_dump_is_cut_at_the_memory_limit(void **state) {
         struct memrange_dump_range got[16], outside[16];
-        size_t n_got = tree_vmcore_ram_all("ppc64le-6.12-dimm-nomemranged", got, 16), n_outside = 0;
+        size_t n_got = tree_vmcore_loads("ppc64le-6.12-dimm-nomemranged", false, got, 16), n_outside = 0;
         struct machine m = {};
         struct memrange_dump_ranges *k, *v;
         const struct memrange_devicetree *dt;
@@ -514,7 +538,7 @@ static void kallsyms_view_refuses_what_it_cannot_derive(void **state) {
  * kimage_voffset), and the capture kernel read the new GiB. */
 static void arm64_captured_61_kallsyms_view_gives_the_text_the_dump_used(void **state) {
         struct memrange_dump_range want[16];
-        size_t n_want = tree_vmcore_ram("arm64-6.1-virtiomem", want, 16);
+        size_t n_want = tree_vmcore_loads("arm64-6.1-virtiomem", true, want, 16);
         struct machine m = {};
         struct memrange_dump_ranges *view;
         _cleanup_(freep) char *text = NULL;
@@ -533,6 +557,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(arm64_view_names_driver_managed_ram_plain_system_ram),
                 cmocka_unit_test(arm64_captured_virtio_mem_dump_is_the_memranged_arm64_policy),
+                cmocka_unit_test(arm64_acpi_captured_dax_kmem_dump_is_the_memranged_arm64_policy),
                 cmocka_unit_test(arm64_view_read_back_gives_the_memranged_arm64_ranges),
                 cmocka_unit_test(arm64_view_without_driver_managed_ram_equals_the_kernel_file),
                 cmocka_unit_test(ppc64_captured_612_dump_is_cut_at_the_memory_limit),

@@ -157,15 +157,64 @@ static void single_block_lean_read_lists_its_own_nodes(void **state) {
         assert_int_equal(memrange_block_read_flags(ctx, 0x8000000, 12, MEMRANGE_READ_LEAN_BLOCKS, &b), -ENOENT);
 }
 
+/* The single attributes a lean read adds (what memrangectl blocks shows,
+ * as lsmem): each equals the detailed read's, the others stay unread. */
+static void assert_lean_extras(const struct memrange_block *b, const struct memrange_block *full, uint32_t flags) {
+        assert_int_equal(b->state, full->state);
+        assert_int_equal(b->removable, flags & MEMRANGE_READ_BLOCK_REMOVABLE ? full->removable : -1);
+        assert_int_equal(b->online, flags & MEMRANGE_READ_BLOCK_ONLINE ? full->online : -1);
+        if (flags & MEMRANGE_READ_BLOCK_ZONES)
+                assert_string_equal(b->valid_zones, full->valid_zones);
+        else
+                assert_null(b->valid_zones);
+        assert_int_equal(b->phys_device, -1);
+}
+
+static void lean_read_adds_the_attributes_asked_for(void **state) {
+        static const uint32_t extras[] = {
+                MEMRANGE_READ_BLOCK_REMOVABLE,
+                MEMRANGE_READ_BLOCK_ZONES,
+                MEMRANGE_READ_BLOCK_ONLINE,
+                MEMRANGE_READ_BLOCK_REMOVABLE | MEMRANGE_READ_BLOCK_ZONES | MEMRANGE_READ_BLOCK_ONLINE,
+        };
+        _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = fixture_ctx("x86_64-6.1-dimm/offline");
+        _cleanup_(memrange_blocks_freep) struct memrange_blocks *full = NULL;
+
+        assert_int_equal(memrange_blocks_read(ctx, &full), 0);
+        for (size_t e = 0; e < ELEMENTSOF(extras); e++) {
+                uint32_t flags = MEMRANGE_READ_LEAN_BLOCKS | extras[e];
+                _cleanup_(memrange_blocks_freep) struct memrange_blocks *lean = NULL;
+                _cleanup_(memrange_block_clear) struct memrange_block one = {};
+
+                /* Under the memory directory, nodes from the node directories. */
+                assert_int_equal(memrange_blocks_read_flags(ctx, flags, &lean), 0);
+                assert_int_equal(lean->n, full->n);
+                for (size_t i = 0; i < full->n; i++)
+                        assert_lean_extras(&lean->blocks[i], &full->blocks[i], flags);
+                /* From the block's own directory (block 33: offline, two zones). */
+                assert_int_equal(memrange_block_read_flags(ctx, 0x8000000, 33, flags, &one), 0);
+                assert_lean_extras(&one, mr_blocks_find(full, 33), flags);
+                assert_int_equal(one.n_nodes, 1);
+        }
+        /* Without the lean flag they add nothing: everything is read. */
+        {
+                _cleanup_(memrange_blocks_freep) struct memrange_blocks *detailed = NULL;
+
+                assert_int_equal(memrange_blocks_read_flags(ctx, MEMRANGE_READ_BLOCK_ZONES, &detailed), 0);
+                assert_int_equal(detailed->blocks[8].phys_device, full->blocks[8].phys_device);
+                assert_int_equal(detailed->blocks[8].online, full->blocks[8].online);
+        }
+}
+
 static void unknown_read_flags_are_refused(void **state) {
         _cleanup_(memrange_ctx_unrefp) struct memrange_ctx *ctx = fixture_ctx("x86_64-6.1-dimm/boot");
         struct memrange_blocks *blocks = NULL;
         struct memrange_sources *sources = NULL;
         struct memrange_block b = {};
 
-        assert_int_equal(memrange_blocks_read_flags(ctx, 1u << 1, &blocks), -EINVAL);
-        assert_int_equal(memrange_sources_read_flags(ctx, 1u << 1, &sources), -EINVAL);
-        assert_int_equal(memrange_block_read_flags(ctx, 0x8000000, 0, 1u << 1, &b), -EINVAL);
+        assert_int_equal(memrange_blocks_read_flags(ctx, 1u << 4, &blocks), -EINVAL);
+        assert_int_equal(memrange_sources_read_flags(ctx, 1u << 4, &sources), -EINVAL);
+        assert_int_equal(memrange_block_read_flags(ctx, 0x8000000, 0, 1u << 4, &b), -EINVAL);
         assert_null(blocks);
         assert_null(sources);
 }
@@ -313,6 +362,7 @@ int main(void) {
                 cmocka_unit_test(lean_sources_reconcile_to_the_same_table),
                 cmocka_unit_test(sources_reread_keeps_the_blocks_lean),
                 cmocka_unit_test(single_block_lean_read_lists_its_own_nodes),
+                cmocka_unit_test(lean_read_adds_the_attributes_asked_for),
                 cmocka_unit_test(unknown_read_flags_are_refused),
                 cmocka_unit_test(lean_nodes_come_from_the_node_directories),
                 cmocka_unit_test(lean_without_node_directory_lists_each_block),

@@ -165,6 +165,10 @@ def test_call_every_method_as_root(ctx):
     expect_eq((status["generation"], status["ranges"]), (1, 11), "GetStatus generation and ranges")
     expect_eq(status["kdump"]["loaded"], True, "GetStatus kdump.loaded (kexec_crash_loaded is 1)")
 
+    metrics = checked("GetMetrics")["text"]
+    expect("\nmemranged_generation 1\n" in metrics and "memranged_ranges 11\n" in metrics,
+           f"GetMetrics text:\n{metrics}")
+
     ram = checked("ListRanges", {"types": ["ram"]})
     expect_eq([(r["start"], r["end"]) for r in ram["ranges"]], RAM, "ListRanges types=[ram]")
     window = checked("ListRanges", {"start": 0x100000000, "end": 0x13fffffff, "node": 0})

@@ -46,14 +46,14 @@ def main():
     limit = args.time_limit or spec.time_limit
     print(f"{args.scenario}: {spec.title} (time limit {limit:.0f} s)")
     try:
-        kernel, initrd = scenarios.prepare(spec, args, outdir)
+        kernel, initrd, firmware = scenarios.prepare(spec, args, outdir)
     except (fetch.FetchError, OSError) as e:
         print(f"ERROR: cannot prepare the guest: {e}")
         return 2
     deadline = Deadline(limit)
     ok, result = run_reported(
-        lambda: scenarios.run(spec, kernel, initrd, outdir, deadline, args.memrangectl), deadline, outdir,
-        ("control.log", "console.log", "memranged.log", "qemu.log"), errors=(DumpError,))
+        lambda: scenarios.run(spec, kernel, initrd, firmware, outdir, deadline, args.memrangectl), deadline,
+        outdir, ("control.log", "console.log", "memranged.log", "qemu.log"), errors=(DumpError,))
     if not ok:
         return 1
     print(f"PASS: {args.scenario} in {deadline.elapsed():.1f} s; {result}")

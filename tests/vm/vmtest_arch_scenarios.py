@@ -3,8 +3,11 @@
 
 arm64: `qemu-system-aarch64 -M virt -cpu cortex-a57`, direct kernel boot,
 2 GiB plus a virtio-mem device (requested-size 0, grown over QMP with
-qom-set), crashkernel=256M. The virt machine has one UART, so the control
-line is the console itself (ttyAMA0) with the kernel kept at loglevel=1.
+qom-set) or a 1 GiB nvdimm, crashkernel=256M. QEMU describes an nvdimm
+only in ACPI (NFIT), so that machine boots through the UEFI firmware of
+package qemu-efi-aarch64 (-bios; the kernel still given with -kernel).
+The virt machine has one UART, so the control line is the console itself
+(ttyAMA0) with the kernel kept at loglevel=1.
 ppc64le: `qemu-system-ppc64 -M pseries -cpu power9`, 2 GiB, pc-dimms
 hot-added by DLPAR; console hvc0, control line hvc1.
 
@@ -31,11 +34,12 @@ import vmtest_fetch as fetch
 import vmtest_guest as guest
 import vmtest_initramfs as initramfs
 from vmtest_machine import Deadline, GuestError, Machine
-from vmtest_scenarios import Run, kdump, reloads, save_daemon_log
+from vmtest_scenarios import Run, kdump, reloads, run_body
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GIB = 1 << 30
 PT_LOAD = 1
+DROPS = "dump-drops-driver-managed-ram"
 
 
 @dataclass
@@ -50,7 +54,7 @@ class Arch:
     cmdline: str             # the first kernel's
     capture_cmdline: str
     kexec_libs: tuple = ()   # packages with libraries kexec-tools needs, beyond the cross -dev ones
-    modules: dict = field(default_factory=dict)  # series -> modules to insmod, in order
+    modules: dict = field(default_factory=dict)  # (device, series) -> modules to insmod, in order
 
 
 ARM64 = Arch(
@@ -71,8 +75,13 @@ ARM64 = Arch(
     kexec_libs=("libxenmisc4.17", "libxencall1", "libxendevicemodel1", "libxenevtchn1",
                 "libxenforeignmemory1", "libxengnttab1", "libxenhypfs1", "libxenstore4", "libxentoollog1",
                 "libyajl2", "libfdt1", "libext2fs2", "libxentoolcore1", "zlib1g", "libuuid1", "libcom-err2"),
-    modules={"6.1": ("virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci", "virtio_mem"),
-             "6.12": ("virtio_mem",)},
+    modules={("virtio-mem", "6.1"): ("virtio_pci_modern_dev", "virtio_pci_legacy_dev", "virtio_pci",
+                                     "virtio_mem"),
+             ("virtio-mem", "6.12"): ("virtio_mem",),
+             # The NFIT's bus, the dax bus's two drivers and the nd one
+             # that creates dax devices on a namespace (no nd_pmem: the
+             # namespace must stay unclaimed to become devdax).
+             ("nvdimm", "6.12"): ("libnvdimm", "nfit", "device_dax", "dax_pmem", "kmem")},
 )
 
 PPC64LE = Arch(
@@ -100,7 +109,7 @@ class Spec:
     body: Callable
     time_limit: float = 300
     load: str = "kexec_load"
-    virtio_mem: bool = False
+    device: str = ""         # the hotplug device: "virtio-mem", "nvdimm"
     conf: str = ""           # more lines for memranged.conf's [Kdump]
 
     def memranged_conf(self):
@@ -184,7 +193,8 @@ def base_image(init, busybox, host_busybox):
 
 def prepare(spec, args, outdir):
     """Fetches what the guest needs and builds the capture and first
-    initramfs; returns (kernel image on the host, first initramfs)."""
+    initramfs; returns (kernel image on the host, first initramfs, UEFI
+    firmware or None when the machine boots without one)."""
     arch = spec.arch
     cache = os.path.join(args.build_dir, "vm-cache")
     with fetch.cache_lock(cache):
@@ -196,6 +206,10 @@ def prepare(spec, args, outdir):
         host_busybox = fetch.busybox(cache)
         kexec = fetch.find_one(fetch.unpacked(f"kexec-tools:{arch.deb}", cache), "sbin", r"kexec")
         lib_roots = [fetch.unpacked(f"{p}:{arch.deb}", cache) for p in arch.kexec_libs]
+        firmware = None
+        if spec.device == "nvdimm":
+            firmware = fetch.find_one(fetch.unpacked("qemu-efi-aarch64", cache), "usr/share/qemu-efi-aarch64",
+                                      r"QEMU_EFI\.fd")
     print(f"kernel: {package}")
     cross = os.path.abspath(args.cross_build)
     exes = {name: os.path.join(cross, sub) for name, sub in (
@@ -210,9 +224,9 @@ def prepare(spec, args, outdir):
     search += [f"/lib/{arch.triplet}", f"/usr/lib/{arch.triplet}"]
     kernel_data = _kernel_bytes(kernel)
     modules = []
-    if spec.virtio_mem:
+    if spec.device:
         idx = _module_index(root)
-        for name in arch.modules[spec.kernel]:
+        for name in arch.modules[spec.device, spec.kernel]:
             if name not in idx:
                 raise fetch.FetchError(f"module {name} not in {package}")
             modules.append((f"{name}.ko", _module_bytes(idx[name])))
@@ -244,12 +258,12 @@ def prepare(spec, args, outdir):
     kernel_path = os.path.join(outdir, "kernel")
     with open(kernel_path, "wb") as f:
         f.write(kernel_data)
-    return kernel_path, first
+    return kernel_path, first, firmware
 
 
 # ---- the machine -------------------------------------------------------------
 
-def machine(spec, kernel, initrd, outdir, deadline):
+def machine(spec, kernel, initrd, firmware, outdir, deadline):
     arch = spec.arch
     append = f"{arch.cmdline} vmtest.load={spec.load} vmtest.daemon={int(spec.daemon)}"
     m = Machine(outdir, kernel, initrd, append, deadline, memory="2G,slots=4,maxmem=8G")
@@ -263,9 +277,14 @@ def machine(spec, kernel, initrd, outdir, deadline):
         cmd[ctl_serial:ctl_serial + 2] = arch.console_args
     else:
         cmd[ctl_serial:ctl_serial] = ["-serial", f"file:{m.console_log}"]
-    if spec.virtio_mem:
+    if spec.device == "virtio-mem":
         cmd += ["-object", "memory-backend-ram,id=vmem0,size=4G",
                 "-device", "virtio-mem-pci,id=vm0,memdev=vmem0,requested-size=0"]
+    if spec.device == "nvdimm":
+        cmd[cmd.index("virt")] = "virt,nvdimm=on"
+        cmd += ["-bios", firmware,
+                "-object", "memory-backend-ram,id=nvmem0,size=1G",
+                "-device", "nvdimm,id=nv0,memdev=nvmem0"]
     return m
 
 
@@ -275,20 +294,7 @@ class ArchRun(Run):
     def crash(self, command="echo c > /proc/sysrq-trigger"):
         """Crashes the guest; returns the program headers the capture
         kernel read and its page reads ({phdr index: bytes or error})."""
-        self.crashed = True
-        self.m.send_only(command)
-        self.note("crash triggered")
-        self.m.wait_for(r"VMTEST CAPTURE KERNEL", "the capture kernel to boot after the crash")
-        self.note("capture kernel running")
-        lines = []
-        while True:
-            line = self.m.ctl.readline(self.m.deadline, "the capture kernel's VMCORE-PHDRS output")
-            if line.startswith("VMTEST CAPTURE DONE"):
-                break
-            if line.startswith(("VMCORE", "PH ", "NOTE ")):
-                lines.append(line)
-        self.save("vmcore-phdrs.txt", "\n".join(lines))
-        self.capture_lines = lines
+        lines = self.capture(command, ("VMCORE", "PH ", "NOTE "))
         phdrs = dump.parse_phdrs(lines)
         reads = {}
         for line in lines:
@@ -324,6 +330,38 @@ def grow_virtio_mem(r, total, steps=1):
         return size == total, dump.merged(got) if size == total else f"{size} bytes of virtio_mem RAM"
     new = guest.poll(r.m, f"{total} bytes of System RAM (virtio_mem)", check)
     r.note(f"virtio-mem grown to {total >> 20} MiB in {steps} step(s), settled in {time.monotonic() - t0:.1f} s")
+    return new
+
+
+def online_dax_kmem(r):
+    """Turns the nvdimm's label-less namespace into a devdax device and
+    hands that to kmem, through sysfs as `ndctl create-namespace -m devdax`
+    and `daxctl reconfigure-device -m system-ram` would: the nd dax seed
+    takes the namespace, a uuid and mode=pmem (its memmap kept on the
+    nvdimm; issue 14 saw dax_pmem's probe fail with ENODEV without them) and
+    is bound to dax_pmem; the dax device that makes, bound to device_dax,
+    moves to kmem, which adds it as driver-managed memory (onlined:
+    memhp_default_state=online). Waits until the guest's iomem shows it as
+    System RAM (kmem) with every memory block online; returns those
+    ranges."""
+    t0 = time.monotonic()
+    nd = "/sys/bus/nd/devices"
+    r.m.run(f"dax=$(cat {nd}/region0/dax_seed) && echo namespace0.0 > {nd}/$dax/namespace && "
+            f"cat /proc/sys/kernel/random/uuid > {nd}/$dax/uuid && echo pmem > {nd}/$dax/mode && "
+            f"echo $dax > /sys/bus/nd/drivers/dax_pmem/bind")
+    _, dev = r.m.run("ls /sys/bus/dax/drivers/device_dax | grep '^dax'")
+    dev = dev.strip()
+    r.m.run(f"echo {dev} > /sys/bus/dax/drivers/device_dax/unbind && echo {dev} > /sys/bus/dax/drivers/kmem/new_id")
+
+    def check():
+        io = guest.iomem(r.m)
+        got = [(s, e) for _, s, e, name in io if name == "System RAM (kmem)"]
+        offline = sorted(i for i, st in guest.blocks(r.m).items() if st != "online")
+        done = bool(got) and not offline
+        return done, dump.merged(got) if done else f"kmem RAM {got}, offline blocks {offline}"
+    new = guest.poll(r.m, "System RAM (kmem) in /proc/iomem, every block online", check)
+    r.note(f"{dev} onlined by kmem: {[f'{s:#x}-{e:#x}' for s, e in new]} "
+           f"({sum(e - s + 1 for s, e in new) >> 20} MiB) in {time.monotonic() - t0:.1f} s")
     return new
 
 
@@ -367,11 +405,18 @@ def arm64_ram_loads(phdrs):
 
 
 def arm64_virtio_mem(r, steps=1):
-    """memranged reloads once for the growth; the virtio-mem GiB is dumped
-    and readable, the rest of the dump as before; without memranged
-    (negative control) it is missing. On 6.1 (no _text in kallsyms) the
-    image init loaded at boot is unreadable: memranged reloads it at
-    startup, and the kernel text segment is checked as well."""
+    """arm64_hotplug() of a virtio-mem device grown by 1 GiB."""
+    return arm64_hotplug(r, lambda r: grow_virtio_mem(r, GIB, steps))
+
+
+def arm64_hotplug(r, add, plain_reload=False):
+    """add(r) hot-adds driver-managed memory and returns its ranges.
+    memranged reloads once for it; the new memory is dumped and readable,
+    the rest of the dump as before; without memranged (negative control)
+    it is missing, also after a plain `kexec -p` reload when
+    @plain_reload. On 6.1 (no _text in kallsyms) the image init loaded at
+    boot is unreadable: memranged reloads it at startup, and the kernel
+    text segment is checked as well."""
     text_want = None
     baseline = 0
     if r.spec.kernel == "6.1":
@@ -381,14 +426,26 @@ def arm64_virtio_mem(r, steps=1):
         baseline = reloads(r, st)
         assert baseline == (1 if r.spec.kernel == "6.1" else 0), f"{baseline} reloads at startup"
     before = guest.iomem(r.m)
-    new = grow_virtio_mem(r, GIB, steps)
+    new = add(r)
     if r.spec.daemon:
         st = wait_current(r, new)
         count = reloads(r, st) - baseline
-        assert count == 1, f"memranged reloaded {count} times for the growth, expected 1"
+        assert count == 1, f"memranged reloaded {count} times for the new memory, expected 1"
+        # verify's dump-drops finding judges an image built from the
+        # kernel's files: memranged's own image dumps the memory.
+        assert DROPS not in guest.finding_codes(r.m), f"memranged still reports {DROPS} for its own image"
+        assert DROPS in guest.finding_codes(r.m, offline=True), f"no {DROPS} from the kernel files"
+    elif plain_reload:
+        # What kdump-tools' rule would do, had udevd run it: kexec-tools
+        # sees the new line and still leaves it out.
+        r.m.run('kexec -p /boot/vmlinuz --initrd=/boot/capture.img --append="$(cat /etc/vmtest/capture-cmdline)"')
+        r.note("kdump reloaded with a plain kexec -p")
+        count = 0
     else:
         time.sleep(2)
         count = 0
+    if not r.spec.daemon:
+        assert DROPS in guest.finding_codes(r.m, offline=True), f"no {DROPS} from the kernel files"
     r.save_guest_state("after")
     if text_want is not None:
         save_kernel_symbols(r)  # into the sysroot just saved
@@ -412,7 +469,7 @@ def arm64_virtio_mem(r, steps=1):
         rest = dump.merged(dump._subtract(loads, new))
         assert rest == arm64_expected(before, True), f"the rest of the dump changed:\n{dump.fmt(rest)}"
         r.library_agrees(loads, "memranged-arm64")
-        return f"reloads for the growth={count} (at startup {baseline}), new memory dumped: {found}"
+        return f"reloads for the new memory={count} (at startup {baseline}), new memory dumped: {found}"
     for s, e in new:
         assert not any(ls <= e and le >= s for ls, le in loads), f"{s:#x}-{e:#x} in the dump without memranged"
     assert dump.merged(loads) == arm64_expected(after, False)
@@ -554,13 +611,19 @@ KEXEC_LOAD = "LoadMethod=kexec_load\n"
 
 SCENARIOS = {
     "arm64-612-virtio-mem": Spec("arm64 6.12: virtio-mem grown by 1 GiB, memranged", ARM64, "6.12", True,
-                                 arm64_virtio_mem, virtio_mem=True),
+                                 arm64_virtio_mem, device="virtio-mem"),
     "arm64-612-virtio-mem-none": Spec("arm64 6.12: virtio-mem grown, no memranged (negative control)", ARM64,
-                                      "6.12", False, arm64_virtio_mem, virtio_mem=True),
+                                      "6.12", False, arm64_virtio_mem, device="virtio-mem"),
     "arm64-612-virtio-mem-storm": Spec("arm64 6.12: virtio-mem grown in 4 steps, memranged: one reload", ARM64,
-                                       "6.12", True, lambda r: arm64_virtio_mem(r, steps=4), virtio_mem=True),
+                                       "6.12", True, lambda r: arm64_virtio_mem(r, steps=4), device="virtio-mem"),
+    "arm64-612-dax-kmem": Spec("arm64 6.12 (UEFI, ACPI): nvdimm as devdax onlined by kmem, memranged", ARM64,
+                               "6.12", True, lambda r: arm64_hotplug(r, online_dax_kmem), device="nvdimm"),
+    "arm64-612-dax-kmem-none": Spec("arm64 6.12 (UEFI, ACPI): nvdimm onlined by kmem, kexec -p reload, "
+                                    "no memranged (negative control)", ARM64, "6.12", False,
+                                    lambda r: arm64_hotplug(r, online_dax_kmem, plain_reload=True),
+                                    device="nvdimm"),
     "arm64-61-virtio-mem": Spec("arm64 6.1: virtio-mem grown by 1 GiB, memranged", ARM64, "6.1", True,
-                                arm64_virtio_mem, virtio_mem=True),
+                                arm64_virtio_mem, device="virtio-mem"),
     "arm64-61-text": Spec("arm64 6.1, no hotplug: memranged's kallsyms view makes the dump readable", ARM64,
                           "6.1", True, arm64_61_text),
     "arm64-61-text-none": Spec("arm64 6.1, no hotplug, no memranged (negative control)", ARM64, "6.1", False,
@@ -576,14 +639,6 @@ SCENARIOS = {
 }
 
 
-def run(spec, kernel, initrd, outdir, deadline, memrangectl):
-    with machine(spec, kernel, initrd, outdir, deadline) as m:
-        m.wait_for(r"^VMTEST READY$", "the guest's READY (kdump loaded, memranged answering)")
-        r = ArchRun(m, spec, outdir, memrangectl)
-        r.note("guest ready")
-        try:
-            result = spec.body(r)
-        except BaseException:
-            save_daemon_log(r)
-            raise
-        return "; ".join(r.notes + [result])
+def run(spec, kernel, initrd, firmware, outdir, deadline, memrangectl):
+    with machine(spec, kernel, initrd, firmware, outdir, deadline) as m:
+        return run_body(m, spec, outdir, memrangectl, ArchRun)

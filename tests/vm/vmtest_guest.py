@@ -37,6 +37,14 @@ def status(m):
     return json.loads(m.run(f"{CTL} status -J")[1])
 
 
+def finding_codes(m, offline=False):
+    """The codes of `memrangectl verify`: memranged's findings, or those
+    read from the kernel files (--offline)."""
+    command = "memrangectl --offline verify -J" if offline else f"{CTL} verify -J"
+    _, out = m.run(command, check=False)  # exit status 1 when one is an error
+    return {f["code"] for f in json.loads(out)["findings"]}
+
+
 def table(m):
     """The daemon's table as [(start, end, type, flags)]."""
     ranges = []

@@ -148,10 +148,10 @@ class Run:
         assert sum(e - s + 1 for s, e in new) == dimms * GIB, f"new System RAM lines: {dump.fmt(new)}"
         return before, after, new
 
-    def crash(self, command="echo c > /proc/sysrq-trigger"):
-        """Crashes the guest with the shell @command; returns the RAM
-        PT_LOADs the capture kernel saw (the kernel text segment left
-        out). Everything it printed stays in self.capture_lines."""
+    def capture(self, command, prefixes=None):
+        """Crashes the guest with the shell @command and returns the lines
+        its capture kernel printed (those starting with one of @prefixes,
+        when given), also kept in self.capture_lines."""
         self.crashed = True
         self.m.send_only(command)
         self.note("crash triggered")
@@ -162,10 +162,17 @@ class Run:
             line = self.m.ctl.readline(self.m.deadline, "the capture kernel's VMCORE-PHDRS output")
             if line.startswith("VMTEST CAPTURE DONE"):
                 break
-            lines.append(line)
+            if prefixes is None or line.startswith(prefixes):
+                lines.append(line)
         self.save("vmcore-phdrs.txt", "\n".join(lines))
         self.capture_lines = lines
-        return dump.ram_loads(dump.parse_phdrs(lines))
+        return lines
+
+    def crash(self, command="echo c > /proc/sysrq-trigger"):
+        """Crashes the guest with the shell @command; returns the RAM
+        PT_LOADs the capture kernel saw (the kernel text segment left
+        out)."""
+        return dump.ram_loads(dump.parse_phdrs(self.capture(command)))
 
 
 def kdump(status):
@@ -414,15 +421,21 @@ def run(spec, kernel, initrd, outdir, deadline, memrangectl):
     machine.cmd[machine.cmd.index("-smp") + 1] = spec.smp
     machine.cmd += spec.qemu_args
     with machine as m:
-        m.wait_for(r"^VMTEST READY$", "the guest's READY (kdump loaded, memranged answering)")
-        r = Run(m, spec, outdir, memrangectl)
-        r.note("guest ready")
-        try:
-            result = spec.body(r)
-        except BaseException:
-            save_daemon_log(r)
-            raise
-        return "; ".join(r.notes + [result])
+        return run_body(m, spec, outdir, memrangectl)
+
+
+def run_body(m, spec, outdir, memrangectl, run_class=Run):
+    """Waits for the booted guest's READY and runs the scenario's body
+    (as @run_class); returns its notes and result in one line."""
+    m.wait_for(r"^VMTEST READY$", "the guest's READY (kdump loaded, memranged answering)")
+    r = run_class(m, spec, outdir, memrangectl)
+    r.note("guest ready")
+    try:
+        result = spec.body(r)
+    except BaseException:
+        save_daemon_log(r)
+        raise
+    return "; ".join(r.notes + [result])
 
 
 def save_daemon_log(r):

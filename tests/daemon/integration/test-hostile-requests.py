@@ -407,6 +407,7 @@ def test_wrong_types_in_every_parameter_of_every_method(ctx):
 # A method missing here fails the test: decide what it must answer.
 UNPRIVILEGED = {
     "GetStatus": None,
+    "GetMetrics": None,
     "ListRanges": "io.memranged.AddressesHidden",
     "ListBlocks": "io.memranged.AddressesHidden",
     "ListFindings": "io.memranged.AddressesHidden",
@@ -452,6 +453,8 @@ def test_unprivileged_callers_get_no_addresses_rescan_or_reload(ctx):
         expect_eq(sorted(replies), methods, "replies as uid 65534")
         for method in methods:
             expect_eq(replies[method].get("error"), UNPRIVILEGED[method], f"{method} as uid 65534")
+        # The metrics carry no address: uid 65534 reads root's text.
+        expect_eq(replies["GetMetrics"]["parameters"], d.call("io.memranged.GetMetrics"), "GetMetrics as uid 65534")
         status = replies["GetStatus"]["parameters"]
         expect("error" in {k for s in before["sources"] for k in s}, "root sees no source error to redact")
         expect_eq(status, redacted(before), "GetStatus as uid 65534 (root's, without the privileged members)")

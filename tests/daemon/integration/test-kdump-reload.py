@@ -477,6 +477,21 @@ def test_reload_is_unavailable_when_tracking_only(ctx):
     expect_eq((k["attempts"], k["up_to_date"]), (0, False), "tracking only")
 
 
+def test_ppc64_memory_limit_is_in_the_status(ctx):
+    """Debian's ppc64le 6.12 publishes the end of boot RAM as
+    /chosen/linux,memory-limit (tests/fixtures, captured after a DLPAR
+    hot-add): GetStatus shows it, and that memranged's loads read it as 0."""
+    tree = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures")
+    root = ctx.path("root")
+    shutil.copytree(os.path.join(tree, "ppc64le-6.12-dimm-nomemranged", "root"), root, symlinks=True)
+    d = ctx.daemon(sysroot=root, config="")
+    k = kdump(d)
+    expect_eq((k.get("memory_limit"), k.get("memory_limit_boot_only")), (0x80000000, True), "the memory limit")
+    root61 = h.copy_fixture("ppc64le-6.1-pseries/boot", ctx.path("root61"))
+    k = kdump(ctx.daemon(name="memranged-61", sysroot=root61, config=""))
+    expect("memory_limit" not in k and "memory_limit_boot_only" not in k, f"6.1 writes 0: {k}")
+
+
 if __name__ == "__main__":
     h.run([
         test_hot_add_reloads_once_with_the_table_as_proc_iomem,
@@ -487,4 +502,5 @@ if __name__ == "__main__":
         test_memranged_loads_when_its_configuration_owns_kdump,
         test_stopping_waits_for_the_reload_in_flight,
         test_reload_is_unavailable_when_tracking_only,
+        test_ppc64_memory_limit_is_in_the_status,
     ])

@@ -35,7 +35,7 @@ RESERVED = [(0x0, 0xfff), (0x9fc00, 0x9ffff), (0xf0000, 0xfffff), (0x3ffe0000, 0
 RAM = [(0x1000, 0x9fbff), (0x100000, 0x1dffffff), (0x1e000000, 0x2dffffff), (0x2e000000, 0x3ffdffff),
        (0x100000000, 0x13fffffff)]
 BLOCK_SIZE = 0x8000000
-TESTED_METHODS = {"GetStatus", "ListRanges", "ListBlocks", "ListFindings", "Subscribe", "Rescan"}
+TESTED_METHODS = {"GetStatus", "GetMetrics", "ListRanges", "ListBlocks", "ListFindings", "Subscribe", "Rescan"}
 
 
 def idl():
@@ -215,6 +215,18 @@ def test_rescan_counts_a_full_rescan(ctx):
     expect_eq((u["rebuilds"], u["full_rescans"]), (2, 2), "rebuilds and full rescans after one Rescan")
 
 
+def test_metrics_text_follows_the_table_and_the_rebuilds(ctx):
+    d = start(ctx)
+    text = call_checked(d, "GetMetrics")["text"]
+    for line in ("memranged_generation 1", "memranged_ranges 11", f'memranged_memory_bytes{{state="online"}} {TOTAL_RAM}',
+                 'memranged_rescans_total{reason="startup"} 1', 'memranged_rescans_total{reason="rescan"} 0'):
+        expect(line in text.splitlines(), f"{line!r} missing from:\n{text}")
+    call_checked(d, "Rescan")
+    text = call_checked(d, "GetMetrics")["text"]
+    expect('memranged_rescans_total{reason="rescan"} 1' in text.splitlines(), f"after a Rescan:\n{text}")
+    expect("0x" not in text, f"an address in the metrics:\n{text}")
+
+
 def test_every_idl_method_has_a_case(ctx):
     untested = sorted(set(idl().methods) - TESTED_METHODS)
     if untested:
@@ -251,6 +263,12 @@ def test_unprivileged_caller_gets_status_but_no_addresses(ctx):
     expect("error" not in reply, f"GetStatus as uid 65534: {reply}")
     idl().check_reply("GetStatus", reply["parameters"])
     expect_eq((reply["parameters"]["generation"], reply["parameters"]["ranges"]), (1, 11), "status as uid 65534")
+
+    # The metrics carry no address either: the same text for everyone.
+    reply = call_as_nobody(ctx, d.socket, "io.memranged.GetMetrics")
+    expect("error" not in reply, f"GetMetrics as uid 65534: {reply}")
+    idl().check_reply("GetMetrics", reply["parameters"])
+    expect("\nmemranged_ranges 11\n" in reply["parameters"]["text"], f"metrics as uid 65534: {reply}")
 
     reply = call_as_nobody(ctx, d.socket, "io.memranged.Rescan")
     expect_error(reply, "org.varlink.service.PermissionDenied", "Rescan as uid 65534")
