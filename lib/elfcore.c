@@ -198,7 +198,9 @@ int mr_kcore_read_header(struct memrange_ctx *ctx, struct memrange_elfcore **ret
         r = check_ehdr(ctx, KCORE_PATH, &eh, KCORE_HEADER_MAX);
         if (r < 0)
                 return r;
-        size = eh.e_phoff + (uint64_t) eh.e_phnum * sizeof(Elf64_Phdr);
+        /* check_ehdr() bounds e_phoff only when there are program headers:
+         * without any, e_phoff means nothing and the ELF header is all. */
+        size = eh.e_phnum == 0 ? sizeof(eh) : eh.e_phoff + (uint64_t) eh.e_phnum * sizeof(Elf64_Phdr);
         buf = malloc(size);
         if (!buf)
                 return -ENOMEM;

@@ -531,6 +531,34 @@ static void kallsyms_view_refuses_what_it_cannot_derive(void **state) {
         }
 }
 
+/* A kcore ELF header with no program headers and a wild e_phoff (found
+ * by fuzz-kallsyms: the reader sized its buffer from e_phoff, 32 GiB): no
+ * text segment, and nothing read or allocated past the header. */
+static void kallsyms_view_kcore_without_program_headers(void **state) {
+        Elf64_Ehdr eh = {
+                .e_type = ET_CORE,
+                .e_machine = EM_AARCH64,
+                .e_version = EV_CURRENT,
+                .e_phoff = UINT64_C(0x800000000),
+                .e_ehsize = sizeof(Elf64_Ehdr),
+                .e_phentsize = sizeof(Elf64_Phdr),
+        };
+        char *text = (char *) "untouched";
+        struct scratch s;
+
+        memcpy(eh.e_ident, ELFMAG, SELFMAG);
+        eh.e_ident[EI_CLASS] = ELFCLASS64;
+        eh.e_ident[EI_DATA] = ELFDATA2LSB;
+        eh.e_ident[EI_VERSION] = EV_CURRENT;
+        scratch_init(&s);
+        scratch_write(&s, "proc/iomem", iomem_61, (size_t) -1);
+        scratch_write(&s, "proc/kallsyms", kallsyms_61, (size_t) -1);
+        scratch_write(&s, "proc/kcore", &eh, sizeof(eh));
+        assert_int_equal(kallsyms_view(&s, &text), -ENOENT);
+        assert_string_equal(text, "untouched");
+        scratch_free(&s);
+}
+
 /* Captured in the arm64 vm suite (Debian's 6.1, no _text in kallsyms;
  * kallsyms' _stext/_etext lines and the first 32 KiB of /proc/kcore kept
  * beside the sysroot): the view's _text is what the crashed kernel's
@@ -568,6 +596,7 @@ int main(void) {
                 cmocka_unit_test(arm64_captured_61_kallsyms_view_gives_the_text_the_dump_used),
                 cmocka_unit_test(kallsyms_without_text_gets_it_from_the_kcore_text_segment),
                 cmocka_unit_test(kallsyms_view_refuses_what_it_cannot_derive),
+                cmocka_unit_test(kallsyms_view_kcore_without_program_headers),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
