@@ -388,24 +388,32 @@ struct kcore_seg {
         uint64_t vaddr, paddr, size;
 };
 
-/* An arm64 /proc/kcore's headers (no memory behind them). */
-static void write_kcore(struct scratch *s, const struct kcore_seg *segs, size_t n) {
-        uint8_t buf[sizeof(Elf64_Ehdr) + 8 * sizeof(Elf64_Phdr)] = {};
+/* The ELF header of an arm64 /proc/kcore with @phnum program headers at
+ * @phoff. */
+static Elf64_Ehdr kcore_ehdr(uint16_t phnum, uint64_t phoff) {
         Elf64_Ehdr eh = {
                 .e_type = ET_CORE,
                 .e_machine = EM_AARCH64,
                 .e_version = EV_CURRENT,
-                .e_phoff = sizeof(Elf64_Ehdr),
+                .e_phoff = phoff,
                 .e_ehsize = sizeof(Elf64_Ehdr),
                 .e_phentsize = sizeof(Elf64_Phdr),
-                .e_phnum = (uint16_t) (n + 1),
+                .e_phnum = phnum,
         };
 
-        assert_true(n < 8);
         memcpy(eh.e_ident, ELFMAG, SELFMAG);
         eh.e_ident[EI_CLASS] = ELFCLASS64;
         eh.e_ident[EI_DATA] = ELFDATA2LSB;
         eh.e_ident[EI_VERSION] = EV_CURRENT;
+        return eh;
+}
+
+/* An arm64 /proc/kcore's headers (no memory behind them). */
+static void write_kcore(struct scratch *s, const struct kcore_seg *segs, size_t n) {
+        uint8_t buf[sizeof(Elf64_Ehdr) + 8 * sizeof(Elf64_Phdr)] = {};
+        Elf64_Ehdr eh = kcore_ehdr((uint16_t) (n + 1), sizeof(Elf64_Ehdr));
+
+        assert_true(n < 8);
         memcpy(buf, &eh, sizeof(eh));
         /* The note kcore starts with, then the segments. */
         Elf64_Phdr note = { .p_type = PT_NOTE, .p_offset = 0x1000, .p_filesz = 0x100 };
@@ -535,21 +543,10 @@ static void kallsyms_view_refuses_what_it_cannot_derive(void **state) {
  * by fuzz-kallsyms: the reader sized its buffer from e_phoff, 32 GiB): no
  * text segment, and nothing read or allocated past the header. */
 static void kallsyms_view_kcore_without_program_headers(void **state) {
-        Elf64_Ehdr eh = {
-                .e_type = ET_CORE,
-                .e_machine = EM_AARCH64,
-                .e_version = EV_CURRENT,
-                .e_phoff = UINT64_C(0x800000000),
-                .e_ehsize = sizeof(Elf64_Ehdr),
-                .e_phentsize = sizeof(Elf64_Phdr),
-        };
+        Elf64_Ehdr eh = kcore_ehdr(0, UINT64_C(0x800000000));
         char *text = (char *) "untouched";
         struct scratch s;
 
-        memcpy(eh.e_ident, ELFMAG, SELFMAG);
-        eh.e_ident[EI_CLASS] = ELFCLASS64;
-        eh.e_ident[EI_DATA] = ELFDATA2LSB;
-        eh.e_ident[EI_VERSION] = EV_CURRENT;
         scratch_init(&s);
         scratch_write(&s, "proc/iomem", iomem_61, (size_t) -1);
         scratch_write(&s, "proc/kallsyms", kallsyms_61, (size_t) -1);
