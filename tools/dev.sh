@@ -32,7 +32,7 @@ packages=(
         qemu-system-x86 python3 libc6-dev
         # tests/system: a Debian guest (13 by mmdebstrap, 12 by debootstrap)
         # in an ext4 image made with mkfs.ext4 -d and read back with
-        # debugfs; makedumpfile -R unflattens kdump-tools' saved dump;
+        # debugfs; makedumpfile -R checks the dump reader (selftest.py);
         # debootstrap also makes the package build chroots
         debootstrap mmdebstrap e2fsprogs makedumpfile
         # cross builds for arm64 and ppc64le (tools/cross/) and their QEMU
@@ -56,6 +56,9 @@ for a in "${cross_arches[@]}"; do
 done
 
 say() { printf '==> %s\n' "$*"; }
+# A test stage's header with the space left on the build's file system: a
+# stage that runs out of it then shows where the space went.
+stage() { say "$* [$(df -h --output=avail "$top" | tail -n 1 | tr -d ' ') free]"; }
 die() { printf 'dev.sh: %s\n' "$*" >&2; exit 1; }
 
 install_packages() {
@@ -127,15 +130,18 @@ run_main() {
 
 run_tests() {
         local fixtures rootfs_job
+        # On failure, where the disk went (CI's file system is shared and
+        # finite; a full one shows up as some unrelated tool failing).
+        trap 'rc=$?; [ $rc -eq 0 ] || { df -h "$top"; du -sh "$top"/build-* 2>/dev/null; }' EXIT
         install_packages
         fixtures=$(fixtures_dir)
 
-        say "build with -Werror, run every suite but vm and system"
+        stage "build with -Werror, run every suite but vm and system"
         setup build-test -Dwerror=true -Dfixtures_dir="$fixtures"
         # The system suite's guest root file systems (debootstrap, kdump
         # initrd: the bulk of its cold cost) build meanwhile, niced, while
         # the other suites use the CPU; the suite waits for them below.
-        say "guest root file systems of Debian 12 and 13 in the background (log: build-test/systest-rootfs.log)"
+        stage "guest root file systems of Debian 12 and 13 in the background (log: build-test/systest-rootfs.log)"
         nice -n 19 python3 tests/system/systest.py --build-dir build-test/tests/system --rootfs bookworm trixie \
                 >build-test/systest-rootfs.log 2>&1 &
         rootfs_job=$!
@@ -144,7 +150,7 @@ run_tests() {
 
         cross_builds
 
-        say "ASan+UBSan build, run every suite"
+        stage "ASan+UBSan build, run every suite"
         setup build-asan -Dwerror=true -Dfixtures_dir="$fixtures" \
                 -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug
         ninja -C build-asan
@@ -154,43 +160,43 @@ run_tests() {
         UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
                 meson test -C build-asan --print-errorlogs --num-processes 2 --no-suite vm --no-suite vm-arm64 --no-suite vm-ppc64le --no-suite system
 
-        say "unit suite and fuzz regressions under valgrind memcheck (errors fatal)"
+        stage "unit suite and fuzz regressions under valgrind memcheck (errors fatal)"
         meson test -C build-test --suite unit --suite fuzz-regress --print-errorlogs --num-processes 2 \
                 --wrap 'valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect'
 
-        say "clang build with -Werror, ASan+UBSan and libFuzzer"
+        stage "clang build with -Werror, ASan+UBSan and libFuzzer"
         CC=clang setup build-clang -Dwerror=true -Dfixtures_dir="$fixtures" \
                 -Db_sanitize=address,undefined -Db_lundef=false
         ninja -C build-clang
 
-        say "every fuzz target for ${FUZZ_SECONDS:-20} s on the committed corpus"
+        stage "every fuzz target for ${FUZZ_SECONDS:-20} s on the committed corpus"
         fuzz/run-ci.sh build-clang "${FUZZ_SECONDS:-20}"
 
-        say "static analysis: clang-tidy (.clang-tidy) and cppcheck, zero findings"
+        stage "static analysis: clang-tidy (.clang-tidy) and cppcheck, zero findings"
         tools/static-analysis.sh build-clang
 
         # The system suite installs these packages in its guests and reuses
         # the chroots and packages cached here.
         local debs=build-test/tests/system/cache/debian
-        say "Debian packages in Debian 12 and 13 chroots (tools/debian-build.sh; the first run debootstraps both)"
+        stage "Debian packages in Debian 12 and 13 chroots (tools/debian-build.sh; the first run debootstraps both)"
         tools/debian-build.sh "$debs" bookworm trixie
         for release in bookworm trixie; do
-                say "lintian on the $release packages (errors and warnings fatal)"
+                stage "lintian on the $release packages (errors and warnings fatal)"
                 lintian --fail-on error,warning --display-info "$debs/$release"/memranged_*.changes
         done
 
-        say "end-to-end tests on real kernels in QEMU (suite vm, a few minutes)"
+        stage "end-to-end tests on real kernels in QEMU (suite vm, a few minutes)"
         meson test -C build-test --suite vm --print-errorlogs
 
-        say "end-to-end tests on Debian's arm64 and ppc64le kernels in QEMU (suites vm-arm64, vm-ppc64le)"
+        stage "end-to-end tests on Debian's arm64 and ppc64le kernels in QEMU (suites vm-arm64, vm-ppc64le)"
         meson test -C build-test --suite vm-arm64 --suite vm-ppc64le --print-errorlogs
 
-        say "waiting for the guest root file systems"
+        stage "waiting for the guest root file systems"
         wait "$rootfs_job" || { tail -n 30 build-test/systest-rootfs.log >&2; die "building the guest root file systems failed"; }
         cat build-test/systest-rootfs.log
-        say "system tests on a booted Debian 12 and 13 in QEMU (suite system)"
+        stage "system tests on a booted Debian 12 and 13 in QEMU (suite system)"
         meson test -C build-test --suite system --print-errorlogs
-        say "all tests passed"
+        stage "all tests passed"
 }
 
 # memranged and memrangectl for arm64 and ppc64le with Debian's cross

@@ -171,8 +171,11 @@ def rootfs(cache, release, log):
     try:
         if not os.path.exists(done):
             log(f"{tool} {release} into {dest} (a few minutes, once)")
-            run([tool, "--variant=minbase", "--include=" + ",".join(PACKAGES), release, tmp, MIRROR],
-                f"{tool} (a package missing from the archive is named above)")
+            try:
+                run([tool, "--variant=minbase", "--include=" + ",".join(PACKAGES), release, tmp, MIRROR],
+                    f"{tool} (a package missing from the archive is named above)")
+            except FetchError as e:
+                raise FetchError(f"{e}\n{bootstrap_diagnosis(tmp, cache)}") from None
             open(done, "w").close()
         in_chroot(tmp, CONFIGURE, "configuring the guest (kdump-tools' initrd)")
         os.unlink(done)
@@ -182,6 +185,25 @@ def rootfs(cache, release, log):
         subprocess.run(["umount", "-l", os.path.join(tmp, "proc")], capture_output=True)
         raise
     return dest
+
+
+def bootstrap_diagnosis(tree, cache):
+    """What a failed debootstrap left to read: its own log's tail (dpkg's
+    real error is there, not on its output) and the space left where it
+    unpacked (a full disk shows up as a failed unpack)."""
+    lines = []
+    log = os.path.join(tree, "debootstrap", "debootstrap.log")
+    try:
+        with open(log, errors="replace") as f:
+            tail = f.read().splitlines()[-25:]
+        lines.append(f"the last lines of {log}:")
+        lines += ["  " + t for t in tail]
+    except OSError as e:
+        lines.append(f"no debootstrap log to show ({e.strerror}: {log})")
+    st = os.statvfs(cache)
+    lines.append(f"free space in {cache}: {st.f_bavail * st.f_frsize // (1 << 20)} MiB, "
+                 f"{st.f_favail} inodes")
+    return "\n".join(lines)
 
 
 def kernel_files(root):

@@ -85,13 +85,13 @@ def crash_and_read_dump(ctx, m):
     for f in files:
         if f.startswith("dmesg."):
             dumpfile.dump_file(disk, f"/var/crash/{directory}/{f}", os.path.join(ctx.outdir, f))
-    flat = dumpfile.dump_file(disk, f"/var/crash/{directory}/{names[0]}", os.path.join(ctx.outdir, "dump.saved"))
-    path, flattened = dumpfile.unflatten(flat, os.path.join(ctx.outdir, "dump.kdump"))
-    d = dumpfile.CompressedDump(path)
+    saved = f"/var/crash/{directory}/{names[0]}"
+    head, flattened, size = dumpfile.stream_dump(disk, saved)
+    d = dumpfile.CompressedDump(head, saved)
     covered = d.ranges()
     ctx.save("dump-ranges.txt", "".join(f"{s:#x}-{e:#x}\n" for s, e in covered))
     ctx.note(f"makedumpfile completed: /var/crash/{directory}/{names[0]} "
-             f"({'flattened, ' if flattened else ''}{os.path.getsize(flat) // MIB} MiB, kdump-compressed "
+             f"({'flattened, ' if flattened else ''}{size // MIB} MiB, kdump-compressed "
              f"v{d.version}, {d.release}, max_mapnr {d.max_mapnr})")
     ctx.note("dump covers " + ", ".join(f"{s:#x}-{e:#x}" for s, e in covered))
     return d
