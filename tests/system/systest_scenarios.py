@@ -196,6 +196,33 @@ def s3(ctx):
 
 # ---- S2: the negative control ----------------------------------------------
 
+def stock_hotplug(ctx, m, settle):
+    """Hot-adds 2 x 1 GiB to a guest without memranged and records what
+    kdump-tools' udev rule did: its kdump-config runs (saved, with udevd's
+    journal and the sampler's windows without a crash kernel). Returns
+    (new ranges, the rule's kdump-config lines, those that failed to unload)."""
+    before = len(guest.kdump_config_lines(m))
+    # udevd logs what its PROGRAM= children print (kexec's error) only at
+    # debug level.
+    m.run("udevadm control --log-level=debug")
+    guest.start_sampler(m)
+    _, new = guest.hot_add(m, 2, ctx.note)
+    m.run(f"udevadm settle --timeout={settle}")
+    windows = guest.stop_sampler(m)
+    lines = guest.kdump_config_lines(m)[before:]
+    failed = [line for line in lines if "failed to unload" in line]
+    udevd = guest.journal(m, "-u systemd-udevd")
+    ctx.save("kdump-config-journal.txt", "\n".join(lines) + "\n")
+    ctx.save("udevd-journal.txt", udevd)
+    ctx.save("windows.json", json.dumps(windows))
+    eperm = re.findall(r".*Operation not permitted.*", udevd)
+    ctx.note(f"udev rule ran {len(lines)} kdump-config try-reloads, {len(failed)} failed to unload, "
+             f"{len(eperm)} udevd log lines of kexec's EPERM"
+             + (f" (e.g. {eperm[0].strip()[:160]})" if eperm else ""))
+    ctx.note(windows_text(windows))
+    return new, lines, failed
+
+
 def s2(ctx):
     """Stock kdump-tools, no memranged: its udev rule's try-reloads fail
     under udevd's SystemCallFilter and the dump lacks the DIMMs."""
@@ -203,25 +230,7 @@ def s2(ctx):
     with ctx.boot(disk) as m:
         assert m.run("test -e /usr/sbin/memranged", check=False)[0] != 0, "memranged is installed"
         guest.wait_kdump_loaded(m)
-        before = len(guest.kdump_config_lines(m))
-        # udevd logs what its PROGRAM= children print (kexec's error) only
-        # at debug level.
-        m.run("udevadm control --log-level=debug")
-        guest.start_sampler(m)
-        _, new = guest.hot_add(m, 2, ctx.note)
-        m.run("udevadm settle --timeout=120")
-        windows = guest.stop_sampler(m)
-        lines = guest.kdump_config_lines(m)[before:]
-        failed = [line for line in lines if "failed to unload" in line]
-        udevd = guest.journal(m, "-u systemd-udevd")
-        ctx.save("kdump-config-journal.txt", "\n".join(lines) + "\n")
-        ctx.save("udevd-journal.txt", udevd)
-        ctx.save("windows.json", json.dumps(windows))
-        eperm = re.findall(r".*Operation not permitted.*", udevd)
-        ctx.note(f"udev rule ran {len(lines)} kdump-config try-reloads, {len(failed)} failed to unload, "
-                 f"{len(eperm)} udevd log lines of kexec's EPERM"
-                 + (f" (e.g. {eperm[0].strip()[:160]})" if eperm else ""))
-        ctx.note(windows_text(windows))
+        new, _, _ = stock_hotplug(ctx, m, settle=120)
         loaded = guest.out(m, "cat /sys/kernel/kexec_crash_loaded").strip()
         assert loaded == "1", "no crash kernel loaded after the hot-add"
         d = crash_and_read_dump(ctx, m)
@@ -507,22 +516,7 @@ def t2(ctx):
         ch = guest.crash_hotplug(m)
         ctx.note(f"after kdump-tools' load: crash_hotplug memory={ch['memory']} cpu={ch['cpu']}; "
                  f"kdump-tools: {kdump_tools_load(ctx, m)}")
-        before = len(guest.kdump_config_lines(m))
-        m.run("udevadm control --log-level=debug")
-        guest.start_sampler(m)
-        _, new = guest.hot_add(m, 2, ctx.note)
-        m.run("udevadm settle --timeout=180")
-        windows = guest.stop_sampler(m)
-        lines = guest.kdump_config_lines(m)[before:]
-        failed = [line for line in lines if "failed to unload" in line]
-        udevd = guest.journal(m, "-u systemd-udevd")
-        ctx.save("kdump-config-journal.txt", "\n".join(lines) + "\n")
-        ctx.save("udevd-journal.txt", udevd)
-        ctx.save("windows.json", json.dumps(windows))
-        eperm = re.findall(r".*Operation not permitted.*", udevd)
-        ctx.note(f"udev rule ran {len(lines)} kdump-config try-reloads, {len(failed)} failed to unload, "
-                 f"{len(eperm)} udevd log lines of EPERM" + (f" (e.g. {eperm[0].strip()[:160]})" if eperm else ""))
-        ctx.note(windows_text(windows))
+        new, lines, failed = stock_hotplug(ctx, m, settle=180)
         after = guest.crash_hotplug(m)
         ctx.note(f"after the hot-add: crash_hotplug memory={after['memory']} cpu={after['cpu']}")
         assert lines, "kdump-tools' rule ran no kdump-config for the hot-added blocks"
