@@ -334,10 +334,50 @@ def s5(ctx):
         rc, text = m.run("runuser -u nobody -- memrangectl list", check=False)
         assert rc != 0, f"nobody's `memrangectl list` was not refused:\n{text}"
         ctx.note(f"user nobody: status with addresses hidden, list refused (status {rc}: {text.strip()})")
+        metrics_under_sandbox(ctx, m)
         s = show(m)
         assert s["NRestarts"] == "0", s
     assert not problems, "; ".join(problems)
     return "memranged runs as a notify service with socket activation"
+
+
+NODE_EXPORTER_DIR = "/var/lib/prometheus/node-exporter"
+METRICS_FAILURE = re.compile(r".*Cannot write the metrics file.*")
+
+
+def metrics_under_sandbox(ctx, m):
+    """[Metrics] Directory= set to Debian's node-exporter directory. The
+    unit's ProtectSystem=strict leaves /var read-only but for its
+    ReadWritePaths=, bound when the service starts and skipped ('-') when
+    absent: with the directory made after the start (node-exporter
+    installed later) the write fails, loudly, until a restart; then the
+    file is there."""
+    prom = f"{NODE_EXPORTER_DIR}/memranged.prom"
+    m.run(f"rm -rf {NODE_EXPORTER_DIR} && "
+          f"printf '[Metrics]\\nDirectory={NODE_EXPORTER_DIR}\\n' > /etc/memranged.conf && "
+          "systemctl restart memranged.service")
+    m.run(f"mkdir -p {NODE_EXPORTER_DIR} && systemctl reload memranged.service")
+
+    def refused():
+        lines = METRICS_FAILURE.findall(guest.journal(m, "-u memranged"))
+        return any(NODE_EXPORTER_DIR in line and "No such file" not in line for line in lines), lines
+    lines = guest.vmguest.poll(m, "memranged to log that the directory made after its start is not writable",
+                               refused)
+    assert m.run(f"test -e {prom}", check=False)[0] != 0, f"{prom} written without a restart"
+    ctx.note(f"metrics: directory made after the start: {lines[-1].split(': ', 1)[-1][:160]}")
+
+    m.run("systemctl restart memranged.service")
+
+    def written():
+        rc, text = m.run(f"cat {prom}", check=False)
+        return rc == 0 and "memranged_generation" in text, text
+    text = guest.vmguest.poll(m, f"memranged to write {prom}", written)
+    mode = guest.out(m, f"stat -c %a {prom}").strip()
+    up = re.search(r"^memranged_kdump_up_to_date (\S+)$", text, re.M)
+    assert mode == "644" and up and up.group(1) == "1", (
+        f"{prom}: mode {mode}, memranged_kdump_up_to_date {up and up.group(1)}")
+    ctx.note(f"metrics: after a restart {prom} written from inside the unit's sandbox (mode {mode}, "
+             f"{len(text.splitlines())} lines, memranged_kdump_up_to_date 1)")
 
 
 # ---- S6, T3: the package's life in a booted system ---------------------------
