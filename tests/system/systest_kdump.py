@@ -2,7 +2,7 @@
 """What kdump-tools saved: the dump file streamed out of the guest's disk
 image (debugfs cat), its head taken out of makedumpfile's flattened
 format (-F) on the fly, and the physical memory it covers. Only the head
-(header, sub header, bitmaps) is kept: a Debian 13 dump is ~1 GiB, and
+(header, sub header, bitmaps) is kept: a Debian 13 dump is ~1.8 GiB, and
 neither the file nor its unflattened copy needs to land on the host's disk.
 
 kdump-tools' stock MAKEDUMP_ARGS ("-c -d 31") give the kdump-compressed
